@@ -1,0 +1,39 @@
+// The `l2p` command line: one file per command, loaded on demand so `l2p --help` stays fast.
+import { UserError } from '../errors.ts';
+
+type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  features: { summary: 'write the frozen ViT pre_logits of a batch of images', load: () => import('./features.ts') },
+  data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
+};
+
+function usage(): string {
+  const lines = ['usage: l2p <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
+  lines.push('', 'Run `l2p <command> --help` for the options of one command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`l2p: unknown command '${name}'\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (e) {
+    if (e instanceof UserError) {
+      console.error(`l2p ${name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
