@@ -82,6 +82,12 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Appends another writer's fields (its chunks are shared, not copied). */
+  append(other: ProtoWriter): this {
+    for (const c of other.chunks) this.push(c);
+    return this;
+  }
+
   packedVarints(field: number, values: ArrayLike<number | bigint>): this {
     const inner = new ProtoWriter();
     for (let i = 0; i < values.length; i++) inner.varintRaw(values[i]);

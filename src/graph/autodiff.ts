@@ -1,0 +1,46 @@
+// Reverse-mode autodiff on the IR: builds the gradient graph of a scalar toward chosen tensors.
+// Only nodes on a path from a target to the loss are visited, so a frozen backbone (a constant to
+// this walk) adds no weight-gradient work; broadcasts are summed back here, once, for every op.
+import { GraphError } from './op.ts';
+import { add } from './ops/elementwise.ts';
+import { reshape } from './ops/layout.ts';
+import { sumTo } from './ops/reduce.ts';
+import { scalar } from './ops/source.ts';
+import type { Tensor } from './tensor.ts';
+import { topoSort } from './tensor.ts';
+
+/** d loss / d target for each target (a zero-free graph: targets the loss ignores are an error). */
+export function grad(loss: Tensor, targets: readonly Tensor[]): Tensor[] {
+  if (loss.size !== 1) throw new GraphError(`grad: the loss must be a scalar, got ${loss}`);
+  const order = topoSort([loss]);
+
+  // A node needs a gradient when some target lies at or below it through differentiable ops
+  // (comparisons, top-k and stopGradient have no rule and cut the path).
+  const targetIds = new Set(targets.map((t) => t.id));
+  const onPath = new Set<number>();
+  for (const t of order) {
+    if (targetIds.has(t.id) || (t.rules.vjp && t.inputs.some((x) => onPath.has(x.id)))) onPath.add(t.id);
+  }
+  for (const t of targets) {
+    if (!onPath.has(t.id)) throw new GraphError(`grad: the loss does not depend on ${t}`);
+  }
+
+  const grads = new Map<number, Tensor>();
+  grads.set(loss.id, reshape(scalar(1), loss.shape));
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    const g = grads.get(node.id);
+    if (!g || node.inputs.length === 0 || !onPath.has(node.id)) continue;
+    const needed = node.inputs.map((x) => onPath.has(x.id) && x.dtype === 'float32');
+    if (!needed.some(Boolean)) continue;
+    const gs = node.rules.vjp!(g, node, needed);
+    node.inputs.forEach((x, k) => {
+      const gk = gs[k];
+      if (!needed[k] || !gk) return;
+      const reduced = sumTo(gk, x.shape);
+      const prev = grads.get(x.id);
+      grads.set(x.id, prev ? add(prev, reduced) : reduced);
+    });
+  }
+  return targets.map((t) => grads.get(t.id)!);
+}

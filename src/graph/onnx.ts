@@ -1,0 +1,179 @@
+// Lowers an IR graph to an ONNX ModelProto (opset 17): constants become initializers, inputs become
+// graph inputs, each op emits its nodes through its own `lower` rule.
+import { ProtoWriter } from '../io/protobuf.ts';
+import { GraphError } from './op.ts';
+import { onnxTypeCode } from './ops/elementwise.ts';
+import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from './tensor.ts';
+import { topoSort } from './tensor.ts';
+
+export const OPSET = 17;
+const IR_VERSION = 8;
+
+// ONNX protobuf field numbers (onnx.proto).
+const MODEL = { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8 } as const;
+const OPSET_ID = { domain: 1, version: 2 } as const;
+const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
+const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
+const ATTR = { name: 1, f: 2, i: 3, s: 4, t: 5, ints: 8, type: 20 } as const;
+const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
+const VALUE_INFO = { name: 1, type: 2 } as const;
+const TYPE = { tensorType: 1 } as const;
+const TENSOR_TYPE = { elemType: 1, shape: 2 } as const;
+const SHAPE = { dim: 1 } as const;
+const DIM = { value: 1 } as const;
+
+export interface OnnxModel {
+  bytes: Uint8Array;
+  /** Graph inputs in order, with the shapes and dtypes the feeds must have. */
+  inputs: { name: string; shape: Shape; dtype: DType }[];
+  outputs: { name: string; shape: Shape; dtype: DType }[];
+}
+
+function rawBytes(values: ConstValue): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function writeTensor(w: ProtoWriter, name: string, dtype: DType, dims: Shape, raw: Uint8Array): void {
+  for (const d of dims) w.varint(TENSOR.dims, d);
+  w.varint(TENSOR.dataType, onnxTypeCode(dtype));
+  if (name) w.string(TENSOR.name, name);
+  w.bytes(TENSOR.rawData, raw);
+}
+
+function writeValueInfo(w: ProtoWriter, name: string, dtype: DType, shape: Shape): void {
+  w.string(VALUE_INFO.name, name);
+  w.message(VALUE_INFO.type, (t) =>
+    t.message(TYPE.tensorType, (tt) => {
+      tt.varint(TENSOR_TYPE.elemType, onnxTypeCode(dtype));
+      tt.message(TENSOR_TYPE.shape, (s) => {
+        for (const d of shape) s.message(SHAPE.dim, (dm) => dm.varint(DIM.value, d));
+      });
+    }),
+  );
+}
+
+function writeAttr(w: ProtoWriter, name: string, v: OnnxAttr): void {
+  w.string(ATTR.name, name);
+  if (typeof v === 'number') {
+    w.varint(ATTR.type, ATTR_TYPE.INT).varint(ATTR.i, v);
+  } else if (typeof v === 'string') {
+    w.varint(ATTR.type, ATTR_TYPE.STRING).string(ATTR.s, v);
+  } else if (Array.isArray(v)) {
+    w.varint(ATTR.type, ATTR_TYPE.INTS);
+    for (const x of v) w.varint(ATTR.ints, x);
+  } else if ('float' in v) {
+    w.varint(ATTR.type, ATTR_TYPE.FLOAT).float(ATTR.f, v.float);
+  } else {
+    const { dtype, dims, values } = v.tensor;
+    const data = constArray(dtype, values);
+    w.varint(ATTR.type, ATTR_TYPE.TENSOR).message(ATTR.t, (t) => writeTensor(t, '', dtype, dims, rawBytes(data)));
+  }
+}
+
+function constArray(dtype: DType, values: readonly number[]): ConstValue {
+  switch (dtype) {
+    case 'float32':
+      return Float32Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, (x) => BigInt(x));
+    case 'bool':
+      return Uint8Array.from(values, (x) => (x ? 1 : 0));
+  }
+}
+
+/** Lowers the graph computing `outputs` (keyed by their ONNX output names). */
+export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): OnnxModel {
+  const outList = Object.entries(outputs);
+  const order = topoSort(outList.map(([, t]) => t));
+  const graph = new ProtoWriter();
+  const names = new Map<number, string>();
+  const used = new Set<string>();
+  const fresh = (base: string): string => {
+    let n = base;
+    for (let i = 1; used.has(n); i++) n = `${base}_${i}`;
+    used.add(n);
+    return n;
+  };
+  const inputs: OnnxModel['inputs'] = [];
+  const int64Cache = new Map<string, string>();
+
+  const ctx: LowerCtx = {
+    name: (t) => {
+      const n = names.get(t.id);
+      if (n === undefined) throw new GraphError(`lowering: ${t} used before it was lowered`);
+      return n;
+    },
+    int64s: (values) => {
+      const key = values.join(',');
+      const hit = int64Cache.get(key);
+      if (hit) return hit;
+      const name = fresh(`i64_${values.length}`);
+      const data = BigInt64Array.from(values, (x) => BigInt(x));
+      graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'int64', [values.length], rawBytes(data)));
+      int64Cache.set(key, name);
+      return name;
+    },
+    float32s: (values, dims) => {
+      const name = fresh('f32');
+      graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'float32', dims, rawBytes(Float32Array.from(values))));
+      return name;
+    },
+    node: (opType, ins, attrs = {}, outs) => {
+      const outNames = Array.isArray(outs) ? outs : Array.from({ length: outs ?? 1 }, () => fresh(opType.toLowerCase()));
+      for (const o of outNames) used.add(o);
+      graph.message(GRAPH.node, (w) => {
+        for (const i of ins) w.string(NODE.input, i);
+        for (const o of outNames) w.string(NODE.output, o);
+        w.string(NODE.opType, opType);
+        for (const [k, v] of Object.entries(attrs)) w.message(NODE.attribute, (a) => writeAttr(a, k, v));
+      });
+      return outNames;
+    },
+  };
+
+  // Output names are reserved first so that inner nodes never take them.
+  for (const [name] of outList) {
+    if (used.has(name)) throw new GraphError(`lowering: output name '${name}' given twice`);
+    used.add(name);
+  }
+  const outputOf = new Map<number, string>();
+  for (const [name, t] of outList) if (!outputOf.has(t.id) && t.inputs.length > 0) outputOf.set(t.id, name);
+
+  for (const t of order) {
+    if (t.op === 'input') {
+      if (used.has(t.label!)) throw new GraphError(`lowering: two inputs named '${t.label}'`);
+      names.set(t.id, fresh(t.label!));
+      inputs.push({ name: t.label!, shape: t.shape, dtype: t.dtype });
+    } else if (t.op === 'constant') {
+      const name = fresh(t.label ?? `c${t.id}`);
+      names.set(t.id, name);
+      graph.message(GRAPH.initializer, (w) => writeTensor(w, name, t.dtype, t.shape, rawBytes(t.value!)));
+    } else {
+      const produced = t.rules.lower(ctx, t);
+      const want = outputOf.get(t.id);
+      names.set(t.id, want && produced !== want ? ctx.node('Identity', [produced], {}, [want])[0] : produced);
+    }
+  }
+  // Outputs that are leaves, or repeat another output's tensor, get an Identity of their own.
+  for (const [name, t] of outList) {
+    if (ctx.name(t) !== name) ctx.node('Identity', [ctx.name(t)], {}, [name]);
+  }
+  graph.string(GRAPH.name, graphName);
+  for (const i of inputs) graph.message(GRAPH.input, (w) => writeValueInfo(w, i.name, i.dtype, i.shape));
+  for (const [name, t] of outList) graph.message(GRAPH.output, (w) => writeValueInfo(w, name, t.dtype, t.shape));
+
+  // The graph's chunks are referenced, not re-encoded: weights are copied once, into the final buffer.
+  const model = new ProtoWriter();
+  model.varint(MODEL.irVersion, IR_VERSION);
+  model.string(MODEL.producerName, 'l2p-ts');
+  model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, '').varint(OPSET_ID.version, OPSET));
+  model.message(MODEL.graph, (w) => w.append(graph));
+  return {
+    bytes: model.finish(),
+    inputs,
+    outputs: outList.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
+  };
+}

@@ -1,0 +1,107 @@
+// A node of the graph IR: every Tensor is the output of one op applied to earlier tensors.
+// Shapes are static; each op's rules (shape, gradient, ONNX lowering, float64 evaluation) are bound
+// to the node when it is built (see op.ts), so the walkers below never switch on op names.
+
+export type DType = 'float32' | 'int32' | 'int64' | 'bool';
+export type Shape = readonly number[];
+
+/** A dense array as the float64 reference interpreter holds it: every dtype as float64 values. */
+export interface NdArray {
+  shape: Shape;
+  data: Float64Array;
+}
+
+/** Emits ONNX nodes for one IR node; implemented by the lowering (onnx.ts). */
+export interface LowerCtx {
+  /** The ONNX value name of an IR tensor. */
+  name(t: Tensor): string;
+  /** A fresh int64 initializer (shapes, axes, slice bounds). */
+  int64s(values: readonly number[]): string;
+  /** A fresh float32 scalar or array initializer. */
+  float32s(values: readonly number[], dims: Shape): string;
+  /** Adds one ONNX node; returns its output names: the given ones, or `outputs` fresh ones (default 1). */
+  node(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, outputs?: string[] | number): string[];
+}
+
+export type OnnxAttr = number | string | number[] | { float: number } | { tensor: { dtype: DType; dims: Shape; values: number[] } };
+
+/** The rules of an op instance, closed over its attributes. */
+export interface BoundRules {
+  /** Gradients of the inputs for an upstream gradient `g` of the output; `needed[i]` false means skip input i. */
+  vjp?: (g: Tensor, out: Tensor, needed: readonly boolean[]) => (Tensor | null)[];
+  /** Emits ONNX nodes computing `out`; returns the name of its value. */
+  lower: (ctx: LowerCtx, out: Tensor) => string;
+  /** Evaluates in float64 for the reference interpreter. */
+  evaluate: (inputs: NdArray[], out: Tensor) => NdArray;
+}
+
+let nextId = 0;
+
+export class Tensor {
+  readonly id = nextId++;
+
+  constructor(
+    readonly op: string,
+    readonly inputs: readonly Tensor[],
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly rules: BoundRules,
+    /** A canonical text of the op's attributes, part of the graph's identity. */
+    readonly attrKey: string,
+    /** For inputs and constants: the name the value has in feeds, checkpoints and ONNX. */
+    readonly label?: string,
+    /** For constants: the values. */
+    readonly value?: ConstValue,
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return numel(this.shape);
+  }
+
+  toString(): string {
+    return `${this.op}${this.label ? `('${this.label}')` : ''}[${this.shape.join(', ')}] ${this.dtype}`;
+  }
+}
+
+export type ConstValue = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+
+export function numel(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function isFloat(t: Tensor): boolean {
+  return t.dtype === 'float32';
+}
+
+/** All tensors `outputs` depend on, inputs before users. */
+export function topoSort(outputs: readonly Tensor[]): Tensor[] {
+  const seen = new Set<number>();
+  const order: Tensor[] = [];
+  // Iterative DFS: a ViT-B graph with its gradient has thousands of nodes in long chains.
+  const stack: { t: Tensor; i: number }[] = [];
+  for (const root of outputs) {
+    if (seen.has(root.id)) continue;
+    seen.add(root.id);
+    stack.push({ t: root, i: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.i < top.t.inputs.length) {
+        const child = top.t.inputs[top.i++];
+        if (!seen.has(child.id)) {
+          seen.add(child.id);
+          stack.push({ t: child, i: 0 });
+        }
+      } else {
+        order.push(top.t);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}

@@ -1,0 +1,129 @@
+// The one module that imports ONNX Runtime. Everything else sees compile(graph) -> run(feeds) -> dispose().
+// Sessions are cached by a hash of the graph's structure (constants by identity) and the options.
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import { toOnnx } from '../graph/onnx.ts';
+import type { DType, Shape, Tensor } from '../graph/tensor.ts';
+import { numel, topoSort } from '../graph/tensor.ts';
+import { UserError } from '../errors.ts';
+
+export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export interface HostTensor {
+  shape: Shape;
+  data: HostData;
+}
+
+export interface RuntimeOptions {
+  /** Intra-op threads; 0 lets ONNX Runtime choose (one per core). */
+  threads?: number;
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Execution provider: 'cpu' (default), 'cuda' or 'webgpu' where the installed runtime has them. */
+  device?: 'cpu' | 'cuda' | 'webgpu';
+}
+
+export interface Compiled {
+  readonly inputs: { name: string; shape: Shape; dtype: DType }[];
+  readonly outputs: { name: string; shape: Shape; dtype: DType }[];
+  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+  dispose(): Promise<void>;
+}
+
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool' };
+
+/** A stable identity of the graph: ops, attributes, shapes, wiring, constants by object or content. */
+export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {
+  const h = createHash('sha256');
+  const order = topoSort(Object.values(outputs));
+  const pos = new Map<number, number>();
+  order.forEach((t, i) => {
+    pos.set(t.id, i);
+    h.update(`${t.op}|${t.attrKey}|${t.label ?? ''}|${t.dtype}|${t.shape.join(',')}|${t.inputs.map((x) => pos.get(x.id)).join(',')}\n`);
+  });
+  for (const [name, t] of Object.entries(outputs)) h.update(`out ${name}=${pos.get(t.id)}\n`);
+  h.update(JSON.stringify(opts));
+  return h.digest('hex');
+}
+
+const cache = new Map<string, Promise<Compiled>>();
+
+function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: opts.optimization ?? 'all',
+    executionProviders: [opts.device ?? 'cpu'],
+  };
+}
+
+/** Lowers the graph to ONNX and opens a session (or returns the cached one for the same graph). */
+export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
+  const key = graphHash(outputs, opts);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const made = open(key, outputs, opts);
+  cache.set(key, made);
+  made.catch(() => cache.delete(key));
+  return made;
+}
+
+async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
+  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs);
+  const { inputs, outputs: outs } = model;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model.bytes, sessionOptions(opts));
+  } catch (e) {
+    const device = opts.device ?? 'cpu';
+    if (device !== 'cpu') throw new UserError(`execution provider '${device}' is not available here: ${(e as Error).message}`);
+    throw e;
+  }
+  model = undefined; // the runtime holds its own copy of the weights now
+  let disposed = false;
+  return {
+    inputs,
+    outputs: outs,
+    async run(feeds) {
+      if (disposed) throw new Error('run() on a disposed session');
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const spec of inputs) {
+        const f = feeds[spec.name];
+        if (!f) throw new Error(`run: input '${spec.name}' was not fed`);
+        const ok = f.shape.length === spec.shape.length && f.shape.every((d, i) => d === spec.shape[i]) && f.data.length === numel(spec.shape);
+        if (!ok) throw new Error(`run: input '${spec.name}' fed [${f.shape.join(', ')}], graph expects [${spec.shape.join(', ')}]`);
+        ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
+      }
+      const res = await session.run(ortFeeds);
+      const out: Record<string, HostTensor> = {};
+      for (const o of outs) {
+        const t = res[o.name];
+        out[o.name] = { shape: t.dims, data: t.data as HostData };
+      }
+      return out;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      cache.delete(key);
+      await session.release();
+    },
+  };
+}
+
+/** Releases every cached session (end of a command, tests). */
+export async function disposeAll(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) {
+    try {
+      await (await p).dispose();
+    } catch {
+      // a session that failed to open holds nothing
+    }
+  }
+}
+
+/** One-shot helper: compile, run, and keep the session cached. */
+export async function evaluate(outputs: Record<string, Tensor>, feeds: Record<string, HostTensor>, opts?: RuntimeOptions) {
+  return (await compile(outputs, opts)).run(feeds);
+}
