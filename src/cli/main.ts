@@ -30,8 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (e) {
-    if (e instanceof UserError) {
-      console.error(`l2p ${name}: ${e.message}`);
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof UserError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`l2p ${name}: ${(e as Error).message}`);
       return 1;
     }
     throw e;

@@ -1,0 +1,69 @@
+// `l2p features`: the frozen ViT's pre_logits for a batch of images.
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { NpzReader, writeNpy } from '../io/npz.ts';
+import { toFloat32 } from '../io/npy.ts';
+import { disposeAll } from '../runtime/ort.ts';
+import { checkImages, preLogits } from '../vit/features.ts';
+import { loadViT } from '../vit/params.ts';
+
+const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N]
+
+Writes the frozen backbone's pre_logits [B, D] (float32): the encoder_norm output at the class token.
+  --checkpoint  a ViT in the official npz layout (ViT-B_16.npz and the like)
+  --images      an npz whose 'images' entry (or only entry) is [B, H, W, 3] float32 in [0, 1]
+  --out         the .npy file to write
+  --batch       images per forward pass (default 32)
+  --threads     ONNX Runtime intra-op threads (default: one per core)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      checkpoint: { type: 'string' },
+      images: { type: 'string' },
+      out: { type: 'string' },
+      batch: { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  for (const k of ['checkpoint', 'images', 'out'] as const) {
+    if (!values[k]) throw new UserError(`--${k} is required\n\n${HELP}`);
+  }
+  const vit = loadViT(values.checkpoint!);
+  const npz = NpzReader.open(values.images!);
+  let images: Float32Array;
+  let shape: number[];
+  try {
+    const keys = npz.keys();
+    const key = keys.includes('images') ? 'images' : keys.length === 1 ? keys[0] : undefined;
+    if (!key) throw new UserError(`'${values.images}' has no 'images' entry (entries: ${keys.join(', ')})`);
+    shape = npz.info(key).shape;
+    checkImages(vit, shape, `'${values.images}' entry '${key}'`);
+    images = toFloat32(npz.read(key), `'${values.images}' entry '${key}'`);
+  } finally {
+    npz.close();
+  }
+  const batch = values.batch ? positiveInt(values.batch, '--batch') : undefined;
+  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  try {
+    const out = await preLogits(vit, images, shape, { batch, threads });
+    writeNpy(values.out!, { dtype: 'float32', shape: [shape[0], vit.config.hidden], data: out });
+  } finally {
+    await disposeAll();
+  }
+  console.log(`wrote pre_logits [${shape[0]}, ${vit.config.hidden}] to ${values.out}`);
+  return 0;
+}
+
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got '${v}'`);
+  return n;
+}

@@ -1,0 +1,78 @@
+// The Vision Transformer forward pass as an IR graph, with the official (flax) semantics:
+// conv patch embedding (HWIO kernel), class token, learned position embedding, pre-LN blocks with
+// [D, heads, head_dim] attention kernels, tanh-GELU MLP, LayerNorm eps 1e-6, final encoder_norm.
+import * as g from '../graph/index.ts';
+import type { Tensor } from '../graph/index.ts';
+import type { ViTConfig } from './variants.ts';
+
+/** Looks a parameter up by checkpoint path: a constant when frozen, a fed input when trained. */
+export type ParamFn = (path: string) => Tensor;
+
+const EPS = 1e-6;
+
+/** Patch tokens plus class token, position embedding added: [B, 1+N, D], class token first. */
+export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor): Tensor {
+  const [b, h, w, c] = images.shape; // [B, H, W, 3]
+  const ps = cfg.patch;
+  const gh = h / ps;
+  const gw = w / ps;
+  const d = cfg.hidden;
+  // A stride-P convolution with a PxP kernel is a matmul over flattened (row, col, channel) patches.
+  let x = g.reshape(images, [b, gh, ps, gw, ps, c]); // [B, gh, P, gw, P, C]
+  x = g.transpose(x, [0, 1, 3, 2, 4, 5]); // [B, gh, gw, P, P, C]
+  x = g.reshape(x, [b, gh * gw, ps * ps * c]); // [B, N, P·P·C]
+  x = g.dense(x, g.reshape(p('embedding/kernel'), [ps * ps * c, d]), p('embedding/bias')); // [B, N, D]
+  const cls = g.expand(p('cls'), [b, 1, d]); // [B, 1, D]
+  x = g.concat([cls, x], 1); // [B, 1+N, D]
+  return g.add(x, p('Transformer/posembed_input/pos_embedding'));
+}
+
+function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor): Tensor {
+  const [b, t, d] = x.shape; // [B, T, D]
+  const h = cfg.heads;
+  const hd = d / h;
+  const a = `${prefix}MultiHeadDotProductAttention_1/`;
+  // One [D, 3D] projection for query, key and value.
+  const kernel = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/kernel`), [d, d])), 1); // [D, 3D]
+  const bias = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/bias`), [d])), 0); // [3D]
+  const qkv = g.transpose(g.reshape(g.dense(x, kernel, bias), [b, t, 3, h, hd]), [2, 0, 3, 1, 4]); // [3, B, H, T, hd]
+  const q = g.reshape(g.slice(qkv, 0, 0, 1), [b, h, t, hd]);
+  const k = g.reshape(g.slice(qkv, 0, 1, 2), [b, h, t, hd]);
+  const v = g.reshape(g.slice(qkv, 0, 2, 3), [b, h, t, hd]);
+  const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), g.swapLast(k)); // [B, H, T, T]
+  const o = g.matmul(g.softmax(scores, -1), v); // [B, H, T, hd]
+  const merged = g.reshape(g.transpose(o, [0, 2, 1, 3]), [b, t, d]); // [B, T, H·hd]
+  return g.dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
+}
+
+function mlp(p: ParamFn, prefix: string, x: Tensor): Tensor {
+  const m = `${prefix}MlpBlock_3/`;
+  const hidden = g.gelu(g.dense(x, p(`${m}Dense_0/kernel`), p(`${m}Dense_0/bias`))); // [B, T, mlp]
+  return g.dense(hidden, p(`${m}Dense_1/kernel`), p(`${m}Dense_1/bias`)); // [B, T, D]
+}
+
+/** The encoder blocks and the final encoder_norm: [B, T, D] -> [B, T, D]. */
+export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor): Tensor {
+  for (let i = 0; i < cfg.depth; i++) {
+    const b = `Transformer/encoderblock_${i}/`;
+    const y = g.layerNorm(x, p(`${b}LayerNorm_0/scale`), p(`${b}LayerNorm_0/bias`), EPS);
+    x = g.add(x, attention(p, cfg, b, y));
+    const z = g.layerNorm(x, p(`${b}LayerNorm_2/scale`), p(`${b}LayerNorm_2/bias`), EPS);
+    x = g.add(x, mlp(p, b, z));
+  }
+  return g.layerNorm(x, p('Transformer/encoder_norm/scale'), p('Transformer/encoder_norm/bias'), EPS);
+}
+
+export interface Features {
+  /** encoder_norm output for every token: [B, T, D]. */
+  tokens: Tensor;
+  /** encoder_norm output at the class token: [B, D]; L2P's query. */
+  preLogits: Tensor;
+}
+
+/** The un-prompted backbone: images [B, H, W, 3] in [0, 1] -> features. */
+export function forwardFeatures(p: ParamFn, cfg: ViTConfig, images: Tensor): Features {
+  const tokens = encode(p, cfg, embed(p, cfg, images));
+  const [b, , d] = tokens.shape;
+  return { tokens, preLogits: g.reshape(g.slice(tokens, 1, 0, 1), [b, d]) };
+}

@@ -1,0 +1,33 @@
+// ViT sizes by name, as big_vision's decode_variant: 'B/16' -> width, depth, heads, MLP width, patch.
+import { UserError } from '../errors.ts';
+
+export interface ViTConfig {
+  hidden: number;
+  depth: number;
+  heads: number;
+  mlp: number;
+  patch: number;
+}
+
+const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {
+  // A test size: small enough for float64 reference checks and second-long smoke runs.
+  mu: { hidden: 48, depth: 2, heads: 3, mlp: 96 },
+  Ti: { hidden: 192, depth: 12, heads: 3, mlp: 768 },
+  S: { hidden: 384, depth: 12, heads: 6, mlp: 1536 },
+  B: { hidden: 768, depth: 12, heads: 12, mlp: 3072 },
+  L: { hidden: 1024, depth: 24, heads: 16, mlp: 4096 },
+};
+
+/** 'B/16', 'ViT-B_16', 'ViT-B/16' -> sizes. */
+export function decodeVariant(name: string): ViTConfig {
+  const m = /^(?:ViT-)?([A-Za-z]+)[/_](\d+)$/.exec(name.trim());
+  const size = m ? SIZES[m[1]] : undefined;
+  if (!m || !size) {
+    throw new UserError(`unknown ViT variant '${name}' (known: ${Object.keys(SIZES).map((s) => `${s}/16`).join(', ')}; patch 8, 16 or 32)`);
+  }
+  return { ...size, patch: Number(m[2]) };
+}
+
+export function variantNames(): string[] {
+  return Object.keys(SIZES);
+}
