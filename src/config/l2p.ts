@@ -1,0 +1,270 @@
+// The L2P experiment config. Field names and nesting follow the official ml_collections configs
+// (google-research/l2p configs/*_l2p.py) and the keys its train_continual.py reads; fields of our
+// own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
+import { UserError } from '../errors.ts';
+import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
+
+export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet'] as const;
+
+const NEVER_READ = 'set in the official configs but never read by the official code';
+const DUALPROMPT = 'a DualPrompt key; DualPrompt would be a sibling method, not a flag of L2P';
+
+const continual = object(
+  {
+    num_tasks: int({ min: 1 }),
+    /** Classes per task; for domain-incremental runs, the size of the shared label space. */
+    num_classes_per_task: int({ min: 1 }),
+    /**
+     * -1 keeps the natural class order; >= 0 shuffles the class order before splitting it into
+     * tasks, seeded by this value. (The official code shuffles with numpy's unseeded global RNG.)
+     */
+    rand_seed: int({ min: -1 }),
+    /**
+     * -1 trains each task for num_epochs; > 0 caps the steps per task. The official loop ignores it
+     * except for the Gaussian schedule, where it is the number of batches per episode.
+     */
+    num_train_steps_per_task: int({ min: -1 }),
+    /** Set the logits of classes outside the current task to -inf in the training loss. */
+    train_mask: bool(),
+    /** Task-incremental evaluation: mask the logits to the evaluated task's classes. */
+    eval_task_inc: bool(),
+    /**
+     * (ours) How tasks split the data: new classes per task, or the same classes in a new domain
+     * with one head over num_classes_per_task classes. The official code decides this per dataset.
+     */
+    scenario: enumOf(['class_incremental', 'domain_incremental']),
+  },
+  {
+    replay: 'rehearsal is not part of L2P (it is commented out in the official configs)',
+    replay_no_mask: 'rehearsal is not part of L2P',
+    replay_reverse_mask: 'rehearsal is not part of L2P',
+    review_trick: 'rehearsal is not part of L2P',
+    num_review_steps: 'rehearsal is not part of L2P',
+    num_review_epochs: 'rehearsal is not part of L2P',
+    weights_transfer: 'not ported (unset in every official config)',
+    kernel_only: 'not ported (unset in every official config)',
+  },
+);
+
+const promptPoolParam = object(
+  {
+    /** M: the number of (key, prompt) pairs. */
+    pool_size: int({ min: 1 }),
+    /** L_p: tokens per prompt. */
+    length: int({ min: 1 }),
+    /** N: prompts selected per input; the model sees top_k × length prompt tokens. */
+    top_k: int({ min: 1 }),
+    /** Prompt initialiser: flax's uniform [0, 0.01) or normal (stddev 0.01). */
+    initializer: enumOf(['uniform', 'normal']),
+    /** Learnable keys; without them a prompt's key is its mean token. */
+    prompt_key: bool(),
+    prompt_key_init: enumOf(['uniform', 'zero']),
+    /** The query feature: the frozen ViT's pre_logits ('cls') or a pool over the patch embeddings. */
+    embedding_key: enumOf(['cls', 'mean', 'max', 'mean_max']),
+    /** Replace each input's top_k prompts by the top_k most often chosen in the batch. */
+    batchwise_prompt: bool(),
+    /** Task t trains the fixed prompts [t·top_k, (t+1)·top_k) while they fit in the pool. */
+    use_prompt_mask: bool(),
+    /** Before task t > 0, copy the prompts of task t−1's slot into task t's slot. */
+    shared_prompt_pool: bool(),
+    /** As shared_prompt_pool, for the keys. */
+    shared_prompt_key: bool(),
+  },
+  { mask_first_epoch: NEVER_READ },
+);
+
+export const l2pConfigSchema = object(
+  {
+    /** (ours) The method trained: L2P, or a baseline (one shared prompt, head only, joint training). */
+    method: enumOf(['l2p', 'shared_prompt', 'head_only', 'joint']),
+    /** Backbone variant, e.g. 'ViT-B_16'; decoded by the ViT variants table. */
+    model_name: string(),
+    /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
+    init_checkpoint: nullable(string()),
+
+    dataset: enumOf(DATASETS),
+    /** (ours) The directory holding this dataset's files. */
+    data_dir: string(),
+    /** Member datasets, one per task, in task order (5-datasets; DomainNet's domains). */
+    dataset_list: optional(list(string())),
+    /** CORe50 only: the class-split variant instead of the domain-incremental one. */
+    split_core50: optional(bool()),
+    /** Task-free CIFAR-100 whose classes fade in and out on Gaussian curves. */
+    gaussian_schedule: bool(),
+    /** Images are resized to resize_size, then cropped to input_size. */
+    input_size: int({ min: 1 }),
+    resize_size: int({ min: 1 }),
+    /** Scale pixels to [0, 1] instead of mean/std normalisation. */
+    norm_01: bool(),
+    /** Train the tasks in reverse order. */
+    reverse_task: bool(),
+    shuffle_buffer_size: int({ min: 1 }),
+    /** Use this percentage of each split; -1 uses all of it. */
+    subsample_rate: int({ min: -1, max: 100 }),
+
+    per_device_batch_size: int({ min: 1 }),
+    /**
+     * (ours) The global batch is per_device_batch_size × num_devices, as the official code's is
+     * per_device_batch_size × jax.device_count(); its README's runs used 8 devices (batch 128).
+     */
+    num_devices: int({ min: 1 }),
+    /** Epochs per task. */
+    num_epochs: int({ min: 1 }),
+    /** The learning rate for a global batch of 256; see baseLearningRate. */
+    learning_rate: number({ min: 0 }),
+    /** 'adam' adds weight_decay as an L2 loss term too; 'adamw' only decays. */
+    optim: enumOf(['adam', 'adamw', 'sgd']),
+    sgd_momentum: number({ min: 0, max: 1 }),
+    /** (ours) Values the official code leaves at flax.optim's defaults (0.9, 0.999, 1e-8, nesterov). */
+    optim_config: object({
+      beta1: number({ min: 0, max: 1 }),
+      beta2: number({ min: 0, max: 1 }),
+      eps: number({ min: 0 }),
+      /** Nesterov momentum for 'sgd'; the official code always uses it. */
+      nesterov: bool(),
+    }),
+    weight_decay: number({ min: 0 }),
+    /** Clip the gradient's global L2 norm to this; null (or 0) does not clip. */
+    grad_clip_max_norm: nullable(number({ min: 0 })),
+    /**
+     * (ours) Which gradients the clipping norm is taken over: 'all' parameters, frozen ones included,
+     * as the official code does, or only the 'trained' ones (cheaper: no backbone gradients).
+     */
+    grad_clip_scope: enumOf(['all', 'trained']),
+    learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
+    /** Linear warmup, in epochs of the current task; must be below num_epochs. */
+    warmup_epochs: number({ min: 0 }),
+    /** Floor of the decayed learning rate (after warmup), also scaled by batch / 256. */
+    min_learning_rate: number({ min: 0 }),
+    /** A fresh optimiser state at the start of every task. */
+    reinit_optimizer: bool(),
+    /**
+     * Parameters whose '/'-joined path contains any of these substrings are frozen (official
+     * semantics: ['encoder', 'embedding', 'cls'] freezes the blocks, the patch and position
+     * embeddings and the class token). [] trains everything.
+     */
+    freeze_part: list(string()),
+    seed: int(),
+
+    /** Evaluate every this many steps; -1 evaluates every eval_per_epochs epochs. */
+    eval_every_steps: int({ min: -1 }),
+    /** Used when eval_every_steps is -1; the official default, where a config omits it, is 1. */
+    eval_per_epochs: int({ min: 1 }),
+    /** Batches per evaluation; -1 evaluates the whole test set. */
+    num_eval_steps: int({ min: -1 }),
+    eval_pad_last_batch: bool(),
+    /** Evaluate only after the last task. */
+    eval_last_only: bool(),
+    /** Record which prompts each task's test images select. */
+    prompt_histogram: bool(),
+    checkpoint_every_steps: int({ min: 1 }),
+    /** Checkpoint only during the last task. */
+    save_last_ckpt_only: bool(),
+
+    continual,
+
+    /** L2-normalise pre_logits before the head. */
+    norm_pre_logits: bool(),
+    /** Logits are divided by this. */
+    temperature: number({ min: 0 }),
+    use_cls_token: bool(),
+    /** What feeds the head: the mean of the prompt outputs ('prompt', L2's), the class token, ... */
+    vit_classifier: enumOf(['prompt', 'token', 'gap', 'token+prompt']),
+
+    /** Use the prompt pool. */
+    prompt_pool: bool(),
+    prompt_pool_param: promptPoolParam,
+    /**
+     * (ours) Token order. 'head': [prompts, cls, patches], the prompts prepended after the position
+     * embedding is added, as the official JAX code does; 'cls_first': [cls, prompts, patches], as
+     * the December 2021 release and the PyTorch port do.
+     */
+    prompt_layout: enumOf(['head', 'cls_first']),
+    /**
+     * (ours) Prompt selection at test time: 'batchwise' (the official code applies batchwise_prompt
+     * at test time too) or 'per_instance', each image its own top_k.
+     */
+    test_time_selection: enumOf(['batchwise', 'per_instance']),
+
+    /** Add −pull_constraint_coeff × (summed cosine similarity of query and chosen keys / batch). */
+    pull_constraint: bool(),
+    pull_constraint_coeff: number({ min: 0 }),
+  },
+  {
+    gaussian_mode: NEVER_READ,
+    offline_eval: NEVER_READ,
+    recreate_eval: NEVER_READ,
+    trial: NEVER_READ,
+    task_specific_cls_token: NEVER_READ,
+    predefined_key_path: NEVER_READ,
+    prompt_mask_mode: NEVER_READ,
+    save_prompts: NEVER_READ,
+    log_loss_every_steps: NEVER_READ,
+    model_config: 'the official code fills it in from model_name; here the ViT variants table does',
+    use_e_prompt: 'L2P always prompts the input of the first block; see prompt_layout',
+    e_prompt_layer_idx: 'L2P always prompts the input of the first block; see prompt_layout',
+    use_prefix_tune_for_e_prompt: DUALPROMPT,
+    use_g_prompt: DUALPROMPT,
+    g_prompt_length: DUALPROMPT,
+    g_prompt_layer_idx: DUALPROMPT,
+    use_prefix_tune_for_g_prompt: DUALPROMPT,
+    freeze_bn_stats: 'the ViT has no batch norm',
+    weight_norm: 'not ported (false in every official config)',
+    reweight_prompt: 'not ported (unset in every official config)',
+    optim_wd_ignore: 'not ported (unset in every official config)',
+    sched: "the official name is 'learning_rate_schedule'",
+    warmup_steps: "warmup is given in epochs: 'warmup_epochs'",
+  },
+);
+
+export type L2PConfig = Infer<typeof l2pConfigSchema>;
+
+/** Validates `value` as an L2P config: the schema, then the checks between fields. */
+export function parseL2PConfig(value: unknown): L2PConfig {
+  return checkL2PConfig(l2pConfigSchema.parse(value, ''));
+}
+
+/** Checks that relate several fields; each error names the key to change. */
+export function checkL2PConfig(c: L2PConfig): L2PConfig {
+  const fail = (key: string, must: string, got: unknown) => {
+    throw new UserError(`config key '${key}' must be ${must}, got ${JSON.stringify(got)}`);
+  };
+  const p = c.prompt_pool_param;
+  if (p.top_k > p.pool_size) fail('prompt_pool_param.top_k', `<= prompt_pool_param.pool_size (${p.pool_size})`, p.top_k);
+  if (c.input_size > c.resize_size) fail('input_size', `<= resize_size (${c.resize_size})`, c.input_size);
+  if (c.warmup_epochs >= c.num_epochs) fail('warmup_epochs', `< num_epochs (${c.num_epochs})`, c.warmup_epochs);
+  if (c.temperature === 0) fail('temperature', '> 0', 0);
+  if (c.eval_every_steps === 0) fail('eval_every_steps', '-1 or a positive number of steps', 0);
+  if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
+  if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
+    fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
+  }
+  if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
+    fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);
+  }
+  return c;
+}
+
+/** The batch of one optimiser step: per_device_batch_size × num_devices. */
+export function globalBatchSize(c: L2PConfig): number {
+  return c.per_device_batch_size * c.num_devices;
+}
+
+/**
+ * The learning rate actually used at the top of the schedule. The official code treats
+ * `learning_rate` as the rate for a batch of 256 and scales it linearly: with lr 0.03 and a global
+ * batch of 16 × 8 = 128, the rate applied is 0.015.
+ */
+export function baseLearningRate(c: L2PConfig): number {
+  return (c.learning_rate * globalBatchSize(c)) / 256;
+}
+
+/**
+ * The classifier head's width. Class-incremental: num_tasks × num_classes_per_task; domain-
+ * incremental and the Gaussian schedule: num_classes_per_task, since every task draws from the whole
+ * label space. This reproduces the official code's per-dataset constants (100, 50, 50).
+ */
+export function numTotalClasses(c: L2PConfig): number {
+  const shared = c.continual.scenario === 'domain_incremental' || c.gaussian_schedule;
+  return shared ? c.continual.num_classes_per_task : c.continual.num_tasks * c.continual.num_classes_per_task;
+}

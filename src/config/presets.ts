@@ -1,0 +1,42 @@
+// The named presets: the official L2P configs (configs/*.ts) and a `<name>_smoke` shrink of each.
+import { UserError } from '../errors.ts';
+import { cifar100_gaussian_l2p } from '../../configs/cifar100_gaussian_l2p.ts';
+import { cifar100_l2p } from '../../configs/cifar100_l2p.ts';
+import { core50_l2p } from '../../configs/core50_l2p.ts';
+import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts';
+import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
+import { parseL2PConfig, type L2PConfig } from './l2p.ts';
+import { closest } from './schema.ts';
+import { smoke } from './smoke.ts';
+
+const FULL: Record<string, L2PConfig> = {
+  cifar100_l2p,
+  cifar100_gaussian_l2p,
+  five_datasets_l2p,
+  core50_l2p,
+  domainnet_l2p,
+  domainnet_l2p_cil,
+};
+
+const PRESETS = new Map<string, () => L2PConfig>();
+for (const [name, config] of Object.entries(FULL)) {
+  PRESETS.set(name, () => config);
+  PRESETS.set(`${name}_smoke`, () => smoke(config));
+}
+
+/** Every preset name: each official one followed by its smoke variant. */
+export function presetNames(): string[] {
+  return [...PRESETS.keys()];
+}
+
+/** A fresh, validated copy of the named preset; a UserError listing the names if there is none. */
+export function getPreset(name: string): L2PConfig {
+  const make = PRESETS.get(name);
+  if (!make) {
+    const near = closest(name, presetNames());
+    const hint = near === undefined ? '' : ` (did you mean '${near}'?)`;
+    throw new UserError(`unknown preset '${name}'${hint}; the presets are: ${presetNames().join(', ')}`);
+  }
+  // Parsing copies every object and list, so callers may change the result freely.
+  return parseL2PConfig(make());
+}

@@ -1,0 +1,39 @@
+// The smoke shrink of a preset, like big_vision's `runlocal`: the same method, dataset and
+// scenario with a tiny backbone, tiny images, two tasks and a few steps, so a run takes seconds.
+import type { L2PConfig } from './l2p.ts';
+
+/** The test backbone of the ViT variants table: a few small blocks, random weights. */
+export const SMOKE_MODEL = 'ViT-tiny-test';
+
+export function smoke(c: L2PConfig): L2PConfig {
+  const cl = c.continual;
+  // A class-incremental split keeps 2 classes per task; a shared label space keeps its size.
+  const splitsClasses = cl.scenario === 'class_incremental' && !c.gaussian_schedule;
+  const numTasks = Math.min(2, cl.num_tasks);
+  const topK = Math.min(2, c.prompt_pool_param.top_k);
+  return {
+    ...c,
+    model_name: SMOKE_MODEL,
+    init_checkpoint: null,
+    input_size: 32,
+    resize_size: 36,
+    ...(c.dataset_list ? { dataset_list: c.dataset_list.slice(0, numTasks) } : {}),
+    shuffle_buffer_size: 64,
+    per_device_batch_size: 4,
+    num_devices: 1,
+    num_epochs: 1,
+    warmup_epochs: 0,
+    eval_every_steps: -1,
+    eval_per_epochs: 1,
+    num_eval_steps: 2,
+    checkpoint_every_steps: 1000,
+    continual: {
+      ...cl,
+      num_tasks: numTasks,
+      num_classes_per_task: splitsClasses ? Math.min(2, cl.num_classes_per_task) : cl.num_classes_per_task,
+      num_train_steps_per_task: 3,
+    },
+    // A prompt slot per task still fits when use_prompt_mask is on: numTasks × topK <= pool_size.
+    prompt_pool_param: { ...c.prompt_pool_param, pool_size: numTasks * topK, length: 2, top_k: topK },
+  };
+}

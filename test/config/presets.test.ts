@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UserError } from '../../src/errors.ts';
+import { baseLearningRate, globalBatchSize, numTotalClasses, parseL2PConfig } from '../../src/config/l2p.ts';
+import { getPreset, presetNames } from '../../src/config/presets.ts';
+
+const OFFICIAL = ['cifar100_l2p', 'cifar100_gaussian_l2p', 'five_datasets_l2p', 'core50_l2p', 'domainnet_l2p', 'domainnet_l2p_cil'];
+
+test('every preset and its smoke variant is registered and validates', () => {
+  assert.deepEqual(presetNames(), OFFICIAL.flatMap((n) => [n, `${n}_smoke`]));
+  for (const name of presetNames()) {
+    const c = getPreset(name);
+    assert.deepEqual(parseL2PConfig(c), c, name);
+  }
+});
+
+test('getPreset returns a fresh copy each time', () => {
+  const a = getPreset('cifar100_l2p');
+  a.freeze_part.push('head');
+  a.prompt_pool_param.pool_size = 99;
+  const b = getPreset('cifar100_l2p');
+  assert.deepEqual(b.freeze_part, ['encoder', 'embedding', 'cls']);
+  assert.equal(b.prompt_pool_param.pool_size, 10);
+});
+
+test('an unknown preset lists the names', () => {
+  assert.throws(() => getPreset('cifar100_l2q'), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, /^unknown preset 'cifar100_l2q' \(did you mean 'cifar100_l2p'\?\); the presets are: cifar100_l2p, /);
+    return true;
+  });
+  assert.throws(() => getPreset('constructor'), UserError);
+});
+
+// Values read from google-research/l2p configs/cifar100_l2p.py.
+test('cifar100_l2p has the official values', () => {
+  const c = getPreset('cifar100_l2p');
+  assert.equal(c.model_name, 'ViT-B_16');
+  assert.equal(c.per_device_batch_size, 16);
+  assert.equal(c.dataset, 'cifar100');
+  assert.equal(c.learning_rate, 0.03);
+  assert.equal(c.optim, 'adam');
+  assert.equal(c.sgd_momentum, 0.9);
+  assert.equal(c.grad_clip_max_norm, 1.0);
+  assert.equal(c.learning_rate_schedule, 'constant');
+  assert.equal(c.warmup_epochs, 0);
+  assert.equal(c.weight_decay, 0);
+  assert.equal(c.num_epochs, 5);
+  assert.equal(c.seed, 42);
+  assert.equal(c.input_size, 224);
+  assert.equal(c.resize_size, 256);
+  assert.equal(c.reinit_optimizer, true);
+  assert.deepEqual(c.continual, {
+    num_tasks: 10, num_classes_per_task: 10, rand_seed: -1, num_train_steps_per_task: -1,
+    train_mask: true, eval_task_inc: false, scenario: 'class_incremental',
+  });
+  assert.equal(c.vit_classifier, 'prompt');
+  assert.equal(c.prompt_pool, true);
+  assert.deepEqual(c.prompt_pool_param, {
+    pool_size: 10, length: 10, top_k: 4, initializer: 'uniform', prompt_key: true, prompt_key_init: 'uniform',
+    embedding_key: 'cls', batchwise_prompt: true, use_prompt_mask: false, shared_prompt_pool: false, shared_prompt_key: false,
+  });
+  assert.deepEqual(c.freeze_part, ['encoder', 'embedding', 'cls']);
+  assert.equal(c.pull_constraint, true);
+  assert.equal(c.pull_constraint_coeff, 1.0);
+  assert.equal(c.prompt_histogram, true);
+  assert.equal(c.prompt_layout, 'head');
+  // 16 per device × 8 devices = 128; the rate is for batch 256, so 0.015 is applied.
+  assert.equal(globalBatchSize(c), 128);
+  assert.equal(baseLearningRate(c), 0.015);
+  assert.equal(numTotalClasses(c), 100);
+});
+
+// configs/cifar100_gaussian_l2p.py
+test('cifar100_gaussian_l2p has the official values', () => {
+  const c = getPreset('cifar100_gaussian_l2p');
+  assert.equal(c.gaussian_schedule, true);
+  assert.equal(c.reinit_optimizer, false);
+  assert.equal(c.eval_per_epochs, 100);
+  assert.equal(c.prompt_histogram, false);
+  assert.equal(c.continual.num_tasks, 200);
+  assert.equal(c.continual.num_classes_per_task, 100);
+  assert.equal(c.prompt_pool_param.pool_size, 10);
+  assert.equal(c.prompt_pool_param.length, 10);
+  assert.equal(c.prompt_pool_param.top_k, 4);
+  assert.equal(c.pull_constraint_coeff, 1.0);
+  assert.equal(numTotalClasses(c), 100);
+});
+
+// configs/five_datasets_l2p.py
+test('five_datasets_l2p has the official values', () => {
+  const c = getPreset('five_datasets_l2p');
+  assert.equal(c.dataset, '5datasets');
+  assert.equal(c.optim, 'adam');
+  assert.equal(c.continual.num_tasks, 5);
+  assert.equal(c.continual.num_classes_per_task, 10);
+  assert.equal(c.continual.train_mask, true);
+  assert.equal(c.prompt_pool_param.pool_size, 20);
+  assert.equal(c.prompt_pool_param.length, 10);
+  assert.equal(c.prompt_pool_param.top_k, 4);
+  assert.equal(c.prompt_pool_param.use_prompt_mask, true);
+  assert.equal(c.prompt_pool_param.shared_prompt_pool, true);
+  assert.equal(c.prompt_pool_param.shared_prompt_key, false);
+  assert.equal(c.pull_constraint_coeff, 0.5);
+  assert.deepEqual(c.freeze_part, ['encoder', 'embedding', 'cls']);
+  assert.deepEqual(c.dataset_list, ['cifar10', 'mnist', 'svhn_cropped', 'not_mnist', 'fashion_mnist']);
+  assert.equal(numTotalClasses(c), 50);
+});
+
+// configs/core50_l2p.py
+test('core50_l2p has the official values', () => {
+  const c = getPreset('core50_l2p');
+  assert.equal(c.dataset, 'core50');
+  assert.equal(c.split_core50, false);
+  assert.equal(c.optim, 'sgd');
+  assert.equal(c.learning_rate, 0.03);
+  assert.deepEqual(c.freeze_part, []);
+  assert.equal(c.eval_per_epochs, 5);
+  assert.equal(c.continual.num_tasks, 8);
+  assert.equal(c.continual.num_classes_per_task, 50);
+  assert.equal(c.continual.train_mask, false);
+  assert.equal(c.continual.scenario, 'domain_incremental');
+  assert.equal(c.prompt_pool_param.pool_size, 10);
+  assert.equal(c.prompt_pool_param.length, 5);
+  assert.equal(c.prompt_pool_param.top_k, 4);
+  assert.equal(c.pull_constraint_coeff, 1.0);
+  assert.equal(numTotalClasses(c), 50);
+});
+
+test('the two DomainNet readings', () => {
+  const dil = getPreset('domainnet_l2p');
+  assert.equal(dil.continual.scenario, 'domain_incremental');
+  assert.equal(dil.continual.num_tasks, 6);
+  assert.equal(dil.dataset_list?.length, 6);
+  assert.equal(numTotalClasses(dil), 345);
+  const cil = getPreset('domainnet_l2p_cil');
+  assert.equal(cil.continual.scenario, 'class_incremental');
+  assert.equal(cil.continual.num_tasks * cil.continual.num_classes_per_task, 345);
+  assert.equal(cil.dataset_list, undefined);
+  assert.equal(numTotalClasses(cil), 345);
+});
+
+test('smoke variants keep the method and dataset but shrink everything else', () => {
+  for (const name of OFFICIAL) {
+    const full = getPreset(name);
+    const c = getPreset(`${name}_smoke`);
+    assert.equal(c.model_name, 'ViT-tiny-test', name);
+    assert.equal(c.dataset, full.dataset, name);
+    assert.equal(c.continual.scenario, full.continual.scenario, name);
+    assert.equal(c.init_checkpoint, null, name);
+    assert.ok(c.input_size <= 32 && c.continual.num_tasks <= 2 && c.num_epochs === 1, name);
+    assert.ok(c.continual.num_train_steps_per_task > 0 && c.num_eval_steps > 0, name);
+    assert.ok(c.continual.num_tasks * c.prompt_pool_param.top_k <= c.prompt_pool_param.pool_size, name);
+    assert.deepEqual(c.freeze_part, full.freeze_part, name);
+  }
+});
+
+test('checks between fields name the key to change', () => {
+  const c = getPreset('cifar100_l2p');
+  assert.throws(() => parseL2PConfig({ ...c, prompt_pool_param: { ...c.prompt_pool_param, top_k: 11 } }),
+    /^UserError: config key 'prompt_pool_param.top_k' must be <= prompt_pool_param.pool_size \(10\), got 11$/);
+  assert.throws(() => parseL2PConfig({ ...c, input_size: 300 }), /config key 'input_size' must be <= resize_size \(256\), got 300/);
+  assert.throws(() => parseL2PConfig({ ...c, warmup_epochs: 5 }), /config key 'warmup_epochs' must be < num_epochs \(5\), got 5/);
+  assert.throws(() => parseL2PConfig({ ...c, prompt_pool: false }), /config key 'prompt_pool' must be true when method is 'l2p'/);
+  assert.throws(() => parseL2PConfig({ ...c, dataset_list: ['a'] }), /config key 'dataset_list' must be one dataset per task/);
+  assert.throws(() => parseL2PConfig({ ...c, prompt_pool_param: { ...c.prompt_pool_param, batchwise_prompt: false } }),
+    /config key 'test_time_selection' must be 'per_instance' when prompt_pool_param.batchwise_prompt is false/);
+});
+
+test('official keys left out say why', () => {
+  const c = getPreset('cifar100_l2p');
+  assert.throws(() => parseL2PConfig({ ...c, use_g_prompt: false }), /config key 'use_g_prompt' is not supported: a DualPrompt key/);
+  assert.throws(() => parseL2PConfig({ ...c, sched: 'cosine' }), /config key 'sched' is not supported: the official name is 'learning_rate_schedule'/);
+  assert.throws(() => parseL2PConfig({ ...c, continual: { ...c.continual, replay: {} } }), /config key 'continual.replay' is not supported/);
+});
