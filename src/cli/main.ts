@@ -5,6 +5,7 @@ type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) =>
 
 const commands: Record<string, Command> = {
   features: { summary: 'write the frozen ViT pre_logits of a batch of images', load: () => import('./features.ts') },
+  'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
 };
 

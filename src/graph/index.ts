@@ -18,3 +18,4 @@ export { grad } from './autodiff.ts';
 export { interpret } from './interp.ts';
 export type { Feeds } from './interp.ts';
 export { toOnnx, OPSET } from './onnx.ts';
+export { matmulFlops } from './cost.ts';

@@ -1,0 +1,131 @@
+// One training step on a case in the golden-case format (case.json, vit.npz, l2p.npz, batch.npz), with
+// every intermediate that expected.npz holds: the parity check against the reference implementation.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { readNpz } from '../io/npz.ts';
+import { toFloat32, type NpyArray } from '../io/npy.ts';
+import { compile, type HostTensor } from '../runtime/ort.ts';
+import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../train/optim.ts';
+import { checkImages } from '../vit/features.ts';
+import { loadViT, type Params } from '../vit/params.ts';
+import { buildTrainStep } from './step.ts';
+
+export const TRAINED = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'] as const;
+
+interface CaseJson {
+  img: number;
+  patch: number;
+  dim: number;
+  heads: number;
+  mlp: number;
+  depth: number;
+  pool: number;
+  length: number;
+  top_k: number;
+  batchwise: boolean;
+  batch: number;
+  classes: number;
+  pull: number;
+  lr: number;
+  clip: number | null;
+}
+
+function readCase(dir: string): CaseJson {
+  const file = join(dir, 'case.json');
+  let c: CaseJson;
+  try {
+    c = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`'${file}' cannot be read as JSON: ${(e as Error).message}`);
+  }
+  for (const k of ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'top_k', 'batch', 'classes', 'pull', 'lr'] as const) {
+    if (typeof c[k] !== 'number') throw new UserError(`'${file}': '${k}' must be a number`);
+  }
+  return c;
+}
+
+function f32(a: Float32Array | number, shape: number[] = []): NpyArray {
+  return { dtype: 'float32', shape, data: typeof a === 'number' ? Float32Array.of(a) : a };
+}
+
+/** Runs the step and returns arrays named as in expected.npz. */
+export async function runGoldenCase(dir: string): Promise<Map<string, NpyArray>> {
+  const c = readCase(dir);
+  const vit = loadViT(join(dir, 'vit.npz'));
+  const v = vit.config;
+  if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
+    throw new UserError(`'${join(dir, 'vit.npz')}' does not match case.json (file: ${JSON.stringify(v)})`);
+  }
+  const l2pFile = join(dir, 'l2p.npz');
+  const l2p = readNpz(l2pFile);
+  const want: Record<string, number[]> = {
+    'prompt_pool/prompt': [1, c.pool, c.length, c.dim],
+    'prompt_pool/key': [c.pool, c.dim],
+    'head/kernel': [c.dim, c.classes],
+    'head/bias': [c.classes],
+  };
+  const params: Params = new Map(vit.params);
+  const trained: Tensors = new Map();
+  for (const [k, shape] of Object.entries(want)) {
+    const a = l2p.get(k);
+    if (!a) throw new UserError(`'${l2pFile}': key '${k}' is missing`);
+    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${l2pFile}': key '${k}' has shape [${a.shape}], expected [${shape}]`);
+    const data = toFloat32(a, `'${l2pFile}' entry '${k}'`).slice();
+    params.set(k, { shape, data });
+    trained.set(k, data);
+  }
+  const batchFile = join(dir, 'batch.npz');
+  const batch = readNpz(batchFile);
+  const images = batch.get('images');
+  const labels = batch.get('labels');
+  const mask = batch.get('class_mask');
+  if (!images || !labels || !mask) throw new UserError(`'${batchFile}' must hold 'images', 'labels' and 'class_mask'`);
+  checkImages(vit, images.shape, `'${batchFile}' entry 'images'`);
+  const b = images.shape[0];
+  const classMask = new Uint8Array(c.classes);
+  for (const k of Array.from(mask.data as Int32Array, Number)) {
+    if (!(k >= 0 && k < c.classes)) throw new UserError(`'${batchFile}': class_mask holds ${k}, outside [0, ${c.classes})`);
+    classMask[k] = 1;
+  }
+  const labelData = Int32Array.from(labels.data as Int32Array, Number);
+  for (const y of labelData) {
+    if (!(y >= 0 && y < c.classes)) throw new UserError(`'${batchFile}': label ${y} is outside [0, ${c.classes})`);
+  }
+
+  const step = buildTrainStep(params, {
+    model: { vit: v, numClasses: c.classes, topK: c.top_k, promptKey: true, layout: 'head', classifier: 'prompt', temperature: 1, normPreLogits: false },
+    batch: b,
+    imageSize: [images.shape[1], images.shape[2]],
+    selection: c.batchwise ? 'batchwise' : 'per_instance',
+    voteGroup: b,
+    trainMask: true,
+    pull: c.pull,
+    isTrained: (path) => (TRAINED as readonly string[]).includes(path),
+  });
+  const session = await compile(step.outputs);
+  const feeds: Record<string, HostTensor> = {
+    images: { shape: images.shape, data: toFloat32(images, `'${batchFile}' entry 'images'`) },
+    labels: { shape: [b], data: labelData },
+    class_mask: { shape: [c.classes], data: classMask },
+  };
+  for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)! };
+  const r = await session.run(feeds);
+  await session.dispose();
+
+  const out = new Map<string, NpyArray>();
+  const scalar = (k: string) => (r[k].data as Float32Array)[0];
+  out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
+  out.set('sim', f32(r.sim.data as Float32Array, [b, c.pool]));
+  out.set('prompt_idx', { dtype: 'int32', shape: [b, c.top_k], data: Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) });
+  out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
+  for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
+  const grads: Tensors = new Map(TRAINED.map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
+  for (const k of TRAINED) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), want[k]));
+  const clip = clipByGlobalNorm(grads, c.clip ?? null);
+  out.set('grad_norm', f32(clip.norm));
+  out.set('clip_factor', f32(clip.factor));
+  adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  for (const k of TRAINED) out.set(`updated/${k}`, f32(trained.get(k)!, want[k]));
+  return out;
+}

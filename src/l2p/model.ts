@@ -1,0 +1,93 @@
+// The L2P model graph: frozen query forward, prompt selection, prompted forward, classifier head.
+import * as g from '../graph/index.ts';
+import type { Tensor } from '../graph/index.ts';
+import type { ParamFn } from '../vit/model.ts';
+import { embed, encode, forwardFeatures } from '../vit/model.ts';
+import type { ViTConfig } from '../vit/variants.ts';
+import { gatherPrompts, meanKeys, selectPrompts, type PoolSelection, type Selection } from './prompt-pool.ts';
+
+export type PromptLayout = 'head' | 'cls_first';
+export type Classifier = 'prompt' | 'token' | 'gap' | 'token+prompt';
+
+export interface L2PModelOptions {
+  vit: ViTConfig;
+  numClasses: number;
+  /** Prompts selected per input (N) and tokens per prompt (Lp); 0 prompts gives the plain ViT + head. */
+  topK: number;
+  /** Learnable keys (official prompt_key); without them keys are the prompts' mean tokens. */
+  promptKey: boolean;
+  /** 'head': official HEAD [prompts, cls, patches], prompts without position embedding.
+   *  'cls_first': the Dec-2021 release / PyTorch port [cls, prompts, patches], prompts given the class
+   *  token's position embedding. */
+  layout: PromptLayout;
+  classifier: Classifier;
+  temperature: number;
+  /** Divide the pooled feature by its L2 norm before the head (official norm_pre_logits). */
+  normPreLogits: boolean;
+}
+
+export interface L2POutputs {
+  /** The frozen, un-prompted backbone's pre_logits [B, D]: the query. */
+  query: Tensor;
+  selection: PoolSelection | null;
+  /** Head output [B, C], before any class mask. */
+  logits: Tensor;
+  /** The pooled feature the head sees [B, D]. */
+  feature: Tensor;
+}
+
+/**
+ * Builds the forward graph. `p` serves both backbone and L2P parameters by path: 'prompt_pool/prompt',
+ * 'prompt_pool/key', 'head/kernel', 'head/bias'. With `selection` null no prompts are used.
+ */
+export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null): L2POutputs {
+  const x0 = embed(p, o.vit, images); // [B, 1+N, D], class token first, position embedding added
+  const [b, t0, d] = x0.shape;
+  // The query never sees prompts or gradients: it only picks prompts.
+  const query = g.stopGradient(g.reshape(g.slice(encode(p, o.vit, x0), 1, 0, 1), [b, d])); // [B, D]
+
+  let sel: PoolSelection | null = null;
+  let tokens: Tensor;
+  let np = 0;
+  if (selection) {
+    const prompt = p('prompt_pool/prompt'); // [1, M, Lp, D]
+    const key = o.promptKey ? p('prompt_pool/key') : meanKeys(prompt); // [M, D]
+    sel = selectPrompts(query, key, o.topK, selection);
+    const prompts = gatherPrompts(prompt, sel.idx); // [B, N·Lp, D]
+    np = prompts.shape[1];
+    if (o.layout === 'head') {
+      tokens = g.concat([prompts, x0], 1); // [B, N·Lp + 1 + N, D]
+    } else {
+      const pos0 = g.slice(p('Transformer/posembed_input/pos_embedding'), 1, 0, 1); // [1, 1, D]
+      tokens = g.concat([g.slice(x0, 1, 0, 1), g.add(prompts, pos0), g.slice(x0, 1, 1, t0)], 1); // [B, 1 + N·Lp + N, D]
+    }
+  } else {
+    tokens = x0;
+  }
+  const out = encode(p, o.vit, tokens); // [B, T, D]
+  const promptStart = o.layout === 'head' ? 0 : 1;
+  const clsAt = o.layout === 'head' ? np : 0;
+  let feature: Tensor;
+  switch (o.classifier) {
+    case 'prompt':
+      if (np === 0) throw new Error("vit_classifier 'prompt' needs prompts");
+      feature = g.mean(g.slice(out, 1, promptStart, promptStart + np), 1);
+      break;
+    case 'token':
+      feature = g.reshape(g.slice(out, 1, clsAt, clsAt + 1), [b, d]);
+      break;
+    case 'gap':
+      feature = g.mean(out, 1);
+      break;
+    case 'token+prompt':
+      // The class token and the prompt tokens are adjacent in both layouts.
+      feature = g.mean(g.slice(out, 1, Math.min(clsAt, promptStart), Math.min(clsAt, promptStart) + np + 1), 1);
+      break;
+  }
+  if (o.normPreLogits) feature = g.div(feature, g.add(g.sqrt(g.sum(g.mul(feature, feature), -1, true)), 1e-10));
+  let logits = g.dense(feature, p('head/kernel'), p('head/bias')); // [B, C]
+  if (o.temperature !== 1) logits = g.div(logits, o.temperature);
+  return { query, selection: sel, logits, feature };
+}
+
+export { forwardFeatures };

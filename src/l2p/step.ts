@@ -1,0 +1,81 @@
+// The training-step graph: forward, loss and the gradients toward the trained parameters, in one
+// ONNX session. The optimiser update runs outside the graph (src/train/optim.ts).
+import * as g from '../graph/index.ts';
+import type { Tensor } from '../graph/index.ts';
+import { bindParams } from '../vit/bind.ts';
+import type { Params } from '../vit/params.ts';
+import { l2pLoss } from './loss.ts';
+import { l2pForward, type L2PModelOptions } from './model.ts';
+import type { Selection } from './prompt-pool.ts';
+
+export type SelectionKind = 'per_instance' | 'batchwise' | 'fixed' | 'none';
+
+export interface StepSpec {
+  model: L2PModelOptions;
+  batch: number;
+  imageSize: [number, number];
+  selection: SelectionKind;
+  /** Vote group for 'batchwise' (official: the per-device batch). */
+  voteGroup?: number;
+  /** Mask the training logits to the current task's classes (fed as 'class_mask' [C] bool). */
+  trainMask: boolean;
+  pull: number;
+  /** Which parameter paths train; the rest are constants of the graph. */
+  isTrained: (path: string) => boolean;
+}
+
+export interface StepGraph {
+  outputs: Record<string, Tensor>;
+  /** The trained parameters (graph inputs), by path. */
+  trained: Tensor[];
+  feedsNeeded: string[];
+}
+
+function selectionFor(spec: StepSpec): { sel: Selection | null; ids?: Tensor } {
+  switch (spec.selection) {
+    case 'none':
+      return { sel: null };
+    case 'per_instance':
+      return { sel: { kind: 'per_instance' } };
+    case 'batchwise':
+      return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch } };
+    case 'fixed': {
+      const ids = g.input('prompt_ids', [spec.batch, spec.model.topK], 'int32');
+      return { sel: { kind: 'fixed', ids }, ids };
+    }
+  }
+}
+
+/** Forward + loss + gradients. Outputs: loss, ce, reduce_sim, logits, sim, prompt_idx, pre_logits, grad/<path>. */
+export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
+  const { p, trained } = bindParams(params, spec.isTrained);
+  const [h, w] = spec.imageSize;
+  const images = g.input('images', [spec.batch, h, w, 3]);
+  const labels = g.input('labels', [spec.batch], 'int32');
+  const classMask = spec.trainMask ? g.input('class_mask', [spec.model.numClasses], 'bool') : null;
+  const { sel } = selectionFor(spec);
+  const out = l2pForward(p, spec.model, images, sel);
+  const { ce, loss } = l2pLoss(out.logits, labels, classMask, out.selection?.reduceSim ?? null, spec.pull);
+  const grads = g.grad(loss, trained);
+  const outputs: Record<string, Tensor> = { loss, ce, logits: out.logits, pre_logits: out.query };
+  if (out.selection) {
+    outputs.reduce_sim = out.selection.reduceSim;
+    outputs.sim = out.selection.sim;
+    outputs.prompt_idx = out.selection.idx;
+  }
+  trained.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
+  const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])];
+  return { outputs, trained, feedsNeeded };
+}
+
+/** Evaluation graph: logits and the selected prompt ids, no gradients. */
+export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull' | 'isTrained'>): StepGraph {
+  const { p } = bindParams(params, () => false);
+  const [h, w] = spec.imageSize;
+  const images = g.input('images', [spec.batch, h, w, 3]);
+  const { sel } = selectionFor({ ...spec, trainMask: false, pull: 0, isTrained: () => false });
+  const out = l2pForward(p, spec.model, images, sel);
+  const outputs: Record<string, Tensor> = { logits: out.logits };
+  if (out.selection) outputs.prompt_idx = out.selection.idx;
+  return { outputs, trained: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
+}

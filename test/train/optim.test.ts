@@ -1,0 +1,53 @@
+// Optimisers and clipping against values computed by hand.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep } from '../../src/train/optim.ts';
+
+const near = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+test('clip by global norm: the norm spans every tensor', () => {
+  const grads = new Map([['a', Float32Array.of(3, 0)], ['b', Float32Array.of(0, 4)]]);
+  const r = clipByGlobalNorm(grads, 1);
+  near(r.norm, 5);
+  near(r.factor, 1 / (5 + 1e-6));
+  near(grads.get('a')![0], 3 / (5 + 1e-6));
+  near(grads.get('b')![1], 4 / (5 + 1e-6));
+});
+
+test('clip by global norm: below the limit nothing changes', () => {
+  const grads = new Map([['a', Float32Array.of(0.3, 0.4)]]);
+  const r = clipByGlobalNorm(grads, 1);
+  assert.equal(r.factor, 1);
+  assert.deepEqual(Array.from(grads.get('a')!), [Math.fround(0.3), Math.fround(0.4)]);
+  assert.equal(clipByGlobalNorm(grads, null).factor, 1);
+});
+
+test('adam: the first step moves each weight by lr·sign(g) (bias correction)', () => {
+  const p = new Map([['w', Float32Array.of(1, 1, 1)]]);
+  const s = adamInit(p);
+  adamStep(p, new Map([['w', Float32Array.of(0.5, -2, 0)]]), s, 0.1, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  // m̂ = g, v̂ = g², so the step is lr·g/(|g| + eps).
+  near(p.get('w')![0], 0.9, 1e-6);
+  near(p.get('w')![1], 1.1, 1e-6);
+  near(p.get('w')![2], 1, 0);
+});
+
+test('adam: the second step, by hand', () => {
+  const p = new Map([['w', Float32Array.of(0)]]);
+  const s = adamInit(p);
+  const c = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  adamStep(p, new Map([['w', Float32Array.of(1)]]), s, 0.01, c);
+  adamStep(p, new Map([['w', Float32Array.of(3)]]), s, 0.01, c);
+  // m = 0.9·0.1 + 0.1·3 = 0.39, m̂ = 0.39/0.19; v = 0.999·0.001 + 0.001·9 = 0.009999, v̂ = v/0.001999.
+  const step2 = (0.01 * (0.39 / 0.19)) / (Math.sqrt(0.009999 / 0.001999) + 1e-8);
+  near(p.get('w')![0], -0.01 - step2, 1e-6);
+});
+
+test('sgd with nesterov momentum, by hand', () => {
+  const p = new Map([['w', Float32Array.of(1)]]);
+  const s = sgdInit(p);
+  sgdStep(p, new Map([['w', Float32Array.of(1)]]), s, 0.1, 0.9, true);
+  near(p.get('w')![0], 1 - 0.1 * (1 + 0.9 * 1)); // v = 1
+  sgdStep(p, new Map([['w', Float32Array.of(1)]]), s, 0.1, 0.9, true);
+  near(p.get('w')![0], 0.81 - 0.1 * (1 + 0.9 * 1.9)); // v = 1.9
+});
