@@ -1,8 +1,9 @@
 // Composite functions built from the primitives; they carry no gradient rule of their own.
-import { add, cast, div, equal, exp, log, maximum, mul, sqrt, stopGradient, sub, tanh } from './ops/elementwise.ts';
+import { add, cast, div, equal, exp, log, maximum, mul, sqrt, stopGradient, sub } from './ops/elementwise.ts';
+import { geluTanh, layerNormLast, softmaxLast } from './ops/fused.ts';
 import { matmul } from './ops/linalg.ts';
-import { unsqueeze } from './ops/layout.ts';
-import { max, mean, sum } from './ops/reduce.ts';
+import { transpose, unsqueeze } from './ops/layout.ts';
+import { max, sum } from './ops/reduce.ts';
 import { constant } from './ops/source.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -10,10 +11,14 @@ export function rsqrt(x: Tensor): Tensor {
   return div(1, sqrt(x));
 }
 
-/** Softmax along `axis`; the max is subtracted for stability and is a constant to the gradient. */
+/** Softmax along `axis` (the fused kernel works on the last axis; others are moved there and back). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const e = exp(sub(x, stopGradient(max(x, axis, true))));
-  return div(e, sum(e, axis, true));
+  const ax = axis < 0 ? axis + x.rank : axis;
+  if (ax === x.rank - 1) return softmaxLast(x);
+  const perm = x.shape.map((_, i) => i);
+  perm[ax] = x.rank - 1;
+  perm[x.rank - 1] = ax;
+  return transpose(softmaxLast(transpose(x, perm)), perm);
 }
 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
@@ -21,19 +26,14 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return sub(shifted, log(sum(exp(shifted), axis, true)));
 }
 
-/** LayerNorm over the last axis (biased variance, as flax.linen.LayerNorm). */
+/** LayerNorm over the last axis (biased variance, as flax.linen.LayerNorm; flax's eps is 1e-6). */
 export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, eps = 1e-6): Tensor {
-  const mu = mean(x, -1, true);
-  const xc = sub(x, mu);
-  const variance = mean(mul(xc, xc), -1, true);
-  return add(mul(mul(xc, rsqrt(add(variance, eps))), scale), bias);
+  return layerNormLast(x, scale, bias, eps);
 }
 
 /** GELU, tanh approximation (jax.nn.gelu's default, used by flax ViT). */
 export function gelu(x: Tensor): Tensor {
-  const c = Math.sqrt(2 / Math.PI);
-  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), c);
-  return mul(mul(x, 0.5), add(tanh(inner), 1));
+  return geluTanh(x);
 }
 
 /** x @ W + b over the last axis. */

@@ -13,7 +13,7 @@ const IR_VERSION = 8;
 const MODEL = { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8 } as const;
 const OPSET_ID = { domain: 1, version: 2 } as const;
 const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
-const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
+const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
 const ATTR = { name: 1, f: 2, i: 3, s: 4, t: 5, ints: 8, type: 20 } as const;
 const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
@@ -99,6 +99,7 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
   };
   const inputs: OnnxModel['inputs'] = [];
   const int64Cache = new Map<string, string>();
+  const domains = new Set<string>();
 
   const ctx: LowerCtx = {
     name: (t) => {
@@ -121,13 +122,17 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
       graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'float32', dims, rawBytes(Float32Array.from(values))));
       return name;
     },
-    node: (opType, ins, attrs = {}, outs) => {
+    node: (opType, ins, attrs = {}, outs, domain) => {
       const outNames = Array.isArray(outs) ? outs : Array.from({ length: outs ?? 1 }, () => fresh(opType.toLowerCase()));
       for (const o of outNames) used.add(o);
       graph.message(GRAPH.node, (w) => {
         for (const i of ins) w.string(NODE.input, i);
         for (const o of outNames) w.string(NODE.output, o);
         w.string(NODE.opType, opType);
+        if (domain) {
+          w.string(NODE.domain, domain);
+          domains.add(domain);
+        }
         for (const [k, v] of Object.entries(attrs)) w.message(NODE.attribute, (a) => writeAttr(a, k, v));
       });
       return outNames;
@@ -170,6 +175,8 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
   model.varint(MODEL.irVersion, IR_VERSION);
   model.string(MODEL.producerName, 'l2p-ts');
   model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, '').varint(OPSET_ID.version, OPSET));
+  // Contrib ops of onnxruntime (FastGelu) live in their own domain, version 1.
+  for (const d of domains) model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, d).varint(OPSET_ID.version, 1));
   model.message(MODEL.graph, (w) => w.append(graph));
   return {
     bytes: model.finish(),

@@ -20,7 +20,7 @@ export interface LowerCtx {
   /** A fresh float32 scalar or array initializer. */
   float32s(values: readonly number[], dims: Shape): string;
   /** Adds one ONNX node; returns its output names: the given ones, or `outputs` fresh ones (default 1). */
-  node(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, outputs?: string[] | number): string[];
+  node(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, outputs?: string[] | number, domain?: string): string[];
 }
 
 export type OnnxAttr = number | string | number[] | { float: number } | { tensor: { dtype: DType; dims: Shape; values: number[] } };
