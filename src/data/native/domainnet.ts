@@ -1,0 +1,68 @@
+// DomainNet as distributed: <root>/<domain>/<class>/<image>.jpg with the split lists
+// <root>/<domain>_train.txt and <root>/<domain>_test.txt, one "<domain>/<class>/<file> <label>" a line.
+// 345 classes, the same label numbering in every domain.
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError, where } from '../../errors.ts';
+import { makeDataset } from '../dataset.ts';
+import type { Dataset, Source } from '../types.ts';
+
+export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'] as const;
+export const DOMAINNET_CLASSES = 345;
+
+export function hasDomainNetFolders(root: string, domain: string): boolean {
+  return existsSync(join(root, `${domain}_test.txt`));
+}
+
+function readList(path: string): { paths: string[]; labels: Int32Array } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${where(path)}: cannot read the DomainNet split list (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const paths: string[] = [];
+  const labels: number[] = [];
+  text.split('\n').forEach((line, n) => {
+    if (line.trim() === '') return;
+    const m = /^(\S+)\s+(\d+)\s*$/.exec(line);
+    const label = m ? Number(m[2]) : -1;
+    if (!m || label >= DOMAINNET_CLASSES) {
+      throw new UserError(`${where(path)}: line ${n + 1} is not "<path> <label below ${DOMAINNET_CLASSES}>"`);
+    }
+    paths.push(m[1]);
+    labels.push(label);
+  });
+  return { paths, labels: Int32Array.from(labels) };
+}
+
+export function openDomainNetFolders(root: string, domain: string): Dataset {
+  if (!(DOMAINNET_DOMAINS as readonly string[]).includes(domain)) {
+    throw new UserError(`unknown DomainNet domain '${domain}'; expected one of ${DOMAINNET_DOMAINS.join(', ')}`);
+  }
+  const files: string[] = [];
+  const splits: Parameters<typeof makeDataset>[0]['splits'] = {};
+  for (const split of ['train', 'test']) {
+    const listPath = join(root, `${domain}_${split}.txt`);
+    const { paths, labels } = readList(listPath);
+    files.push(listPath);
+    const source: Source = {
+      description: `domainnet/${domain} ${split}`,
+      length: paths.length,
+      label: (i) => labels[i],
+      get: async (i) => {
+        const file = join(root, paths[i]);
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(file);
+        } catch (e) {
+          throw new UserError(`${where(file)}: cannot read the image listed in ${where(listPath)} (${(e as NodeJS.ErrnoException).code})`);
+        }
+        return { image: { encoded: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, label: labels[i], origin: where(file) };
+      },
+    };
+    splits[split] = { numExamples: paths.length, open: async () => source };
+  }
+  return makeDataset({ name: `domainnet/${domain}`, numClasses: DOMAINNET_CLASSES, imageShape: null, files, where: where(root), splits });
+}

@@ -1,0 +1,87 @@
+// A pool of worker threads that decode and preprocess images off the main thread. Size 0 runs
+// the same work inline (on libuv's threads for decoding, on the main thread for the arithmetic).
+// Idle workers are unref'd, so a pool that is never closed does not keep the process alive.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { UserError } from '../errors.ts';
+import { processImage, type ImageTask } from './process.ts';
+import type { StoredImage } from './types.ts';
+
+interface Pending {
+  resolve: (x: Float32Array) => void;
+  reject: (e: Error) => void;
+  worker: number;
+}
+
+/** Default pool size: one worker per spare core, at most four. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/**
+ * A copy of the image's bytes in a buffer of their own: posting a view would clone its whole
+ * backing buffer (all of an inflated IDX file), and transferring it would detach the source's data.
+ */
+function ownBuffer(image: StoredImage): { image: StoredImage; transfer: ArrayBuffer } {
+  const own = ('encoded' in image ? image.encoded : image.pixels.data).slice();
+  const moved = 'encoded' in image ? { encoded: own } : { pixels: { ...image.pixels, data: own } };
+  return { image: moved, transfer: own.buffer as ArrayBuffer };
+}
+
+export class ImagePool {
+  private workers: Worker[] = [];
+  private load: number[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 0;
+  private broken: Error | null = null;
+
+  constructor(readonly size: number) {
+    for (let k = 0; k < size; k++) {
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [] });
+      w.unref();
+      w.on('message', (m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }) => this.settle(m));
+      w.on('error', (e) => this.failWorker(k, e));
+      this.workers.push(w);
+      this.load.push(0);
+    }
+  }
+
+  run(task: ImageTask): Promise<Float32Array> {
+    if (this.size === 0) return processImage(task);
+    if (this.broken) return Promise.reject(this.broken);
+    let k = 0;
+    for (let j = 1; j < this.size; j++) if (this.load[j] < this.load[k]) k = j;
+    const id = this.nextId++;
+    const { image, transfer } = ownBuffer(task.image);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: k });
+      if (this.load[k]++ === 0) this.workers[k].ref();
+      this.workers[k].postMessage({ id, task: { ...task, image } }, [transfer]);
+    });
+  }
+
+  private settle(m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (--this.load[p.worker] === 0) this.workers[p.worker].unref();
+    if (m.ok) p.resolve(m.out!);
+    else p.reject(m.user ? new UserError(m.message!) : new Error(m.message));
+  }
+
+  /** A worker that died takes the pool with it: its tasks and every later one fail with its error. */
+  private failWorker(k: number, e: Error): void {
+    this.broken = new Error(`image worker ${k} failed: ${e.message}`);
+    for (const p of this.pending.values()) p.reject(this.broken);
+    this.pending.clear();
+  }
+
+  /** Stops the workers; tasks still running fail. */
+  async close(): Promise<void> {
+    this.broken = new Error('the image pool was closed');
+    for (const p of this.pending.values()) p.reject(this.broken);
+    this.pending.clear();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers = [];
+  }
+}

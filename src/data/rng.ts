@@ -1,0 +1,74 @@
+// Deterministic randomness for the input pipeline. Every draw derives from (seed, purpose, epoch,
+// position) through a hash, never from shared state, so results do not depend on which worker
+// ran first and a saved position resumes the exact stream.
+
+/** murmur3's 32-bit finalizer: a bijective avalanche mix. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A 32-bit hash of a sequence of integers (each taken mod 2^32). */
+export function hash32(...xs: number[]): number {
+  let h = 0x9e3779b9;
+  for (const x of xs) h = fmix32((h ^ fmix32((x >>> 0) + 0x7f4a7c15)) + 0x6a09e667);
+  return h;
+}
+
+/** xoshiro128** seeded by splitmix32: small, fast, and good enough for augmentation. */
+export class Rng {
+  private s = new Uint32Array(4);
+
+  constructor(seed: number) {
+    let x = seed >>> 0;
+    for (let k = 0; k < 4; k++) {
+      x = (x + 0x9e3779b9) >>> 0;
+      this.s[k] = fmix32(x);
+    }
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
+  }
+
+  nextU32(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** Uniform float32 in [0, 1), as TensorFlow's RandFloat: 23 random mantissa bits. */
+  float(): number {
+    return (this.nextU32() >>> 9) / 8388608;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor((this.nextU32() / 4294967296) * n);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** A permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, rng: Rng): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}

@@ -1,0 +1,129 @@
+// The continual streams of the official code, as lists of tasks. A task's class mask lists the
+// classes whose logits it trains (the official `class_mask`); its train and test sources are views
+// over the opened datasets, so building a stream reads labels but no images.
+import { UserError } from '../errors.ts';
+import { gaussianSchedule, scheduleKey, type GaussianOptions } from './gaussian.ts';
+import { CORE50_CLASSES, CORE50_TRAIN_SESSIONS } from './native/core50.ts';
+import { DOMAINNET_CLASSES, DOMAINNET_DOMAINS } from './native/domainnet.ts';
+import { NumpyRandomState } from './numpy-random.ts';
+import { openDataset, type DataFormat } from './open.ts';
+import { datasetSpec } from './registry.ts';
+import { filterClasses, mapLabels } from './source.ts';
+import type { Dataset, Source } from './types.ts';
+
+export interface Task {
+  classMask: number[];
+  train: Source;
+  test: Source;
+}
+
+export interface ContinualStream {
+  name: string;
+  /** Width of the classifier: classes over all tasks. */
+  numClasses: number;
+  tasks: Task[];
+}
+
+/** Where each dataset of a stream lives: one directory for all, overridable per dataset. */
+export interface StreamData {
+  dataDir?: string;
+  dataDirs?: Record<string, string>;
+  format?: DataFormat;
+}
+
+const open = (name: string, d: StreamData) => openDataset(name, { dataDir: d.dataDirs?.[name] ?? d.dataDir, format: d.format });
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+export interface ClassIncrementalOptions {
+  numTasks: number;
+  numClassesPerTask: number;
+  /** config.continual.rand_seed: -1 keeps the natural class order; s ≥ 0 uses numpy's permutation under seed s. */
+  randSeed?: number;
+  /** config.reverse_task: the tasks in reverse order. */
+  reverse?: boolean;
+  /** The official splits of the dataset unless given. */
+  trainSplit?: string;
+  testSplit?: string;
+}
+
+/**
+ * Split-X (split CIFAR-100, split ImageNet-R): task t trains and tests on classes
+ * order[t·C .. (t+1)·C). The official code draws np.random.permutation from numpy's unseeded
+ * global generator for every task, so its shuffled tasks could overlap; here one permutation,
+ * np.random.seed(randSeed) then permutation(T·C), is shared by all tasks.
+ */
+export async function classIncremental(ds: Dataset, o: ClassIncrementalOptions): Promise<ContinualStream> {
+  const total = o.numTasks * o.numClassesPerTask;
+  if (!(o.numTasks >= 1 && o.numClassesPerTask >= 1) || total > ds.numClasses) {
+    throw new UserError(`${ds.name}: ${o.numTasks} tasks of ${o.numClassesPerTask} classes need ${total} classes, but it has ${ds.numClasses}`);
+  }
+  const seed = o.randSeed ?? -1;
+  const order = seed >= 0 ? new NumpyRandomState(seed).permutation(total) : range(0, total);
+  const spec = datasetSpec(ds.name);
+  const train = await ds.source(o.trainSplit ?? spec.train);
+  const test = await ds.source(o.testSplit ?? spec.test);
+  const tasks: Task[] = [];
+  for (let k = 0; k < o.numTasks; k++) {
+    const t = o.reverse ? o.numTasks - 1 - k : k;
+    const classMask = order.slice(t * o.numClassesPerTask, (t + 1) * o.numClassesPerTask);
+    tasks.push({ classMask, train: filterClasses(train, classMask), test: filterClasses(test, classMask) });
+  }
+  return { name: `split ${ds.name}`, numClasses: total, tasks };
+}
+
+export const FIVE_DATASETS = ['cifar10', 'mnist', 'svhn_cropped', 'not_mnist', 'fashion_mnist'];
+
+/** 5-datasets: each dataset a task of 10 classes, labels offset by 10 per position in the list. */
+export async function fiveDatasets(data: StreamData = {}, list: string[] = FIVE_DATASETS): Promise<ContinualStream> {
+  const tasks: Task[] = [];
+  for (const [k, name] of list.entries()) {
+    const ds = await open(name, data);
+    if (ds.numClasses !== 10) throw new UserError(`${name}: 5-datasets needs 10 classes per dataset, it has ${ds.numClasses}`);
+    const spec = datasetSpec(name);
+    const shift = (s: Source) => mapLabels(s, (l) => l + 10 * k, `${s.description} (labels +${10 * k})`);
+    tasks.push({ classMask: range(10 * k, 10), train: shift(await ds.source(spec.train)), test: shift(await ds.source(spec.test)) });
+  }
+  return { name: '5-datasets', numClasses: 10 * list.length, tasks };
+}
+
+/**
+ * CORe50's domain-incremental stream: the eight training sessions as tasks, all 50 classes
+ * trainable, one shared test set (sessions 3, 7, 10). Reads the official builder directories
+ * core50_s1 ... core50_s11 and core50_test, or, with format 'native', CORe50's image folders.
+ */
+export async function core50Stream(data: StreamData = {}): Promise<ContinualStream> {
+  const classMask = range(0, CORE50_CLASSES);
+  if (data.format === 'native') {
+    const ds = await open('core50', data);
+    const test = await ds.source('test');
+    const tasks = await Promise.all(CORE50_TRAIN_SESSIONS.map(async (s) => ({ classMask, train: await ds.source(`s${s}`), test })));
+    return { name: 'core50', numClasses: CORE50_CLASSES, tasks };
+  }
+  const test = await (await open('core50_test', data)).source('train');
+  const tasks: Task[] = [];
+  for (const s of CORE50_TRAIN_SESSIONS) tasks.push({ classMask, train: await (await open(`core50_s${s}`, data)).source('train'), test });
+  return { name: 'core50', numClasses: CORE50_CLASSES, tasks };
+}
+
+/** DomainNet's domains as tasks over the same 345 classes, each tested on its own test split. */
+export async function domainNetStream(data: StreamData = {}, domains: readonly string[] = DOMAINNET_DOMAINS): Promise<ContinualStream> {
+  const classMask = range(0, DOMAINNET_CLASSES);
+  const tasks: Task[] = [];
+  for (const d of domains) {
+    const ds = await open(`domainnet/${d}`, data);
+    tasks.push({ classMask, train: await ds.source('train'), test: await ds.source('test') });
+  }
+  return { name: 'domainnet', numClasses: DOMAINNET_CLASSES, tasks };
+}
+
+/**
+ * Gaussian-scheduled CIFAR-100: one task per episode of the official schedule, training on the
+ * episode's classes with those classes as its mask; every task is tested on the whole test split.
+ */
+export async function gaussianCifar100(ds: Dataset, seed: number, o: GaussianOptions = {}): Promise<ContinualStream> {
+  const train = await ds.source('train');
+  const test = await ds.source('test');
+  const episodes = gaussianSchedule(scheduleKey(seed), { numClasses: ds.numClasses, ...o });
+  const tasks = episodes.map((e) => ({ classMask: e.labels, train: filterClasses(train, e.labels), test }));
+  return { name: `gaussian ${ds.name}`, numClasses: ds.numClasses, tasks };
+}
