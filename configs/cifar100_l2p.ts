@@ -8,7 +8,7 @@ export const cifar100_l2p: L2PConfig = {
   init_checkpoint: null,
 
   dataset: 'cifar100',
-  data_dir: 'data/cifar100', // (ours)
+  data_dir: '', // (ours) '' is TFDS's default data dir ($TFDS_DATA_DIR or ~/tensorflow_datasets)
   gaussian_schedule: false,
   input_size: 224,
   resize_size: 256,

@@ -7,7 +7,7 @@ import { cifar100_l2p } from './cifar100_l2p.ts';
 export const core50_l2p: L2PConfig = {
   ...cifar100_l2p,
   dataset: 'core50',
-  data_dir: 'data/core50', // (ours)
+  data_dir: '', // (ours) TFDS's default data dir; or CORe50's own folders
   split_core50: false,
   optim: 'sgd',
   freeze_part: [],

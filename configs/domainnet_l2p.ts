@@ -10,7 +10,7 @@ export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw
 export const domainnet_l2p: L2PConfig = {
   ...cifar100_l2p,
   dataset: 'domainnet',
-  data_dir: 'data/domainnet', // (ours) one sub-directory per domain
+  data_dir: '', // (ours) TFDS's default data dir (domainnet/<domain>), or DomainNet as distributed
   dataset_list: [...DOMAINNET_DOMAINS],
   continual: {
     ...cifar100_l2p.continual,
@@ -25,7 +25,7 @@ export const domainnet_l2p: L2PConfig = {
 export const domainnet_l2p_cil: L2PConfig = {
   ...cifar100_l2p,
   dataset: 'domainnet',
-  data_dir: 'data/domainnet',
+  data_dir: '',
   continual: {
     ...cifar100_l2p.continual,
     num_tasks: 5,

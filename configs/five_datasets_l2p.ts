@@ -7,7 +7,7 @@ import { cifar100_l2p } from './cifar100_l2p.ts';
 export const five_datasets_l2p: L2PConfig = {
   ...cifar100_l2p,
   dataset: '5datasets',
-  data_dir: 'data/5datasets', // (ours) one sub-directory per member dataset
+  data_dir: '', // (ours) TFDS's default data dir, holding every member dataset
   // The official code's default list (the config reads it with config.get), in task order.
   dataset_list: ['cifar10', 'mnist', 'svhn_cropped', 'not_mnist', 'fashion_mnist'],
   continual: {

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
 const commands: Record<string, Command> = {
+  train: { summary: 'train L2P task after task (as the official main.py)', load: () => import('./train.ts') },
   features: { summary: 'write the frozen ViT pre_logits of a batch of images', load: () => import('./features.ts') },
   'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },

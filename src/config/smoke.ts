@@ -3,7 +3,7 @@
 import type { L2PConfig } from './l2p.ts';
 
 /** The test backbone of the ViT variants table: a few small blocks, random weights. */
-export const SMOKE_MODEL = 'ViT-tiny-test';
+export const SMOKE_MODEL = 'ViT-mu_8';
 
 export function smoke(c: L2PConfig): L2PConfig {
   const cl = c.continual;

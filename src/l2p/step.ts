@@ -22,12 +22,18 @@ export interface StepSpec {
   pull: number;
   /** Which parameter paths train; the rest are constants of the graph. */
   isTrained: (path: string) => boolean;
+  /** Adds 0.5 · wd · Σ‖W‖² over the trained matrices (ndim > 1) to the loss, as the official 'adam'. */
+  weightDecay?: number;
+  /** Also output the frozen parameters' gradients (official grad-clip norm over all parameters). */
+  gradOfFrozen?: boolean;
 }
 
 export interface StepGraph {
   outputs: Record<string, Tensor>;
   /** The trained parameters (graph inputs), by path. */
   trained: Tensor[];
+  /** Paths with a 'grad/<path>' output: the trained ones, then frozen ones when asked for. */
+  gradPaths: string[];
   feedsNeeded: string[];
 }
 
@@ -48,24 +54,32 @@ function selectionFor(spec: StepSpec): { sel: Selection | null; ids?: Tensor } {
 
 /** Forward + loss + gradients. Outputs: loss, ce, reduce_sim, logits, sim, prompt_idx, pre_logits, grad/<path>. */
 export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
-  const { p, trained } = bindParams(params, spec.isTrained);
+  const { p, trained, used } = bindParams(params, spec.isTrained);
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);
   const labels = g.input('labels', [spec.batch], 'int32');
   const classMask = spec.trainMask ? g.input('class_mask', [spec.model.numClasses], 'bool') : null;
   const { sel } = selectionFor(spec);
   const out = l2pForward(p, spec.model, images, sel);
-  const { ce, loss } = l2pLoss(out.logits, labels, classMask, out.selection?.reduceSim ?? null, spec.pull);
-  const grads = g.grad(loss, trained);
+  const terms = l2pLoss(out.logits, labels, classMask, out.selection?.reduceSim ?? null, spec.pull);
+  const { ce } = terms;
+  let loss = terms.loss;
+  if (spec.weightDecay) {
+    const matrices = trained.filter((t) => t.rank > 1).map((t) => g.sum(g.mul(t, t), t.shape.map((_, i) => i)));
+    if (matrices.length > 0) loss = g.add(loss, g.mul(matrices.reduce((a, b) => g.add(a, b)), 0.5 * spec.weightDecay));
+  }
+  const frozen = spec.gradOfFrozen ? [...used.values()].filter((t) => t.op === 'constant') : [];
+  const targets = [...trained, ...frozen];
+  const grads = g.grad(loss, targets);
   const outputs: Record<string, Tensor> = { loss, ce, logits: out.logits, pre_logits: out.query };
   if (out.selection) {
     outputs.reduce_sim = out.selection.reduceSim;
     outputs.sim = out.selection.sim;
     outputs.prompt_idx = out.selection.idx;
   }
-  trained.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
+  targets.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
   const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])];
-  return { outputs, trained, feedsNeeded };
+  return { outputs, trained, gradPaths: targets.map((t) => t.label!), feedsNeeded };
 }
 
 /** Evaluation graph: logits and the selected prompt ids, no gradients. */
@@ -77,5 +91,5 @@ export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' |
   const out = l2pForward(p, spec.model, images, sel);
   const outputs: Record<string, Tensor> = { logits: out.logits };
   if (out.selection) outputs.prompt_idx = out.selection.idx;
-  return { outputs, trained: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
+  return { outputs, trained: [], gradPaths: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
 }

@@ -19,6 +19,8 @@ export interface Bound {
   p: ParamFn;
   /** The trained parameters in first-use order: feed these, and take gradients toward them. */
   trained: Tensor[];
+  /** Every parameter the graph used, trained or frozen, by path. */
+  used: Map<string, Tensor>;
 }
 
 /** `isTrained(path)` decides per path; tensors are created once per path. */
@@ -35,5 +37,5 @@ export function bindParams(params: Params, isTrained: (path: string) => boolean)
     made.set(path, t);
     return t;
   };
-  return { p, trained };
+  return { p, trained, used: made };
 }

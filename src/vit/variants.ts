@@ -10,7 +10,7 @@ export interface ViTConfig {
 }
 
 const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {
-  // A test size: small enough for float64 reference checks and second-long smoke runs.
+  // 'mu': a test size, small enough for float64 reference checks and second-long smoke runs.
   mu: { hidden: 48, depth: 2, heads: 3, mlp: 96 },
   Ti: { hidden: 192, depth: 12, heads: 3, mlp: 768 },
   S: { hidden: 384, depth: 12, heads: 6, mlp: 1536 },

@@ -144,7 +144,7 @@ test('smoke variants keep the method and dataset but shrink everything else', ()
   for (const name of OFFICIAL) {
     const full = getPreset(name);
     const c = getPreset(`${name}_smoke`);
-    assert.equal(c.model_name, 'ViT-tiny-test', name);
+    assert.equal(c.model_name, 'ViT-mu_8', name);
     assert.equal(c.dataset, full.dataset, name);
     assert.equal(c.continual.scenario, full.continual.scenario, name);
     assert.equal(c.init_checkpoint, null, name);

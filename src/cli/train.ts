@@ -1,0 +1,53 @@
+// `l2p train`: a continual-learning run from a preset or config file, as the official main.py.
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../config/overrides.ts';
+import { presetNames } from '../config/presets.ts';
+import { UserError } from '../errors.ts';
+import { disposeAll } from '../runtime/ort.ts';
+import { backboneFor } from '../train/experiment.ts';
+import { trainContinual } from '../train/loop.ts';
+import { streamFor } from '../train/stream.ts';
+import { positiveInt } from './features.ts';
+
+const HELP = `usage: l2p train --config <preset | file.json> --workdir <dir> [--set key=value ...] [--resume]
+                 [--threads N] [--workers N]
+
+Trains L2P task after task, evaluating every task seen so far at each epoch's end, and writes
+TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the workdir.
+  --config    a preset (${presetNames().join(', ')}) or a JSON config file
+  --set       override a config key, e.g. --set init_checkpoint=./ViT-B_16.npz --set prompt_pool_param.pool_size=20
+  --resume    continue the run in --workdir from its last checkpoint
+  --threads   ONNX Runtime intra-op threads (default: one per core)
+  --workers   image decoding workers (default: automatic)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      workdir: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      resume: { type: 'boolean', default: false },
+      threads: { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.config || !values.workdir) throw new UserError(`--config and --workdir are required\n\n${HELP}`);
+  const config = resolveConfig(values.config, values.set ?? []);
+  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const workers = values.workers !== undefined ? Number(values.workers) : undefined;
+  const stream = await streamFor(config);
+  const backbone = backboneFor(config, (m) => console.error(`warning: ${m}`));
+  try {
+    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads }, workers });
+    console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);
+  } finally {
+    await disposeAll();
+  }
+  return 0;
+}

@@ -1,0 +1,113 @@
+// Checkpoints of a run: the changing tensors (trained parameters, optimiser moments) in an npz, and
+// the loop's position (task, step, data position, accuracy matrix so far) in state.json, which names
+// its npz. Both are written atomically, npz first: a kill at any moment leaves the previous pair
+// valid, and state.json is only ever read whole.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
+import { NpzReader, writeNpz } from '../io/npz.ts';
+import type { NpyArray } from '../io/npy.ts';
+import type { PipelineState } from '../data/index.ts';
+import type { Params } from '../vit/params.ts';
+import type { OptState } from './learner.ts';
+
+/** Where the loop stands; everything needed to continue exactly. */
+export interface LoopState {
+  /** The task being trained (or the number of tasks once the run has finished). */
+  task: number;
+  /** Steps finished in the current task. */
+  stepInTask: number;
+  /** Steps finished over the whole run. */
+  globalStep: number;
+  /** The training pipeline's position in the current task. */
+  pipeline: PipelineState | null;
+  /** acc[i][t]: accuracy (%) on task i after the evaluation at the end of task t (latest evaluation while t runs). */
+  accMatrix: number[][];
+  /** Per task: how often each prompt id was selected on its test set at its last evaluation. */
+  promptUsage: number[][];
+  /** True once every task has been trained and evaluated. */
+  done: boolean;
+  /** Seconds of training and evaluation before this checkpoint (summed over resumed sessions). */
+  elapsed: number;
+  /** Training images processed. */
+  images: number;
+}
+
+interface StateFile {
+  version: 1;
+  npz: string;
+  loop: LoopState;
+  optimizer: { kind: OptState['kind']; step: number };
+}
+
+const STATE = 'state.json';
+
+export function checkpointDir(workdir: string): string {
+  return join(workdir, 'checkpoints');
+}
+
+/** Writes a checkpoint and keeps the newest `keep` npz files. */
+export function saveCheckpoint(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: LoopState, keep = 2): void {
+  const dir = checkpointDir(workdir);
+  mkdirSync(dir, { recursive: true });
+  const name = `ckpt-${String(loop.globalStep).padStart(8, '0')}.npz`;
+  const arrays = new Map<string, NpyArray>();
+  for (const k of trained) {
+    const p = params.get(k)!;
+    arrays.set(`params/${k}`, { dtype: 'float32', shape: p.shape, data: p.data });
+  }
+  const moments: [string, Map<string, Float32Array>][] =
+    opt.kind === 'adam' ? [['m', opt.state.m], ['v', opt.state.v]] : [['momentum', opt.state.momentum]];
+  for (const [tag, tensors] of moments) {
+    for (const k of trained) {
+      const t = tensors.get(k)!;
+      arrays.set(`opt/${tag}/${k}`, { dtype: 'float32', shape: params.get(k)!.shape, data: t });
+    }
+  }
+  writeNpz(join(dir, name), arrays);
+  const state: StateFile = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
+  writeJsonAtomic(join(dir, STATE), state);
+  const old = readdirSync(dir).filter((f) => /^ckpt-\d+\.npz$/.test(f) && f !== name).sort();
+  for (const f of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(join(dir, f), { force: true });
+}
+
+export function hasCheckpoint(workdir: string): boolean {
+  return existsSync(join(checkpointDir(workdir), STATE));
+}
+
+/** Restores parameters and optimiser state in place and returns the loop state. */
+export function loadCheckpoint(workdir: string, params: Params, trained: readonly string[], opt: OptState): LoopState {
+  const dir = checkpointDir(workdir);
+  const file = join(dir, STATE);
+  let state: StateFile;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`'${file}' cannot be read: ${(e as Error).message}`);
+  }
+  if (state.version !== 1 || typeof state.npz !== 'string' || !/^ckpt-\d+\.npz$/.test(state.npz)) {
+    throw new UserError(`'${file}' is not a checkpoint state written by this version`);
+  }
+  if (state.optimizer.kind !== opt.kind) throw new UserError(`'${file}': optimiser '${state.optimizer.kind}' differs from the config's`);
+  const npzPath = join(dir, state.npz);
+  const npz = NpzReader.open(npzPath);
+  try {
+    const take = (key: string, into: Float32Array) => {
+      if (!npz.keys().includes(key)) throw new UserError(`'${npzPath}': key '${key}' is missing`);
+      const a = npz.read(key);
+      if (!(a.data instanceof Float32Array) || a.data.length !== into.length) {
+        throw new UserError(`'${npzPath}': key '${key}' has ${a.data.length} values, expected ${into.length} float32`);
+      }
+      into.set(a.data);
+    };
+    for (const k of trained) take(`params/${k}`, params.get(k)!.data);
+    const moments: [string, Map<string, Float32Array>][] =
+      opt.kind === 'adam' ? [['m', opt.state.m], ['v', opt.state.v]] : [['momentum', opt.state.momentum]];
+    for (const [tag, tensors] of moments) for (const k of trained) take(`opt/${tag}/${k}`, tensors.get(k)!);
+  } finally {
+    npz.close();
+  }
+  opt.state.step = state.optimizer.step;
+  return state.loop;
+}

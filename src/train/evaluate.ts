@@ -1,0 +1,53 @@
+// Evaluation after (part of) a task: accuracy, loss and prompt usage on the test split of every task
+// seen so far, class-incremental (no mask) unless task-incremental evaluation is asked for.
+import { Pipeline, type Source } from '../data/index.ts';
+import type { Learner } from './learner.ts';
+
+export interface TaskEval {
+  /** Top-1 accuracy in percent. */
+  accuracy: number;
+  loss: number;
+  count: number;
+  /** How often each prompt id was selected, [pool_size] (empty without prompts). */
+  promptCounts: number[];
+}
+
+export interface EvalOptions {
+  batchSize: number;
+  resizeSize: number;
+  inputSize: number;
+  /** Batches per evaluation; -1 for the whole split. */
+  maxBatches: number;
+  poolSize: number;
+  workers?: number;
+  onBatch?: (done: number) => void;
+}
+
+export async function evaluateSource(learner: Learner, source: Source, taskMask: readonly number[] | null, o: EvalOptions): Promise<TaskEval> {
+  const pipe = new Pipeline(source, {
+    batchSize: o.batchSize,
+    train: false,
+    epochs: 1,
+    preprocess: { resizeSize: o.resizeSize, inputSize: o.inputSize },
+    workers: o.workers,
+  });
+  let correct = 0;
+  let count = 0;
+  let lossSum = 0;
+  const counts = new Array<number>(o.poolSize).fill(0);
+  try {
+    let batches = 0;
+    for await (const batch of pipe) {
+      const r = await learner.evalBatch(batch.images, batch.labels, taskMask);
+      correct += r.correct;
+      count += r.count;
+      lossSum += r.lossSum;
+      for (const id of r.promptIds) counts[id]++;
+      o.onBatch?.(count);
+      if (o.maxBatches > 0 && ++batches >= o.maxBatches) break;
+    }
+  } finally {
+    await pipe.close();
+  }
+  return { accuracy: (100 * correct) / Math.max(1, count), loss: lossSum / Math.max(1, count), count, promptCounts: counts };
+}

@@ -1,0 +1,199 @@
+// The continual-learning loop, task after task, as the official train_continual.py runs it:
+// steps per task = (task examples × num_epochs) // global batch, evaluation at each epoch's end on
+// every task seen so far, metrics at each task's end. It checkpoints at every evaluation, so a killed
+// run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
+import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
+import { UserError } from '../errors.ts';
+import { Pipeline, type ContinualStream } from '../data/index.ts';
+import { EventWriter, idHistogram, tags } from '../report/index.ts';
+import type { RuntimeOptions } from '../runtime/ort.ts';
+import type { LoadedViT } from '../vit/params.ts';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { evaluateSource, type TaskEval } from './evaluate.ts';
+import { createLearner, sharePromptSlots } from './experiment.ts';
+import { stepMetrics } from './metrics.ts';
+import { Progress, type ProgressSink } from './progress.ts';
+import { learningRate } from './schedule.ts';
+import { appendMetrics, trimMetrics, writeSummary, type RunSummary } from './results.ts';
+import { claimWorkdir } from './workdir.ts';
+
+export interface RunOptions {
+  config: L2PConfig;
+  workdir: string;
+  resume: boolean;
+  stream: ContinualStream;
+  backbone: LoadedViT;
+  runtime?: RuntimeOptions;
+  /** Data worker threads (default: the pipeline's choice). */
+  workers?: number;
+  sink?: ProgressSink;
+}
+
+interface TaskPlan {
+  steps: number;
+  stepsPerEpoch: number;
+  evalEvery: number;
+}
+
+function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
+  const b = globalBatchSize(c);
+  let steps = Math.floor((examples * c.num_epochs) / b);
+  const stepsPerEpoch = Math.floor(steps / c.num_epochs);
+  if (stepsPerEpoch < 1) throw new UserError(`task ${t} has ${examples} training examples, fewer than one global batch of ${b} per epoch`);
+  steps = stepsPerEpoch * c.num_epochs;
+  const cap = c.continual.num_train_steps_per_task;
+  if (cap > 0) steps = Math.min(steps, cap);
+  const evalEvery = c.eval_every_steps > 0 ? c.eval_every_steps : stepsPerEpoch * c.eval_per_epochs;
+  return { steps, stepsPerEpoch, evalEvery };
+}
+
+export async function trainContinual(o: RunOptions): Promise<RunSummary> {
+  const c = o.config;
+  const sink = o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
+  const progress = new Progress(sink);
+  claimWorkdir(o.workdir, c, o.resume);
+  const stream = o.stream;
+  const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
+  const trained = [...learner.trainedTensors.keys()];
+  const numTasks = stream.tasks.length;
+  const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
+  let state: LoopState = {
+    task: 0,
+    stepInTask: 0,
+    globalStep: 0,
+    pipeline: null,
+    accMatrix: Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0)),
+    promptUsage: Array.from({ length: numTasks }, () => []),
+    done: false,
+    elapsed: 0,
+    images: 0,
+  };
+  if (o.resume && hasCheckpoint(o.workdir)) {
+    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
+    trimMetrics(o.workdir, state.globalStep);
+    progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
+  }
+  const events = new EventWriter(o.workdir);
+  if (state.globalStep === 0) events.hparams(c);
+  const started = performance.now() - state.elapsed * 1000;
+  const elapsed = () => (performance.now() - started) / 1000;
+  const evalOpts = {
+    batchSize: c.per_device_batch_size,
+    resizeSize: c.resize_size,
+    inputSize: c.input_size,
+    maxBatches: c.num_eval_steps,
+    poolSize: c.prompt_pool_param.pool_size,
+    workers: o.workers,
+  };
+
+  const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {
+    const upto = sharedTest ? [0] : Array.from({ length: t + 1 }, (_, i) => i);
+    const res: TaskEval[] = [];
+    for (const i of upto) {
+      const task = stream.tasks[i];
+      progress.begin(`  eval task ${i}`, task.test.length);
+      const mask = c.continual.eval_task_inc ? task.classMask : null;
+      const r = await evaluateSource(learner, task.test, mask, { ...evalOpts, onBatch: (n) => progress.update(n, n) });
+      res.push(r);
+      state.accMatrix[i][t] = r.accuracy;
+      state.promptUsage[i] = r.promptCounts;
+      events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
+      events.scalar(tags.evalLossTag(i), r.loss, evalStep);
+      if (c.prompt_histogram && r.promptCounts.length > 0) {
+        const ids = r.promptCounts.flatMap((n, id) => new Array<number>(n).fill(id));
+        events.histogram(tags.promptHistogramTag(i), idHistogram(ids, r.promptCounts.length), evalStep);
+      }
+    }
+    const avg = res.reduce((a, r) => a + r.accuracy, 0) / res.length;
+    events.scalar(tags.AVG_ACC, avg / 100, evalStep);
+    progress.note(`  after task ${t}: ${res.map((r, i) => `acc_${upto[i]} ${r.accuracy.toFixed(2)}%`).join(', ')} | avg_acc ${avg.toFixed(2)}%`);
+    return res;
+  };
+
+  for (let t = state.task; t < numTasks; t++) {
+    const task = stream.tasks[t];
+    const plan = planTask(c, task.train.length, t);
+    if (state.stepInTask === 0) {
+      if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
+      sharePromptSlots(c, learner, t);
+    }
+    const pipe = new Pipeline(task.train, {
+      batchSize: globalBatchSize(c),
+      train: true,
+      seed: c.seed * 1009 + t,
+      preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
+      workers: o.workers,
+    });
+    if (state.pipeline) pipe.restore(state.pipeline);
+    const schedule = {
+      kind: c.learning_rate_schedule,
+      baseLr: baseLearningRate(c),
+      stepsPerEpoch: plan.stepsPerEpoch,
+      numEpochs: c.num_epochs,
+      warmupEpochs: c.warmup_epochs,
+      minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
+    };
+    progress.note(`task ${t + 1}/${numTasks}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
+    progress.begin(`  train task ${t}`, plan.steps);
+    const window = { loss: [] as number[], correct: 0, count: 0, grad: 0, lr: 0 };
+    try {
+      for (let step = state.stepInTask; step < plan.steps; step++) {
+        const batch = await pipe.next();
+        if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
+        const lr = learningRate(schedule, step + 1);
+        const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
+        if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
+        window.loss.push(r.loss);
+        window.correct += r.correct;
+        window.count += r.count;
+        window.grad += r.gradNorm;
+        window.lr = lr;
+        state.globalStep++;
+        state.images += r.count;
+        progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}%`);
+        const last = step + 1 === plan.steps;
+        if ((step + 1) % plan.evalEvery === 0 || last) {
+          const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
+          writeTrainScalars(events, window, t, evalStep);
+          const res = await evaluateSeen(t, evalStep);
+          appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
+          Object.assign(window, { loss: [], correct: 0, count: 0, grad: 0 });
+          state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
+          if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+          progress.begin(`  train task ${t}`, plan.steps);
+        }
+      }
+    } finally {
+      await pipe.close();
+    }
+    if (!sharedTest) {
+      const m = stepMetrics(state.accMatrix, t);
+      const evalStep = (t + 1) * c.num_epochs - 1;
+      if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
+      if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
+      events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
+      progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
+    }
+    state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === numTasks, elapsed: elapsed() };
+    saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+  }
+  events.close();
+  return writeSummary(o.workdir, c, stream, state, learner, sharedTest);
+}
+
+function writeTrainScalars(events: EventWriter, w: { loss: number[]; correct: number; count: number; grad: number; lr: number }, t: number, step: number): void {
+  const n = w.loss.length;
+  if (n === 0) return;
+  const mu = mean(w.loss);
+  const std = Math.sqrt(w.loss.reduce((a, x) => a + (x - mu) ** 2, 0) / n);
+  events.scalars(
+    { [tags.TRAIN_ACCURACY]: w.correct / w.count, [tags.LEARNING_RATE]: w.lr, [tags.LOSS]: mu, [tags.LOSS_STD]: std, [tags.L2_GRADS]: w.grad / n, [tags.TASK_ID]: t },
+    step,
+  );
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+function fmtMask(m: readonly number[]): string {
+  return m.length > 12 ? `${m.slice(0, 10).join(',')},… (${m.length})` : m.join(',');
+}

@@ -1,0 +1,62 @@
+// The continual stream a config asks for, from the data readers.
+import type { L2PConfig } from '../config/l2p.ts';
+import { numTotalClasses } from '../config/l2p.ts';
+import { UserError } from '../errors.ts';
+import {
+  classIncremental,
+  concat,
+  core50Stream,
+  datasetSpec,
+  domainNetStream,
+  filterClasses,
+  fiveDatasets,
+  gaussianCifar100,
+  openDataset,
+  type ContinualStream,
+  type StreamData,
+} from '../data/index.ts';
+
+const DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'];
+
+export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
+  const data: StreamData = { dataDir: c.data_dir || undefined };
+  const cl = c.continual;
+  let stream: ContinualStream;
+  switch (c.dataset) {
+    case 'cifar100': {
+      const ds = await openDataset('cifar100', data);
+      stream = c.gaussian_schedule
+        ? await gaussianCifar100(ds, c.seed)
+        : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task });
+      break;
+    }
+    case '5datasets':
+      stream = await fiveDatasets(data, c.dataset_list);
+      break;
+    case 'core50':
+      stream = await core50Stream(data);
+      break;
+    case 'domainnet':
+      stream = cl.scenario === 'domain_incremental' ? await domainNetStream(data, c.dataset_list ?? DOMAINS) : await pooledDomainNet(c, data);
+      break;
+  }
+  if (stream.tasks.length > cl.num_tasks) stream = { ...stream, tasks: stream.tasks.slice(0, cl.num_tasks) };
+  if (stream.numClasses < numTotalClasses(c)) {
+    throw new UserError(`${stream.name} has ${stream.numClasses} classes; the config needs ${numTotalClasses(c)}`);
+  }
+  return { ...stream, numClasses: numTotalClasses(c) };
+}
+
+/** DomainNet class-incremental: all six domains pooled, classes split into num_tasks groups in order. */
+async function pooledDomainNet(c: L2PConfig, data: StreamData): Promise<ContinualStream> {
+  const dss = await Promise.all((c.dataset_list ?? DOMAINS).map((d) => openDataset(`domainnet/${d}`, data)));
+  const spec = datasetSpec('domainnet/clipart');
+  const train = concat(await Promise.all(dss.map((d) => d.source(spec.train))));
+  const test = concat(await Promise.all(dss.map((d) => d.source(spec.test))));
+  const { num_tasks: t, num_classes_per_task: k } = c.continual;
+  const tasks = Array.from({ length: t }, (_, i) => {
+    const classMask = Array.from({ length: k }, (_, j) => i * k + j);
+    return { classMask, train: filterClasses(train, classMask), test: filterClasses(test, classMask) };
+  });
+  return { name: 'domainnet (pooled domains)', numClasses: t * k, tasks };
+}
