@@ -144,13 +144,18 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
     if (used.has(name)) throw new GraphError(`lowering: output name '${name}' given twice`);
     used.add(name);
   }
+  // Input names are the feed names, so they are reserved before constants take theirs.
+  for (const t of order) {
+    if (t.op !== 'input') continue;
+    if (used.has(t.label!)) throw new GraphError(`lowering: two inputs named '${t.label}' (or an output of that name)`);
+    used.add(t.label!);
+  }
   const outputOf = new Map<number, string>();
   for (const [name, t] of outList) if (!outputOf.has(t.id) && t.inputs.length > 0) outputOf.set(t.id, name);
 
   for (const t of order) {
     if (t.op === 'input') {
-      if (used.has(t.label!)) throw new GraphError(`lowering: two inputs named '${t.label}'`);
-      names.set(t.id, fresh(t.label!));
+      names.set(t.id, t.label!);
       inputs.push({ name: t.label!, shape: t.shape, dtype: t.dtype });
     } else if (t.op === 'constant') {
       const name = fresh(t.label ?? `c${t.id}`);

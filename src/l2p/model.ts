@@ -39,12 +39,15 @@ export interface L2POutputs {
 /**
  * Builds the forward graph. `p` serves both backbone and L2P parameters by path: 'prompt_pool/prompt',
  * 'prompt_pool/key', 'head/kernel', 'head/bias'. With `selection` null no prompts are used.
+ * `pq` serves the query's backbone: the official code computes the query with the original pretrained
+ * weights, which differ from `p`'s when the backbone itself trains (freeze_part = []).
  */
-export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null): L2POutputs {
+export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null, pq: ParamFn = p): L2POutputs {
   const x0 = embed(p, o.vit, images); // [B, 1+N, D], class token first, position embedding added
   const [b, t0, d] = x0.shape;
+  const xq = pq === p ? x0 : embed(pq, o.vit, images);
   // The query never sees prompts or gradients: it only picks prompts.
-  const query = g.stopGradient(g.reshape(g.slice(encode(p, o.vit, x0), 1, 0, 1), [b, d])); // [B, D]
+  const query = g.stopGradient(g.reshape(g.slice(encode(pq, o.vit, xq), 1, 0, 1), [b, d])); // [B, D]
 
   let sel: PoolSelection | null = null;
   let tokens: Tensor;

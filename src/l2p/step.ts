@@ -26,6 +26,8 @@ export interface StepSpec {
   weightDecay?: number;
   /** Also output the frozen parameters' gradients (official grad-clip norm over all parameters). */
   gradOfFrozen?: boolean;
+  /** The pretrained backbone for the query, when the backbone itself trains (else `params` serve it). */
+  original?: Params;
 }
 
 export interface StepGraph {
@@ -60,7 +62,8 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
   const labels = g.input('labels', [spec.batch], 'int32');
   const classMask = spec.trainMask ? g.input('class_mask', [spec.model.numClasses], 'bool') : null;
   const { sel } = selectionFor(spec);
-  const out = l2pForward(p, spec.model, images, sel);
+  const pq = spec.original ? bindParams(spec.original, () => false).p : p;
+  const out = l2pForward(p, spec.model, images, sel, pq);
   const terms = l2pLoss(out.logits, labels, classMask, out.selection?.reduceSim ?? null, spec.pull);
   const { ce } = terms;
   let loss = terms.loss;
@@ -85,10 +88,11 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
 /** Evaluation graph: logits and the selected prompt ids, no gradients. */
 export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull' | 'isTrained'>): StepGraph {
   const { p } = bindParams(params, () => false);
+  const pq = spec.original ? bindParams(spec.original, () => false).p : p;
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);
   const { sel } = selectionFor({ ...spec, trainMask: false, pull: 0, isTrained: () => false });
-  const out = l2pForward(p, spec.model, images, sel);
+  const out = l2pForward(p, spec.model, images, sel, pq);
   const outputs: Record<string, Tensor> = { logits: out.logits };
   if (out.selection) outputs.prompt_idx = out.selection.idx;
   return { outputs, trained: [], gradPaths: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };

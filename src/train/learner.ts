@@ -31,6 +31,8 @@ export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state
 export class Learner {
   opt: OptState;
   private readonly trained: string[];
+  /** The pretrained weights of backbone parameters that train: the query keeps using them. */
+  private readonly original: Params | undefined;
 
   constructor(
     readonly config: L2PConfig,
@@ -43,6 +45,11 @@ export class Learner {
   ) {
     this.trained = trainedPaths(config, method, [...params.keys()]);
     this.opt = this.freshOptimizer();
+    const ownPath = (k: string) => k.startsWith('prompt_pool/') || k.startsWith('head/');
+    const trainedBackbone = this.trained.filter((k) => !ownPath(k));
+    if (trainedBackbone.length > 0) {
+      this.original = new Map([...params].filter(([k]) => !ownPath(k)).map(([k, v]) => [k, trainedBackbone.includes(k) ? { shape: v.shape, data: v.data.slice() } : v] as const));
+    }
   }
 
   get trainedTensors(): Tensors {
@@ -81,6 +88,7 @@ export class Learner {
       isTrained: (path) => this.trained.includes(path),
       weightDecay: c.optim === 'adam' ? c.weight_decay : 0,
       gradOfFrozen: c.grad_clip_scope === 'all',
+      original: this.original,
     });
     return { graph, session: await compile(graph.outputs, this.runtime), selection };
   }
@@ -148,6 +156,7 @@ export class Learner {
       imageSize: [this.imageSize, this.imageSize],
       selection,
       voteGroup: Math.min(n, this.config.per_device_batch_size),
+      original: this.original,
     });
     const session = await compile(graph.outputs, this.runtime);
     const feeds = this.feeds(graph, images, labels);

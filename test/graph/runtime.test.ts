@@ -91,3 +91,12 @@ for (let seed = 1; seed <= 12; seed++) {
     await agree({ inputs, out, loss, wrt, values }, `random ${seed}`);
   });
 }
+
+test('ort: an input keeps its name when a constant has the same label', async () => {
+  const c = g.constant(Float32Array.of(10, 20), [2], 'w');
+  const x = g.input('w', [2]);
+  const s = await compile({ y: g.add(c, x) });
+  const r = await s.run({ w: { shape: [2], data: Float32Array.of(1, 2) } });
+  assert.deepEqual(Array.from(r.y.data as Float32Array), [11, 22]);
+  assert.throws(() => g.toOnnx({ y: g.add(g.input('z', [1]), g.input('z', [1])) }), /two inputs named 'z'/);
+});

@@ -1,0 +1,71 @@
+// `l2p eval --workdir`: re-evaluates a finished or partial run on the test split of every task it
+// has trained, with the test-time selection it ran with or another one.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
+import { disposeAll } from '../runtime/ort.ts';
+import { evaluateSource } from '../train/evaluate.ts';
+import { openRun } from '../train/open-run.ts';
+import { streamFor } from '../train/stream.ts';
+import { positiveInt } from './features.ts';
+
+const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--json]
+
+Evaluates the latest checkpoint of a run on every task trained so far and writes eval-<selection>.json.
+  --selection  test-time prompt selection: the official batch-wise vote, or each input on its own
+               (default: the run's test_time_selection)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workdir: { type: 'string' },
+      selection: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!values.workdir) throw new UserError(`--workdir is required\n\n${HELP}`);
+  const sel = values.selection;
+  if (sel !== undefined && sel !== 'batchwise' && sel !== 'per_instance') throw new UserError(`--selection must be 'batchwise' or 'per_instance', got '${sel}'`);
+  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  try {
+    const { config, learner, state } = openRun(values.workdir, { threads }, sel ? { test_time_selection: sel } : undefined);
+    const stream = await streamFor(config);
+    const trainedTasks = Math.min(state.task + (state.stepInTask > 0 ? 1 : 0), stream.tasks.length);
+    if (trainedTasks === 0) throw new UserError(`'${values.workdir}' has not trained any task yet`);
+    const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
+    const ids = sharedTest ? [0] : Array.from({ length: trainedTasks }, (_, i) => i);
+    const accuracy: number[] = [];
+    for (const i of ids) {
+      const task = stream.tasks[i];
+      const r = await evaluateSource(learner, task.test, config.continual.eval_task_inc ? task.classMask : null, {
+        batchSize: config.per_device_batch_size,
+        resizeSize: config.resize_size,
+        inputSize: config.input_size,
+        maxBatches: -1,
+        poolSize: config.prompt_pool_param.pool_size,
+      });
+      accuracy.push(r.accuracy);
+      if (!values.json) console.log(`task ${i}: accuracy ${r.accuracy.toFixed(2)}% (${r.count} images), loss ${r.loss.toFixed(4)}`);
+    }
+    const result = {
+      selection: learner.evalSelection(),
+      tasks_trained: trainedTasks,
+      accuracy,
+      avg_acc: accuracy.reduce((a, b) => a + b, 0) / accuracy.length,
+    };
+    writeJsonAtomic(join(values.workdir, `eval-${result.selection}.json`), result);
+    if (values.json) console.log(JSON.stringify(result));
+    else console.log(`avg_acc ${result.avg_acc.toFixed(2)}% with ${result.selection} selection`);
+  } finally {
+    await disposeAll();
+  }
+  return 0;
+}

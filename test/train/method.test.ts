@@ -1,0 +1,54 @@
+// What trains, which prompt ids a task gets, slot sharing between tasks, and the schedule, by hand.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getPreset } from '../../src/config/presets.ts';
+import { decodeVariant } from '../../src/vit/variants.ts';
+import { randomViT } from '../../src/vit/random.ts';
+import { createLearner, sharePromptSlots } from '../../src/train/experiment.ts';
+import { promptIdsFor, trainedPaths } from '../../src/train/method.ts';
+import { learningRate } from '../../src/train/schedule.ts';
+
+const paths = ['embedding/kernel', 'cls', 'Transformer/posembed_input/pos_embedding', 'Transformer/encoderblock_0/LayerNorm_0/scale', 'Transformer/encoder_norm/bias', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'];
+
+test('freeze_part: the official default trains prompts, keys and head; [] trains everything', () => {
+  const c = getPreset('cifar100_l2p');
+  assert.deepEqual(trainedPaths(c, 'l2p', paths), ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']);
+  assert.deepEqual(trainedPaths({ ...c, freeze_part: [] }, 'l2p', paths), paths);
+  assert.deepEqual(trainedPaths(c, 'head_only', paths), ['head/kernel', 'head/bias']);
+});
+
+test('use_prompt_mask: task t trains ids t·N..t·N+N−1 while they fit in the pool', () => {
+  const c = getPreset('five_datasets_l2p'); // pool 20, top_k 4
+  assert.deepEqual(promptIdsFor(c, 'l2p', 0), [0, 1, 2, 3]);
+  assert.deepEqual(promptIdsFor(c, 'l2p', 4), [16, 17, 18, 19]);
+  assert.equal(promptIdsFor(c, 'l2p', 5), null);
+  assert.equal(promptIdsFor(getPreset('cifar100_l2p'), 'l2p', 0), null);
+  assert.deepEqual(promptIdsFor(c, 'shared_prompt', 3), [0]);
+});
+
+test('shared_prompt_pool copies slot t−1 into slot t before task t, keys untouched', () => {
+  const base = getPreset('five_datasets_l2p_smoke'); // pool 4, top_k 2, length 2
+  const c = { ...base, prompt_pool_param: { ...base.prompt_pool_param, shared_prompt_key: false } };
+  const cfg = decodeVariant(c.model_name);
+  const learner = createLearner(c, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 20);
+  const prompt = learner.params.get('prompt_pool/prompt')!.data;
+  const key = learner.params.get('prompt_pool/key')!.data;
+  const row = 2 * cfg.hidden; // one prompt: length × D
+  const slot0 = prompt.slice(0, 2 * row);
+  const keysBefore = key.slice();
+  sharePromptSlots(c, learner, 1);
+  assert.deepEqual(prompt.slice(2 * row, 4 * row), slot0);
+  assert.deepEqual(key, keysBefore);
+  sharePromptSlots({ ...c, prompt_pool_param: { ...c.prompt_pool_param, shared_prompt_key: true } }, learner, 1);
+  assert.deepEqual(key.slice(2 * cfg.hidden, 4 * cfg.hidden), key.slice(0, 2 * cfg.hidden));
+});
+
+test('learning-rate schedule as the official get_learning_rate', () => {
+  const s = { kind: 'cosine' as const, baseLr: 0.1, stepsPerEpoch: 10, numEpochs: 5, warmupEpochs: 1, minLr: 0.001 };
+  assert.equal(learningRate(s, 5), 0.05); // warmup: epoch 0.5 of 1
+  assert.ok(Math.abs(learningRate(s, 10) - 0.1) < 1e-12); // end of warmup, cosine at 0
+  assert.ok(Math.abs(learningRate(s, 30) - 0.05) < 1e-12); // epoch 3: halfway through 4 decay epochs
+  assert.equal(learningRate(s, 50), 0.001); // the floor
+  assert.ok(Math.abs(learningRate({ ...s, kind: 'linear' }, 30) - 0.05) < 1e-12);
+  assert.equal(learningRate({ ...s, kind: 'constant', warmupEpochs: 0 }, 7), 0.1);
+});
