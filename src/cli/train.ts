@@ -5,7 +5,7 @@ import { presetNames } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { backboneFor } from '../train/experiment.ts';
-import { trainContinual } from '../train/loop.ts';
+import { StopRequested, trainContinual } from '../train/loop.ts';
 import { streamFor } from '../train/stream.ts';
 import { positiveInt } from './features.ts';
 
@@ -46,6 +46,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads }, workers });
     console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);
+  } catch (e) {
+    if (!(e instanceof StopRequested)) throw e;
+    console.error(e.message);
+    return e.signal === 'SIGINT' ? 130 : 143;
   } finally {
     await disposeAll();
   }

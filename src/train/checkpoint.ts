@@ -26,6 +26,8 @@ export interface LoopState {
   accMatrix: number[][];
   /** Per task: how often each prompt id was selected on its test set at its last evaluation. */
   promptUsage: number[][];
+  /** Training metrics gathered since the last evaluation (logged at the next one). */
+  window: TrainWindow;
   /** True once every task has been trained and evaluated. */
   done: boolean;
   /** Seconds of training and evaluation before this checkpoint (summed over resumed sessions). */
@@ -33,6 +35,16 @@ export interface LoopState {
   /** Training images processed. */
   images: number;
 }
+
+export interface TrainWindow {
+  loss: number[];
+  correct: number;
+  count: number;
+  grad: number;
+  lr: number;
+}
+
+export const emptyWindow = (): TrainWindow => ({ loss: [], correct: 0, count: 0, grad: 0, lr: 0 });
 
 interface StateFile {
   version: 1;

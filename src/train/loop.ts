@@ -8,7 +8,7 @@ import { Pipeline, type ContinualStream } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evaluateSource, type TaskEval } from './evaluate.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
@@ -64,6 +64,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
     pipeline: null,
     accMatrix: Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0)),
     promptUsage: Array.from({ length: numTasks }, () => []),
+    window: emptyWindow(),
     done: false,
     elapsed: 0,
     images: 0,
@@ -110,78 +111,106 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
     return res;
   };
 
-  for (let t = state.task; t < numTasks; t++) {
-    const task = stream.tasks[t];
-    const plan = planTask(c, task.train.length, t);
-    if (state.stepInTask === 0) {
-      if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
-      sharePromptSlots(c, learner, t);
-    }
-    const pipe = new Pipeline(task.train, {
-      batchSize: globalBatchSize(c),
-      train: true,
-      seed: c.seed * 1009 + t,
-      preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
-      workers: o.workers,
-    });
-    if (state.pipeline) pipe.restore(state.pipeline);
-    const schedule = {
-      kind: c.learning_rate_schedule,
-      baseLr: baseLearningRate(c),
-      stepsPerEpoch: plan.stepsPerEpoch,
-      numEpochs: c.num_epochs,
-      warmupEpochs: c.warmup_epochs,
-      minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
-    };
-    progress.note(`task ${t + 1}/${numTasks}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
-    progress.begin(`  train task ${t}`, plan.steps);
-    const window = { loss: [] as number[], correct: 0, count: 0, grad: 0, lr: 0 };
-    try {
-      for (let step = state.stepInTask; step < plan.steps; step++) {
-        const batch = await pipe.next();
-        if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
-        const lr = learningRate(schedule, step + 1);
-        const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
-        if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
-        window.loss.push(r.loss);
-        window.correct += r.correct;
-        window.count += r.count;
-        window.grad += r.gradNorm;
-        window.lr = lr;
-        state.globalStep++;
-        state.images += r.count;
-        progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}%`);
-        const last = step + 1 === plan.steps;
-        if ((step + 1) % plan.evalEvery === 0 || last) {
-          const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
-          writeTrainScalars(events, window, t, evalStep);
-          const res = await evaluateSeen(t, evalStep);
-          appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
-          Object.assign(window, { loss: [], correct: 0, count: 0, grad: 0 });
-          state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-          if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
-          progress.begin(`  train task ${t}`, plan.steps);
-        }
+  // SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop.
+  const stop: { signal: NodeJS.Signals | null } = { signal: null };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal) process.exit(130);
+    stop.signal = sig;
+    progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (let t = state.task; t < numTasks; t++) {
+      const task = stream.tasks[t];
+      const plan = planTask(c, task.train.length, t);
+      if (state.stepInTask === 0) {
+        if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
+        sharePromptSlots(c, learner, t);
       }
-    } finally {
-      await pipe.close();
+      const pipe = new Pipeline(task.train, {
+        batchSize: globalBatchSize(c),
+        train: true,
+        seed: c.seed * 1009 + t,
+        preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
+        workers: o.workers,
+      });
+      if (state.pipeline) pipe.restore(state.pipeline);
+      const schedule = {
+        kind: c.learning_rate_schedule,
+        baseLr: baseLearningRate(c),
+        stepsPerEpoch: plan.stepsPerEpoch,
+        numEpochs: c.num_epochs,
+        warmupEpochs: c.warmup_epochs,
+        minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
+      };
+      progress.note(`task ${t + 1}/${numTasks}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
+      progress.begin(`  train task ${t}`, plan.steps);
+      const window = state.window;
+      try {
+        for (let step = state.stepInTask; step < plan.steps; step++) {
+          const batch = await pipe.next();
+          if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
+          const lr = learningRate(schedule, step + 1);
+          const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
+          if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
+          window.loss.push(r.loss);
+          window.correct += r.correct;
+          window.count += r.count;
+          window.grad += r.gradNorm;
+          window.lr = lr;
+          state.globalStep++;
+          state.images += r.count;
+          progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}%`);
+          const last = step + 1 === plan.steps;
+          if ((step + 1) % plan.evalEvery === 0 || last) {
+            const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
+            writeTrainScalars(events, window, t, evalStep);
+            const res = await evaluateSeen(t, evalStep);
+            appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
+            Object.assign(window, emptyWindow());
+            state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
+            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+            progress.begin(`  train task ${t}`, plan.steps);
+          } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
+            state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
+            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+          }
+          if (stop.signal) throw new StopRequested(stop.signal, o.workdir);
+        }
+      } finally {
+        await pipe.close();
+      }
+      if (!sharedTest) {
+        const m = stepMetrics(state.accMatrix, t);
+        const evalStep = (t + 1) * c.num_epochs - 1;
+        if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
+        if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
+        events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
+        progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
+      }
+      state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === numTasks, elapsed: elapsed() };
+      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
     }
-    if (!sharedTest) {
-      const m = stepMetrics(state.accMatrix, t);
-      const evalStep = (t + 1) * c.num_epochs - 1;
-      if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
-      if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
-      events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
-      progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
-    }
-    state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === numTasks, elapsed: elapsed() };
-    saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    events.close();
   }
-  events.close();
   return writeSummary(o.workdir, c, stream, state, learner, sharedTest);
 }
 
-function writeTrainScalars(events: EventWriter, w: { loss: number[]; correct: number; count: number; grad: number; lr: number }, t: number, step: number): void {
+/** Thrown after a signal once the checkpoint is saved; the CLI exits with 128 + the signal number. */
+export class StopRequested extends Error {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    workdir: string,
+  ) {
+    super(`stopped by ${signal} after saving a checkpoint; continue with --resume --workdir ${workdir}`);
+  }
+}
+
+function writeTrainScalars(events: EventWriter, w: TrainWindow, t: number, step: number): void {
   const n = w.loss.length;
   if (n === 0) return;
   const mu = mean(w.loss);

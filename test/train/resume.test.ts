@@ -74,3 +74,26 @@ test('--resume refuses a workdir of another configuration, and a fresh run refus
   assert.equal(other.status, 1);
   assert.match(other.stderr, /holds a run with another configuration \(differs in learning_rate\)/);
 });
+
+test('SIGTERM stops after saving a checkpoint, and --resume finishes the run', async () => {
+  const ref = join(tempDir('resume-ref2'), 'run');
+  execFileSync(process.execPath, args(ref), { stdio: 'pipe' });
+  const workdir = join(tempDir('resume-term'), 'run');
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, args(workdir), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (!sent && err.includes('train task 0')) {
+        sent = true;
+        setTimeout(() => child.kill('SIGTERM'), 100);
+      }
+    });
+    child.on('exit', (c) => resolve({ code: c, stderr: err }));
+  });
+  assert.equal(code, 143, stderr);
+  assert.match(stderr, /stopped by SIGTERM after saving a checkpoint; continue with --resume/);
+  execFileSync(process.execPath, [...args(workdir), '--resume'], { stdio: 'pipe' });
+  assert.deepEqual(results(workdir), results(ref));
+});
