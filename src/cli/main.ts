@@ -7,6 +7,7 @@ const commands: Record<string, Command> = {
   train: { summary: 'train L2P task after task (as the official main.py)', load: () => import('./train.ts') },
   eval: { summary: "re-evaluate a run's latest checkpoint on every task it has trained", load: () => import('./eval.ts') },
   predict: { summary: 'class and selected prompts of new images under a trained run', load: () => import('./predict.ts') },
+  bench: { summary: 'time the L2P training and evaluation steps on random weights', load: () => import('./bench.ts') },
   features: { summary: 'write the frozen ViT pre_logits of a batch of images', load: () => import('./features.ts') },
   'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },

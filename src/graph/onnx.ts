@@ -28,6 +28,17 @@ export interface OnnxModel {
   /** Graph inputs in order, with the shapes and dtypes the feeds must have. */
   inputs: { name: string; shape: Shape; dtype: DType }[];
   outputs: { name: string; shape: Shape; dtype: DType }[];
+  /** Constants lowered as graph inputs (see LowerOptions.constantsAsInputsOver): fed by the runtime. */
+  constantInputs: { name: string; shape: Shape; dtype: DType; value: ConstValue }[];
+}
+
+export interface LowerOptions {
+  /**
+   * Constants with more elements than this become graph inputs instead of initializers, fed from the
+   * caller's arrays at run time: the runtime then keeps no copy of its own (nor a pre-packed one), so
+   * sessions over the same weights share them. Infinity (the default) keeps every constant inside.
+   */
+  constantsAsInputsOver?: number;
 }
 
 function rawBytes(values: ConstValue): Uint8Array {
@@ -85,7 +96,9 @@ function constArray(dtype: DType, values: readonly number[]): ConstValue {
 }
 
 /** Lowers the graph computing `outputs` (keyed by their ONNX output names). */
-export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): OnnxModel {
+export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {}, graphName = 'l2p'): OnnxModel {
+  const limit = opts.constantsAsInputsOver ?? Infinity;
+  const constantInputs: OnnxModel['constantInputs'] = [];
   const outList = Object.entries(outputs);
   const order = topoSort(outList.map(([, t]) => t));
   const graph = new ProtoWriter();
@@ -160,7 +173,8 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
     } else if (t.op === 'constant') {
       const name = fresh(t.label ?? `c${t.id}`);
       names.set(t.id, name);
-      graph.message(GRAPH.initializer, (w) => writeTensor(w, name, t.dtype, t.shape, rawBytes(t.value!)));
+      if (t.size > limit) constantInputs.push({ name, shape: t.shape, dtype: t.dtype, value: t.value! });
+      else graph.message(GRAPH.initializer, (w) => writeTensor(w, name, t.dtype, t.shape, rawBytes(t.value!)));
     } else {
       const produced = t.rules.lower(ctx, t);
       const want = outputOf.get(t.id);
@@ -172,7 +186,7 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
     if (ctx.name(t) !== name) ctx.node('Identity', [ctx.name(t)], {}, [name]);
   }
   graph.string(GRAPH.name, graphName);
-  for (const i of inputs) graph.message(GRAPH.input, (w) => writeValueInfo(w, i.name, i.dtype, i.shape));
+  for (const i of [...inputs, ...constantInputs]) graph.message(GRAPH.input, (w) => writeValueInfo(w, i.name, i.dtype, i.shape));
   for (const [name, t] of outList) graph.message(GRAPH.output, (w) => writeValueInfo(w, name, t.dtype, t.shape));
 
   // The graph's chunks are referenced, not re-encoded: weights are copied once, into the final buffer.
@@ -187,5 +201,6 @@ export function toOnnx(outputs: Record<string, Tensor>, graphName = 'l2p'): Onnx
     bytes: model.finish(),
     inputs,
     outputs: outList.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
+    constantInputs,
   };
 }

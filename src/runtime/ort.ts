@@ -19,6 +19,12 @@ export interface RuntimeOptions {
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Execution provider: 'cpu' (default), 'cuda' or 'webgpu' where the installed runtime has them. */
   device?: 'cpu' | 'cuda' | 'webgpu';
+  /**
+   * Weights (constants over this many elements) are fed from our arrays at every run instead of being
+   * copied into the session: one copy in memory however many sessions use them. Infinity copies them in,
+   * which lets ONNX Runtime pre-pack them.
+   */
+  constantsAsInputsOver?: number;
 }
 
 export interface Compiled {
@@ -68,8 +74,10 @@ export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = 
 }
 
 async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
-  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs);
+  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
   const { inputs, outputs: outs } = model;
+  const constantFeeds: Record<string, ort.Tensor> = {};
+  for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model.bytes, sessionOptions(opts));
@@ -85,7 +93,7 @@ async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeO
     outputs: outs,
     async run(feeds) {
       if (disposed) throw new Error('run() on a disposed session');
-      const ortFeeds: Record<string, ort.Tensor> = {};
+      const ortFeeds: Record<string, ort.Tensor> = { ...constantFeeds };
       for (const spec of inputs) {
         const f = feeds[spec.name];
         if (!f) throw new Error(`run: input '${spec.name}' was not fed`);

@@ -4,7 +4,7 @@
 import type { L2PConfig } from '../config/l2p.ts';
 import { buildEvalStep, buildTrainStep, type SelectionKind, type StepGraph } from '../l2p/step.ts';
 import type { L2PModelOptions } from '../l2p/model.ts';
-import { compile, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
+import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import type { Params } from '../vit/params.ts';
 import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep, type AdamState, type SgdState, type Tensors } from './optim.ts';
 import { promptIdsFor, type Method, trainedPaths } from './method.ts';
@@ -74,10 +74,30 @@ export class Learner {
     return batchwise ? 'batchwise' : 'per_instance';
   }
 
+  /** Compiled step graphs by batch size and selection: built once, not at every step. */
+  private readonly sessions = new Map<string, Promise<{ graph: StepGraph; session: Compiled }>>();
+
+  private cached(key: string, build: () => StepGraph): Promise<{ graph: StepGraph; session: Compiled }> {
+    let hit = this.sessions.get(key);
+    if (!hit) {
+      hit = (async () => {
+        const graph = build();
+        return { graph, session: await compile(graph.outputs, this.runtime) };
+      })();
+      this.sessions.set(key, hit);
+    }
+    return hit;
+  }
+
   private async trainGraph(batch: number, taskId: number) {
-    const c = this.config;
     const selection = this.trainSelection(taskId);
-    const graph = buildTrainStep(this.params, {
+    const { graph, session } = await this.cached(`train:${batch}:${selection}`, () => this.buildTrain(batch, selection));
+    return { graph, session, selection };
+  }
+
+  private buildTrain(batch: number, selection: SelectionKind): StepGraph {
+    const c = this.config;
+    return buildTrainStep(this.params, {
       model: this.model,
       batch,
       imageSize: [this.imageSize, this.imageSize],
@@ -90,7 +110,6 @@ export class Learner {
       gradOfFrozen: c.grad_clip_scope === 'all',
       original: this.original,
     });
-    return { graph, session: await compile(graph.outputs, this.runtime), selection };
   }
 
   /** One optimiser step on a global batch. `classMask` lists the current task's classes. */
@@ -150,15 +169,16 @@ export class Learner {
   async evalBatch(images: Float32Array, labels: Int32Array, taskMask: readonly number[] | null): Promise<EvalResult> {
     const n = labels.length;
     const selection = this.evalSelection();
-    const graph = buildEvalStep(this.params, {
-      model: this.model,
-      batch: n,
-      imageSize: [this.imageSize, this.imageSize],
-      selection,
-      voteGroup: Math.min(n, this.config.per_device_batch_size),
-      original: this.original,
-    });
-    const session = await compile(graph.outputs, this.runtime);
+    const { graph, session } = await this.cached(`eval:${n}:${selection}`, () =>
+      buildEvalStep(this.params, {
+        model: this.model,
+        batch: n,
+        imageSize: [this.imageSize, this.imageSize],
+        selection,
+        voteGroup: Math.min(n, this.config.per_device_batch_size),
+        original: this.original,
+      }),
+    );
     const feeds = this.feeds(graph, images, labels);
     if (selection === 'fixed') feeds.prompt_ids = { shape: [n, this.model.topK], data: tileIds([0], n) };
     const r = await session.run(feeds);

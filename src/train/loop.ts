@@ -55,6 +55,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
   const trained = [...learner.trainedTensors.keys()];
+  progress.note(parameterReport(learner, trained));
   const numTasks = stream.tasks.length;
   const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
   let state: LoopState = {
@@ -219,6 +220,19 @@ function writeTrainScalars(events: EventWriter, w: TrainWindow, t: number, step:
     { [tags.TRAIN_ACCURACY]: w.correct / w.count, [tags.LEARNING_RATE]: w.lr, [tags.LOSS]: mu, [tags.LOSS_STD]: std, [tags.L2_GRADS]: w.grad / n, [tags.TASK_ID]: t },
     step,
   );
+}
+
+/** Trainable and frozen parameter counts and the trained tensors by name, as the toolboxes print them. */
+export function parameterReport(learner: { params: Map<string, { shape: number[]; data: Float32Array }> }, trained: readonly string[]): string {
+  let nTrained = 0;
+  let nFrozen = 0;
+  for (const [k, v] of learner.params) {
+    if (trained.includes(k)) nTrained += v.data.length;
+    else nFrozen += v.data.length;
+  }
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const list = trained.length <= 8 ? trained.map((k) => `${k} [${learner.params.get(k)!.shape.join(', ')}]`).join(', ') : `${trained.length} tensors`;
+  return `parameters: ${fmt(nTrained)} trainable (${list}), ${fmt(nFrozen)} frozen`;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
