@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const spec = { model: learner.model, batch: b, imageSize: [size, size] as [number, number], selection: 'batchwise' as const, voteGroup: b };
     const trainFlops = g.matmulFlops(Object.values(buildTrainStep(learner.params, { ...spec, trainMask: true, pull: 1, isTrained: (k) => k.startsWith('prompt_pool/') || k.startsWith('head/') }).outputs));
-    const evalFlops = g.matmulFlops(Object.values(buildEvalStep(learner.params, spec).outputs));
+    const evalFlops = g.matmulFlops(Object.values(buildEvalStep(learner.params, { ...spec, isTrained: () => false }).outputs));
     const queryFlops = g.matmulFlops(Object.values(queryGraph));
     const result = {
       model: values.model,

@@ -85,15 +85,18 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
   return { outputs, trained, gradPaths: targets.map((t) => t.label!), feedsNeeded };
 }
 
-/** Evaluation graph: logits and the selected prompt ids, no gradients. */
-export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull' | 'isTrained'>): StepGraph {
-  const { p } = bindParams(params, () => false);
+/**
+ * Evaluation graph: logits and the selected prompt ids, no gradients. Parameters that train are fed
+ * (graph inputs), so one compiled graph serves every evaluation of a run.
+ */
+export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull'>): StepGraph {
+  const { p, trained } = bindParams(params, spec.isTrained);
   const pq = spec.original ? bindParams(spec.original, () => false).p : p;
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);
-  const { sel } = selectionFor({ ...spec, trainMask: false, pull: 0, isTrained: () => false });
+  const { sel } = selectionFor({ ...spec, trainMask: false, pull: 0 });
   const out = l2pForward(p, spec.model, images, sel, pq);
   const outputs: Record<string, Tensor> = { logits: out.logits };
   if (out.selection) outputs.prompt_idx = out.selection.idx;
-  return { outputs, trained: [], gradPaths: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
+  return { outputs, trained, gradPaths: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
 }

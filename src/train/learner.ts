@@ -176,6 +176,7 @@ export class Learner {
         imageSize: [this.imageSize, this.imageSize],
         selection,
         voteGroup: Math.min(n, this.config.per_device_batch_size),
+        isTrained: (path) => this.trained.includes(path),
         original: this.original,
       }),
     );

@@ -52,3 +52,16 @@ test('learning-rate schedule as the official get_learning_rate', () => {
   assert.ok(Math.abs(learningRate({ ...s, kind: 'linear' }, 30) - 0.05) < 1e-12);
   assert.equal(learningRate({ ...s, kind: 'constant', warmupEpochs: 0 }, 7), 0.1);
 });
+
+test('evaluation sees the current trained parameters, not those of its first compile', async () => {
+  const c = { ...getPreset('cifar100_l2p_smoke'), test_time_selection: 'per_instance' as const };
+  const cfg = decodeVariant(c.model_name);
+  const learner = createLearner(c, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+  const images = new Float32Array(2 * 32 * 32 * 3).fill(0.5);
+  const labels = Int32Array.of(0, 1);
+  const before = await learner.evalBatch(images, labels, null);
+  assert.ok(Math.abs(before.lossSum - 2 * Math.log(4)) < 1e-5, 'a zero head gives uniform logits');
+  learner.params.get('head/bias')!.data[3] = 10;
+  const after = await learner.evalBatch(images, labels, null);
+  assert.deepEqual(Array.from(after.predictions), [3, 3]);
+});

@@ -31,7 +31,11 @@ function dtypeOf(value: ConstValue): DType {
   return 'bool';
 }
 
-/** A fixed value: frozen weights, shapes, masks. `name` becomes the ONNX initializer's name. */
+/**
+ * A fixed value: frozen weights, shapes, masks. `name` becomes the ONNX initializer's name.
+ * The array must not change afterwards: compiled sessions hold (or are keyed by) it as it was.
+ * Values that change between runs, such as trained parameters, are inputs.
+ */
 export function constant(value: ConstValue, shape: Shape, name?: string): Tensor {
   if (numel(shape) !== value.length) {
     throw new GraphError(`constant${name ? ` '${name}'` : ''}: ${value.length} values for shape [${shape.join(', ')}]`);
