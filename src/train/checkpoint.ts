@@ -46,10 +46,10 @@ export interface TrainWindow {
 
 export const emptyWindow = (): TrainWindow => ({ loss: [], correct: 0, count: 0, grad: 0, lr: 0 });
 
-interface StateFile {
+interface StateFile<S> {
   version: 1;
   npz: string;
-  loop: LoopState;
+  loop: S;
   optimizer: { kind: OptState['kind']; step: number };
 }
 
@@ -59,8 +59,8 @@ export function checkpointDir(workdir: string): string {
   return join(workdir, 'checkpoints');
 }
 
-/** Writes a checkpoint and keeps the newest `keep` npz files. */
-export function saveCheckpoint(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: LoopState, keep = 2): void {
+/** Writes a checkpoint and keeps the newest `keep` npz files. `loop` is the caller's JSON-safe position. */
+export function saveCheckpoint<S extends { globalStep: number }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2): void {
   const dir = checkpointDir(workdir);
   mkdirSync(dir, { recursive: true });
   const name = `ckpt-${String(loop.globalStep).padStart(8, '0')}.npz`;
@@ -78,7 +78,7 @@ export function saveCheckpoint(workdir: string, params: Params, trained: readonl
     }
   }
   writeNpz(join(dir, name), arrays);
-  const state: StateFile = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
+  const state: StateFile<S> = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
   writeJsonAtomic(join(dir, STATE), state);
   const old = readdirSync(dir).filter((f) => /^ckpt-\d+\.npz$/.test(f) && f !== name).sort();
   for (const f of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(join(dir, f), { force: true });
@@ -89,10 +89,10 @@ export function hasCheckpoint(workdir: string): boolean {
 }
 
 /** Restores parameters and optimiser state in place and returns the loop state. */
-export function loadCheckpoint(workdir: string, params: Params, trained: readonly string[], opt: OptState): LoopState {
+export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState): S {
   const dir = checkpointDir(workdir);
   const file = join(dir, STATE);
-  let state: StateFile;
+  let state: StateFile<S>;
   try {
     state = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
