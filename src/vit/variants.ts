@@ -12,6 +12,8 @@ export interface ViTConfig {
 const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {
   // 'mu': a test size, small enough for float64 reference checks and second-long smoke runs.
   mu: { hidden: 48, depth: 2, heads: 3, mlp: 96 },
+  // 'nano': the backbone pretrained here on rendered glyphs (a few MB), for the offline demo.
+  nano: { hidden: 128, depth: 6, heads: 4, mlp: 256 },
   Ti: { hidden: 192, depth: 12, heads: 3, mlp: 768 },
   S: { hidden: 384, depth: 12, heads: 6, mlp: 1536 },
   B: { hidden: 768, depth: 12, heads: 12, mlp: 3072 },
