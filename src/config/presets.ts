@@ -5,6 +5,7 @@ import { cifar100_l2p } from '../../configs/cifar100_l2p.ts';
 import { core50_l2p } from '../../configs/core50_l2p.ts';
 import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts';
 import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
+import { split_mnist_l2p } from '../../configs/split_mnist_l2p.ts';
 import { parseL2PConfig, type L2PConfig } from './l2p.ts';
 import { closest } from './schema.ts';
 import { smoke } from './smoke.ts';
@@ -16,6 +17,7 @@ const FULL: Record<string, L2PConfig> = {
   core50_l2p,
   domainnet_l2p,
   domainnet_l2p_cil,
+  split_mnist_l2p,
 };
 
 const PRESETS = new Map<string, () => L2PConfig>();

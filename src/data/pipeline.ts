@@ -13,6 +13,8 @@ export interface PipelineOptions {
   batchSize: number;
   /** Shuffle and augment (true), or central crops in stored order (false). */
   train: boolean;
+  /** With `train`: augment (random resized crop and flip, the default) or take central crops. */
+  augment?: boolean;
   seed?: number;
   /** resize_size, input_size and the crop parameters; the official values by default. */
   preprocess?: Partial<PreprocessConfig>;
@@ -118,7 +120,7 @@ export class Pipeline implements AsyncIterable<Batch> {
           .get(i)
           .then((r) => {
             labels[k] = r.label;
-            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train, seed: hash32(this.seed, p, Math.floor(p / 2 ** 32)), cfg: this.cfg });
+            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train && (this.opts.augment ?? true), seed: hash32(this.seed, p, Math.floor(p / 2 ** 32)), cfg: this.cfg });
           })
           .then((out) => images.set(out, k * per)),
       );

@@ -4,7 +4,7 @@
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
-import { Pipeline, type ContinualStream } from '../data/index.ts';
+import { concat, Pipeline, type ContinualStream } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
@@ -58,12 +58,17 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   progress.note(parameterReport(learner, trained));
   const numTasks = stream.tasks.length;
   const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
+  // The joint upper bound trains once on every task's data with every class, then tests each task.
+  const joint = c.method === 'joint';
+  const trainTasks = joint
+    ? [{ classMask: [...new Set(stream.tasks.flatMap((t) => t.classMask))].sort((a, b) => a - b), train: concat(stream.tasks.map((t) => t.train), 'all tasks'), test: stream.tasks[0].test }]
+    : stream.tasks;
   let state: LoopState = {
     task: 0,
     stepInTask: 0,
     globalStep: 0,
     pipeline: null,
-    accMatrix: Array.from({ length: numTasks }, () => new Array<number>(numTasks).fill(0)),
+    accMatrix: Array.from({ length: numTasks }, () => new Array<number>(trainTasks.length).fill(0)),
     promptUsage: Array.from({ length: numTasks }, () => []),
     window: emptyWindow(),
     done: false,
@@ -89,7 +94,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   };
 
   const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {
-    const upto = sharedTest ? [0] : Array.from({ length: t + 1 }, (_, i) => i);
+    const upto = sharedTest ? [0] : Array.from({ length: joint ? numTasks : t + 1 }, (_, i) => i);
     const res: TaskEval[] = [];
     for (const i of upto) {
       const task = stream.tasks[i];
@@ -122,8 +127,8 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    for (let t = state.task; t < numTasks; t++) {
-      const task = stream.tasks[t];
+    for (let t = state.task; t < trainTasks.length; t++) {
+      const task = trainTasks[t];
       const plan = planTask(c, task.train.length, t);
       if (state.stepInTask === 0) {
         if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
@@ -132,6 +137,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
       const pipe = new Pipeline(task.train, {
         batchSize: globalBatchSize(c),
         train: true,
+        augment: c.train_augment,
         seed: c.seed * 1009 + t,
         preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
         workers: o.workers,
@@ -145,7 +151,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
         warmupEpochs: c.warmup_epochs,
         minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
       };
-      progress.note(`task ${t + 1}/${numTasks}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
+      progress.note(`task ${t + 1}/${trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
       progress.begin(`  train task ${t}`, plan.steps);
       const window = state.window;
       try {
@@ -182,7 +188,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
       } finally {
         await pipe.close();
       }
-      if (!sharedTest) {
+      if (!sharedTest && !joint) {
         const m = stepMetrics(state.accMatrix, t);
         const evalStep = (t + 1) * c.num_epochs - 1;
         if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
@@ -190,7 +196,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
         events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
         progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
       }
-      state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === numTasks, elapsed: elapsed() };
+      state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === trainTasks.length, elapsed: elapsed() };
       saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
     }
   } finally {
@@ -198,7 +204,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
     process.off('SIGTERM', onSignal);
     events.close();
   }
-  return writeSummary(o.workdir, c, stream, state, learner, sharedTest);
+  return writeSummary(o.workdir, c, stream, state, learner, sharedTest, joint);
 }
 
 /** Thrown after a signal once the checkpoint is saved; the CLI exits with 128 + the signal number. */

