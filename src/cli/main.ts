@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   features: { summary: 'write the frozen ViT pre_logits of a batch of images', load: () => import('./features.ts') },
   'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
+  report: { summary: 'an HTML report (and PNG charts) of one or more runs', load: () => import('./report.ts') },
 };
 
 function usage(): string {

@@ -42,12 +42,12 @@ export interface L2POutputs {
  * `pq` serves the query's backbone: the official code computes the query with the original pretrained
  * weights, which differ from `p`'s when the backbone itself trains (freeze_part = []).
  */
-export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null, pq: ParamFn = p): L2POutputs {
+export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null, pq: ParamFn = p, fedQuery?: Tensor): L2POutputs {
   const x0 = embed(p, o.vit, images); // [B, 1+N, D], class token first, position embedding added
   const [b, t0, d] = x0.shape;
-  const xq = pq === p ? x0 : embed(pq, o.vit, images);
-  // The query never sees prompts or gradients: it only picks prompts.
-  const query = g.stopGradient(g.reshape(g.slice(encode(pq, o.vit, xq), 1, 0, 1), [b, d])); // [B, D]
+  // The query never sees prompts or gradients: it only picks prompts. A caller that has it already
+  // (evaluation caches it per test image) feeds it instead.
+  const query = fedQuery ?? g.stopGradient(queryOf(pq, o, images, pq === p ? x0 : undefined)); // [B, D]
 
   let sel: PoolSelection | null = null;
   let tokens: Tensor;
@@ -91,6 +91,13 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
   let logits = g.dense(feature, p('head/kernel'), p('head/bias')); // [B, C]
   if (o.temperature !== 1) logits = g.div(logits, o.temperature);
   return { query, selection: sel, logits, feature };
+}
+
+/** The frozen, un-prompted backbone's pre_logits [B, D]; `x0` reuses an embedding already built. */
+export function queryOf(pq: ParamFn, o: Pick<L2PModelOptions, 'vit'>, images: Tensor, x0?: Tensor): Tensor {
+  const x = x0 ?? embed(pq, o.vit, images);
+  const [b, , d] = x.shape;
+  return g.reshape(g.slice(encode(pq, o.vit, x), 1, 0, 1), [b, d]);
 }
 
 export { forwardFeatures };

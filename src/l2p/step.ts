@@ -5,7 +5,7 @@ import type { Tensor } from '../graph/index.ts';
 import { bindParams } from '../vit/bind.ts';
 import type { Params } from '../vit/params.ts';
 import { l2pLoss } from './loss.ts';
-import { l2pForward, type L2PModelOptions } from './model.ts';
+import { l2pForward, queryOf, type L2PModelOptions } from './model.ts';
 import type { Selection } from './prompt-pool.ts';
 
 export type SelectionKind = 'per_instance' | 'batchwise' | 'fixed' | 'none';
@@ -89,14 +89,24 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
  * Evaluation graph: logits and the selected prompt ids, no gradients. Parameters that train are fed
  * (graph inputs), so one compiled graph serves every evaluation of a run.
  */
-export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull'>): StepGraph {
+export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' | 'pull'> & { queryFed?: boolean }): StepGraph {
   const { p, trained } = bindParams(params, spec.isTrained);
   const pq = spec.original ? bindParams(spec.original, () => false).p : p;
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);
+  const query = spec.queryFed ? g.input('query', [spec.batch, spec.model.vit.hidden]) : undefined;
   const { sel } = selectionFor({ ...spec, trainMask: false, pull: 0 });
-  const out = l2pForward(p, spec.model, images, sel, pq);
+  const out = l2pForward(p, spec.model, images, sel, pq, query);
   const outputs: Record<string, Tensor> = { logits: out.logits };
   if (out.selection) outputs.prompt_idx = out.selection.idx;
-  return { outputs, trained, gradPaths: [], feedsNeeded: ['images', ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])] };
+  const feedsNeeded = ['images', ...(query ? ['query'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])];
+  return { outputs, trained, gradPaths: [], feedsNeeded };
+}
+
+/** The query alone: the frozen backbone's pre_logits of a batch (cached by evaluation). */
+export function buildQueryStep(backbone: Params, spec: Pick<StepSpec, 'model' | 'batch' | 'imageSize'>): StepGraph {
+  const { p } = bindParams(backbone, () => false);
+  const [h, w] = spec.imageSize;
+  const images = g.input('images', [spec.batch, h, w, 3]);
+  return { outputs: { query: queryOf(p, spec.model, images) }, trained: [], gradPaths: [], feedsNeeded: ['images'] };
 }

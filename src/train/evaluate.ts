@@ -12,6 +12,12 @@ export interface TaskEval {
   promptCounts: number[];
 }
 
+/**
+ * Queries of test sets, per source, in stored order. Evaluation preprocessing is deterministic and
+ * the query backbone frozen, so an image's query is the same at every evaluation of a run.
+ */
+export type QueryCache = Map<Source, { features: Float32Array; filled: number }>;
+
 export interface EvalOptions {
   batchSize: number;
   resizeSize: number;
@@ -21,6 +27,8 @@ export interface EvalOptions {
   poolSize: number;
   workers?: number;
   onBatch?: (done: number) => void;
+  /** Reuse (and fill) cached queries instead of recomputing them. */
+  queryCache?: QueryCache;
 }
 
 export async function evaluateSource(learner: Learner, source: Source, taskMask: readonly number[] | null, o: EvalOptions): Promise<TaskEval> {
@@ -37,8 +45,22 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
   const counts = new Array<number>(o.poolSize).fill(0);
   try {
     let batches = 0;
+    let at = 0;
+    const d = learner.model.vit.hidden;
+    const cache = o.queryCache && learner.usesQuery ? o.queryCache : undefined;
+    let entry = cache?.get(source);
+    if (cache && !entry) cache.set(source, (entry = { features: new Float32Array(source.length * d), filled: 0 }));
     for await (const batch of pipe) {
-      const r = await learner.evalBatch(batch.images, batch.labels, taskMask);
+      let query: Float32Array | undefined;
+      if (entry) {
+        if (entry.filled < at + batch.size) {
+          entry.features.set(await learner.query(batch.images, batch.size), at * d);
+          entry.filled = at + batch.size;
+        }
+        query = entry.features.subarray(at * d, (at + batch.size) * d);
+      }
+      at += batch.size;
+      const r = await learner.evalBatch(batch.images, batch.labels, taskMask, query);
       correct += r.correct;
       count += r.count;
       lossSum += r.lossSum;

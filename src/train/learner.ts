@@ -2,7 +2,7 @@
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
 import type { L2PConfig } from '../config/l2p.ts';
-import { buildEvalStep, buildTrainStep, type SelectionKind, type StepGraph } from '../l2p/step.ts';
+import { buildEvalStep, buildQueryStep, buildTrainStep, type SelectionKind, type StepGraph } from '../l2p/step.ts';
 import type { L2PModelOptions } from '../l2p/model.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import type { Params } from '../vit/params.ts';
@@ -165,11 +165,29 @@ export class Learner {
     if (c.weight_decay > 0) for (const p of params.values()) for (let i = 0; i < p.length; i++) p[i] -= lr * c.weight_decay * p[i];
   }
 
-  /** Logits, loss and prompt ids of an evaluation batch; `taskMask` masks logits (task-incremental). */
-  async evalBatch(images: Float32Array, labels: Int32Array, taskMask: readonly number[] | null): Promise<EvalResult> {
+  /** Whether evaluation selects prompts with a query (and so can reuse cached queries). */
+  get usesQuery(): boolean {
+    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed';
+  }
+
+  /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */
+  async query(images: Float32Array, n: number): Promise<Float32Array> {
+    const { session } = await this.cached(`query:${n}`, () =>
+      buildQueryStep(this.original ?? this.params, { model: this.model, batch: n, imageSize: [this.imageSize, this.imageSize] }),
+    );
+    const r = await session.run({ images: { shape: [n, this.imageSize, this.imageSize, 3], data: images } });
+    return r.query.data as Float32Array;
+  }
+
+  /**
+   * Logits, loss and prompt ids of an evaluation batch; `taskMask` masks logits (task-incremental).
+   * `query` [n, D], when given, is used instead of running the frozen backbone again.
+   */
+  async evalBatch(images: Float32Array, labels: Int32Array, taskMask: readonly number[] | null, query?: Float32Array): Promise<EvalResult> {
     const n = labels.length;
     const selection = this.evalSelection();
-    const { graph, session } = await this.cached(`eval:${n}:${selection}`, () =>
+    const queryFed = query !== undefined;
+    const { graph, session } = await this.cached(`eval:${n}:${selection}:${queryFed}`, () =>
       buildEvalStep(this.params, {
         model: this.model,
         batch: n,
@@ -178,9 +196,11 @@ export class Learner {
         voteGroup: Math.min(n, this.config.per_device_batch_size),
         isTrained: (path) => this.trained.includes(path),
         original: this.original,
+        queryFed,
       }),
     );
     const feeds = this.feeds(graph, images, labels);
+    if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };
     if (selection === 'fixed') feeds.prompt_ids = { shape: [n, this.model.topK], data: tileIds([0], n) };
     const r = await session.run(feeds);
     const logits = r.logits.data as Float32Array;

@@ -9,7 +9,7 @@ import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
-import { evaluateSource, type TaskEval } from './evaluate.ts';
+import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -91,6 +91,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
     maxBatches: c.num_eval_steps,
     poolSize: c.prompt_pool_param.pool_size,
     workers: o.workers,
+    queryCache: new Map() as QueryCache,
   };
 
   const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {

@@ -1,0 +1,187 @@
+// What a run's workdir says about it, read for the HTML report: summary.json when the run finished;
+// otherwise the accuracy matrix rebuilt from metrics.jsonl and the prompt usage from the latest
+// checkpoint's state, with a note saying so.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../errors.ts';
+import { stepMetrics } from '../train/metrics.ts';
+import type { RunSummary } from '../train/results.ts';
+
+/** One line of metrics.jsonl: the training window before an evaluation and the evaluation. */
+export interface EvalRecord {
+  task: number;
+  step: number;
+  global_step: number;
+  /** Mean training loss over the steps since the previous evaluation. */
+  loss: number;
+  /** Training accuracy over the same steps, a fraction in [0, 1]. */
+  train_accuracy: number;
+  /** Test accuracy (%) of each task evaluated (only task 0's set when the test set is shared). */
+  accuracy: number[];
+  elapsed_s: number;
+}
+
+/** The metrics after task t, as the report plots them. */
+export interface TaskPoint {
+  t: number;
+  avg_acc: number;
+  forgetting: number | null;
+  learning_acc: number | null;
+}
+
+export interface RunData {
+  workdir: string;
+  /** A short name for tables and file names: the workdir's base name, made unique by the caller. */
+  label: string;
+  /** null for a run that has not finished (or was killed): the rest comes from metrics.jsonl. */
+  summary: RunSummary | null;
+  config: Record<string, unknown> | null;
+  records: EvalRecord[];
+  /** acc[i][t] in percent; NaN where nothing was evaluated. Rows: test sets (one when shared). */
+  accMatrix: number[][];
+  /** Columns of accMatrix: tasks trained (the last may be unfinished in a partial run); 1 for joint training. */
+  tasksSeen: number;
+  numTasks: number;
+  sharedTest: boolean;
+  /** The joint upper bound (method 'joint'): one training on all tasks, every task evaluated once. */
+  joint: boolean;
+  /** Per task, prompt id -> how often its test inputs selected it; [] where not known. */
+  promptUsage: number[][];
+  /** The metrics after each task seen. */
+  perTask: TaskPoint[];
+  /** Headline numbers: summary.json's, or the latest column's for a partial run. */
+  final: { avg_acc: number | null; forgetting: number | null; backward: number | null; learning_acc: number | null };
+  notes: string[];
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`'${file}' cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** metrics.jsonl's records; a line cut short by a kill, or not a record, is skipped. */
+export function readMetrics(file: string): EvalRecord[] {
+  const out: EvalRecord[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let r: Partial<EvalRecord>;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const ok = Number.isInteger(r.task) && Number.isFinite(r.global_step) && Array.isArray(r.accuracy);
+    if (ok) out.push(r as EvalRecord);
+  }
+  return out;
+}
+
+/** Rebuilds acc[i][t] from the last evaluation of each task in the records. */
+export function matrixFromRecords(records: readonly EvalRecord[], shared: boolean): { matrix: number[][]; tasksSeen: number } {
+  const last = new Map<number, EvalRecord>();
+  for (const r of records) last.set(r.task, r);
+  const tasksSeen = last.size === 0 ? 0 : Math.max(...last.keys()) + 1;
+  // Joint training evaluates every task after its one training "task": more rows than columns.
+  const rows = shared ? 1 : Math.max(tasksSeen, ...records.map((r) => r.accuracy.length));
+  const matrix = Array.from({ length: rows }, () => new Array<number>(tasksSeen).fill(NaN));
+  for (const [t, r] of last) r.accuracy.forEach((a, i) => i < rows && (matrix[i][t] = a));
+  return { matrix, tasksSeen };
+}
+
+/** avg_acc, forgetting and learning accuracy after each task whose column is complete (none for joint training). */
+export function perTaskMetrics(matrix: number[][], tasksSeen: number, shared: boolean, joint = false): TaskPoint[] {
+  const out: TaskPoint[] = [];
+  if (joint) return out;
+  for (let t = 0; t < tasksSeen; t++) {
+    if (shared) {
+      if (Number.isFinite(matrix[0]?.[t])) out.push({ t, avg_acc: matrix[0][t], forgetting: null, learning_acc: null });
+      continue;
+    }
+    const square = matrix.slice(0, t + 1).map((row) => row.slice(0, t + 1));
+    if (square.some((row, i) => row.slice(i).some((v) => !Number.isFinite(v)))) continue;
+    const m = stepMetrics(square, t);
+    out.push({ t, avg_acc: m.avg_acc, forgetting: m.forgetting, learning_acc: m.learning_acc });
+  }
+  return out;
+}
+
+export function loadRun(workdir: string): RunData {
+  const dir = resolve(workdir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`'${workdir}' is not a directory`);
+  const summaryFile = join(dir, 'summary.json');
+  const metricsFile = join(dir, 'metrics.jsonl');
+  const hasSummary = existsSync(summaryFile);
+  const hasMetrics = existsSync(metricsFile);
+  if (!hasSummary && !hasMetrics) {
+    throw new UserError(`'${workdir}' holds no results: neither summary.json nor metrics.jsonl (is it the --workdir of an l2p train run?)`);
+  }
+  const notes: string[] = [];
+  const records = hasMetrics ? readMetrics(metricsFile) : [];
+  if (!hasMetrics) notes.push('metrics.jsonl is missing: no training curves.');
+  const configFile = join(dir, 'config.json');
+  const summary = hasSummary ? checkSummary(readJson(summaryFile), summaryFile) : null;
+  const config = summary ? (summary.config as unknown as Record<string, unknown>) : existsSync(configFile) ? (readJson(configFile) as Record<string, unknown>) : null;
+  const numTasksOf = (c: Record<string, unknown> | null) => Number((c?.continual as { num_tasks?: unknown } | undefined)?.num_tasks) || 0;
+
+  let accMatrix: number[][];
+  let tasksSeen: number;
+  let sharedTest: boolean;
+  let promptUsage: number[][];
+  let numTasks: number;
+  if (summary) {
+    sharedTest = summary.shared_test_set;
+    numTasks = summary.tasks;
+    accMatrix = summary.acc_matrix.map((row) => [...row]);
+    tasksSeen = accMatrix[0]?.length ?? 0;
+    promptUsage = summary.prompt_usage;
+  } else {
+    sharedTest = records.some((r) => r.task > 0 && r.accuracy.length === 1);
+    ({ matrix: accMatrix, tasksSeen } = matrixFromRecords(records, sharedTest));
+    numTasks = Math.max(numTasksOf(config), tasksSeen);
+    promptUsage = promptUsageFromCheckpoint(dir);
+    notes.push(
+      `No summary.json: the run has not finished (or was stopped). The accuracy matrix comes from the last evaluation of each task in metrics.jsonl` +
+        `${tasksSeen > 0 ? `, ${tasksSeen} of ${numTasks} tasks so far; the last column may be from the middle of task ${tasksSeen - 1}` : ': it has no evaluation yet'}` +
+        `${promptUsage.length ? '; prompt usage from the latest checkpoint' : ''}.`,
+    );
+  }
+  const joint = config?.method === 'joint';
+  const perTask = perTaskMetrics(accMatrix, tasksSeen, sharedTest, joint);
+  const lastPoint = perTask[perTask.length - 1];
+  const final = summary
+    ? { avg_acc: summary.avg_acc, forgetting: summary.forgetting, backward: summary.backward, learning_acc: summary.learning_acc }
+    : joint
+      ? { avg_acc: mean(accMatrix.map((row) => row[0]).filter(Number.isFinite)), forgetting: null, backward: null, learning_acc: null }
+      : { avg_acc: lastPoint?.avg_acc ?? null, forgetting: lastPoint?.forgetting ?? null, backward: null, learning_acc: lastPoint?.learning_acc ?? null };
+  if (sharedTest) notes.push('One test set is shared by all tasks: the matrix has one row, and forgetting and learning accuracy are not defined.');
+  if (joint) notes.push('Joint training (the upper bound): one training on the data of all tasks, then every task evaluated; there is no sequence of tasks, so no forgetting.');
+  return { workdir: dir, label: basename(dir), summary, config, records, accMatrix, tasksSeen, numTasks, sharedTest, joint, promptUsage, perTask, final, notes };
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+function checkSummary(raw: unknown, file: string): RunSummary {
+  const s = raw as Partial<RunSummary>;
+  const matrixOk = Array.isArray(s.acc_matrix) && s.acc_matrix.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'));
+  if (!matrixOk || typeof s.avg_acc !== 'number' || typeof s.tasks !== 'number' || !Array.isArray(s.prompt_usage) || typeof s.config !== 'object') {
+    throw new UserError(`'${file}' is not a summary written by l2p train (it needs tasks, acc_matrix, avg_acc, prompt_usage and config)`);
+  }
+  return s as RunSummary;
+}
+
+/** checkpoints/state.json keeps the loop's prompt usage; a missing or unreadable one gives []. */
+function promptUsageFromCheckpoint(dir: string): number[][] {
+  const file = join(dir, 'checkpoints', 'state.json');
+  if (!existsSync(file)) return [];
+  try {
+    const usage = JSON.parse(readFileSync(file, 'utf8'))?.loop?.promptUsage;
+    return Array.isArray(usage) ? usage : [];
+  } catch {
+    return [];
+  }
+}
