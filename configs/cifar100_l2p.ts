@@ -44,6 +44,7 @@ export const cifar100_l2p: L2PConfig = {
   eval_last_only: false,
   prompt_histogram: true,
   checkpoint_every_steps: 5000,
+  keep_checkpoints: 2, // (ours)
   save_last_ckpt_only: true,
 
   continual: {

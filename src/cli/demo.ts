@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
   const stream = await streamFor(config);
-  const backbone = backboneFor(config, (m) => console.error(`warning: ${m}`));
+  const notes: string[] = [];
+  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
   try {
     const s = await trainContinual({
       config,
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       stream,
       backbone,
       runtime: { threads },
+      notes,
       workers: values.workers !== undefined ? Number(values.workers) : undefined,
     });
     printSummary(s);

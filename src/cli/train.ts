@@ -42,9 +42,10 @@ export async function run(argv: string[]): Promise<number> {
   const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
   const workers = values.workers !== undefined ? Number(values.workers) : undefined;
   const stream = await streamFor(config);
-  const backbone = backboneFor(config, (m) => console.error(`warning: ${m}`));
+  const notes: string[] = [];
+  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
   try {
-    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads }, workers });
+    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads }, workers, notes });
     console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;

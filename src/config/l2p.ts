@@ -163,6 +163,8 @@ export const l2pConfigSchema = object(
     /** Record which prompts each task's test images select. */
     prompt_histogram: bool(),
     checkpoint_every_steps: int({ min: 1 }),
+    /** (ours) Checkpoint files kept in the workdir: the newest ones; disk use stays bounded. */
+    keep_checkpoints: int({ min: 1 }),
     /** Checkpoint only during the last task. */
     save_last_ckpt_only: bool(),
 

@@ -5,11 +5,17 @@ import sharp from 'sharp';
 import { UserError } from '../errors.ts';
 import type { Pixels, StoredImage } from './types.ts';
 
+/**
+ * The most pixels an image may claim: 8192², far beyond any image of the datasets L2P reads. A
+ * corrupt header claims what it likes, and sharp's own limit (16383²) would let it size a 1 GB buffer.
+ */
+export const MAX_IMAGE_PIXELS = 2 ** 26;
+
 /** Decodes a stored image to HWC uint8; an undecodable image is a UserError naming `origin`. */
 export async function decodeImage(image: StoredImage, origin: string): Promise<Pixels> {
   if ('pixels' in image) return image.pixels;
   try {
-    const { data, info } = await sharp(image.encoded, { failOn: 'error' })
+    const { data, info } = await sharp(image.encoded, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS })
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });

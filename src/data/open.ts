@@ -21,13 +21,14 @@ export interface OpenOptions {
 function openTfds(spec: DatasetSpec, dataDir: string, opts: OpenOptions): Dataset {
   const dir = findBuilderDir(dataDir, spec.tfds ?? spec.name);
   const info = readTfdsInfo(dir);
-  const reader = new TfdsReader(info, { image: opts.imageKey ?? 'image', label: opts.labelKey ?? 'label' });
   const storedClasses = info.features.numClasses;
   const numClasses = spec.labelMap ? spec.numClasses : (storedClasses ?? spec.numClasses);
   if (numClasses <= 0) throw new UserError(`${where(dir)}: features.json does not give the number of classes of '${opts.labelKey ?? 'label'}'`);
   if (!spec.labelMap && spec.numClasses > 0 && storedClasses !== null && storedClasses !== spec.numClasses) {
     throw new UserError(`${where(dir)}: ${spec.name} should have ${spec.numClasses} classes, but features.json says ${storedClasses}`);
   }
+  // Stored labels are checked against the stored class count (ImageNet's 1000 for imagenet_r, before its map).
+  const reader = new TfdsReader(info, { image: opts.imageKey ?? 'image', label: opts.labelKey ?? 'label' }, spec.labelMap ? storedClasses : numClasses);
   const files = Object.values(info.splits).flatMap((s) => s.files);
   const splits: Parameters<typeof makeDataset>[0]['splits'] = {};
   for (const [k, s] of Object.entries(info.splits)) splits[k] = { ...s, open: () => reader.source(k) };

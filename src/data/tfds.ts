@@ -4,7 +4,7 @@
 // Opening a split scans only the shards it touches, once, to index record offsets and labels.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { UserError, where } from '../errors.ts';
 import { bytesFeature, decodeExample, int64Feature } from '../io/example.ts';
 import { readTFRecordAt, readTFRecords } from '../io/tfrecord.ts';
@@ -97,11 +97,20 @@ export function readTfdsInfo(dir: string): TfdsInfo {
     if (shardLengths.some((n) => !Number.isInteger(n) || n < 0)) throw bad(`has a malformed shard length in split '${s.name}'`);
     const template = typeof s.filepathTemplate === 'string' ? s.filepathTemplate : '{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}';
     const files = shardLengths.map((_, k) => join(dir, shardFileName(template, info.name as string, s.name as string, k, shardLengths.length)));
-    for (const f of files) if (!existsSync(f)) throw new UserError(`${where(f)}: shard listed in dataset_info.json is missing`);
+    for (const f of files) {
+      // Names from the data file must not lead out of the builder directory.
+      const rel = relative(dir, f);
+      if (rel === '' || isAbsolute(rel) || rel.split(sep)[0] === '..') throw bad(`names shard '${rel}' of split '${s.name}', outside its directory`);
+      if (!existsSync(f)) throw new UserError(`${where(f)}: shard listed in dataset_info.json is missing`);
+      if (!statSync(f).isFile()) throw new UserError(`${where(f)}: shard listed in dataset_info.json is not a file`);
+    }
     splits[s.name] = { numExamples: shardLengths.reduce((a, b) => a + b, 0), shardLengths, files };
   }
   return { dir, name: info.name, version: String(info.version ?? ''), splits, features: readFeatures(dir, info) };
 }
+
+/** The smallest TFRecord frame, an empty record: its length, the length's checksum, the data's checksum. */
+const MIN_RECORD_BYTES = 16;
 
 /** One shard's index: where each record starts and its label. */
 interface ShardIndex {
@@ -118,9 +127,11 @@ export interface TfdsKeys {
 export class TfdsReader {
   private shards = new Map<string, Promise<ShardIndex>>();
 
+  /** `numClasses` bounds the stored labels; null checks only that they are non-negative int32. */
   constructor(
     readonly info: TfdsInfo,
     readonly keys: TfdsKeys = { image: 'image', label: 'label' },
+    readonly numClasses: number | null = info.features.numClasses,
   ) {}
 
   private index(file: string, expected: number): Promise<ShardIndex> {
@@ -134,14 +145,24 @@ export class TfdsReader {
   }
 
   private async scan(file: string, expected: number): Promise<ShardIndex> {
+    // The index is sized by dataset_info.json, so its count is checked against the file first.
+    const most = Math.floor(statSync(file).size / MIN_RECORD_BYTES);
+    if (expected > most) {
+      throw new UserError(`${where(file)}: dataset_info.json says this shard holds ${expected} records, but its size allows at most ${most}`);
+    }
     const offsets = new Float64Array(expected);
     const labels = new Int32Array(expected);
+    const top = this.numClasses ?? 2 ** 31;
     let n = 0;
     for await (const r of readTFRecords(file)) {
       if (n < expected) {
         const what = `${where(file)} record at byte ${r.offset}`;
         offsets[n] = r.offset;
-        labels[n] = int64Feature(decodeExample(r.data, what), this.keys.label, what);
+        const label = int64Feature(decodeExample(r.data, what), this.keys.label, what);
+        if (!(label >= 0 && label < top)) {
+          throw new UserError(`${what}: label ${label} is outside ${this.numClasses === null ? 'the int32 range' : `the ${top} classes`} of '${this.keys.label}'`);
+        }
+        labels[n] = label;
       }
       n++;
     }

@@ -36,7 +36,8 @@ function decodeFeature(buf: Uint8Array): Feature {
       const values: number[] = [];
       for (const v of readFields(f.bytes)) {
         if (v.field !== 1) continue;
-        if (v.wire === WIRE_LEN) values.push(...readPackedFloats(v.bytes));
+        // a loop, not push(...list): spreading a long list overflows the call stack
+        if (v.wire === WIRE_LEN) for (const x of readPackedFloats(v.bytes)) values.push(x);
         else if (v.wire === WIRE_I32) values.push(fixedToFloat(v.bytes));
       }
       feature = { kind: 'float', values };

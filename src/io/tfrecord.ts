@@ -45,6 +45,22 @@ function truncated(path: string, offset: number, fileSize: number): UserError {
   return new UserError(`${where(path)}: truncated TFRecord at byte ${offset}: the file ends at byte ${fileSize}`);
 }
 
+/** Opens a TFRecord file with its size; a missing file, a directory or a device is a UserError. */
+async function openRecords(path: string): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new UserError(`${where(path)}: cannot open TFRecord file (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  const stat = await fh.stat();
+  if (!stat.isFile()) {
+    await fh.close();
+    throw new UserError(`${where(path)}: not a TFRecord file (not a regular file)`);
+  }
+  return { fh, size: stat.size };
+}
+
 /** Where a record sits in its file: `offset` is the start of its header, `length` its data size. */
 export interface RecordLocation {
   offset: number;
@@ -56,14 +72,8 @@ export interface RecordLocation {
  * `data` is a view into a reused buffer: copy it if it must outlive the iteration step.
  */
 export async function* readTFRecords(path: string): AsyncGenerator<RecordLocation & { data: Uint8Array }> {
-  let fh: FileHandle;
+  const { fh, size } = await openRecords(path);
   try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new UserError(`${where(path)}: cannot open TFRecord file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  try {
-    const size = (await fh.stat()).size;
     let buf = new Uint8Array(CHUNK);
     let bufStart = 0; // file offset of buf[0]
     let bufEnd = 0; // file offset one past the last valid byte in buf
@@ -104,20 +114,16 @@ export async function* readTFRecords(path: string): AsyncGenerator<RecordLocatio
  * The file is opened for this read only, so sources built on it hold no descriptors between reads.
  */
 export async function readTFRecordAt(path: string, offset: number): Promise<Uint8Array> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new UserError(`${where(path)}: cannot open TFRecord file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
+  const { fh, size } = await openRecords(path);
   try {
     const header = new Uint8Array(HEADER);
-    const size = () => fh.stat().then((s) => s.size);
-    if ((await fh.read(header, 0, HEADER, offset)).bytesRead < HEADER) throw truncated(path, offset, await size());
+    if ((await fh.read(header, 0, HEADER, offset)).bytesRead < HEADER) throw truncated(path, offset, size);
     const length = checkHeader(path, offset, header);
+    // The length is checked against the file before it sizes an allocation.
+    if (offset + HEADER + length + FOOTER > size) throw truncated(path, offset, size);
     const body = new Uint8Array(length + FOOTER);
     if ((await fh.read(body, 0, body.length, offset + HEADER)).bytesRead < body.length) {
-      throw truncated(path, offset, await size());
+      throw truncated(path, offset, size);
     }
     const data = body.subarray(0, length);
     checkData(path, offset, data, body.subarray(length));

@@ -1,5 +1,6 @@
 // The one module that imports ONNX Runtime. Everything else sees compile(graph) -> run(feeds) -> dispose().
 // Sessions are cached by a hash of the graph's structure (constants by identity) and the options.
+import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { toOnnx } from '../graph/onnx.ts';

@@ -105,18 +105,23 @@ export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, t
   const npzPath = join(dir, state.npz);
   const npz = NpzReader.open(npzPath);
   try {
-    const take = (key: string, into: Float32Array) => {
+    const expected = new Set<string>();
+    const take = (key: string, shape: readonly number[], into: Float32Array) => {
+      expected.add(key);
       if (!npz.keys().includes(key)) throw new UserError(`'${npzPath}': key '${key}' is missing`);
-      const a = npz.read(key);
-      if (!(a.data instanceof Float32Array) || a.data.length !== into.length) {
-        throw new UserError(`'${npzPath}': key '${key}' has ${a.data.length} values, expected ${into.length} float32`);
+      const info = npz.info(key);
+      if (info.shape.join(',') !== shape.join(',')) {
+        throw new UserError(`'${npzPath}': key '${key}' has shape [${info.shape.join(', ')}], expected [${shape.join(', ')}]`);
       }
-      into.set(a.data);
+      if (info.dtype !== 'float32') throw new UserError(`'${npzPath}': key '${key}' is ${info.dtype}, expected float32`);
+      into.set(npz.read(key).data as Float32Array);
     };
-    for (const k of trained) take(`params/${k}`, params.get(k)!.data);
+    for (const k of trained) take(`params/${k}`, params.get(k)!.shape, params.get(k)!.data);
     const moments: [string, Map<string, Float32Array>][] =
       opt.kind === 'adam' ? [['m', opt.state.m], ['v', opt.state.v]] : [['momentum', opt.state.momentum]];
-    for (const [tag, tensors] of moments) for (const k of trained) take(`opt/${tag}/${k}`, tensors.get(k)!);
+    for (const [tag, tensors] of moments) for (const k of trained) take(`opt/${tag}/${k}`, params.get(k)!.shape, tensors.get(k)!);
+    const extra = npz.keys().filter((k) => !expected.has(k));
+    if (extra.length > 0) throw new UserError(`'${npzPath}': unexpected key '${extra[0]}' (this run trains ${trained.length} tensors)`);
   } finally {
     npz.close();
   }

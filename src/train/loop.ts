@@ -15,7 +15,9 @@ import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
 import { appendMetrics, trimMetrics, writeSummary, type RunSummary } from './results.ts';
-import { claimWorkdir } from './workdir.ts';
+import { CONFIG_FILE, claimWorkdir } from './workdir.ts';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface RunOptions {
   config: L2PConfig;
@@ -27,6 +29,8 @@ export interface RunOptions {
   /** Data worker threads (default: the pipeline's choice). */
   workers?: number;
   sink?: ProgressSink;
+  /** Lines to print once the workdir is claimed (warnings gathered while setting up). */
+  notes?: string[];
 }
 
 interface TaskPlan {
@@ -47,7 +51,30 @@ function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
   return { steps, stepsPerEpoch, evalEvery };
 }
 
+/**
+ * Runs (or, with `resume`, continues) the experiment. A fresh run that fails before its first
+ * checkpoint takes back what it wrote, so the workdir is left as it was.
+ */
 export async function trainContinual(o: RunOptions): Promise<RunSummary> {
+  const existed = existsSync(o.workdir);
+  const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
+  try {
+    return await runContinual(o);
+  } catch (e) {
+    if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
+    throw e;
+  }
+}
+
+function undoFreshRun(workdir: string, existed: boolean): void {
+  if (!existsSync(workdir)) return;
+  for (const f of readdirSync(workdir)) {
+    if (f === CONFIG_FILE || f === 'metrics.jsonl' || f.startsWith('events.out.tfevents.')) rmSync(join(workdir, f), { force: true });
+  }
+  if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
+}
+
+async function runContinual(o: RunOptions): Promise<RunSummary> {
   const c = o.config;
   const sink = o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
   const progress = new Progress(sink);
@@ -55,7 +82,6 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
   const trained = [...learner.trainedTensors.keys()];
-  progress.note(parameterReport(learner, trained));
   const numTasks = stream.tasks.length;
   const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
   // The joint upper bound trains once on every task's data with every class, then tests each task.
@@ -80,6 +106,9 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
     trimMetrics(o.workdir, state.globalStep);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
   }
+  // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
+  for (const note of o.notes ?? []) progress.note(note);
+  progress.note(parameterReport(learner, trained));
   const events = new EventWriter(o.workdir);
   if (state.globalStep === 0) events.hparams(c);
   const started = performance.now() - state.elapsed * 1000;
@@ -178,11 +207,11 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
             Object.assign(window, emptyWindow());
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
             progress.begin(`  train task ${t}`, plan.steps);
           } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
           }
           if (stop.signal) throw new StopRequested(stop.signal, o.workdir);
         }
@@ -198,7 +227,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
         progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
       }
       state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === trainTasks.length, elapsed: elapsed() };
-      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state);
+      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
     }
   } finally {
     process.off('SIGINT', onSignal);

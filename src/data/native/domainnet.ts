@@ -3,7 +3,7 @@
 // 345 classes, the same label numbering in every domain.
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
 import type { Dataset, Source } from '../types.ts';
@@ -30,6 +30,10 @@ function readList(path: string): { paths: string[]; labels: Int32Array } {
     const label = m ? Number(m[2]) : -1;
     if (!m || label >= DOMAINNET_CLASSES) {
       throw new UserError(`${where(path)}: line ${n + 1} is not "<path> <label below ${DOMAINNET_CLASSES}>"`);
+    }
+    // A listed name is a path under the root; it may not climb out of it.
+    if (isAbsolute(m[1]) || m[1].split(/[\\/]/).includes('..')) {
+      throw new UserError(`${where(path)}: line ${n + 1} names '${m[1]}', which is outside the DomainNet directory`);
     }
     paths.push(m[1]);
     labels.push(label);
