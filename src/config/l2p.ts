@@ -97,10 +97,10 @@ export const l2pConfigSchema = object(
     /** Scale pixels to [0, 1] instead of mean/std normalisation. */
     norm_01: bool(),
     /**
-     * (ours) Augment training images with the official random resized crop and flip (true), or
-     * train on the evaluation preprocessing (false: for digits, where a flip changes the class).
+     * (ours) Augment training images with the official random resized crop and flip (true, or unset),
+     * or train on the evaluation preprocessing (false: for digits, where a flip changes the class).
      */
-    train_augment: bool(),
+    train_augment: optional(bool()),
     /** Train the tasks in reverse order. */
     reverse_task: bool(),
     shuffle_buffer_size: int({ min: 1 }),
@@ -163,8 +163,8 @@ export const l2pConfigSchema = object(
     /** Record which prompts each task's test images select. */
     prompt_histogram: bool(),
     checkpoint_every_steps: int({ min: 1 }),
-    /** (ours) Checkpoint files kept in the workdir: the newest ones; disk use stays bounded. */
-    keep_checkpoints: int({ min: 1 }),
+    /** (ours) Checkpoint files kept in the workdir, the newest ones, so disk use stays bounded; 2 if unset. */
+    keep_checkpoints: optional(int({ min: 1 })),
     /** Checkpoint only during the last task. */
     save_last_ckpt_only: bool(),
 

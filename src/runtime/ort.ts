@@ -26,6 +26,11 @@ export interface RuntimeOptions {
    * which lets ONNX Runtime pre-pack them.
    */
   constantsAsInputsOver?: number;
+  /**
+   * ONNX Runtime's CPU arena keeps the peak of every session's allocations for its lifetime; without
+   * it, memory is returned as tensors die. (Default: process.env.L2P_CPU_ARENA === '1'.)
+   */
+  cpuArena?: boolean;
 }
 
 export interface Compiled {
@@ -60,6 +65,7 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
     executionMode: 'sequential',
     graphOptimizationLevel: opts.optimization ?? 'all',
     executionProviders: [opts.device ?? 'cpu'],
+    enableCpuMemArena: opts.cpuArena ?? process.env.L2P_CPU_ARENA === '1',
   };
 }
 

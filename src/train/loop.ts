@@ -167,7 +167,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       const pipe = new Pipeline(task.train, {
         batchSize: globalBatchSize(c),
         train: true,
-        augment: c.train_augment,
+        augment: c.train_augment ?? true,
         seed: c.seed * 1009 + t,
         preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
         workers: o.workers,
@@ -207,11 +207,11 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
             Object.assign(window, emptyWindow());
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
+            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
             progress.begin(`  train task ${t}`, plan.steps);
           } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
+            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
           }
           if (stop.signal) throw new StopRequested(stop.signal, o.workdir);
         }
@@ -227,7 +227,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
         progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
       }
       state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === trainTasks.length, elapsed: elapsed() };
-      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints);
+      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
     }
   } finally {
     process.off('SIGINT', onSignal);
