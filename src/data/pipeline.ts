@@ -125,7 +125,13 @@ export class Pipeline implements AsyncIterable<Batch> {
           .then((out) => images.set(out, k * per)),
       );
     }
-    const batch = Promise.all(jobs).then(() => ({ images, labels, size, height: s, width: s }));
+    // allSettled, then the first failure in batch order: the error names the same record whichever
+    // worker finishes first.
+    const batch = Promise.allSettled(jobs).then((results) => {
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return { images, labels, size, height: s, width: s };
+    });
     batch.catch(() => {});
     return batch;
   }
