@@ -1,21 +1,17 @@
-// The library example in docs/report.md runs as written: the block between its markers is run on a
-// small generated data directory, and what it prints agrees with the run it made.
+// The library example in the README runs as written: the block between its markers is run, and
+// what it prints agrees with the run it made.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { tempDir } from '../fixtures/data/write.ts';
-import { writePresetData } from '../helpers/tfds-fixtures.ts';
-
-const dataDir = tempDir('example-data');
-before(() => writePresetData(dataDir));
 
 function exampleCode(): string {
-  const doc = readFileSync('docs/report.md', 'utf8');
+  const doc = readFileSync('README.md', 'utf8');
   const m = /<!-- example:start -->\s*```ts\n([\s\S]*?)```\s*<!-- example:end -->/.exec(doc);
-  assert.ok(m, 'docs/report.md has a ```ts block between <!-- example:start --> and <!-- example:end -->');
+  assert.ok(m, 'README.md has a ```ts block between <!-- example:start --> and <!-- example:end -->');
   return m[1];
 }
 
@@ -32,7 +28,7 @@ test('the README example trains, reports avg_acc and predicts', () => {
   // Written outside the repository, the package name would not resolve: point it at the entry file.
   const file = join(tempDir('example'), 'example.mts');
   writeFileSync(file, code.replace(/from 'l2p-ts'/g, `from ${JSON.stringify(pathToFileURL(resolve('src/index.ts')).href)}`));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file, dataDir], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `the example failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   const head = /^avg_acc (\d+\.\d\d)% after 2 tasks, run in (.+)$/.exec(lines[0]);
