@@ -65,3 +65,21 @@ test('evaluation sees the current trained parameters, not those of its first com
   const after = await learner.evalBatch(images, labels, null);
   assert.deepEqual(Array.from(after.predictions), [3, 3]);
 });
+
+test("grad_clip_scope 'all' adds the frozen parameters' gradients to the norm, and updates only the trained ones", async () => {
+  const base = { ...getPreset('cifar100_l2p_smoke'), grad_clip_max_norm: 1e-3, pull_constraint: false };
+  const cfg = decodeVariant(base.model_name);
+  const images = Float32Array.from({ length: 4 * 32 * 32 * 3 }, (_, i) => (i % 97) / 97);
+  const labels = Int32Array.of(0, 1, 0, 1);
+  const norms: Record<string, number> = {};
+  for (const scope of ['trained', 'all'] as const) {
+    const backbone = randomViT(cfg, 16, 1);
+    const learner = createLearner({ ...base, grad_clip_scope: scope }, { config: cfg, numPatches: 16, params: backbone }, 4);
+    // A head whose columns differ, so the cross-entropy sends gradients into the network.
+    learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 100 - 0.05));
+    const before = learner.params.get('Transformer/encoder_norm/scale')!.data.slice();
+    norms[scope] = (await learner.trainStep(images, labels, 0, [0, 1], 0.01)).gradNorm;
+    assert.deepEqual(learner.params.get('Transformer/encoder_norm/scale')!.data, before, 'the backbone stays frozen');
+  }
+  assert.ok(norms.all > norms.trained * 1.01, `norm over all ${norms.all} vs trained ${norms.trained}`);
+});
