@@ -9,13 +9,14 @@ import { buildEvalStep, buildTrainStep } from '../l2p/step.ts';
 import { compile, disposeAll, type RuntimeOptions } from '../runtime/ort.ts';
 import { createLearner } from '../train/experiment.ts';
 import { bindParams } from '../vit/bind.ts';
-import { forwardFeatures } from '../vit/model.ts';
+import { queryOf } from '../l2p/model.ts';
 import { randomViT, seededRandom } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { positiveInt } from './features.ts';
 
 const HELP = `usage: l2p bench [--model B/16] [--batch 8] [--image 224] [--pool 10] [--length 5] [--top-k 5]
-                 [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied] [--json]
+                 [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied]
+                 [--query-precision fp32|int8] [--json]
 
 Times the L2P step on random weights (no checkpoint needed). Per image: the query forward, the
 training step and the evaluation step; the best of --iters runs after one warm-up. --weights copied
@@ -48,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       iters: { type: 'string', default: '3' },
       device: { type: 'string', default: 'cpu' },
       weights: { type: 'string', default: 'shared' },
+      'query-precision': { type: 'string', default: 'fp32' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -69,9 +71,12 @@ export async function run(argv: string[]): Promise<number> {
     device,
     constantsAsInputsOver: values.weights === 'shared' ? 4096 : Infinity,
   };
+  const qp = values['query-precision'];
+  if (qp !== 'fp32' && qp !== 'int8') throw new UserError(`--query-precision must be fp32 or int8, got '${qp}'`);
   const base = getPreset('cifar100_l2p');
   const config = {
     ...base,
+    query_precision: qp as 'fp32' | 'int8',
     model_name: values.model!,
     input_size: size,
     per_device_batch_size: b,
@@ -99,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const { p } = bindParams(backbone.params, () => false);
     const x = g.input('images', [b, size, size, 3]);
-    const queryGraph = { pre_logits: forwardFeatures(p, vit, x).preLogits };
+    const queryGraph = { pre_logits: queryOf(p, learner.model, x) };
     const query = await compile(queryGraph, runtime);
     const queryS = await best(iters, () => query.run({ images: { shape: [b, size, size, 3], data: images } }));
     const trainS = await best(iters, () => learner.trainStep(images, labels, 0, classMask, 1e-3));
@@ -116,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
       prompt_tokens: config.prompt_pool_param.top_k * config.prompt_pool_param.length,
       device,
       weights: values.weights,
+      query_precision: qp,
       threads: runtime.threads ?? 0,
       query_s_per_img: queryS / b,
       train_s_per_img: trainS / b,

@@ -101,6 +101,11 @@ export const l2pConfigSchema = object(
      * or train on the evaluation preprocessing (false: for digits, where a flip changes the class).
      */
     train_augment: optional(bool()),
+    /**
+     * (ours) The frozen query's arithmetic: 'fp32' (unset), or 'int8' dense layers (opt-in: faster;
+     * docs/benchmarks.md says how often it picks the same prompts as fp32).
+     */
+    query_precision: optional(enumOf(['fp32', 'int8'])),
     /** Train the tasks in reverse order. */
     reverse_task: bool(),
     shuffle_buffer_size: int({ min: 1 }),

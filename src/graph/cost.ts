@@ -6,7 +6,8 @@ import { numel, topoSort } from './tensor.ts';
 export function matmulFlops(outputs: readonly Tensor[]): number {
   let flops = 0;
   for (const t of topoSort(outputs)) {
-    if (t.op !== 'matmul') continue;
+    // qdense: the same products, in int8.
+    if (t.op !== 'matmul' && t.op !== 'qdense') continue;
     const a = t.inputs[0];
     const k = a.shape[a.rank - 1];
     flops += 2 * numel(t.shape) * k;

@@ -13,6 +13,7 @@ export { matmul, swapLast } from './ops/linalg.ts';
 export { reshape, transpose, concat, slice, pad, expand, unsqueeze } from './ops/layout.ts';
 export { sum, max, mean, sumTo } from './ops/reduce.ts';
 export { gather, scatterAdd, topk } from './ops/indexing.ts';
+export { qdense } from './ops/quantized.ts';
 export { softmax, logSoftmax, layerNorm, gelu, dense, l2Normalize, oneHot, rsqrt } from './nn.ts';
 export { grad } from './autodiff.ts';
 export { interpret } from './interp.ts';

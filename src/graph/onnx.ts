@@ -92,6 +92,8 @@ function constArray(dtype: DType, values: readonly number[]): ConstValue {
       return BigInt64Array.from(values, (x) => BigInt(x));
     case 'bool':
       return Uint8Array.from(values, (x) => (x ? 1 : 0));
+    case 'int8':
+      return Int8Array.from(values);
   }
 }
 

@@ -2,7 +2,8 @@
 // Shapes are static; each op's rules (shape, gradient, ONNX lowering, float64 evaluation) are bound
 // to the node when it is built (see op.ts), so the walkers below never switch on op names.
 
-export type DType = 'float32' | 'int32' | 'int64' | 'bool';
+/** int8 only holds quantized weights (constants of the int8 query path). */
+export type DType = 'float32' | 'int32' | 'int64' | 'bool' | 'int8';
 export type Shape = readonly number[];
 
 /** A dense array as the float64 reference interpreter holds it: every dtype as float64 values. */
@@ -67,7 +68,7 @@ export class Tensor {
   }
 }
 
-export type ConstValue = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type ConstValue = Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
 export function numel(shape: Shape): number {
   let n = 1;

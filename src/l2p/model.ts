@@ -24,6 +24,8 @@ export interface L2PModelOptions {
   temperature: number;
   /** Divide the pooled feature by its L2 norm before the head (official norm_pre_logits). */
   normPreLogits: boolean;
+  /** The frozen query's arithmetic: fp32 (default), or int8 dense layers (opt-in, faster). */
+  queryPrecision?: 'fp32' | 'int8';
 }
 
 export interface L2POutputs {
@@ -47,7 +49,8 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
   const [b, t0, d] = x0.shape;
   // The query never sees prompts or gradients: it only picks prompts. A caller that has it already
   // (evaluation caches it per test image) feeds it instead.
-  const query = fedQuery ?? g.stopGradient(queryOf(pq, o, images, pq === p ? x0 : undefined)); // [B, D]
+  const shareEmbedding = pq === p && o.queryPrecision !== 'int8';
+  const query = fedQuery ?? g.stopGradient(queryOf(pq, o, images, shareEmbedding ? x0 : undefined)); // [B, D]
 
   let sel: PoolSelection | null = null;
   let tokens: Tensor;
@@ -94,10 +97,11 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
 }
 
 /** The frozen, un-prompted backbone's pre_logits [B, D]; `x0` reuses an embedding already built. */
-export function queryOf(pq: ParamFn, o: Pick<L2PModelOptions, 'vit'>, images: Tensor, x0?: Tensor): Tensor {
-  const x = x0 ?? embed(pq, o.vit, images);
+export function queryOf(pq: ParamFn, o: Pick<L2PModelOptions, 'vit' | 'queryPrecision'>, images: Tensor, x0?: Tensor): Tensor {
+  const dense = o.queryPrecision === 'int8' ? g.qdense : undefined;
+  const x = x0 ?? embed(pq, o.vit, images, dense);
   const [b, , d] = x.shape;
-  return g.reshape(g.slice(encode(pq, o.vit, x), 1, 0, 1), [b, d]);
+  return g.reshape(g.slice(encode(pq, o.vit, x, dense), 1, 0, 1), [b, d]);
 }
 
 export { forwardFeatures };

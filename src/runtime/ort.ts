@@ -40,7 +40,7 @@ export interface Compiled {
   dispose(): Promise<void>;
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool' };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
 
 /** A stable identity of the graph: ops, attributes, shapes, wiring, constants by object or content. */
 export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {

@@ -38,6 +38,7 @@ export function modelOptions(c: L2PConfig, vit: LoadedViT, numClasses: number): 
     classifier: c.method === 'head_only' ? 'token' : c.vit_classifier,
     temperature: c.temperature,
     normPreLogits: c.norm_pre_logits,
+    queryPrecision: c.query_precision ?? 'fp32',
   };
 }
 

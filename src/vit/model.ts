@@ -8,10 +8,14 @@ import type { ViTConfig } from './variants.ts';
 /** Looks a parameter up by checkpoint path: a constant when frozen, a fed input when trained. */
 export type ParamFn = (path: string) => Tensor;
 
+/** A dense layer x @ kernel + bias: fp32 by default, int8 on the opt-in fast query path. */
+export type Dense = (x: Tensor, kernel: Tensor, bias: Tensor) => Tensor;
+const fp32Dense: Dense = (x, k, b) => g.dense(x, k, b);
+
 const EPS = 1e-6;
 
 /** Patch tokens plus class token, position embedding added: [B, 1+N, D], class token first. */
-export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor): Tensor {
+export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor, dense: Dense = fp32Dense): Tensor {
   const [b, h, w, c] = images.shape; // [B, H, W, 3]
   const ps = cfg.patch;
   const gh = h / ps;
@@ -21,13 +25,13 @@ export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor): Tensor {
   let x = g.reshape(images, [b, gh, ps, gw, ps, c]); // [B, gh, P, gw, P, C]
   x = g.transpose(x, [0, 1, 3, 2, 4, 5]); // [B, gh, gw, P, P, C]
   x = g.reshape(x, [b, gh * gw, ps * ps * c]); // [B, N, P·P·C]
-  x = g.dense(x, g.reshape(p('embedding/kernel'), [ps * ps * c, d]), p('embedding/bias')); // [B, N, D]
+  x = dense(x, g.reshape(p('embedding/kernel'), [ps * ps * c, d]), p('embedding/bias')); // [B, N, D]
   const cls = g.expand(p('cls'), [b, 1, d]); // [B, 1, D]
   x = g.concat([cls, x], 1); // [B, 1+N, D]
   return g.add(x, p('Transformer/posembed_input/pos_embedding'));
 }
 
-function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor): Tensor {
+function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense): Tensor {
   const [b, t, d] = x.shape; // [B, T, D]
   const h = cfg.heads;
   const hd = d / h;
@@ -35,30 +39,30 @@ function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor): Tenso
   // One [D, 3D] projection for query, key and value.
   const kernel = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/kernel`), [d, d])), 1); // [D, 3D]
   const bias = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/bias`), [d])), 0); // [3D]
-  const qkv = g.transpose(g.reshape(g.dense(x, kernel, bias), [b, t, 3, h, hd]), [2, 0, 3, 1, 4]); // [3, B, H, T, hd]
+  const qkv = g.transpose(g.reshape(dense(x, kernel, bias), [b, t, 3, h, hd]), [2, 0, 3, 1, 4]); // [3, B, H, T, hd]
   const q = g.reshape(g.slice(qkv, 0, 0, 1), [b, h, t, hd]);
   const k = g.reshape(g.slice(qkv, 0, 1, 2), [b, h, t, hd]);
   const v = g.reshape(g.slice(qkv, 0, 2, 3), [b, h, t, hd]);
   const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), g.swapLast(k)); // [B, H, T, T]
   const o = g.matmul(g.softmax(scores, -1), v); // [B, H, T, hd]
   const merged = g.reshape(g.transpose(o, [0, 2, 1, 3]), [b, t, d]); // [B, T, H·hd]
-  return g.dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
+  return dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
 }
 
-function mlp(p: ParamFn, prefix: string, x: Tensor): Tensor {
+function mlp(p: ParamFn, prefix: string, x: Tensor, dense: Dense): Tensor {
   const m = `${prefix}MlpBlock_3/`;
-  const hidden = g.gelu(g.dense(x, p(`${m}Dense_0/kernel`), p(`${m}Dense_0/bias`))); // [B, T, mlp]
-  return g.dense(hidden, p(`${m}Dense_1/kernel`), p(`${m}Dense_1/bias`)); // [B, T, D]
+  const hidden = g.gelu(dense(x, p(`${m}Dense_0/kernel`), p(`${m}Dense_0/bias`))); // [B, T, mlp]
+  return dense(hidden, p(`${m}Dense_1/kernel`), p(`${m}Dense_1/bias`)); // [B, T, D]
 }
 
 /** The encoder blocks and the final encoder_norm: [B, T, D] -> [B, T, D]. */
-export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor): Tensor {
+export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor, dense: Dense = fp32Dense): Tensor {
   for (let i = 0; i < cfg.depth; i++) {
     const b = `Transformer/encoderblock_${i}/`;
     const y = g.layerNorm(x, p(`${b}LayerNorm_0/scale`), p(`${b}LayerNorm_0/bias`), EPS);
-    x = g.add(x, attention(p, cfg, b, y));
+    x = g.add(x, attention(p, cfg, b, y, dense));
     const z = g.layerNorm(x, p(`${b}LayerNorm_2/scale`), p(`${b}LayerNorm_2/bias`), EPS);
-    x = g.add(x, mlp(p, b, z));
+    x = g.add(x, mlp(p, b, z, dense));
   }
   return g.layerNorm(x, p('Transformer/encoder_norm/scale'), p('Transformer/encoder_norm/bias'), EPS);
 }

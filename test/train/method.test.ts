@@ -7,6 +7,8 @@ import { randomViT } from '../../src/vit/random.ts';
 import { createLearner, sharePromptSlots } from '../../src/train/experiment.ts';
 import { promptIdsFor, trainedPaths } from '../../src/train/method.ts';
 import { learningRate } from '../../src/train/schedule.ts';
+import { evaluateSource, type QueryCache } from '../../src/train/evaluate.ts';
+import { memorySource } from '../fixtures/data/write.ts';
 
 const paths = ['embedding/kernel', 'cls', 'Transformer/posembed_input/pos_embedding', 'Transformer/encoderblock_0/LayerNorm_0/scale', 'Transformer/encoder_norm/bias', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'];
 
@@ -82,4 +84,23 @@ test("grad_clip_scope 'all' adds the frozen parameters' gradients to the norm, a
     assert.deepEqual(learner.params.get('Transformer/encoder_norm/scale')!.data, before, 'the backbone stays frozen');
   }
   assert.ok(norms.all > norms.trained * 1.01, `norm over all ${norms.all} vs trained ${norms.trained}`);
+});
+
+test('evaluation with cached queries gives the results of evaluation without them', async () => {
+  const c = { ...getPreset('cifar100_l2p_smoke'), test_time_selection: 'per_instance' as const };
+  const cfg = decodeVariant(c.model_name);
+  const learner = createLearner(c, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+  learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 100 - 0.05));
+  const source = memorySource(10, 32, 32, 3, 4);
+  const o = { batchSize: 4, resizeSize: 32, inputSize: 32, maxBatches: -1, poolSize: 4, workers: 0 };
+  const plain = await evaluateSource(learner, source, null, o);
+  const cache: QueryCache = new Map();
+  const first = await evaluateSource(learner, source, null, { ...o, queryCache: cache });
+  const second = await evaluateSource(learner, source, null, { ...o, queryCache: cache });
+  assert.equal(cache.get(source)!.filled, 10);
+  for (const r of [first, second]) {
+    assert.equal(r.accuracy, plain.accuracy);
+    assert.ok(Math.abs(r.loss - plain.loss) < 1e-6);
+    assert.deepEqual(r.promptCounts, plain.promptCounts);
+  }
 });

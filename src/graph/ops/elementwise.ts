@@ -132,5 +132,5 @@ export function stopGradient(x: Tensor): Tensor {
 }
 
 export function onnxTypeCode(d: DType): number {
-  return { float32: 1, int32: 6, int64: 7, bool: 9 }[d];
+  return { float32: 1, int8: 3, int32: 6, int64: 7, bool: 9 }[d];
 }

@@ -28,6 +28,7 @@ function dtypeOf(value: ConstValue): DType {
   if (value instanceof Float32Array) return 'float32';
   if (value instanceof Int32Array) return 'int32';
   if (value instanceof BigInt64Array) return 'int64';
+  if (value instanceof Int8Array) return 'int8';
   return 'bool';
 }
 
@@ -80,5 +81,7 @@ export function scalar(v: number, dtype: DType = 'float32'): Tensor {
       return constant(BigInt64Array.of(BigInt(v)), []);
     case 'bool':
       return constant(Uint8Array.of(v ? 1 : 0), []);
+    case 'int8':
+      return constant(Int8Array.of(v), []);
   }
 }
