@@ -15,7 +15,7 @@ import { streamFor } from '../train/stream.ts';
 import { CONFIG_FILE } from '../train/workdir.ts';
 import { positiveInt } from './features.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N]
+const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--resume]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
@@ -47,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      // Accepted for symmetry with l2p train: the demo always continues a run it finds in --workdir.
+      resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

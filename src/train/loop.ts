@@ -147,6 +147,18 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
     return res;
   };
 
+  // The whole run's remaining training steps, for an ETA of the run (not only of the task) that a
+  // long run shows within its first minute.
+  const stepsOf = trainTasks.map((task, t) => planTask(c, task.train.length, t).steps);
+  const totalSteps = stepsOf.reduce((a, b) => a + b, 0);
+  const sessionStart = { time: performance.now(), steps: stepsOf.slice(0, state.task).reduce((a, b) => a + b, 0) + state.stepInTask };
+  const runEta = (doneSteps: number): string => {
+    const secs = (performance.now() - sessionStart.time) / 1000;
+    const rate = (doneSteps - sessionStart.steps) / Math.max(secs, 1e-9);
+    const left = rate > 0 ? (totalSteps - doneSteps) / rate : Infinity;
+    return Number.isFinite(left) ? `run ETA ${left >= 3600 ? `${(left / 3600).toFixed(1)}h` : `${Math.ceil(left / 60)}m`} (training)` : '';
+  };
+
   // SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop.
   const stop: { signal: NodeJS.Signals | null } = { signal: null };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -198,7 +210,8 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           window.lr = lr;
           state.globalStep++;
           state.images += r.count;
-          progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}%`);
+          const doneSteps = stepsOf.slice(0, t).reduce((a, b) => a + b, 0) + step + 1;
+          progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
           if ((step + 1) % plan.evalEvery === 0 || last) {
             const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
