@@ -7,7 +7,8 @@ import * as g from '../src/graph/index.ts';
 import { compile, disposeAll } from '../src/runtime/ort.ts';
 import { bindParams } from '../src/vit/bind.ts';
 import { embed, encode, forwardFeatures } from '../src/vit/model.ts';
-import { randomViT, seededRandom } from '../src/vit/random.ts';
+import { mulberry32 } from '../src/random.ts';
+import { randomViT } from '../src/vit/random.ts';
 import { decodeVariant } from '../src/vit/variants.ts';
 
 const { values } = parseArgs({
@@ -32,7 +33,7 @@ const log = (s: string) => !values.json && console.log(s);
 
 const params = randomViT(cfg, numPatches, 1);
 const { p } = bindParams(params, () => false);
-const r = seededRandom(2);
+const r = mulberry32(2);
 const imageData = Float32Array.from({ length: b * size * size * 3 }, () => r());
 const promptData = Float32Array.from({ length: b * np * cfg.hidden }, () => 0.01 * r());
 

@@ -10,7 +10,8 @@ import { compile, disposeAll, type RuntimeOptions } from '../runtime/ort.ts';
 import { createLearner } from '../train/experiment.ts';
 import { bindParams } from '../vit/bind.ts';
 import { queryOf } from '../l2p/model.ts';
-import { randomViT, seededRandom } from '../vit/random.ts';
+import { mulberry32 } from '../random.ts';
+import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { positiveInt } from './features.ts';
 
@@ -93,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const learner = createLearner(config, backbone, 100, runtime);
   // A head that is not zero, so that the prompts get a gradient as they would after the first step.
   const head = learner.params.get('head/kernel')!.data;
-  const r = seededRandom(2);
+  const r = mulberry32(2);
   for (let i = 0; i < head.length; i++) head[i] = 0.02 * (r() - 0.5);
   const images = Float32Array.from({ length: b * size * size * 3 }, () => r());
   const labels = Int32Array.from({ length: b }, (_, i) => i % 10);

@@ -1,16 +1,7 @@
 // Deterministic randomness for the input pipeline. Every draw derives from (seed, purpose, epoch,
 // position) through a hash, never from shared state, so results do not depend on which worker
 // ran first and a saved position resumes the exact stream.
-
-/** murmur3's 32-bit finalizer: a bijective avalanche mix. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../random.ts';
 
 /** A 32-bit hash of a sequence of integers (each taken mod 2^32). */
 export function hash32(...xs: number[]): number {

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import type { Augment } from './render.ts';
 import { renderOutline } from './render.ts';
 import { CLASS_COUNT, type GlyphFont } from './glyph.ts';
+import { fmix32, mulberry32 } from '../random.ts';
 
 /**
  * The ranges augmentations are drawn from, uniformly (aspect log-uniformly). Font digits are
@@ -17,26 +18,7 @@ export const AUGMENT_RANGES = {
   thicken: [0, 0.6],
 } as const;
 
-/** mulberry32: a 32-bit-state generator of floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** murmur3's finaliser, to decorrelate the seeds of neighbouring samples. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+export { mulberry32 };
 
 function sampleSeed(seed: number, index: number): number {
   const hi = Math.floor(index / 4294967296);

@@ -1,6 +1,6 @@
 // Initial L2P parameters, as the official modules initialise them: prompts uniform [0, 0.01)
 // (flax's nn.initializers.uniform()) or normal with stddev 0.01; keys uniform or zero; the head zero.
-import { seededRandom } from '../vit/random.ts';
+import { mulberry32 } from '../random.ts';
 import type { Params } from '../vit/params.ts';
 
 export interface PoolInit {
@@ -32,7 +32,7 @@ function fill(n: number, kind: 'uniform' | 'normal' | 'zero', r: () => number): 
 
 /** 'prompt_pool/prompt' [1, M, Lp, D], 'prompt_pool/key' [M, D] (when used), 'head/kernel' [D, C], 'head/bias' [C]. */
 export function initL2PParams(o: PoolInit, withPool: boolean): Params {
-  const r = seededRandom(o.seed);
+  const r = mulberry32(o.seed);
   const { poolSize: m, length: lp, hidden: d, numClasses: c } = o;
   const params: Params = new Map();
   if (withPool) {

@@ -1,22 +1,11 @@
 // Random backbones in the official layout, for benchmarks and tests (no pretrained weights exist here).
+import { mulberry32 } from '../random.ts';
 import { expectedShapes, type Params } from './params.ts';
 import type { ViTConfig } from './variants.ts';
 
-/** mulberry32: a small seeded generator, so generated checkpoints are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** LayerNorm scales near 1, biases near 0, kernels uniform with fan-in scaling (LeCun-like). */
 export function randomViT(cfg: ViTConfig, numPatches: number, seed = 0): Params {
-  const r = seededRandom(seed);
+  const r = mulberry32(seed);
   const params: Params = new Map();
   for (const [key, shape] of expectedShapes(cfg, numPatches)) {
     const n = shape.reduce((p, d) => p * d, 1);

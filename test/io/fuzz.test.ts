@@ -9,21 +9,13 @@ import { UserError } from '../../src/errors.ts';
 import { encodeNpy, parseNpy } from '../../src/io/npy.ts';
 import { NpzReader, writeNpz } from '../../src/io/npz.ts';
 import { EVERY_DTYPE, tempDir } from './npz-helpers.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'npz');
 const CASES = 2000;
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32: a seeded PRNG, so a failing case can be replayed from its seed. */
+const prng = mulberry32;
 
 /** Applies 1–4 random edits: byte flips, 0x00/0xFF runs over length fields, cuts and insertions. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
