@@ -3,20 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UserError } from '../../src/errors.ts';
 import { applyOverrides, loadConfigFile, parseSet, parseValue, resolveConfig } from '../../src/config/overrides.ts';
 import { getPreset } from '../../src/config/presets.ts';
+import { throwsUser } from '../helpers/errors.ts';
 
 const base = getPreset('cifar100_l2p');
-
-function throwsUser(f: () => unknown, message: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('parseSet splits at the first =', () => {
   assert.deepEqual(parseSet('prompt_pool_param.pool_size=20'), { key: ['prompt_pool_param', 'pool_size'], raw: '20' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UserError } from '../../src/errors.ts';
 import { bool, closest, editDistance, enumOf, int, list, nullable, number, object, optional, string } from '../../src/config/schema.ts';
+import { throwsUser } from '../helpers/errors.ts';
 
 const s = object({
   name: string(),
@@ -12,15 +12,6 @@ const s = object({
   inner: object({ pool_size: int({ min: 1 }), mode: enumOf(['uniform', 'zero']) }, { old_key: 'gone for a reason' }),
 });
 const good = { name: 'a', rate: 0.5, tags: ['x'], ckpt: null, inner: { pool_size: 3, mode: 'zero' } };
-
-function throwsUser(f: () => unknown, message: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('a valid object parses to an equal, fresh value', () => {
   const v = s.parse(good, '');
