@@ -36,14 +36,13 @@ function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense:
   const h = cfg.heads;
   const hd = d / h;
   const a = `${prefix}MultiHeadDotProductAttention_1/`;
-  // One [D, 3D] projection for query, key and value.
-  const kernel = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/kernel`), [d, d])), 1); // [D, 3D]
-  const bias = g.concat(['query', 'key', 'value'].map((n) => g.reshape(p(`${a}${n}/bias`), [d])), 0); // [3D]
-  const qkv = g.transpose(g.reshape(dense(x, kernel, bias), [b, t, 3, h, hd]), [2, 0, 3, 1, 4]); // [3, B, H, T, hd]
-  const q = g.reshape(g.slice(qkv, 0, 0, 1), [b, h, t, hd]);
-  const k = g.reshape(g.slice(qkv, 0, 1, 2), [b, h, t, hd]);
-  const v = g.reshape(g.slice(qkv, 0, 2, 3), [b, h, t, hd]);
-  const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), g.swapLast(k)); // [B, H, T, T]
+  // Separate projections: the backward then adds three input gradients instead of padding three
+  // slices of one fused [3, B, H, T, hd] tensor back to full size.
+  const proj = (n: string) => g.reshape(dense(x, g.reshape(p(`${a}${n}/kernel`), [d, d]), g.reshape(p(`${a}${n}/bias`), [d])), [b, t, h, hd]); // [B, T, H, hd]
+  const q = g.transpose(proj('query'), [0, 2, 1, 3]); // [B, H, T, hd]
+  const kT = g.transpose(proj('key'), [0, 2, 3, 1]); // [B, H, hd, T]
+  const v = g.transpose(proj('value'), [0, 2, 1, 3]); // [B, H, T, hd]
+  const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), kT); // [B, H, T, T]
   const o = g.matmul(g.softmax(scores, -1), v); // [B, H, T, hd]
   const merged = g.reshape(g.transpose(o, [0, 2, 1, 3]), [b, t, d]); // [B, T, H·hd]
   return dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
