@@ -32,12 +32,10 @@ export function broadcastShapes(a: Shape, b: Shape, what: string): number[] {
   return out;
 }
 
-/** For each flat index of `outShape`, the flat index into an array of `shape` broadcast to it. */
-export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
+/** For each flat index of `outShape`, the source index Σ coordinate[d] · srcStrides[d]. */
+function strideIndex(outShape: Shape, srcStrides: readonly number[]): Int32Array {
   const n = numel(outShape);
   const idx = new Int32Array(n);
-  const inStr = strides(shape);
-  const off = outShape.length - shape.length;
   const outStr = strides(outShape);
   for (let i = 0; i < n; i++) {
     let rem = i;
@@ -45,12 +43,19 @@ export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
     for (let d = 0; d < outShape.length; d++) {
       const c = Math.floor(rem / outStr[d]);
       rem -= c * outStr[d];
-      const k = d - off;
-      if (k >= 0 && shape[k] !== 1) j += c * inStr[k];
+      j += c * srcStrides[d];
     }
     idx[i] = j;
   }
   return idx;
+}
+
+/** For each flat index of `outShape`, the flat index into an array of `shape` broadcast to it. */
+export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
+  const inStr = strides(shape);
+  const off = outShape.length - shape.length;
+  // A broadcast (missing or size-1) axis has stride 0: every output coordinate reads the same element.
+  return strideIndex(outShape, outShape.map((_, d) => (d >= off && shape[d - off] !== 1 ? inStr[d - off] : 0)));
 }
 
 export function map(inputs: NdArray[], outShape: Shape, f: (...xs: number[]) => number): NdArray {
@@ -68,20 +73,8 @@ export function map(inputs: NdArray[], outShape: Shape, f: (...xs: number[]) => 
 export function transpose(x: NdArray, perm: readonly number[]): NdArray {
   const outShape = perm.map((p) => x.shape[p]);
   const inStr = strides(x.shape);
-  const outStr = strides(outShape);
-  const n = numel(outShape);
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let j = 0;
-    for (let d = 0; d < outShape.length; d++) {
-      const c = Math.floor(rem / outStr[d]);
-      rem -= c * outStr[d];
-      j += c * inStr[perm[d]];
-    }
-    data[i] = x.data[j];
-  }
-  return { shape: outShape, data };
+  const idx = strideIndex(outShape, perm.map((p) => inStr[p]));
+  return { shape: outShape, data: Float64Array.from(idx, (j) => x.data[j]) };
 }
 
 /** Batched matmul with numpy broadcasting of the leading dimensions. */

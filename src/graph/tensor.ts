@@ -76,10 +76,6 @@ export function numel(shape: Shape): number {
   return n;
 }
 
-export function isFloat(t: Tensor): boolean {
-  return t.dtype === 'float32';
-}
-
 /** All tensors `outputs` depend on, inputs before users. */
 export function topoSort(outputs: readonly Tensor[]): Tensor[] {
   const seen = new Set<number>();

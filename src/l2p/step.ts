@@ -39,7 +39,7 @@ export interface StepGraph {
   feedsNeeded: string[];
 }
 
-function selectionFor(spec: StepSpec): { sel: Selection | null; ids?: Tensor } {
+function selectionFor(spec: StepSpec): { sel: Selection | null } {
   switch (spec.selection) {
     case 'none':
       return { sel: null };
@@ -48,8 +48,7 @@ function selectionFor(spec: StepSpec): { sel: Selection | null; ids?: Tensor } {
     case 'batchwise':
       return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch } };
     case 'fixed': {
-      const ids = g.input('prompt_ids', [spec.batch, spec.model.topK], 'int32');
-      return { sel: { kind: 'fixed', ids }, ids };
+      return { sel: { kind: 'fixed', ids: g.input('prompt_ids', [spec.batch, spec.model.topK], 'int32') } };
     }
   }
 }

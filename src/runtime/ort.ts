@@ -137,8 +137,3 @@ export async function disposeAll(): Promise<void> {
     }
   }
 }
-
-/** One-shot helper: compile, run, and keep the session cached. */
-export async function evaluate(outputs: Record<string, Tensor>, feeds: Record<string, HostTensor>, opts?: RuntimeOptions) {
-  return (await compile(outputs, opts)).run(feeds);
-}

@@ -252,7 +252,6 @@ function crossEntropy(row: Float32Array, label: number, mask: Uint8Array): numbe
 /** Training accuracy as the official metric counts it: argmax of the (masked) training logits. */
 function countCorrect(logits: Float32Array, labels: Int32Array, c: number, mask: Uint8Array): number {
   let correct = 0;
-  const all = mask.some((m) => m === 0) ? mask : new Uint8Array(c).fill(1);
-  for (let i = 0; i < labels.length; i++) if (argmax(logits.subarray(i * c, (i + 1) * c), all) === labels[i]) correct++;
+  for (let i = 0; i < labels.length; i++) if (argmax(logits.subarray(i * c, (i + 1) * c), mask) === labels[i]) correct++;
   return correct;
 }

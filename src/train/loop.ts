@@ -149,9 +149,11 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
 
   // The whole run's remaining training steps, for an ETA of the run (not only of the task) that a
   // long run shows within its first minute.
-  const stepsOf = trainTasks.map((task, t) => planTask(c, task.train.length, t).steps);
-  const totalSteps = stepsOf.reduce((a, b) => a + b, 0);
-  const sessionStart = { time: performance.now(), steps: stepsOf.slice(0, state.task).reduce((a, b) => a + b, 0) + state.stepInTask };
+  const plans = trainTasks.map((task, t) => planTask(c, task.train.length, t));
+  // Training steps finished before task t.
+  const stepsBefore = plans.map((_, t) => plans.slice(0, t).reduce((a, p) => a + p.steps, 0));
+  const totalSteps = plans.reduce((a, p) => a + p.steps, 0);
+  const sessionStart = { time: performance.now(), steps: (stepsBefore[state.task] ?? totalSteps) + state.stepInTask };
   const runEta = (doneSteps: number): string => {
     const secs = (performance.now() - sessionStart.time) / 1000;
     const rate = (doneSteps - sessionStart.steps) / Math.max(secs, 1e-9);
@@ -171,7 +173,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   try {
     for (let t = state.task; t < trainTasks.length; t++) {
       const task = trainTasks[t];
-      const plan = planTask(c, task.train.length, t);
+      const plan = plans[t];
       if (state.stepInTask === 0) {
         if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
         sharePromptSlots(c, learner, t);
@@ -210,7 +212,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           window.lr = lr;
           state.globalStep++;
           state.images += r.count;
-          const doneSteps = stepsOf.slice(0, t).reduce((a, b) => a + b, 0) + step + 1;
+          const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
           if ((step + 1) % plan.evalEvery === 0 || last) {

@@ -29,7 +29,3 @@ export function decodeVariant(name: string): ViTConfig {
   }
   return { ...size, patch: Number(m[2]) };
 }
-
-export function variantNames(): string[] {
-  return Object.keys(SIZES);
-}
