@@ -5,7 +5,7 @@
 // and a consumer of the API compiled with tsc against the built .d.ts. One install serves every check.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,6 +62,8 @@ test('the tarball holds the build, the backbone, configs, docs, README and LICEN
   assert.deepEqual(readdirSync(join(installed, 'dist')).sort(), ['configs', 'src']);
   assert.deepEqual(readdirSync(join(installed, 'models')), ['glyph-vit-nano4.npz']);
   assert.ok(readdirSync(join(installed, 'dist', 'src')).includes('index.d.ts'));
+  // Nothing installed can load TypeScript: tsx and typescript are development dependencies only.
+  assert.ok(!existsSync(join(project, 'node_modules', 'tsx')) && !existsSync(join(project, 'node_modules', 'typescript')));
   // The size the README states, to within a tenth.
   const m = /tarball is ([\d.]+) MB/.exec(readFileSync('README.md', 'utf8'));
   assert.ok(m, 'README.md states the tarball size as "tarball is N MB"');
@@ -85,12 +87,13 @@ test("the README's library example runs with plain node from the installed packa
 });
 
 test('npx l2p --help and a shrunken npx l2p demo run the built CLI', () => {
-  const help = run('npx', ['l2p', '--help'], project).stdout;
+  // `--no`: the installed bin or nothing, never a registry package of that name.
+  const help = run('npx', ['--no', '--', 'l2p', '--help'], project).stdout;
   assert.match(help, /^usage: l2p <command>/);
   assert.match(help, /\n {2}demo /);
   // The demo test's shrunk settings; one worker thread, so the built worker module is loaded too.
   const workdir = join(root, 'demo');
-  const out = run('npx', ['l2p', 'demo', '--workdir', workdir, '--workers', '1', '--set', 'continual.num_train_steps_per_task=4', '--set', 'num_eval_steps=2'], project).stdout;
+  const out = run('npx', ['--no', '--', 'l2p', 'demo', '--workdir', workdir, '--workers', '1', '--set', 'continual.num_train_steps_per_task=4', '--set', 'num_eval_steps=2'], project).stdout;
   const s = JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8'));
   assert.equal(s.tasks, 5);
   assert.equal(s.acc_matrix.length, 5);
