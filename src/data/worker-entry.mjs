@@ -1,5 +1,6 @@
 // Worker threads start without the parent's module hooks, so this plain-JS entry registers tsx
 // itself (resolved from this package, whatever the working directory) before loading worker.ts.
+// Used only when running from the TypeScript sources; the build (dist/) starts worker.js directly.
 import { register } from 'tsx/esm/api';
 
 register();
