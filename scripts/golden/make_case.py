@@ -76,12 +76,20 @@ def softmax(z, axis=-1):
   return e / e.sum(axis, keepdims=True)
 
 
-def block_fwd(x0, p, heads):
-  """One pre-LN encoder block. p: dict of this block's weights (short names)."""
+def block_fwd(x0, p, heads, pk=None, pv=None):
+  """One pre-LN encoder block. p: dict of this block's weights (short names).
+
+  pk, pv: optional prefix keys / values [B, P, H, hd] (DualPrompt prefix-tuning), concatenated in
+  front of the projected keys / values on the length axis (no projection, no bias)."""
   h, c_ln0 = layernorm_fwd(x0, p['ln0_s'], p['ln0_b'])
   q = np.einsum('btd,dhk->bthk', h, p['wq']) + p['bq']
   k = np.einsum('btd,dhk->bthk', h, p['wk']) + p['bk']
   v = np.einsum('btd,dhk->bthk', h, p['wv']) + p['bv']
+  npre = 0
+  if pk is not None:
+    npre = pk.shape[1]
+    k = np.concatenate([pk, k], axis=1)
+    v = np.concatenate([pv, v], axis=1)
   hd = q.shape[-1]
   scale = 1.0 / np.sqrt(hd)
   s = np.einsum('bqhk,bshk->bhqs', q * scale, k)
@@ -94,13 +102,13 @@ def block_fwd(x0, p, heads):
   g, c_gelu = gelu_fwd(u)
   m = g @ p['w2'] + p['b2']
   x2 = x1 + m
-  cache = (c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g)
+  cache = (c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre)
   return x2, cache
 
 
-def block_bwd(dx2, cache, p):
-  """Gradient w.r.t. the block input only (weights are frozen)."""
-  c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g = cache
+def block_bwd(dx2, cache, p, with_prefix=False):
+  """Gradient w.r.t. the block input only (weights are frozen); with_prefix: also (dpk, dpv)."""
+  c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre = cache
   dx1 = dx2.copy()
   dm = dx2
   dg = dm @ p['w2'].T
@@ -115,9 +123,13 @@ def block_bwd(dx2, cache, p):
   ds = a * (da - (da * a).sum(-1, keepdims=True))
   dq = np.einsum('bhqs,bshk->bqhk', ds, k) * scale
   dk = np.einsum('bhqs,bqhk->bshk', ds, q * scale)
+  dpk, dpv = dk[:, :npre], dv[:, :npre]
+  dk, dv = dk[:, npre:], dv[:, npre:]
   dh = (np.einsum('bthk,dhk->btd', dq, p['wq']) + np.einsum('bthk,dhk->btd', dk, p['wk'])
         + np.einsum('bthk,dhk->btd', dv, p['wv']))
   dx0 += layernorm_bwd(dh, c_ln0)
+  if with_prefix:
+    return dx0, dpk, dpv
   return dx0
 
 

@@ -42,8 +42,27 @@ export interface DualPromptOptions {
   normPreLogits: boolean;
 }
 
-/** Refuses settings the official code cannot run as written, naming the official key and the numbers. */
-export function validateDualPrompt(o: DualPromptOptions): void {
+/** How errors name the settings: the official config keys unless a caller's format names them otherwise. */
+export interface DualPromptKeyNames {
+  gLayers: string;
+  gLength: string;
+  eLayers: string;
+  eLength: string;
+  topK: string;
+  poolSize: string;
+}
+
+export const OFFICIAL_KEYS: DualPromptKeyNames = {
+  gLayers: 'g_prompt_layer_idx',
+  gLength: 'g_prompt_length',
+  eLayers: 'e_prompt_layer_idx',
+  eLength: 'prompt_pool_param.length',
+  topK: 'prompt_pool_param.top_k',
+  poolSize: 'prompt_pool_param.pool_size',
+};
+
+/** Refuses settings the official code cannot run as written, naming the key and the numbers. */
+export function validateDualPrompt(o: DualPromptOptions, keys: DualPromptKeyNames = OFFICIAL_KEYS): void {
   const depth = o.vit.depth;
   const checkLayers = (key: string, layers: number[]) => {
     if (layers.length === 0) throw new UserError(`${key} is empty`);
@@ -53,21 +72,21 @@ export function validateDualPrompt(o: DualPromptOptions): void {
     if (new Set(layers).size !== layers.length) throw new UserError(`${key} repeats a layer: [${layers}]`);
   };
   if (o.g) {
-    checkLayers('g_prompt_layer_idx', o.g.layers);
-    if (!(o.g.length >= 1)) throw new UserError(`g_prompt_length must be at least 1, got ${o.g.length}`);
+    checkLayers(keys.gLayers, o.g.layers);
+    if (!(o.g.length >= 1)) throw new UserError(`${keys.gLength} must be at least 1, got ${o.g.length}`);
     if (!o.g.prefixTune) {
       if (o.g.sameKeyValue) throw new UserError('same_key_value applies to prefix-tuning only (use_prefix_tune_for_g_prompt is false)');
       // The official encoder prepends g-prompt tokens only together with e-prompt tokens, and reads the
       // class token behind all g_length × len(g_prompt_layer_idx) of them: other layouts misread it.
       if (!o.e || o.e.prefixTune) throw new UserError('use_prefix_tune_for_g_prompt false needs use_prefix_tune_for_e_prompt false: the official encoder prepends g-prompt tokens only beside e-prompt tokens');
       const missing = o.g.layers.filter((l) => !o.e!.layers.includes(l));
-      if (missing.length) throw new UserError(`with prompt-tuning, every g_prompt_layer_idx must also be in e_prompt_layer_idx (official encoder); [${missing}] is not in [${o.e.layers}]`);
+      if (missing.length) throw new UserError(`with prompt-tuning, every ${keys.gLayers} must also be in ${keys.eLayers} (official encoder); [${missing}] is not in [${o.e.layers}]`);
     }
   }
   if (o.e) {
-    checkLayers('e_prompt_layer_idx', o.e.layers);
-    if (!(o.e.length >= 1)) throw new UserError(`prompt_pool_param.length must be at least 1, got ${o.e.length}`);
-    if (!(o.e.topK >= 1 && o.e.topK <= o.e.poolSize)) throw new UserError(`prompt_pool_param.top_k ${o.e.topK} must lie in [1, pool_size ${o.e.poolSize}]`);
+    checkLayers(keys.eLayers, o.e.layers);
+    if (!(o.e.length >= 1)) throw new UserError(`${keys.eLength} must be at least 1, got ${o.e.length}`);
+    if (!(o.e.topK >= 1 && o.e.topK <= o.e.poolSize)) throw new UserError(`${keys.topK} ${o.e.topK} must lie in [1, ${keys.poolSize} ${o.e.poolSize}]`);
   }
   if (o.vit.hidden % o.vit.heads !== 0) throw new UserError(`hidden ${o.vit.hidden} is not a multiple of heads ${o.vit.heads}`);
 }

@@ -85,7 +85,7 @@ export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArr
     normPreLogits: false,
   };
   try {
-    validateDualPrompt(o);
+    validateDualPrompt(o, { gLayers: 'g_layers', gLength: 'g_length', eLayers: 'e_layers', eLength: 'e_length', topK: 'top_k', poolSize: 'pool' });
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`'${caseFile}': ${e.message}`);
     throw e;
