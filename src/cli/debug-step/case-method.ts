@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 
-export type CaseMethod = 'l2p' | 'dualprompt';
+export type CaseMethod = 'l2p' | 'dualprompt' | 'coda_prompt';
 
 export function caseMethod(dir: string): CaseMethod {
   const file = join(dir, 'case.json');
@@ -14,6 +14,6 @@ export function caseMethod(dir: string): CaseMethod {
     throw new UserError(`'${file}' cannot be read as JSON: ${(e as Error).message}`);
   }
   const m = c.method ?? 'l2p';
-  if (m !== 'l2p' && m !== 'dualprompt') throw new UserError(`'${file}': method ${JSON.stringify(m)} is not one debug-step runs ('l2p', 'dualprompt')`);
+  if (m !== 'l2p' && m !== 'dualprompt' && m !== 'coda_prompt') throw new UserError(`'${file}': method ${JSON.stringify(m)} is not one debug-step runs ('l2p', 'dualprompt', 'coda_prompt')`);
   return m;
 }
