@@ -106,9 +106,23 @@ def block_fwd(x0, p, heads, pk=None, pv=None):
   return x2, cache
 
 
-def block_bwd(dx2, cache, p, with_prefix=False):
-  """Gradient w.r.t. the block input only (weights are frozen); with_prefix: also (dpk, dpv)."""
+def block_bwd(dx2, cache, p, with_prefix=False, wgrads=None):
+  """Gradient w.r.t. the block input; with_prefix: also (dpk, dpv).
+
+  wgrads: a dict to receive the gradients of the block's own weights (short names), for a gradient
+  norm over the frozen backbone (clip_scope 'all')."""
   c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre = cache
+  if wgrads is not None:
+    xhat2 = c_ln2[0]
+    h2 = xhat2 * p['ln2_s'] + p['ln2_b']
+    du_ = gelu_bwd(dx2 @ p['w2'].T, c_gelu)
+    dh2_ = du_ @ p['w1'].T
+    wgrads['w2'] = np.einsum('btm,btd->md', g, dx2)
+    wgrads['b2'] = dx2.sum((0, 1))
+    wgrads['w1'] = np.einsum('btd,btm->dm', h2, du_)
+    wgrads['b1'] = du_.sum((0, 1))
+    wgrads['ln2_s'] = (dh2_ * xhat2).sum((0, 1))
+    wgrads['ln2_b'] = dh2_.sum((0, 1))
   dx1 = dx2.copy()
   dm = dx2
   dg = dm @ p['w2'].T
@@ -128,6 +142,16 @@ def block_bwd(dx2, cache, p, with_prefix=False):
   dh = (np.einsum('bthk,dhk->btd', dq, p['wq']) + np.einsum('bthk,dhk->btd', dk, p['wk'])
         + np.einsum('bthk,dhk->btd', dv, p['wv']))
   dx0 += layernorm_bwd(dh, c_ln0)
+  if wgrads is not None:
+    o = np.einsum('bhqs,bshk->bqhk', a, v)
+    wgrads['wo'] = np.einsum('bqhk,bqd->hkd', o, dattn)
+    wgrads['bo'] = dattn.sum((0, 1))
+    for n, dy in (('q', dq), ('k', dk), ('v', dv)):
+      wgrads['w' + n] = np.einsum('btd,bthk->dhk', h, dy)
+      wgrads['b' + n] = dy.sum((0, 1))
+    xhat0 = c_ln0[0]
+    wgrads['ln0_s'] = (dh * xhat0).sum((0, 1))
+    wgrads['ln0_b'] = dh.sum((0, 1))
   if with_prefix:
     return dx0, dpk, dpv
   return dx0

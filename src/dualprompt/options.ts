@@ -156,3 +156,18 @@ export function checkMaskedPool(e: EPrompt, numTasks: number): void {
     throw new UserError(`prompt_pool_param.pool_size ${e.poolSize} is smaller than continual.num_tasks ${numTasks} × top_k ${e.topK} = ${numTasks * e.topK}, which use_prompt_mask needs`);
   }
 }
+
+/**
+ * Strict reading of stored DualPrompt tensors (a case's l2p.npz, a checkpoint): every key of
+ * `dualPromptShapes` present with its shape, nothing else. Errors name the file, the key and the numbers.
+ */
+export function takeDualPromptParams(stored: Map<string, { shape: number[] }>, o: DualPromptOptions, file: string): Map<string, number[]> {
+  const shapes = dualPromptShapes(o);
+  for (const [k, shape] of shapes) {
+    const a = stored.get(k);
+    if (!a) throw new UserError(`'${file}': key '${k}' is missing (expected ${describeShape(o, k)})`);
+    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${file}': key '${k}' has shape [${a.shape}], expected ${describeShape(o, k)} for this backbone`);
+  }
+  for (const [k, a] of stored) if (!shapes.has(k)) throw new UserError(`'${file}': unexpected key '${k}' [${a.shape}]`);
+  return shapes;
+}

@@ -10,7 +10,7 @@ import { compile, type HostTensor } from '../../runtime/ort.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
 import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
-import { describeShape, dualPromptShapes, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
+import { promptMaskIds, takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
 import { buildDualPromptEvalStep, buildDualPromptTrainStep } from '../../dualprompt/step.ts';
 
 interface DualPromptCase {
@@ -93,18 +93,14 @@ export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArr
 
   const paramFile = join(dir, 'l2p.npz');
   const stored = readNpz(paramFile);
-  const shapes = dualPromptShapes(o);
+  const shapes = takeDualPromptParams(stored, o, paramFile);
   const params: Params = new Map(vit.params);
   const trained: Tensors = new Map();
   for (const [k, shape] of shapes) {
-    const a = stored.get(k);
-    if (!a) throw new UserError(`'${paramFile}': key '${k}' is missing (expected ${describeShape(o, k)})`);
-    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${paramFile}': key '${k}' has shape [${a.shape}], expected ${describeShape(o, k)} for this backbone and case`);
-    const data = toFloat32(a, `'${paramFile}' entry '${k}'`).slice();
+    const data = toFloat32(stored.get(k)!, `'${paramFile}' entry '${k}'`).slice();
     params.set(k, { shape, data });
     trained.set(k, data);
   }
-  for (const k of stored.keys()) if (!shapes.has(k)) throw new UserError(`'${paramFile}': unexpected key '${k}' [${stored.get(k)!.shape}]`);
 
   const batchFile = join(dir, 'batch.npz');
   const batch = readNpz(batchFile);
