@@ -109,3 +109,21 @@ test('settings CODA-Prompt cannot run are refused with the numbers', () => {
   err({ ...opts, length: 3 }, /prompt length 3 must be even/);
   err({ ...opts, poolSize: 2 }, /pool size 2 gives no component to each of 3 tasks/);
 });
+
+test('CODA-Prompt evaluation graph: the same components [0, end) give the training forward logits', async () => {
+  const dir = join(root, 'coda0');
+  const { compile } = await import('../../src/runtime/ort.ts');
+  const { loadViT } = await import('../../src/vit/params.ts');
+  const { buildCodaEvalStep } = await import('../../src/coda-prompt/model.ts');
+  const vit = loadViT(join(dir, 'vit.npz'));
+  const stored = readNpz(join(dir, 'coda.npz'));
+  const params = new Map(vit.params);
+  for (const [k, a] of stored) params.set(k, { shape: a.shape, data: a.data as Float32Array });
+  const images = readNpz(join(dir, 'batch.npz')).get('images')!;
+  const o: CodaPromptOptions = { ...opts, vit: vit.config };
+  const step = buildCodaEvalStep(params, { model: o, taskId: 1, batch: 4, imageSize: [16, 16], isTrained: () => false });
+  const session = await compile(step.outputs);
+  const r = await session.run({ images: { shape: images.shape, data: images.data as Float32Array } });
+  await session.dispose();
+  compare(new Map([['logits', { dtype: 'float32', shape: [4, 6], data: r.logits.data as Float32Array }]]), new Map([['logits', readNpz(join(dir, 'expected.npz')).get('logits')!]]), 'eval coda0');
+});
