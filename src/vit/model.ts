@@ -31,7 +31,23 @@ export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor, dense: Dense =
   return g.add(x, p('Transformer/posembed_input/pos_embedding'));
 }
 
-function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense): Tensor {
+/** Keys and values joined ahead of one block's projected keys and values (prefix-tuning): [B, P, H, hd] each. */
+export interface KVPrefix {
+  key: Tensor;
+  value: Tensor;
+}
+
+/**
+ * Per-block additions a prompting method makes inside the encoder; none of them changes the plain ViT.
+ * `prepend` returns tokens [B, P, D] put in front of block `layer`'s input (prompt-tuning);
+ * `prefix` returns keys and values prepended to block `layer`'s attention after its projections.
+ */
+export interface EncoderHooks {
+  prepend?: (layer: number) => Tensor | null;
+  prefix?: (layer: number) => KVPrefix | null;
+}
+
+function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense, kv: KVPrefix | null): Tensor {
   const [b, t, d] = x.shape; // [B, T, D]
   const h = cfg.heads;
   const hd = d / h;
@@ -40,9 +56,11 @@ function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense:
   // slices of one fused [3, B, H, T, hd] tensor back to full size.
   const proj = (n: string) => g.reshape(dense(x, g.reshape(p(`${a}${n}/kernel`), [d, d]), g.reshape(p(`${a}${n}/bias`), [d])), [b, t, h, hd]); // [B, T, H, hd]
   const q = g.transpose(proj('query'), [0, 2, 1, 3]); // [B, H, T, hd]
-  const kT = g.transpose(proj('key'), [0, 2, 3, 1]); // [B, H, hd, T]
-  const v = g.transpose(proj('value'), [0, 2, 1, 3]); // [B, H, T, hd]
-  const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), kT); // [B, H, T, T]
+  // A prefix joins the keys and values on the length axis, with no projection or bias of its own.
+  const withPrefix = (pre: Tensor | undefined, y: Tensor) => (pre ? g.concat([pre, y], 1) : y); // [B, P+T, H, hd]
+  const kT = g.transpose(withPrefix(kv?.key, proj('key')), [0, 2, 3, 1]); // [B, H, hd, S]
+  const v = g.transpose(withPrefix(kv?.value, proj('value')), [0, 2, 1, 3]); // [B, H, S, hd]
+  const scores = g.matmul(g.mul(q, 1 / Math.sqrt(hd)), kT); // [B, H, T, S]
   const o = g.matmul(g.softmax(scores, -1), v); // [B, H, T, hd]
   const merged = g.reshape(g.transpose(o, [0, 2, 1, 3]), [b, t, d]); // [B, T, H·hd]
   return dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
@@ -54,12 +72,14 @@ function mlp(p: ParamFn, prefix: string, x: Tensor, dense: Dense): Tensor {
   return dense(hidden, p(`${m}Dense_1/kernel`), p(`${m}Dense_1/bias`)); // [B, T, D]
 }
 
-/** The encoder blocks and the final encoder_norm: [B, T, D] -> [B, T, D]. */
-export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor, dense: Dense = fp32Dense): Tensor {
+/** The encoder blocks and the final encoder_norm: [B, T, D] -> [B, T', D] (T' > T when hooks prepend tokens). */
+export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor, dense: Dense = fp32Dense, hooks: EncoderHooks = {}): Tensor {
   for (let i = 0; i < cfg.depth; i++) {
     const b = `Transformer/encoderblock_${i}/`;
+    const tokens = hooks.prepend?.(i);
+    if (tokens) x = g.concat([tokens, x], 1); // [B, P+T, D]
     const y = g.layerNorm(x, p(`${b}LayerNorm_0/scale`), p(`${b}LayerNorm_0/bias`), EPS);
-    x = g.add(x, attention(p, cfg, b, y, dense));
+    x = g.add(x, attention(p, cfg, b, y, dense, hooks.prefix?.(i) ?? null));
     const z = g.layerNorm(x, p(`${b}LayerNorm_2/scale`), p(`${b}LayerNorm_2/bias`), EPS);
     x = g.add(x, mlp(p, b, z, dense));
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readNpz } from '../../src/io/npz.ts';
 import type { NpyArray } from '../../src/io/npy.ts';
+import { caseMethod } from '../../src/cli/debug-step/case-method.ts';
 import { runGoldenCase } from '../../src/l2p/golden-case.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 
@@ -26,7 +27,7 @@ function compare(got: Map<string, NpyArray>, want: Map<string, NpyArray>, label:
   }
 }
 
-const cases = readdirSync(root).filter((n) => existsSync(join(root, n, 'expected.npz')));
+const cases = readdirSync(root).filter((n) => existsSync(join(root, n, 'expected.npz')) && caseMethod(join(root, n)) === 'l2p');
 assert.ok(cases.includes('a'));
 
 for (const name of cases) {

@@ -1,0 +1,114 @@
+// One CODA-Prompt training step on a case ("method": "coda_prompt"; written by
+// scripts/golden/make_coda_case.py): case.json, vit.npz, coda.npz, batch.npz -> the arrays of expected.npz.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../errors.ts';
+import { readNpz } from '../../io/npz.ts';
+import { toFloat32, type NpyArray } from '../../io/npy.ts';
+import { compile, type HostTensor } from '../../runtime/ort.ts';
+import { adamInit, adamStep, type Tensors } from '../../train/optim.ts';
+import { checkImages } from '../../vit/features.ts';
+import { loadViT, type Params } from '../../vit/params.ts';
+import { buildCodaTrainStep } from '../../coda-prompt/model.ts';
+import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
+
+interface CodaCase {
+  dim: number;
+  heads: number;
+  mlp: number;
+  depth: number;
+  patch: number;
+  pool: number;
+  length: number;
+  ortho_mu: number;
+  layers: number[];
+  num_tasks: number;
+  task_id: number;
+  classes: number;
+  lr: number;
+}
+
+function readCase(file: string): CodaCase {
+  let c: CodaCase;
+  try {
+    c = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`'${file}' cannot be read as JSON: ${(e as Error).message}`);
+  }
+  for (const k of ['dim', 'heads', 'mlp', 'depth', 'patch', 'pool', 'length', 'ortho_mu', 'num_tasks', 'task_id', 'classes', 'lr'] as const) {
+    if (typeof c[k] !== 'number') throw new UserError(`'${file}': '${k}' must be a number`);
+  }
+  if (!Array.isArray(c.layers) || !c.layers.every((x) => typeof x === 'number')) throw new UserError(`'${file}': 'layers' must be a list of layer indices`);
+  return c;
+}
+
+export async function runCodaCase(dir: string): Promise<Map<string, NpyArray>> {
+  const caseFile = join(dir, 'case.json');
+  const c = readCase(caseFile);
+  const vitFile = join(dir, 'vit.npz');
+  const vit = loadViT(vitFile);
+  const v = vit.config;
+  if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
+    throw new UserError(`'${vitFile}' does not match '${caseFile}' (file: ${JSON.stringify(v)})`);
+  }
+  const o: CodaPromptOptions = { vit: v, numClasses: c.classes, poolSize: c.pool, length: c.length, orthoMu: c.ortho_mu, layers: c.layers, numTasks: c.num_tasks };
+  try {
+    validateCodaPrompt(o);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`'${caseFile}': ${e.message}`);
+    throw e;
+  }
+  if (!(Number.isInteger(c.task_id) && c.task_id >= 0 && c.task_id < c.num_tasks)) throw new UserError(`'${caseFile}': task_id ${c.task_id} is outside [0, num_tasks ${c.num_tasks})`);
+  const paramFile = join(dir, 'coda.npz');
+  const stored = readNpz(paramFile);
+  const shapes = codaShapes(o);
+  const params: Params = new Map(vit.params);
+  const trained: Tensors = new Map();
+  for (const [k, shape] of shapes) {
+    const a = stored.get(k);
+    if (!a) throw new UserError(`'${paramFile}': key '${k}' is missing (expected [${shape}])`);
+    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${paramFile}': key '${k}' has shape [${a.shape}], expected [${shape}]`);
+    const data = toFloat32(a, `'${paramFile}' entry '${k}'`).slice();
+    params.set(k, { shape, data });
+    trained.set(k, data);
+  }
+  const batchFile = join(dir, 'batch.npz');
+  const batch = readNpz(batchFile);
+  const images = batch.get('images');
+  const labels = batch.get('labels');
+  const mask = batch.get('class_mask');
+  if (!images || !labels || !mask) throw new UserError(`'${batchFile}' must hold 'images', 'labels' and 'class_mask'`);
+  checkImages(vit, images.shape, `'${batchFile}' entry 'images'`);
+  const b = images.shape[0];
+  const classMask = new Uint8Array(c.classes);
+  for (const k of Array.from(mask.data as Int32Array, Number)) {
+    if (!(k >= 0 && k < c.classes)) throw new UserError(`'${batchFile}': class_mask holds ${k}, outside [0, ${c.classes})`);
+    classMask[k] = 1;
+  }
+  const labelData = Int32Array.from(labels.data as Int32Array, Number);
+  for (const y of labelData) if (!(y >= 0 && y < c.classes)) throw new UserError(`'${batchFile}': label ${y} is outside [0, ${c.classes})`);
+
+  const step = buildCodaTrainStep(params, { model: o, taskId: c.task_id, batch: b, imageSize: [images.shape[1], images.shape[2]], isTrained: (p) => shapes.has(p) });
+  const feeds: Record<string, HostTensor> = {
+    images: { shape: images.shape, data: toFloat32(images, `'${batchFile}' entry 'images'`) },
+    labels: { shape: [b], data: labelData },
+    class_mask: { shape: [c.classes], data: classMask },
+  };
+  for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)!.slice() };
+  const session = await compile(step.outputs);
+  const r = await session.run(feeds);
+  await session.dispose();
+
+  const f32 = (a: Float32Array, shape: number[]): NpyArray => ({ dtype: 'float32', shape, data: a });
+  const out = new Map<string, NpyArray>();
+  out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
+  out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
+  for (const k of ['ce', 'loss']) out.set(k, f32(r[k].data as Float32Array, []));
+  out.set('ortho', f32(r.ortho ? (r.ortho.data as Float32Array) : Float32Array.of(0), []));
+  for (const l of c.layers) out.set(`weights/${l}`, f32(r[`weights/${l}`].data as Float32Array, [...r[`weights/${l}`].shape]));
+  const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
+  for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), shape));
+  adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(trained.get(k)!, shape));
+  return out;
+}

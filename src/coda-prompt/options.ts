@@ -1,0 +1,135 @@
+// CODA-Prompt (Smith et al., CVPR 2023; public code GT-RIPL/CODA-Prompt, models/zoo.py): at each of its
+// layers a pool of M prompt components P [M, Lp, D] with keys K [M, D] and attention vectors A [M, D].
+// Task t owns components [t·M/T, (t+1)·M/T); it trains those, sees the earlier ones frozen and the later
+// ones not at all. Options, parameter shapes, published defaults, and the Gram–Schmidt initialisation.
+import { UserError } from '../errors.ts';
+import type { Params } from '../vit/params.ts';
+import type { ViTConfig } from '../vit/variants.ts';
+
+export interface CodaPromptOptions {
+  vit: ViTConfig;
+  numClasses: number;
+  /** Component pool size M (official prompt_param[0]). */
+  poolSize: number;
+  /** Prompt length Lp (prompt_param[1]); the first Lp/2 rows become keys, the rest values. */
+  length: number;
+  /** Weight of the orthogonality penalty (prompt_param[2]); 0 turns it off. */
+  orthoMu: number;
+  /** Prompted layers (official [0, 1, 2, 3, 4]). */
+  layers: number[];
+  numTasks: number;
+}
+
+/**
+ * The published settings (experiments/cifar-100.sh, experiments/imagenet-r.sh and configs/*_prompt.yaml of
+ * GT-RIPL/CODA-Prompt): Adam (0.9, 0.999), weight decay 0, batch 128, cosine schedule over the epochs,
+ * 10 tasks; ImageNet-R's ortho weight is 0 ("with updated code, now can be 0").
+ */
+export const CODA_PUBLISHED = {
+  cifar100: { poolSize: 100, length: 8, orthoMu: 0.1, layers: [0, 1, 2, 3, 4], numTasks: 10, lr: 0.001, epochs: 20, batch: 128, schedule: 'cosine' },
+  imagenet_r: { poolSize: 100, length: 8, orthoMu: 0.0, layers: [0, 1, 2, 3, 4], numTasks: 10, lr: 0.001, epochs: 50, batch: 128, schedule: 'cosine' },
+} as const;
+
+/** Components per task: the official int(M / T). */
+export function componentsPerTask(o: CodaPromptOptions): number {
+  return Math.floor(o.poolSize / o.numTasks);
+}
+
+/** Task t's components [start, end): earlier ones are frozen, later ones unused. */
+export function taskRange(o: CodaPromptOptions, taskId: number): { start: number; end: number } {
+  const pt = componentsPerTask(o);
+  return { start: taskId * pt, end: (taskId + 1) * pt };
+}
+
+export function validateCodaPrompt(o: CodaPromptOptions): void {
+  const depth = o.vit.depth;
+  if (o.layers.length === 0) throw new UserError('CODA-Prompt layers is empty');
+  for (const l of o.layers) if (!Number.isInteger(l) || l < 0 || l >= depth) throw new UserError(`CODA-Prompt layers holds ${l}, outside the backbone's layers [0, ${depth})`);
+  if (new Set(o.layers).size !== o.layers.length) throw new UserError(`CODA-Prompt layers repeats a layer: [${o.layers}]`);
+  if (!(o.length >= 2 && o.length % 2 === 0)) throw new UserError(`CODA-Prompt prompt length ${o.length} must be even and at least 2 (half keys, half values)`);
+  if (componentsPerTask(o) < 1) throw new UserError(`CODA-Prompt pool size ${o.poolSize} gives no component to each of ${o.numTasks} tasks`);
+  if (!(o.orthoMu >= 0)) throw new UserError(`CODA-Prompt ortho weight must be >= 0, got ${o.orthoMu}`);
+}
+
+/** Parameter paths as the official state dict names them ('prompt.e_p_0' -> 'prompt/e_p_0'), and the head. */
+export function codaShapes(o: CodaPromptOptions): Map<string, number[]> {
+  const { hidden: d } = o.vit;
+  const s = new Map<string, number[]>();
+  for (const l of o.layers) {
+    s.set(`prompt/e_p_${l}`, [o.poolSize, o.length, d]);
+    s.set(`prompt/e_k_${l}`, [o.poolSize, d]);
+    s.set(`prompt/e_a_${l}`, [o.poolSize, d]);
+  }
+  s.set('head/kernel', [d, o.numClasses]);
+  s.set('head/bias', [o.numClasses]);
+  return s;
+}
+
+/**
+ * The official per-task re-initialisation (classical Gram–Schmidt on rows): rows [start, end) of `rows`
+ * ([M, n], row-major) become unit vectors drawn from `normal`, each minus its projections on every
+ * earlier row (the kept rows [0, start) as they are, and the new rows before it); rows from `end` on
+ * become zero. A draw whose projection meets a (near-)zero earlier row is redrawn, as the official.
+ * Each projection is taken on its own, so the new rows are orthogonal to the kept ones only as far as
+ * those are orthogonal to each other (training moves them), exactly as in the official code.
+ */
+export function gramSchmidtRows(rows: Float32Array, m: number, start: number, end: number, normal: () => number): void {
+  const n = rows.length / m;
+  const u = Array.from({ length: end }, (_, i) => Float64Array.from(rows.subarray(i * n, (i + 1) * n)));
+  for (let k = start; k < end; k++) {
+    for (;;) {
+      const v = Float64Array.from({ length: n }, normal);
+      const uk = Float64Array.from(v);
+      let redo = false;
+      for (let j = 0; j < k && !redo; j++) {
+        let uu = 0;
+        let vu = 0;
+        for (let i = 0; i < n; i++) {
+          uu += u[j][i] * u[j][i];
+          vu += v[i] * u[j][i];
+        }
+        if (uu < 1e-8) redo = true;
+        else for (let i = 0; i < n; i++) uk[i] -= (vu / uu) * u[j][i];
+      }
+      if (!redo) {
+        u[k] = uk;
+        break;
+      }
+    }
+  }
+  for (let k = start; k < end; k++) {
+    const norm = Math.sqrt(u[k].reduce((a, x) => a + x * x, 0));
+    for (let i = 0; i < n; i++) rows[k * n + i] = u[k][i] / norm;
+  }
+  rows.fill(0, end * n);
+}
+
+function gaussian(r: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/**
+ * Task 0's parameters: each layer's P, K, A with task 0's components orthonormal and the rest zero (the
+ * official constructor runs its Gram–Schmidt once); the head as torch's nn.Linear, U(±1/√D).
+ */
+export function initCodaParams(o: CodaPromptOptions, r: () => number): Params {
+  const params: Params = new Map();
+  const normal = gaussian(r);
+  const { end } = taskRange(o, 0);
+  for (const [key, shape] of codaShapes(o)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (key.startsWith('prompt/')) gramSchmidtRows(data, o.poolSize, 0, end, normal);
+    else for (let i = 0; i < data.length; i++) data[i] = (2 * r() - 1) / Math.sqrt(o.vit.hidden);
+    params.set(key, { shape, data });
+  }
+  return params;
+}
+
+/** At the start of task t > 0: task t's components of every layer re-initialised against the earlier ones. */
+export function startCodaTask(params: Params, o: CodaPromptOptions, taskId: number, r: () => number): void {
+  const { start, end } = taskRange(o, taskId);
+  const normal = gaussian(r);
+  for (const l of o.layers) {
+    for (const n of ['e_p', 'e_k', 'e_a']) gramSchmidtRows(params.get(`prompt/${n}_${l}`)!.data, o.poolSize, start, end, normal);
+  }
+}

@@ -1,0 +1,129 @@
+// CODA-Prompt: one training step against the independent NumPy reference (scripts/golden/make_coda_case.py),
+// the Gram–Schmidt initialisation of a task's components, and the settings it refuses.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCodaCase } from '../../src/cli/debug-step/coda-case.ts';
+import { gramSchmidtRows, initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../../src/coda-prompt/options.ts';
+import { UserError } from '../../src/errors.ts';
+import { readNpz } from '../../src/io/npz.ts';
+import type { NpyArray } from '../../src/io/npy.ts';
+import { mulberry32 } from '../../src/random.ts';
+import { disposeAll } from '../../src/runtime/ort.ts';
+
+after(disposeAll);
+const root = 'test/fixtures/coda';
+
+function compare(got: Map<string, NpyArray>, want: Map<string, NpyArray>, label: string): void {
+  for (const [k, w] of want) {
+    const x = got.get(k);
+    assert.ok(x, `${label}: '${k}' is missing`);
+    assert.deepEqual(x.shape, w.shape, `${label}: shape of '${k}'`);
+    for (let i = 0; i < w.data.length; i++) {
+      const a = Number(x.data[i]);
+      const b = Number(w.data[i]);
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${label}: ${k}[${i}] = ${a}, expected ${b}`);
+    }
+  }
+}
+
+for (const name of ['coda0', 'coda1']) {
+  test(`CODA-Prompt ${name}: weights, logits, loss, gradients and the Adam update match the NumPy reference`, async () => {
+    const dir = join(root, name);
+    const want = readNpz(join(dir, 'expected.npz'));
+    compare(await runCodaCase(dir), want, name);
+    if (name === 'coda0') {
+      // Task 1 of 3, two components each: rows 0-1 frozen and 4-5 unused get no gradient at all.
+      const gk = want.get('grad/prompt/e_k_0')!.data as Float32Array;
+      const row = (r: number) => Array.from(gk.subarray(r * 16, (r + 1) * 16));
+      for (const r of [0, 1, 4, 5]) assert.ok(row(r).every((x) => x === 0), `row ${r}`);
+      assert.ok(row(2).some((x) => x !== 0) && row(3).some((x) => x !== 0));
+    }
+  });
+}
+
+test('CODA-Prompt coda0: npx l2p debug-step runs the case', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'l2p-coda-')), 'out.npz');
+  execFileSync(process.execPath, ['bin/l2p.mjs', 'debug-step', join(root, 'coda0'), '--out', out], { stdio: 'pipe' });
+  compare(readNpz(out), readNpz(join(root, 'coda0', 'expected.npz')), 'cli coda0');
+});
+
+const dot = (a: Float32Array, i: number, j: number, n: number) => {
+  let s = 0;
+  for (let t = 0; t < n; t++) s += a[i * n + t] * a[j * n + t];
+  return s;
+};
+
+test('Gram–Schmidt: new rows are unit vectors orthogonal to the (mutually orthogonal) earlier rows; earlier rows kept, later rows zero', () => {
+  const m = 6;
+  const n = 8;
+  const r = mulberry32(5);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const rows = Float32Array.from({ length: m * n }, () => r() - 0.5);
+  gramSchmidtRows(rows, m, 0, 2, normal);
+  for (let t = 0; t < n; t++) rows[t] *= 3; // an earlier row need not be a unit vector
+  const kept = rows.slice(0, 2 * n);
+  rows.fill(7, 2 * n); // whatever the later rows hold is replaced
+  gramSchmidtRows(rows, m, 2, 4, normal);
+  assert.deepEqual(Array.from(rows.subarray(0, 2 * n)), Array.from(kept));
+  for (const i of [2, 3]) {
+    assert.ok(Math.abs(dot(rows, i, i, n) - 1) < 1e-6, `norm of row ${i}`);
+    for (let j = 0; j < i; j++) assert.ok(Math.abs(dot(rows, i, j, n)) < 1e-6, `row ${i} against row ${j}: ${dot(rows, i, j, n)}`);
+  }
+  assert.ok(rows.subarray(4 * n).every((x) => x === 0));
+});
+
+test('Gram–Schmidt is the classical form, as the official: each earlier row is projected out of the draw on its own', () => {
+  // Earlier rows (1, 0) and (1, 1) are not orthogonal; a draw (a, b) becomes (a, b) − a·(1, 0) − (a+b)/2·(1, 1), normalised.
+  const rows = Float32Array.from([1, 0, 1, 1, 0, 0]);
+  const draws = [0.3, 0.8];
+  gramSchmidtRows(rows, 3, 2, 3, () => draws.shift()!);
+  const u = [0.3 - 0.3 - 0.55, 0.8 - 0.55];
+  const norm = Math.hypot(u[0], u[1]);
+  assert.ok(Math.abs(rows[4] - u[0] / norm) < 1e-6 && Math.abs(rows[5] - u[1] / norm) < 1e-6, `${rows[4]}, ${rows[5]}`);
+});
+
+const opts: CodaPromptOptions = { vit: { hidden: 16, depth: 3, heads: 2, mlp: 32, patch: 8 }, numClasses: 6, poolSize: 6, length: 4, orthoMu: 0.1, layers: [0, 2], numTasks: 3 };
+
+test('initialisation: task 0 components orthonormal, the rest zero; a new task adds its own orthogonal to the earlier', () => {
+  const r = mulberry32(1);
+  const params = initCodaParams(opts, r);
+  const p = params.get('prompt/e_p_2')!.data; // [6, 4·16]
+  const n = 64;
+  assert.ok(Math.abs(dot(p, 0, 0, n) - 1) < 1e-6 && Math.abs(dot(p, 0, 1, n)) < 1e-6);
+  assert.ok(p.subarray(2 * n).every((x) => x === 0));
+  const head = params.get('head/kernel')!.data;
+  assert.ok(head.every((x) => Math.abs(x) <= 0.25) && head.some((x) => x !== 0));
+  startCodaTask(params, opts, 1, r);
+  const k = params.get('prompt/e_k_0')!.data;
+  for (const i of [2, 3]) for (let j = 0; j < i; j++) assert.ok(Math.abs(dot(k, i, j, 16)) < 1e-6);
+  assert.ok(k.subarray(4 * 16).every((x) => x === 0));
+});
+
+test('settings CODA-Prompt cannot run are refused with the numbers', () => {
+  const err = (o: CodaPromptOptions, re: RegExp) => assert.throws(() => validateCodaPrompt(o), (e: unknown) => e instanceof UserError && re.test(e.message));
+  err({ ...opts, layers: [3] }, /holds 3, outside the backbone's layers \[0, 3\)/);
+  err({ ...opts, length: 3 }, /prompt length 3 must be even/);
+  err({ ...opts, poolSize: 2 }, /pool size 2 gives no component to each of 3 tasks/);
+});
+
+test('CODA-Prompt evaluation graph: the same components [0, end) give the training forward logits', async () => {
+  const dir = join(root, 'coda0');
+  const { compile } = await import('../../src/runtime/ort.ts');
+  const { loadViT } = await import('../../src/vit/params.ts');
+  const { buildCodaEvalStep } = await import('../../src/coda-prompt/model.ts');
+  const vit = loadViT(join(dir, 'vit.npz'));
+  const stored = readNpz(join(dir, 'coda.npz'));
+  const params = new Map(vit.params);
+  for (const [k, a] of stored) params.set(k, { shape: a.shape, data: a.data as Float32Array });
+  const images = readNpz(join(dir, 'batch.npz')).get('images')!;
+  const o: CodaPromptOptions = { ...opts, vit: vit.config };
+  const step = buildCodaEvalStep(params, { model: o, taskId: 1, batch: 4, imageSize: [16, 16], isTrained: () => false });
+  const session = await compile(step.outputs);
+  const r = await session.run({ images: { shape: images.shape, data: images.data as Float32Array } });
+  await session.dispose();
+  compare(new Map([['logits', { dtype: 'float32', shape: [4, 6], data: r.logits.data as Float32Array }]]), new Map([['logits', readNpz(join(dir, 'expected.npz')).get('logits')!]]), 'eval coda0');
+});

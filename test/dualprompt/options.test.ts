@@ -1,0 +1,110 @@
+// DualPrompt's settings, shapes, initialisation and per-task pool copy, against hand-worked values;
+// and the errors for cases whose prompts do not fit the backbone.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runDualPromptCase } from '../../src/cli/debug-step/dualprompt-case.ts';
+import { initDualPromptParams, sharedPoolCopy } from '../../src/dualprompt/init.ts';
+import { checkMaskedPool, dualPromptShapes, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../src/dualprompt/options.ts';
+import { UserError } from '../../src/errors.ts';
+import { readNpz, writeNpz } from '../../src/io/npz.ts';
+import { disposeAll } from '../../src/runtime/ort.ts';
+
+after(disposeAll);
+const vit = { hidden: 24, heads: 2, mlp: 48, depth: 3, patch: 16 };
+const base: DualPromptOptions = {
+  vit,
+  numClasses: 8,
+  g: { length: 5, layers: [0, 1], prefixTune: true, sameKeyValue: false },
+  e: { length: 5, layers: [2], poolSize: 10, topK: 1, prefixTune: true },
+  classifier: 'token',
+  temperature: 1,
+  normPreLogits: false,
+};
+
+test('official shapes: prefix [depth, 2, Lg, H, hd], pool [nE, 2, M, Le, H, hd]; prompt-tuning [depth, Lg, D], [nE, M, Le, D]', () => {
+  const s = dualPromptShapes(base);
+  assert.deepEqual(s.get('prefix'), [3, 2, 5, 2, 12]);
+  assert.deepEqual(s.get('prompt_pool/prompt'), [1, 2, 10, 5, 2, 12]);
+  assert.deepEqual(s.get('prompt_pool/key'), [10, 24]);
+  assert.deepEqual(s.get('head/kernel'), [24, 8]);
+  const skv = dualPromptShapes({ ...base, g: { ...base.g!, sameKeyValue: true } });
+  assert.deepEqual(skv.get('prefix'), [3, 1, 5, 2, 12]);
+  const pt = dualPromptShapes({ ...base, g: { ...base.g!, layers: [2], prefixTune: false }, e: { ...base.e!, layers: [1, 2], prefixTune: false } });
+  assert.deepEqual(pt.get('prefix'), [3, 5, 24]);
+  assert.deepEqual(pt.get('prompt_pool/prompt'), [2, 10, 5, 24]);
+});
+
+test('layer indices outside the depth, repeats, and prompt-tuning layouts the official encoder misreads are refused', () => {
+  const err = (o: DualPromptOptions, re: RegExp) => assert.throws(() => validateDualPrompt(o), (e: unknown) => e instanceof UserError && re.test(e.message));
+  err({ ...base, e: { ...base.e!, layers: [3] } }, /e_prompt_layer_idx holds 3, outside the backbone's layers \[0, 3\)/);
+  err({ ...base, g: { ...base.g!, layers: [-1] } }, /g_prompt_layer_idx holds -1/);
+  err({ ...base, g: { ...base.g!, layers: [1, 1] } }, /g_prompt_layer_idx repeats a layer/);
+  err({ ...base, e: { ...base.e!, topK: 11 } }, /top_k 11 must lie in \[1, prompt_pool_param.pool_size 10\]/);
+  err({ ...base, g: { ...base.g!, prefixTune: false } }, /needs use_prefix_tune_for_e_prompt false/);
+  err({ ...base, g: { ...base.g!, prefixTune: false }, e: { ...base.e!, prefixTune: false } }, /\[0,1\] is not in \[2\]/);
+  validateDualPrompt({ ...base, g: { ...base.g!, layers: [2], prefixTune: false }, e: { ...base.e!, prefixTune: false } });
+});
+
+test('the prompt mask: task t uses ids t·k .. t·k+k−1; a pool smaller than num_tasks × top_k is refused', () => {
+  const e = { ...base.e!, poolSize: 6, topK: 2 };
+  assert.deepEqual(promptMaskIds(e, 2), [4, 5]);
+  assert.throws(() => promptMaskIds(e, 3), /ids 6..7 run past prompt_pool_param.pool_size 6/);
+  checkMaskedPool(e, 3);
+  assert.throws(() => checkMaskedPool(e, 4), /pool_size 6 is smaller than continual.num_tasks 4 × top_k 2 = 8/);
+});
+
+test('initialisation: prefix and a uniform pool in [0, 0.01), zero keys when asked, zero head', () => {
+  const p = initDualPromptParams(base, { initializer: 'uniform', keyInit: 'zero', seed: 3 });
+  for (const k of ['prefix', 'prompt_pool/prompt']) {
+    const a = p.get(k)!.data;
+    assert.ok(a.every((x) => x >= 0 && x < 0.01) && a.some((x) => x > 0.005), k);
+  }
+  assert.ok(p.get('prompt_pool/key')!.data.every((x) => x === 0));
+  assert.ok(p.get('head/kernel')!.data.every((x) => x === 0) && p.get('head/bias')!.data.length === 8);
+  const n = initDualPromptParams(base, { initializer: 'normal', keyInit: 'uniform', seed: 3 }).get('prompt_pool/prompt')!.data;
+  const sd = Math.sqrt(n.reduce((s, x) => s + x * x, 0) / n.length);
+  assert.ok(Math.abs(sd - 0.01) < 0.001 && n.some((x) => x < 0), `stddev ${sd}`);
+});
+
+test('shared pool: before task t the previous task slots are copied along the pool axis (axis 2 for prefixes)', () => {
+  const e = { length: 1, layers: [0], poolSize: 3, topK: 1, prefixTune: true };
+  // [1 layer, 2 (k, v), M 3, Le 1, H 1, hd 2]
+  const prompt = { shape: [1, 2, 3, 1, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i) };
+  const key = { shape: [3, 2], data: Float32Array.from([0, 1, 2, 3, 4, 5]) };
+  const params = new Map([['prompt_pool/prompt', prompt], ['prompt_pool/key', key]]);
+  sharedPoolCopy(params, e, 1, false);
+  assert.deepEqual(Array.from(prompt.data), [0, 1, 0, 1, 4, 5, 6, 7, 6, 7, 10, 11]);
+  assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 4, 5]);
+  sharedPoolCopy(params, e, 2, true);
+  assert.deepEqual(Array.from(prompt.data), [0, 1, 0, 1, 0, 1, 6, 7, 6, 7, 6, 7]);
+  assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 2, 3]);
+  sharedPoolCopy(params, e, 3, true); // past the pool: nothing
+  assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 2, 3]);
+});
+
+function brokenCopy(edit: (dir: string) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'l2p-dpbad-'));
+  cpSync('test/fixtures/golden/dp0', dir, { recursive: true });
+  edit(dir);
+  return dir;
+}
+
+test('a case whose prefix does not match the backbone names the key and both shapes', async () => {
+  const dir = brokenCopy((d) => {
+    const a = readNpz(join(d, 'l2p.npz'));
+    a.set('prefix', { dtype: 'float32', shape: [3, 2, 2, 3, 8], data: new Float32Array(3 * 2 * 2 * 3 * 8) });
+    writeNpz(join(d, 'l2p.npz'), a);
+  });
+  await assert.rejects(runDualPromptCase(dir), (e: unknown) => e instanceof UserError && /key 'prefix' has shape \[3,2,2,3,8\], expected \[depth 3, 2 \(key, value\), g_prompt_length 2, heads 2, head_dim 12\]/.test(e.message));
+});
+
+test('a case with a layer index outside the depth names the key and the numbers', async () => {
+  const dir = brokenCopy((d) => {
+    const c = JSON.parse(readFileSync(join(d, 'case.json'), 'utf8'));
+    writeFileSync(join(d, 'case.json'), JSON.stringify({ ...c, e_layers: [5] }));
+  });
+  await assert.rejects(runDualPromptCase(dir), (e: unknown) => e instanceof UserError && /case.json': e_layers holds 5, outside the backbone's layers \[0, 3\)/.test(e.message));
+});
