@@ -10,9 +10,9 @@ import { UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
-import type { RunSummary } from '../train/results.ts';
+import type { RunSummary } from '../rundir/summary.ts';
 import { streamFor } from '../train/stream.ts';
-import { CONFIG_FILE } from '../train/workdir.ts';
+import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
 import { positiveInt } from './features.ts';
 
 const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--resume]
@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       workers: values.workers !== undefined ? Number(values.workers) : undefined,
     });
     printSummary(s);
-    console.log(`results: ${join(workdir, 'summary.json')}; TensorBoard: tensorboard --logdir ${workdir}`);
+    console.log(`results: ${join(workdir, SUMMARY_FILE)}; TensorBoard: tensorboard --logdir ${workdir}`);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;
     console.error(e.message.replace('--resume --workdir', 'l2p demo --workdir'));

@@ -12,7 +12,7 @@ export interface NdArray {
   data: Float64Array;
 }
 
-/** Emits ONNX nodes for one IR node; implemented by the lowering (onnx.ts). */
+/** Emits ONNX nodes for one IR node; implemented by the lowering (runtime/onnx.ts). */
 export interface LowerCtx {
   /** The ONNX value name of an IR tensor. */
   name(t: Tensor): string;

@@ -3,7 +3,7 @@
 import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { toOnnx } from '../graph/onnx.ts';
+import { toOnnx } from './onnx.ts';
 import type { DType, Shape, Tensor } from '../graph/tensor.ts';
 import { numel, topoSort } from '../graph/tensor.ts';
 import { UserError } from '../errors.ts';

@@ -11,11 +11,14 @@ import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
-import { stepMetrics } from './metrics.ts';
+import { stepMetrics } from '../rundir/metrics.ts';
+import { appendMetrics, trimMetrics } from '../rundir/records.ts';
+import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
+import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
-import { appendMetrics, trimMetrics, writeSummary, type RunSummary } from './results.ts';
-import { CONFIG_FILE, claimWorkdir } from './workdir.ts';
+import { writeSummary } from './results.ts';
+import { claimWorkdir } from './workdir.ts';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -69,7 +72,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
 function undoFreshRun(workdir: string, existed: boolean): void {
   if (!existsSync(workdir)) return;
   for (const f of readdirSync(workdir)) {
-    if (f === CONFIG_FILE || f === 'metrics.jsonl' || f.startsWith('events.out.tfevents.')) rmSync(join(workdir, f), { force: true });
+    if (f === CONFIG_FILE || f === METRICS_FILE || f.startsWith(EVENTS_PREFIX)) rmSync(join(workdir, f), { force: true });
   }
   if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
 }

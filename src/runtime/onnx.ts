@@ -1,10 +1,10 @@
 // Lowers an IR graph to an ONNX ModelProto (opset 17): constants become initializers, inputs become
 // graph inputs, each op emits its nodes through its own `lower` rule.
 import { ProtoWriter } from '../io/protobuf.ts';
-import { GraphError } from './op.ts';
-import { onnxTypeCode } from './ops/elementwise.ts';
-import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from './tensor.ts';
-import { topoSort } from './tensor.ts';
+import { GraphError } from '../graph/op.ts';
+import { onnxTypeCode } from '../graph/ops/elementwise.ts';
+import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from '../graph/tensor.ts';
+import { topoSort } from '../graph/tensor.ts';
 
 export const OPSET = 17;
 const IR_VERSION = 8;
