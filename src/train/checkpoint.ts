@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { NpzReader, writeNpz } from '../io/npz.ts';
 import type { NpyArray } from '../io/npy.ts';
@@ -71,6 +72,7 @@ export function saveCheckpoint<S extends { globalStep: number }>(workdir: string
     }
   }
   writeNpz(join(dir, name), arrays);
+  faultPoint('checkpoint');
   const state: StateFile<S> = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
   writeJsonAtomic(join(dir, STATE_FILE), state);
   const old = readdirSync(dir).filter((f) => CHECKPOINT_NAME.test(f) && f !== name).sort();

@@ -4,6 +4,7 @@
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 import { concat, Pipeline, type ContinualStream } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
@@ -106,9 +107,10 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
     state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
-    trimMetrics(o.workdir, state.globalStep);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
   }
+  // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
+  trimMetrics(o.workdir, state.globalStep);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
   for (const note of o.notes ?? []) progress.note(note);
   progress.note(parameterReport(learner, trained));
@@ -215,6 +217,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           window.lr = lr;
           state.globalStep++;
           state.images += r.count;
+          faultPoint('step');
           const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
@@ -223,6 +226,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
             writeTrainScalars(events, window, t, evalStep);
             const res = await evaluateSeen(t, evalStep);
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
+            faultPoint('metrics');
             Object.assign(window, emptyWindow());
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
