@@ -15,6 +15,7 @@ import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
 import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
+import { lockRun } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
@@ -56,17 +57,21 @@ function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
 }
 
 /**
- * Runs (or, with `resume`, continues) the experiment. A fresh run that fails before its first
- * checkpoint takes back what it wrote, so the workdir is left as it was.
+ * Runs (or, with `resume`, continues) the experiment, holding the workdir's writer lock. A fresh run
+ * that fails before its first checkpoint takes back what it wrote, so the workdir is left as it was.
  */
 export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   const existed = existsSync(o.workdir);
+  const lock = lockRun(o.workdir);
   const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
   try {
     return await runContinual(o);
   } catch (e) {
+    lock.release();
     if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
     throw e;
+  } finally {
+    lock.release();
   }
 }
 
