@@ -174,7 +174,12 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   // SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop.
   const stop: { signal: NodeJS.Signals | null } = { signal: null };
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stop.signal) process.exit(130);
+    if (stop.signal) {
+      // A second signal quits at once: the event files are closed first, so their records stay whole
+      // (the run lock is released on exit).
+      events.close();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
     stop.signal = sig;
     progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
   };
