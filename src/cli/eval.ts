@@ -9,7 +9,7 @@ import { disposeAll } from '../runtime/ort.ts';
 import { evaluateSource } from '../train/evaluate.ts';
 import { openRun } from '../train/open-run.ts';
 import { streamFor } from '../train/stream.ts';
-import { positiveInt } from './features.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--json]
 
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.workdir) throw new UserError(`--workdir is required\n\n${HELP}`);
   const sel = values.selection;
   if (sel !== undefined && sel !== 'batchwise' && sel !== 'per_instance') throw new UserError(`--selection must be 'batchwise' or 'per_instance', got '${sel}'`);
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const threads = optionalInt(values.threads, '--threads');
   let lock: RunLock | undefined;
   try {
     const { config, learner, state } = openRun(values.workdir, { threads }, sel ? { test_time_selection: sel } : undefined);
