@@ -3,7 +3,7 @@
 // and its hand-written backward agrees with central differences of its forward.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -12,6 +12,7 @@ const script = 'scripts/golden/make_case.py';
 
 /** The L2P cases make_case.py computes: clipping over the trained tensors (no clip_scope, or 'trained'). */
 const cases = readdirSync(root).filter((name) => {
+  if (!existsSync(join(root, name, 'case.json'))) return false;
   const c = JSON.parse(readFileSync(join(root, name, 'case.json'), 'utf8'));
   return (c.method ?? 'l2p') === 'l2p' && (c.clip_scope ?? 'trained') === 'trained';
 });
