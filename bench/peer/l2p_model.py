@@ -3,6 +3,7 @@ the prompt pool with key-query selection, and the training and evaluation steps.
 docstring for the semantics; it sets the BLAS thread count before this module imports torch.
 """
 import math
+import re
 
 import torch
 import torch.nn as nn
