@@ -113,6 +113,7 @@ test('a path that is not a directory is reported as such, not as missing', async
   mkdirSync(core, { recursive: true });
   writeFileSync(join(core, 's1'), 'x');
   assert.throws(() => openCore50Folders(core), isUserError(/s1': cannot read the CORe50 session folder: a part of the path is not a directory$/));
+  assert.throws(() => openCore50Folders(join(file, 'core50')), isUserError(/cannot read the CORe50 directory: a part of the path is not a directory$/));
   // A font path through a file.
   assert.throws(() => discoverFonts([join(file, 'fonts')]), isUserError(/font path '.*plain-file\/fonts': a part of the path is not a directory$/));
 });

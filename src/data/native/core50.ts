@@ -59,7 +59,14 @@ function sessionSource(dir: string, session: number): Source {
 
 export function openCore50Folders(root: string): Dataset {
   const dir = locateCore50(root);
-  if (!dir) throw new UserError(`${where(root)}: no CORe50 session folders (s1 ... s11) here or in core50_128x128/`);
+  if (!dir) {
+    try {
+      readdirSync(root);
+    } catch (e) {
+      throw new UserError(`${where(root)}: cannot read the CORe50 directory: ${fsReason(e)}`);
+    }
+    throw new UserError(`${where(root)}: no CORe50 session folders (s1 ... s11) here or in core50_128x128/`);
+  }
   const sessions = readdirSync(dir)
     .map((s) => byNumber('s')(s))
     .filter((m) => m !== null)
