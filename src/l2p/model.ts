@@ -45,7 +45,7 @@ export interface L2POutputs {
  * weights, which differ from `p`'s when the backbone itself trains (freeze_part = []).
  */
 export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null, pq: ParamFn = p, fedQuery?: Tensor): L2POutputs {
-  const x0 = embed(p, o.vit, images); // [B, 1+N, D], class token first, position embedding added
+  const x0 = embed(p, o.vit, images); // [B, 1+P, D] (P patches), class token first, position embedding added
   const [b, t0, d] = x0.shape;
   // The query never sees prompts or gradients: it only picks prompts. A caller that has it already
   // (evaluation caches it per test image) feeds it instead.
@@ -62,10 +62,10 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
     const prompts = gatherPrompts(prompt, sel.idx); // [B, N·Lp, D]
     np = prompts.shape[1];
     if (o.layout === 'head') {
-      tokens = g.concat([prompts, x0], 1); // [B, N·Lp + 1 + N, D]
+      tokens = g.concat([prompts, x0], 1); // [B, N·Lp + 1 + P, D]
     } else {
       const pos0 = g.slice(p('Transformer/posembed_input/pos_embedding'), 1, 0, 1); // [1, 1, D]
-      tokens = g.concat([g.slice(x0, 1, 0, 1), g.add(prompts, pos0), g.slice(x0, 1, 1, t0)], 1); // [B, 1 + N·Lp + N, D]
+      tokens = g.concat([g.slice(x0, 1, 0, 1), g.add(prompts, pos0), g.slice(x0, 1, 1, t0)], 1); // [B, 1 + N·Lp + P, D]
     }
   } else {
     tokens = x0;

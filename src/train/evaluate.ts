@@ -1,6 +1,7 @@
 // Evaluation after (part of) a task: accuracy, loss and prompt usage on the test split of every task
 // seen so far, class-incremental (no mask) unless task-incremental evaluation is asked for.
 import { Pipeline, type Source } from '../data/index.ts';
+import { faultPoint } from '../fault.ts';
 import type { Learner } from './learner.ts';
 
 export interface TaskEval {
@@ -66,6 +67,7 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
       lossSum += r.lossSum;
       for (const id of r.promptIds) counts[id]++;
       o.onBatch?.(count);
+      faultPoint('eval-batch');
       if (o.maxBatches > 0 && ++batches >= o.maxBatches) break;
     }
   } finally {

@@ -1,0 +1,51 @@
+// Deterministic fault injection for the kill-and-resume tests. L2P_FAULT=<event>:<n>[:<signal>]
+// makes the process send itself <signal> (default SIGKILL) at the n-th occurrence of <event> (several
+// such plans may be given, separated by commas), so a
+// test can stop a run at an exact point (after a step, between a checkpoint's npz and its state,
+// half-way through an atomic write, in the middle of an evaluation) without racing a timer.
+// Unset, a fault point returns at once.
+
+export const FAULT_EVENTS = {
+  /** A training step has finished and updated the parameters (loop.ts). */
+  step: 'after a training step',
+  /** One evaluation batch has been scored (evaluate.ts). */
+  'eval-batch': 'in the middle of an evaluation',
+  /** An evaluation's record was appended to metrics.jsonl, before the checkpoint that follows it. */
+  metrics: 'after a metrics record',
+  /** A checkpoint's npz is in place, its state.json not yet (checkpoint.ts). */
+  checkpoint: 'between a checkpoint npz and its state',
+  /** An atomic write has written part of its temporary file, before the rename (io/atomic.ts). */
+  write: 'in the middle of an atomic write',
+} as const;
+
+export type FaultEvent = keyof typeof FAULT_EVENTS;
+
+interface Plan {
+  event: FaultEvent;
+  at: number;
+  signal: NodeJS.Signals;
+}
+
+function parsePlans(spec: string | undefined): Plan[] {
+  return spec ? spec.split(',').map(parsePlan) : [];
+}
+
+function parsePlan(spec: string): Plan {
+  const [event, n, signal = 'SIGKILL'] = spec.split(':');
+  const at = Number(n);
+  if (!(event in FAULT_EVENTS) || !Number.isInteger(at) || at < 1 || !/^SIG[A-Z]+$/.test(signal)) {
+    throw new Error(`L2P_FAULT='${spec}': expected <event>:<n>[:<signal>] with event one of ${Object.keys(FAULT_EVENTS).join(', ')} and n >= 1`);
+  }
+  return { event: event as FaultEvent, at, signal: signal as NodeJS.Signals };
+}
+
+const plans = parsePlans(process.env.L2P_FAULT);
+const seen = new Map<FaultEvent, number>();
+
+/** Marks one occurrence of `event`; a planned one sends its signal here. */
+export function faultPoint(event: FaultEvent): void {
+  if (plans.length === 0) return;
+  const n = (seen.get(event) ?? 0) + 1;
+  seen.set(event, n);
+  for (const p of plans) if (p.event === event && p.at === n) process.kill(process.pid, p.signal);
+}
