@@ -5,7 +5,7 @@
 // values of that layer's attention. No top-k. The loss adds the orthogonality penalty of P, K and A.
 import * as g from '../graph/index.ts';
 import type { Tensor } from '../graph/index.ts';
-import { maskedCrossEntropy } from '../l2p/loss.ts';
+import { maskedCrossEntropy } from '../graph/loss.ts';
 import { bindParams } from '../vit/bind.ts';
 import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../vit/model.ts';
 import type { Params } from '../vit/params.ts';
