@@ -1,6 +1,6 @@
 // `l2p sweep`: many runs over a grid of config values and seeds, launched locally or as a Slurm job
 // array; `l2p sweep status | resubmit | report DIR` follow it up.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../config/presets.ts';
@@ -169,7 +169,7 @@ async function launch(dir: string, plan: SweepPlan, indices: number[], maxParall
       jobId = submit(dir, indices, maxParallel);
     } catch (e) {
       // A sweep that never reached the queue is taken back whole, so the same command can be rerun.
-      if (fresh) (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+      if (fresh) rmSync(dir, { recursive: true, force: true });
       throw e;
     }
     recordLaunch(dir, { time, launcher: 'slurm', indices, jobId });

@@ -105,7 +105,7 @@ export interface QueueEntry {
 
 /**
  * The queued and running tasks of the given array jobs, one entry per array index (squeue --array
- * lists each pending index on its own line). null when squeue cannot be asked.
+ * lists each pending index on its own line), or why squeue could not say.
  */
 export function queueOf(jobIds: string[]): { entries: QueueEntry[] } | { error: string } {
   if (jobIds.length === 0) return { entries: [] };
