@@ -92,7 +92,7 @@ export function checkFreeDir(dir: string, plan: SweepPlan): void {
     } catch {
       /* reported below as another sweep */
     }
-    const same = old !== null && JSON.stringify(old.points.map((p) => p.id)) === JSON.stringify(plan.points.map((p) => p.id));
+    const same = old !== null && JSON.stringify([old.spec, old.points.map((p) => p.id)]) === JSON.stringify([plan.spec, plan.points.map((p) => p.id)]);
     if (same) throw new UserError(`'${dir}' already holds this sweep; see it with 'l2p sweep status ${dir}', relaunch what failed with 'l2p sweep resubmit ${dir}'`);
     const n = old ? `${old.points.length} points of ${old.spec.config}` : 'an unreadable plan';
     throw new UserError(`'${dir}' holds another sweep (${n}); choose another --workdir`);

@@ -135,14 +135,17 @@ export interface AccountingEntry {
 /**
  * Final states of the array tasks from sacct: the accounting database when there is one, else the
  * job-completion log (`sacct --completion`, jobcomp/filetxt). Which source answered, or null when
- * neither did (then status rests on the run directories and squeue).
+ * neither listed an array task (then status rests on the run directories and squeue).
  */
 export function accountingOf(jobIds: string[]): { source: string; entries: AccountingEntry[] } | null {
   if (jobIds.length === 0) return null;
   for (const extra of [[], ['--completion']]) {
     const r = spawnSync('sacct', [...extra, '--noheader', '--parsable2', `--jobs=${jobIds.join(',')}`, '--format=JobID,State,ExitCode'], { encoding: 'utf8' });
     if (r.error || r.status !== 0) continue;
-    return { source: extra.length ? 'sacct --completion' : 'sacct', entries: parseAccounting(r.stdout) };
+    const entries = parseAccounting(r.stdout);
+    // Slurm 22.05's `sacct --completion` cannot read the array fields of a filetxt log
+    // ("Unknown type ArrayJobId") and lists no array task: that is no answer.
+    if (entries.length > 0) return { source: extra.length ? 'sacct --completion' : 'sacct', entries };
   }
   return null;
 }

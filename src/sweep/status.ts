@@ -38,6 +38,9 @@ function alive(pid: number): boolean {
 const ACTIVE = new Set(['RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT', 'RESIZING']);
 const WAITING = new Set(['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SPECIAL_EXIT']);
 
+/** Oldest array job first, so that a resubmission's entry for an index overrides the first submission's. */
+const byJob = <T extends { job: string }>(xs: T[]) => [...xs].sort((a, b) => Number(a.job.split('_')[0]) - Number(b.job.split('_')[0]));
+
 export function sweepStatus(dir: string): SweepStatus {
   const plan = readPlan(dir);
   const notes: string[] = [];
@@ -47,13 +50,21 @@ export function sweepStatus(dir: string): SweepStatus {
   if (jobs.length > 0) {
     const q = queueOf(jobs);
     if ('error' in q) notes.push(`${q.error}; queued and running tasks cannot be told apart from stopped ones`);
-    // A later job (a resubmission) overrides an earlier one for the same index.
-    else for (const e of q.entries.sort((a, b) => Number(a.job.split('_')[0]) - Number(b.job.split('_')[0]))) queued.set(e.index, e.state);
+    else {
+      for (const e of byJob(q.entries)) {
+        // squeue keeps a finished task (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...) for MinJobAge.
+        if (ACTIVE.has(e.state) || WAITING.has(e.state)) queued.set(e.index, e.state);
+        else {
+          queued.delete(e.index);
+          ended.set(e.index, `Slurm ${e.state}`);
+        }
+      }
+    }
     const acct = accountingOf(jobs);
     if (acct) {
       notes.push(`final Slurm states from ${acct.source}`);
-      for (const e of acct.entries.sort((a, b) => Number(a.job.split('_')[0]) - Number(b.job.split('_')[0]))) ended.set(e.index, `${e.state} ${e.exitCode}`.trim());
-    } else notes.push('sacct has no record of these jobs (no accounting storage or job-completion log); states come from the run directories and squeue');
+      for (const e of byJob(acct.entries)) if (!queued.has(e.index)) ended.set(e.index, `Slurm ${e.state} ${e.exitCode}`.trim());
+    } else notes.push('sacct has no record of these array tasks (no accounting storage); states come from the run directories and squeue');
   }
   const points = plan.points.map((p): PointStatus => {
     const rd = runDir(dir, p.id);
@@ -67,8 +78,9 @@ export function sweepStatus(dir: string): SweepStatus {
     if (last?.launcher === 'local' && last.end === undefined && last.host === hostname() && last.pid !== undefined && alive(last.pid)) {
       return { ...base, state: 'running', detail: `local process ${last.pid}` };
     }
-    if (!last) return { ...base, state: 'missing', detail: existsSync(join(rd, TRAIN_LOG)) ? 'no attempt recorded' : 'not started' };
-    const how = ended.get(p.index) ?? (last.rc !== undefined ? `exit ${last.rc}` : 'ended without an exit status (killed)');
+    if (!last) return { ...base, state: 'missing', detail: `${existsSync(join(rd, TRAIN_LOG)) ? 'no attempt recorded' : 'not started'}${ended.has(p.index) ? ` (${ended.get(p.index)})` : ''}` };
+    const rc = last.rc !== undefined ? `exit ${last.rc}` : 'ended without an exit status (killed)';
+    const how = ended.has(p.index) ? `${ended.get(p.index)}, ${rc}` : rc;
     return { ...base, state: 'failed', detail: `${how}; see ${join(rd, TRAIN_LOG)}` };
   });
   return { plan, points, notes };

@@ -117,6 +117,7 @@ test('a directory of another sweep, of this sweep, or of anything else is refuse
   const before = readFileSync(join(dir, 'sweep-plan.json'), 'utf8');
   await refuses([...BASE, '--grid', 'num_epochs=1,3', '--workdir', dir, '--no-launch'], /holds another sweep \(2 points of split_mnist_l2p_smoke\)/);
   await refuses([...BASE, '--grid', 'num_epochs=1,2', '--workdir', dir, '--no-launch'], /already holds this sweep; .*l2p sweep resubmit/);
+  await refuses([...BASE, '--set', 'learning_rate=0.1', '--grid', 'num_epochs=1,2', '--workdir', dir, '--no-launch'], /holds another sweep/);
   assert.equal(readFileSync(join(dir, 'sweep-plan.json'), 'utf8'), before);
   assert.equal(readdirSync(join(dir, 'runs')).length, 2);
 

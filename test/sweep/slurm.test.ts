@@ -85,7 +85,9 @@ test('a Slurm job array of smoke runs, one requeued mid-run, ends as the local l
   assert.equal(attempts[0].rc, 143, 'the requeued run stopped on SIGTERM after its checkpoint');
   assert.match(readFileSync(log0, 'utf8'), /resuming at task 1, step \d+/);
   const final = status();
-  assert.match(final.out, /final Slurm states from sacct --completion|sacct has no record/);
+  // No accounting storage on the test cluster, and Slurm 22.05's `sacct --completion` lists no array task.
+  assert.match(final.out, /note: sacct has no record of these array tasks/);
+  assert.match(final.out, /3 points \(slurm\): 3 done/);
 
   // The same points through the local launcher: identical numbers.
   const local = join(root, 'local');
@@ -101,7 +103,7 @@ test('a Slurm job array of smoke runs, one requeued mid-run, ends as the local l
   assert.ok(readdirSync(join(dir, 'logs')).some((f) => f.startsWith(`${job}_0`)));
 });
 
-test('status and resubmit on Slurm: a cancelled task is failed, resubmit runs only it', { skip: unavailable ?? false, timeout: 240_000 }, async () => {
+test('status and resubmit on Slurm: a task cancelled before it started is missing, resubmit runs only it', { skip: unavailable ?? false, timeout: 240_000 }, async () => {
   const c = cluster!;
   const dir = join(root, 'cancel');
   const args = ['--config', 'split_mnist_l2p_smoke', '--seeds', '0,1', '--launcher', 'slurm', '--max-parallel', '1', '--workdir', dir];
@@ -114,7 +116,7 @@ test('status and resubmit on Slurm: a cancelled task is failed, resubmit runs on
   await until('point 0 to finish', () => existsSync(join(runDir(dir, plan.points[0].id), 'summary.json')), 120_000);
   await until('task 1 to leave the queue', () => sweepStatus(dir).points[1].state !== 'pending', 60_000);
   const st = l2p(['sweep', 'status', dir], c.env);
-  assert.match(st.out, /1 done, 1 (missing|failed)/, st.out);
+  assert.match(st.out, /1 done, 1 missing/, st.out);
   const re = l2p(['sweep', 'resubmit', dir], c.env);
   assert.equal(re.status, 0, re.out);
   assert.match(re.out, new RegExp(`resubmitting 1 point: ${plan.points[1].id}`));
