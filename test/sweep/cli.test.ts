@@ -132,3 +132,17 @@ test('a directory of another sweep, of this sweep, or of anything else is refuse
   assert.equal((await quiet(() => sweep([...BASE, '--grid', 'num_epochs=1,2', '--workdir', empty, '--no-launch']))).value, 0);
   assert.ok(existsSync(join(empty, 'sweep-plan.json')));
 });
+
+test('--slurm-options: the Slurm keys from a file, flags winning, unknown keys refused', async () => {
+  const file = join(root, 'slurm.json');
+  writeFileSync(file, JSON.stringify({ partition: 'gpu', mem: '4G', gpus: 2, time: '1-00:00:00', cpus_per_task: 4 }));
+  const dir = join(root, 'slurm-options');
+  assert.equal((await quiet(() => sweep([...BASE, '--seeds', '0,1', '--workdir', dir, '--launcher', 'slurm', '--no-launch', '--slurm-options', file, '--mem', '8G']))).value, 0);
+  const script = readFileSync(join(dir, 'sweep.sbatch'), 'utf8');
+  for (const d of ['--partition=gpu', '--mem=8G', '--gres=gpu:2', '--time=1-00:00:00', '--cpus-per-task=4', '--array=0-1%2', '--signal=B:USR1@120']) assert.ok(script.includes(`#SBATCH ${d}\n`), d);
+  assert.match(script, / '--threads' '4' /);
+  writeFileSync(file, JSON.stringify({ partition: 'gpu', qos: 'high' }));
+  await refuses([...BASE, '--seeds', '0', '--workdir', join(root, 'slurm-bad'), '--launcher', 'slurm', '--no-launch', '--slurm-options', file], /unknown key 'qos'/);
+  await refuses([...BASE, '--seeds', '0', '--workdir', join(root, 'slurm-bad'), '--launcher', 'slurm', '--no-launch', '--gpus', 'x'], /--gpus must be an integer >= 0/);
+  assert.equal(existsSync(join(root, 'slurm-bad')), false);
+});
