@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UserError(`at least one workdir is required\n\n${HELP}`);
   if (positionals.length === 1 && isSweepDir(positionals[0])) {
+    if (values.out) throw new UserError(`--out does not apply to a sweep directory: its page is always ${positionals[0]}/sweep.html`);
     const w = await writeSweepPage(positionals[0], { png: !values['no-png'] });
     console.log(`sweep report: ${w.html} (with sweep.json and sweep.md)${w.pngs.length ? ` (+ ${w.pngs.length} PNG charts beside it)` : ''}`);
     return 0;

@@ -84,6 +84,7 @@ test('groups of seeds: mean ± sample std, n, runs, the mean matrix; unfinished 
   console.log = () => {};
   try {
     assert.equal(await report([dir, '--no-png']), 0);
+    await assert.rejects(report([dir, '--out', join(dir, 'x.html')]), /--out does not apply to a sweep directory/);
   } finally {
     console.log = log;
   }
