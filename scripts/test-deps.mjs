@@ -1,6 +1,7 @@
 // What the test suite reads from the machine, and the Debian package that provides each: real
 // Fashion-MNIST IDX files, Chromium to render the HTML report, the DejaVu fonts (glyph corpus, chart
-// text), and NumPy for the independent golden-case reference (scripts/golden/make_case.py).
+// text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), and Slurm
+// with munge (the sweep test starts its own single-node cluster from them and stops it afterwards).
 // `ensureTestDeps` installs the missing ones with apt-get when it can (root on Debian), so a fresh
 // machine passes `npm test` by itself; otherwise it names the command to run and fails.
 import { existsSync } from 'node:fs';
@@ -15,6 +16,8 @@ export const TEST_DEPS = [
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf') },
   { pkg: 'fonts-dejavu-extra', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSerif-BoldItalic.ttf') },
   { pkg: 'python3-numpy', present: () => has('python3') && pythonImports('numpy') },
+  { pkg: 'slurm-wlm', present: () => has('slurmctld') || existsSync('/usr/sbin/slurmctld') },
+  { pkg: 'munge', present: () => has('munged') || existsSync('/usr/sbin/munged') },
 ];
 
 /** Returns an error line, or null once every dependency is present. */

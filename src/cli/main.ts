@@ -15,6 +15,7 @@ const commands: Record<string, Command> = {
   'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
   report: { summary: 'an HTML report (and PNG charts) of one or more runs', load: () => import('./report.ts') },
+  sweep: { summary: 'many runs over a grid of config values and seeds, locally or as a Slurm job array', load: () => import('./sweep.ts') },
 };
 
 function usage(): string {

