@@ -15,6 +15,7 @@ const commands: Record<string, Command> = {
   'debug-step': { summary: 'one training step on a golden-format case, writing every intermediate', load: () => import('./debug-step.ts') },
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
   report: { summary: 'an HTML report (and PNG charts) of one or more runs', load: () => import('./report.ts') },
+  serve: { summary: 'a web page that trains L2P in the browser, task after task', load: () => import('./serve.ts') },
 };
 
 function usage(): string {

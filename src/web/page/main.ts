@@ -1,0 +1,94 @@
+// The page: loads the shipped backbone, restores the run kept in IndexedDB, and either runs the
+// scripted Split MNIST stream (?autorun=split-mnist&tasks=N) or waits for the user (ui.ts).
+import { getPreset } from '../../config/presets.ts';
+import { parseL2PConfig, type L2PConfig } from '../../config/l2p.ts';
+import { viTFromArrays, type LoadedViT } from '../../vit/layout.ts';
+import { decodeVariant } from '../../vit/variants.ts';
+import { parseNpz } from './npz.ts';
+import { PageRun } from './run.ts';
+import { configureRuntime, providerName } from './runtime.ts';
+import { fetchDigits, splitMnist } from './split-mnist.ts';
+import { loadRun } from './store.ts';
+import { startUi, type Page } from './ui.ts';
+import { $, showError } from './dom.ts';
+
+const BACKBONE = 'models/glyph-vit-nano4.npz';
+
+/** The demo's config (the shipped backbone, Split MNIST, two digits a task), shrunk by `set`. */
+export function demoConfig(set: Partial<L2PConfig['continual']> & { num_eval_steps?: number } = {}): L2PConfig {
+  const base = getPreset('split_mnist_l2p');
+  const { num_eval_steps, ...continual } = set;
+  return parseL2PConfig({ ...base, num_eval_steps: num_eval_steps ?? base.num_eval_steps, continual: { ...base.continual, ...continual } });
+}
+
+async function loadBackbone(): Promise<LoadedViT> {
+  const res = await fetch(`/${BACKBONE}`);
+  if (!res.ok) throw new Error(`/${BACKBONE}: ${res.status} ${res.statusText}`);
+  return viTFromArrays(await parseNpz(new Uint8Array(await res.arrayBuffer()), BACKBONE), BACKBONE, decodeVariant('ViT-nano_4'));
+}
+
+async function chooseProvider(asked: string | null): Promise<'cpu' | 'webgpu'> {
+  if (asked !== 'webgpu') return 'cpu';
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter() : null;
+  if (!adapter) throw new Error('provider=webgpu was asked for, but this browser offers no WebGPU adapter');
+  return 'webgpu';
+}
+
+/** The scripted run: the demo's stream shrunk to the sizes of its test, `tasks` tasks, a summary at the end. */
+async function autorun(page: Page, tasks: number): Promise<void> {
+  const config = demoConfig({ num_train_steps_per_task: 4, num_eval_steps: 2 });
+  if (!(tasks >= 1 && tasks <= config.continual.num_tasks)) throw new Error(`tasks must be 1..${config.continual.num_tasks}, got ${tasks}`);
+  const digits = await fetchDigits('/mnist');
+  const run = PageRun.fresh(config, page.backbone, Array.from({ length: 10 }, (_, d) => String(d)));
+  run.snap.tasks = splitMnist(digits, config, tasks);
+  page.setRun(run);
+  let m = null;
+  for (let t = 0; t < tasks; t++) {
+    m = await run.trainTask(t, { onStep: (r) => page.progress(t, r) });
+    page.render();
+  }
+  await page.persist();
+  const out = $('summary') as HTMLOutputElement;
+  out.dataset.avgAcc = String(m!.avg_acc);
+  out.dataset.forgetting = m!.forgetting === null ? '' : String(m!.forgetting);
+  out.dataset.tasks = String(tasks);
+  out.dataset.provider = providerName();
+  out.textContent = `avg_acc ${m!.avg_acc.toFixed(2)}% | forgetting ${m!.forgetting?.toFixed(2) ?? '–'} after ${tasks} tasks on ${providerName()}`;
+}
+
+/** One training step of the demo's first batch from the same start, returned for comparison across providers. */
+async function stepCheck(backbone: LoadedViT): Promise<{ loss: number; params: Record<string, number[]> }> {
+  const config = demoConfig({ num_train_steps_per_task: 1, num_eval_steps: 1 });
+  const run = PageRun.fresh(config, backbone);
+  run.snap.tasks = splitMnist(await fetchDigits('/mnist'), config, 1);
+  let loss = NaN;
+  await run.trainTask(0, { onStep: (r) => (loss = r.loss) });
+  return { loss, params: Object.fromEntries(Object.entries(run.snap.trained).map(([k, v]) => [k, [...v]])) };
+}
+
+async function main(): Promise<void> {
+  const q = new URLSearchParams(location.search);
+  const device = await chooseProvider(q.get('provider'));
+  const threads = Number(q.get('threads') ?? 0) || Math.min(4, navigator.hardwareConcurrency || 1);
+  configureRuntime({ wasmPaths: '/ort/', threads: crossOriginIsolated ? threads : 1, device });
+  $('provider').textContent = `${providerName()}${device === 'cpu' ? ` (${crossOriginIsolated ? threads : 1} thread${threads === 1 ? '' : 's'})` : ''}`;
+  const backbone = await loadBackbone();
+  const page = startUi({ backbone, config: demoConfig() });
+  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: () => stepCheck(backbone) };
+  const auto = q.get('autorun');
+  if (auto !== null) {
+    if (auto !== 'split-mnist') throw new Error(`unknown autorun '${auto}' (the scripted run is autorun=split-mnist)`);
+    await autorun(page, Number(q.get('tasks') ?? 5));
+    return;
+  }
+  const saved = await loadRun().catch(() => undefined);
+  if (saved) page.setRun(new PageRun(saved, backbone));
+  page.render();
+  $('status').textContent = saved ? `restored the saved run (${saved.trainedTasks} task${saved.trainedTasks === 1 ? '' : 's'} trained)` : 'ready';
+}
+
+main().catch((e) => {
+  showError(e);
+  $('status').textContent = 'stopped';
+});
