@@ -3,9 +3,10 @@
 import { getPreset } from '../../config/presets.ts';
 import { parseL2PConfig, type L2PConfig } from '../../config/l2p.ts';
 import { viTFromArrays, type LoadedViT } from '../../vit/layout.ts';
+import { randomViT } from '../../vit/random.ts';
 import { decodeVariant } from '../../vit/variants.ts';
 import { parseNpz } from './npz.ts';
-import { PageRun } from './run.ts';
+import { PageRun, toInput } from './run.ts';
 import { configureRuntime, providerName } from './runtime.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { loadRun } from './store.ts';
@@ -54,17 +55,33 @@ async function autorun(page: Page, tasks: number): Promise<void> {
   out.dataset.forgetting = m!.forgetting === null ? '' : String(m!.forgetting);
   out.dataset.tasks = String(tasks);
   out.dataset.provider = providerName();
+  $('status').textContent = `scripted run done: ${tasks} task${tasks === 1 ? '' : 's'}`;
   out.textContent = `avg_acc ${m!.avg_acc.toFixed(2)}% | forgetting ${m!.forgetting?.toFixed(2) ?? '–'} after ${tasks} tasks on ${providerName()}`;
 }
 
-/** One training step of the demo's first batch from the same start, returned for comparison across providers. */
-async function stepCheck(backbone: LoadedViT): Promise<{ loss: number; params: Record<string, number[]> }> {
-  const config = demoConfig({ num_train_steps_per_task: 1, num_eval_steps: 1 });
-  const run = PageRun.fresh(config, backbone);
-  run.snap.tasks = splitMnist(await fetchDigits('/mnist'), config, 1);
-  let loss = NaN;
-  await run.trainTask(0, { onStep: (r) => (loss = r.loss) });
-  return { loss, params: Object.fromEntries(Object.entries(run.snap.trained).map(([k, v]) => [k, [...v]])) };
+/**
+ * Two training steps on the demo's first batch from the same start, on one provider: the losses, the
+ * updated parameters and the seconds taken, for comparing providers. (One Adam step alone moves each
+ * parameter by about ±lr whatever the gradient's size; the second step depends on the sizes.)
+ */
+async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boolean): Promise<{ losses: number[]; params: Record<string, number[]>; seconds: number }> {
+  const config = demoConfig();
+  // `tiny`: a one-block random ViT of the same input, for software GPUs where the shipped one is slow.
+  const tinyVit = { hidden: 32, depth: 1, heads: 2, mlp: 64, patch: 4 };
+  const backbone = tiny ? { config: tinyVit, numPatches: 49, params: randomViT(tinyVit, 49, 0) } : shipped;
+  const run = PageRun.fresh(config, backbone, [], { device });
+  const task = splitMnist(await fetchDigits('/mnist'), config, 1)[0];
+  const batch = task.train.slice(0, config.per_device_batch_size);
+  const px = config.input_size * config.input_size * 3;
+  const images = new Float32Array(batch.length * px);
+  batch.forEach((e, i) => images.set(toInput(e.pixels, config), i * px));
+  const labels = Int32Array.from(batch, (e) => e.label);
+  const started = performance.now();
+  const losses: number[] = [];
+  for (let s = 0; s < 2; s++) losses.push((await run.learner.trainStep(images, labels, 0, task.classMask, 1e-3)).loss);
+  const seconds = (performance.now() - started) / 1000;
+  const params = Object.fromEntries([...run.learner.trainedTensors].map(([k, v]) => [k, [...v]]));
+  return { losses, params, seconds };
 }
 
 async function main(): Promise<void> {
@@ -75,7 +92,7 @@ async function main(): Promise<void> {
   $('provider').textContent = `${providerName()}${device === 'cpu' ? ` (${crossOriginIsolated ? threads : 1} thread${threads === 1 ? '' : 's'})` : ''}`;
   const backbone = await loadBackbone();
   const page = startUi({ backbone, config: demoConfig() });
-  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: () => stepCheck(backbone) };
+  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false) => stepCheck(backbone, device, tiny) };
   const auto = q.get('autorun');
   if (auto !== null) {
     if (auto !== 'split-mnist') throw new Error(`unknown autorun '${auto}' (the scripted run is autorun=split-mnist)`);

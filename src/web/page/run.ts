@@ -11,6 +11,7 @@ import { stepMetrics, type StepMetrics } from '../../train/metrics.ts';
 import { learningRate } from '../../train/schedule.ts';
 import { createLearner, sharePromptSlots } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
+import type { RuntimeOptions } from './runtime.ts';
 
 export interface Example {
   pixels: Pixels;
@@ -74,13 +75,14 @@ export class PageRun {
   constructor(
     readonly snap: RunSnapshot,
     backbone: LoadedViT,
+    runtime: RuntimeOptions = {},
   ) {
-    this.learner = createLearner(snap.config, backbone, numTotalClasses(snap.config));
+    this.learner = createLearner(snap.config, backbone, numTotalClasses(snap.config), runtime);
     this.trainedPaths = [...this.learner.trainedTensors.keys()];
     if (Object.keys(snap.trained).length > 0) this.rollback();
   }
 
-  static fresh(config: L2PConfig, backbone: LoadedViT, classes: string[] = []): PageRun {
+  static fresh(config: L2PConfig, backbone: LoadedViT, classes: string[] = [], runtime: RuntimeOptions = {}): PageRun {
     const n = numTotalClasses(config);
     const snap: RunSnapshot = {
       version: 1,
@@ -98,7 +100,7 @@ export class PageRun {
       trained: {},
       optimizer: { kind: config.optim === 'sgd' ? 'sgd' : 'adam', step: 0, moments: {} },
     };
-    const run = new PageRun(snap, backbone);
+    const run = new PageRun(snap, backbone, runtime);
     run.captureState();
     return run;
   }
