@@ -1,6 +1,7 @@
 // The page's training step (onnxruntime-web, WASM, in headless Chromium) against the Node CPU step
 // (onnxruntime-node), both on the shipped glyph backbone with the demo's config and batch, the same
-// thread count, one after the other. Usage: npx tsx bench/web-step.ts [--steps 20] [--threads 2]
+// thread count, alternating for --rounds rounds (medians reported).
+// Usage: npx tsx bench/web-step.ts [--steps 20] [--threads 2] [--rounds 3]
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { getPreset } from '../src/config/presets.ts';
@@ -14,7 +15,8 @@ import { PageServer } from '../src/web/server.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } } });
+const rounds = Number(values.rounds);
 const steps = Number(values.steps);
 const threads = Number(values.threads);
 
@@ -56,9 +58,17 @@ async function pageStep(): Promise<number> {
   }
 }
 
-const node = await nodeStep();
-const web = await pageStep();
-console.log(`training step, glyph ViT-nano/4, batch 16, ${threads} threads, ${steps - 1} timed steps after one warm-up`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const nodes: number[] = [];
+const webs: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  nodes.push(await nodeStep());
+  webs.push(await pageStep());
+  console.log(`round ${r + 1}: node ${(1000 * nodes[r]).toFixed(1)} ms/step, page ${(1000 * webs[r]).toFixed(1)} ms/step`);
+}
+const node = median(nodes);
+const web = median(webs);
+console.log(`training step, glyph ViT-nano/4, batch 16, ${threads} threads, ${steps - 1} timed steps after one warm-up, median of ${rounds} rounds`);
 console.log(`node (onnxruntime-node, CPU)   ${(1000 * node).toFixed(1)} ms/step  ${(16 / node).toFixed(0)} images/s`);
 console.log(`page (onnxruntime-web, WASM)   ${(1000 * web).toFixed(1)} ms/step  ${(16 / web).toFixed(0)} images/s`);
 console.log(`page / node speed: ${((100 * node) / web).toFixed(0)}%`);

@@ -1,7 +1,10 @@
 // The page's one runtime module: the browser counterpart of src/runtime/ort.ts, on onnxruntime-web.
 // The bundler (src/web/bundle.ts) points every import of runtime/ort.ts at this file, so the learner
 // and the step graphs run unchanged: compile(graph) -> run(feeds) -> dispose().
-import * as ort from 'onnxruntime-web/webgpu';
+// Two builds: the plain WASM one for 'cpu' (the WebGPU build is compiled with asyncify, which slows
+// its CPU kernels down several times) and the WebGPU one. Each session uses its own build's Tensor.
+import * as ortWasm from 'onnxruntime-web/wasm';
+import * as ortGpu from 'onnxruntime-web/webgpu';
 import { toOnnx } from '../../graph/onnx.ts';
 import type { DType, Shape, Tensor } from '../../graph/tensor.ts';
 import { numel, topoSort } from '../../graph/tensor.ts';
@@ -30,15 +33,20 @@ export interface Compiled {
   dispose(): Promise<void>;
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
+type Ort = typeof ortWasm;
+const ortFor = (device: string): Ort => (device === 'webgpu' ? (ortGpu as unknown as Ort) : ortWasm);
+
+const ORT_TYPE: Record<DType, ortWasm.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
 
 /** The provider every compile() of the page uses unless its options name one. */
 let defaultDevice: 'cpu' | 'webgpu' = 'cpu';
 
 /** Where the .wasm files are served, the thread count, and the page's provider. */
 export function configureRuntime(o: { wasmPaths: string; threads: number; device: 'cpu' | 'webgpu' }): void {
-  ort.env.wasm.wasmPaths = o.wasmPaths;
-  ort.env.wasm.numThreads = o.threads;
+  for (const ort of [ortWasm, ortGpu]) {
+    ort.env.wasm.wasmPaths = o.wasmPaths;
+    ort.env.wasm.numThreads = o.threads;
+  }
   defaultDevice = o.device;
 }
 
@@ -87,10 +95,11 @@ export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = 
 async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
   const model = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
   const { inputs, outputs: outs } = model;
-  const constantFeeds: Record<string, ort.Tensor> = {};
-  for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   const device = opts.device ?? defaultDevice;
-  let session: ort.InferenceSession;
+  const ort = ortFor(device);
+  const constantFeeds: Record<string, ortWasm.Tensor> = {};
+  for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
+  let session: ortWasm.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model.bytes, {
       executionProviders: [device === 'webgpu' ? 'webgpu' : 'wasm'],
@@ -107,7 +116,7 @@ async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeO
     outputs: outs,
     async run(feeds) {
       if (disposed) throw new Error('run() on a disposed session');
-      const ortFeeds: Record<string, ort.Tensor> = { ...constantFeeds };
+      const ortFeeds: Record<string, ortWasm.Tensor> = { ...constantFeeds };
       for (const spec of inputs) {
         const f = feeds[spec.name];
         if (!f) throw new Error(`run: input '${spec.name}' was not fed`);

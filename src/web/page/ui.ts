@@ -153,8 +153,9 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     } finally {
       training = false;
     }
-    $('status').textContent = `task ${t} trained`;
     await persistOrWarn();
+    render();
+    $('status').textContent = `task ${t} trained`;
   });
   $('train').onclick = () => (training ? showMessage('a task is training; the next one can start when it is done', true) : void train());
 
