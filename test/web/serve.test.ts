@@ -226,6 +226,7 @@ test('the interactive flow: drawn classes trained as a task, the matrix, prompts
   await draw('#predict-pad', 'ring');
   await page.click('#predict');
   await page.waitForFunction(`/class '(ring|bar)', prompts \\d+/.test(document.getElementById('prediction').textContent)`, null, { timeout: 20_000 });
+  await page.screenshot({ path: join(out, 'interactive-trained.png'), fullPage: true });
 });
 
 test('a full browser storage quota: a visible message, the run stays in the page', async () => {

@@ -192,10 +192,12 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     page.setRun(await importRun(name, o.backbone));
     await persistOrWarn();
     showMessage(`imported run '${name}'`);
+    $('status').textContent = `imported '${name}' (${page.run!.snap.trainedTasks} task${page.run!.snap.trainedTasks === 1 ? '' : 's'} trained)`;
   });
   $('reset').onclick = guarded(async () => {
     page.setRun(null);
     await clearRun();
+    $('status').textContent = 'started over: no classes, no tasks';
   });
 
   async function refreshRuns(): Promise<void> {
