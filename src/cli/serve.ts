@@ -7,7 +7,7 @@ import { PageServer } from '../web/server.ts';
 
 const HELP = `usage: l2p serve [--port 8080] [--host 127.0.0.1] [--workdir DIR]
 
-Serves a page that trains L2P in the browser (onnxruntime-web, WASM; WebGPU with ?provider=webgpu)
+Serves a page that trains L2P in the browser (onnxruntime-web: WASM; WebGPU with ?provider=webgpu|auto)
 on the shipped glyph backbone: draw or drop images, name classes, group them into tasks, train task
 after task. The run persists in the browser; exports go to --workdir as runs that l2p eval and
 l2p predict read, and runs there import into the page.

@@ -28,12 +28,15 @@ async function loadBackbone(): Promise<LoadedViT> {
   return viTFromArrays(await parseNpz(new Uint8Array(await res.arrayBuffer()), BACKBONE), BACKBONE, decodeVariant('ViT-nano_4'));
 }
 
+/** WASM unless asked: provider=webgpu needs an adapter, provider=auto takes one when the browser offers it. */
 async function chooseProvider(asked: string | null): Promise<'cpu' | 'webgpu'> {
-  if (asked !== 'webgpu') return 'cpu';
+  if (asked === null || asked === 'wasm') return 'cpu';
+  if (asked !== 'webgpu' && asked !== 'auto') throw new Error(`provider must be wasm, webgpu or auto, got '${asked}'`);
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  const adapter = gpu ? await gpu.requestAdapter() : null;
-  if (!adapter) throw new Error('provider=webgpu was asked for, but this browser offers no WebGPU adapter');
-  return 'webgpu';
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  if (adapter) return 'webgpu';
+  if (asked === 'auto') return 'cpu';
+  throw new Error('provider=webgpu was asked for, but this browser offers no WebGPU adapter');
 }
 
 /** The scripted run: the demo's stream shrunk to the sizes of its test, `tasks` tasks, a summary at the end. */

@@ -203,7 +203,8 @@ export class PageRun {
       });
       if (c.num_eval_steps > 0 && ++batches >= c.num_eval_steps) break;
     }
-    for (const e of test) if (this.snap.classPrompts[e.label]) this.snap.classPrompts[e.label] = this.snap.classPrompts[e.label].slice(-64);
+    // Each class keeps the ids its most recently evaluated test images chose (the last 64).
+    for (const k of new Set(test.map((e) => e.label))) this.snap.classPrompts[k] = (this.snap.classPrompts[k] ?? []).slice(-64);
     return { accuracy: (100 * correct) / Math.max(1, count), promptCounts: counts };
   }
 
