@@ -1,6 +1,6 @@
 // Random backbones in the official layout, for benchmarks and tests (no pretrained weights exist here).
 import { mulberry32 } from '../random.ts';
-import { expectedShapes, type Params } from './params.ts';
+import { expectedShapes, type Params } from './layout.ts';
 import type { ViTConfig } from './variants.ts';
 
 /** LayerNorm scales near 1, biases near 0, kernels uniform with fan-in scaling (LeCun-like). */

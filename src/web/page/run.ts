@@ -1,0 +1,262 @@
+// A continual run inside the page: the Node learner (src/train/learner.ts, on the page's runtime),
+// tasks of examples held in memory, training batches drawn as the Node pipeline draws them, and
+// evaluation after each task as the Node loop does it. Shared by the scripted run and the UI.
+import { baseLearningRate, globalBatchSize, numTotalClasses, type L2PConfig } from '../../config/l2p.ts';
+import { UserError } from '../../errors.ts';
+import { evalPreprocess, OFFICIAL_PREPROCESS } from '../../data/preprocess.ts';
+import { hash32, permutation, Rng } from '../../data/rng.ts';
+import type { Pixels } from '../../data/types.ts';
+import type { Learner } from '../../train/learner.ts';
+import { stepMetrics, type StepMetrics } from '../../rundir/metrics.ts';
+import { learningRate } from '../../train/schedule.ts';
+import { createLearner, sharePromptSlots } from '../../train/setup.ts';
+import type { LoadedViT } from '../../vit/layout.ts';
+import type { RuntimeOptions } from './runtime.ts';
+
+export interface Example {
+  pixels: Pixels;
+  label: number;
+}
+
+export interface PageTask {
+  classMask: number[];
+  train: Example[];
+  test: Example[];
+}
+
+/** Everything a run needs to continue, JSON-safe apart from the typed arrays (IndexedDB stores them as they are). */
+export interface RunSnapshot {
+  version: 1;
+  config: L2PConfig;
+  /** Class names by class id (the head's column). */
+  classes: string[];
+  tasks: PageTask[];
+  /** Examples given in the page that no task holds yet. */
+  pending: Example[];
+  /** Tasks trained so far. */
+  trainedTasks: number;
+  globalStep: number;
+  images: number;
+  elapsed: number;
+  /** acc[i][t] in percent, as summary.json's acc_matrix. */
+  accMatrix: number[][];
+  /** Per task, prompt ids chosen by its test images at the last evaluation. */
+  promptUsage: number[][];
+  /** Per class, prompt ids chosen by its test images at the last evaluation. */
+  classPrompts: number[][];
+  trained: Record<string, Float32Array>;
+  optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, Float32Array>> };
+}
+
+export interface StepReport {
+  step: number;
+  steps: number;
+  loss: number;
+  imagesPerS: number;
+}
+
+export interface TrainOptions {
+  /** Steps for this task; by default the Node loop's plan: ⌊examples · epochs / batch⌋, capped by num_train_steps_per_task. */
+  steps?: number;
+  onStep?: (r: StepReport) => void;
+  /** Evaluation masks logits to the classes seen so far (the UI) or not at all (as the Node run). */
+  maskSeen?: boolean;
+}
+
+/** Model input of one example: [size, size, 3] in [0, 1], the evaluation preprocessing of the Node pipeline. */
+export function toInput(e: Pixels, c: L2PConfig): Float32Array {
+  return evalPreprocess(e, { ...OFFICIAL_PREPROCESS, resizeSize: c.resize_size, inputSize: c.input_size });
+}
+
+export class PageRun {
+  readonly learner: Learner;
+  private readonly trainedPaths: string[];
+
+  constructor(
+    readonly snap: RunSnapshot,
+    backbone: LoadedViT,
+    runtime: RuntimeOptions = {},
+  ) {
+    this.learner = createLearner(snap.config, backbone, numTotalClasses(snap.config), runtime);
+    this.trainedPaths = [...this.learner.trainedTensors.keys()];
+    if (Object.keys(snap.trained).length > 0) this.rollback();
+  }
+
+  static fresh(config: L2PConfig, backbone: LoadedViT, classes: string[] = [], runtime: RuntimeOptions = {}): PageRun {
+    const n = numTotalClasses(config);
+    const snap: RunSnapshot = {
+      version: 1,
+      config,
+      classes,
+      tasks: [],
+      pending: [],
+      trainedTasks: 0,
+      globalStep: 0,
+      images: 0,
+      elapsed: 0,
+      accMatrix: [],
+      promptUsage: [],
+      classPrompts: Array.from({ length: n }, () => []),
+      trained: {},
+      optimizer: { kind: config.optim === 'sgd' ? 'sgd' : 'adam', step: 0, moments: {} },
+    };
+    const run = new PageRun(snap, backbone, runtime);
+    run.captureState();
+    return run;
+  }
+
+  get numClasses(): number {
+    return this.learner.model.numClasses;
+  }
+
+  /** Trains task `t` (its examples already in `snap.tasks[t]`), then evaluates every task seen so far. */
+  async trainTask(t: number, o: TrainOptions = {}): Promise<StepMetrics> {
+    const c = this.snap.config;
+    const task = this.snap.tasks[t];
+    if (t !== this.snap.trainedTasks) throw new Error(`task ${t} out of order: ${this.snap.trainedTasks} trained`);
+    const b = globalBatchSize(c);
+    const n = task.train.length;
+    if (n === 0) throw new UserError(`task ${t} has no training examples`);
+    let steps: number;
+    let stepsPerEpoch: number;
+    if (o.steps !== undefined) {
+      steps = o.steps;
+      stepsPerEpoch = Math.max(1, Math.round(steps / c.num_epochs));
+    } else {
+      stepsPerEpoch = Math.floor(Math.floor((n * c.num_epochs) / b) / c.num_epochs);
+      if (stepsPerEpoch < 1) throw new UserError(`task ${t} has ${n} training examples, fewer than one batch of ${b} per epoch`);
+      steps = stepsPerEpoch * c.num_epochs;
+      if (c.continual.num_train_steps_per_task > 0) steps = Math.min(steps, c.continual.num_train_steps_per_task);
+    }
+    if (t > 0 && c.reinit_optimizer) this.learner.opt = this.learner.freshOptimizer();
+    sharePromptSlots(c, this.learner, t);
+    const schedule = {
+      kind: c.learning_rate_schedule,
+      baseLr: baseLearningRate(c),
+      stepsPerEpoch,
+      numEpochs: c.num_epochs,
+      warmupEpochs: c.warmup_epochs,
+      minLr: (c.min_learning_rate * b) / 256,
+    };
+    // The Node pipeline's order: epoch e visits permutation(seed, e); batches straddle epochs.
+    const seed = (c.seed * 1009 + t) >>> 0;
+    const orders = new Map<number, Int32Array>();
+    const indexAt = (p: number): number => {
+      const e = Math.floor(p / n);
+      let order = orders.get(e);
+      if (!order) orders.set(e, (order = permutation(n, new Rng(hash32(seed, 0x0e9c, e)))));
+      return order[p % n];
+    };
+    const px = c.input_size * c.input_size * 3;
+    const started = performance.now();
+    for (let step = 0; step < steps; step++) {
+      const images = new Float32Array(b * px);
+      const labels = new Int32Array(b);
+      for (let k = 0; k < b; k++) {
+        const ex = task.train[indexAt(step * b + k)];
+        images.set(toInput(ex.pixels, c), k * px);
+        labels[k] = ex.label;
+      }
+      const r = await this.learner.trainStep(images, labels, t, task.classMask, learningRate(schedule, step + 1));
+      if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}`);
+      this.snap.globalStep++;
+      this.snap.images += b;
+      const secs = (performance.now() - started) / 1000;
+      o.onStep?.({ step: step + 1, steps, loss: r.loss, imagesPerS: ((step + 1) * b) / Math.max(secs, 1e-9) });
+    }
+    this.snap.elapsed += (performance.now() - started) / 1000;
+    const numTasks = this.snap.tasks.length;
+    for (const row of this.snap.accMatrix) while (row.length < t + 1) row.push(0);
+    while (this.snap.accMatrix.length < t + 1) this.snap.accMatrix.push(new Array<number>(t + 1).fill(0));
+    const seen = [...new Set(this.snap.tasks.slice(0, t + 1).flatMap((x) => x.classMask))];
+    for (let i = 0; i <= t && i < numTasks; i++) {
+      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : o.maskSeen ? seen : null;
+      const r = await this.evaluate(this.snap.tasks[i].test, mask);
+      this.snap.accMatrix[i][t] = r.accuracy;
+      this.snap.promptUsage[i] = r.promptCounts;
+    }
+    this.snap.trainedTasks = t + 1;
+    this.captureState();
+    return stepMetrics(this.snap.accMatrix, t);
+  }
+
+  /** Accuracy and prompt usage on test examples, in stored order, batch by batch, as the Node evaluation. */
+  async evaluate(test: Example[], mask: readonly number[] | null): Promise<{ accuracy: number; promptCounts: number[] }> {
+    const c = this.snap.config;
+    const per = c.per_device_batch_size;
+    const counts = new Array<number>(c.prompt_pool_param.pool_size).fill(0);
+    let correct = 0;
+    let count = 0;
+    let batches = 0;
+    for (let s = 0; s < test.length; s += per) {
+      const part = test.slice(s, s + per);
+      const r = await this.learner.evalBatch(this.inputs(part), Int32Array.from(part, (e) => e.label), mask);
+      correct += r.correct;
+      count += r.count;
+      const k = r.promptIds.length / part.length;
+      part.forEach((e, i) => {
+        for (let j = 0; j < k; j++) {
+          const id = r.promptIds[i * k + j];
+          counts[id]++;
+          (this.snap.classPrompts[e.label] ??= []).push(id);
+        }
+      });
+      if (c.num_eval_steps > 0 && ++batches >= c.num_eval_steps) break;
+    }
+    // Each class keeps the ids its most recently evaluated test images chose (the last 64).
+    for (const k of new Set(test.map((e) => e.label))) this.snap.classPrompts[k] = (this.snap.classPrompts[k] ?? []).slice(-64);
+    return { accuracy: (100 * correct) / Math.max(1, count), promptCounts: counts };
+  }
+
+  /** Class and selected prompts of new images; logits masked to the classes trained so far. */
+  async predict(pixels: Pixels[]): Promise<{ classes: number[]; prompts: number[][] }> {
+    const seen = [...new Set(this.snap.tasks.slice(0, this.snap.trainedTasks).flatMap((x) => x.classMask))];
+    if (seen.length === 0) throw new UserError('no task has been trained yet');
+    const r = await this.learner.evalBatch(this.inputs(pixels.map((p) => ({ pixels: p, label: 0 }))), new Int32Array(pixels.length), seen);
+    const k = r.promptIds.length / pixels.length;
+    return { classes: [...r.predictions], prompts: pixels.map((_, i) => [...r.promptIds.subarray(i * k, (i + 1) * k)]) };
+  }
+
+  private inputs(examples: Example[]): Float32Array {
+    const c = this.snap.config;
+    const px = c.input_size * c.input_size * 3;
+    const out = new Float32Array(examples.length * px);
+    examples.forEach((e, i) => out.set(toInput(e.pixels, c), i * px));
+    return out;
+  }
+
+  /** Copies the trained tensors and optimiser moments into the snapshot (after each task). */
+  captureState(): void {
+    const p = this.learner.params;
+    this.snap.trained = Object.fromEntries(this.trainedPaths.map((k) => [k, p.get(k)!.data.slice()]));
+    const opt = this.learner.opt;
+    const moments = opt.kind === 'adam' ? { m: opt.state.m, v: opt.state.v } : { momentum: opt.state.momentum };
+    this.snap.optimizer = {
+      kind: opt.kind,
+      step: opt.state.step,
+      moments: Object.fromEntries(Object.entries(moments).map(([tag, t]) => [tag, Object.fromEntries([...t].map(([k, v]) => [k, v.slice()]))])),
+    };
+  }
+
+  /** Puts the snapshot's trained tensors and optimiser state back into the learner (a restored run, a failed task). */
+  rollback(): void {
+    const s = this.snap;
+    for (const k of this.trainedPaths) {
+      const v = s.trained[k];
+      const p = this.learner.params.get(k)!;
+      if (!(v instanceof Float32Array) || v.length !== p.data.length) throw new UserError(`the saved run's '${k}' does not fit this model (${v?.length ?? 'missing'} values, expected ${p.data.length})`);
+      p.data.set(v);
+    }
+    const opt = this.learner.opt;
+    if (s.optimizer.kind !== opt.kind) throw new UserError(`the saved run's optimiser '${s.optimizer.kind}' differs from the config's '${opt.kind}'`);
+    const moments = opt.kind === 'adam' ? { m: opt.state.m, v: opt.state.v } : { momentum: opt.state.momentum };
+    for (const [tag, tensors] of Object.entries(moments) as [string, Map<string, Float32Array>][]) {
+      for (const [k, t] of tensors) {
+        const v = s.optimizer.moments[tag]?.[k];
+        if (!(v instanceof Float32Array) || v.length !== t.length) throw new UserError(`the saved run's optimiser moment '${tag}/${k}' is missing or has the wrong size`);
+        t.set(v);
+      }
+    }
+    opt.state.step = s.optimizer.step;
+  }
+}

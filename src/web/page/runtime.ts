@@ -1,0 +1,156 @@
+// The page's one runtime module: the browser counterpart of src/runtime/ort.ts, on onnxruntime-web.
+// The bundler (src/web/bundle.ts) points every import of runtime/ort.ts at this file, so the learner
+// and the step graphs run unchanged: compile(graph) -> run(feeds) -> dispose().
+// Two builds: the plain WASM one for 'cpu' (the WebGPU build is compiled with asyncify, which slows
+// its CPU kernels down several times) and the WebGPU one. Each session uses its own build's Tensor.
+import * as ortWasm from 'onnxruntime-web/wasm';
+import * as ortGpu from 'onnxruntime-web/webgpu';
+import { toOnnx } from '../../runtime/onnx.ts';
+import type { DType, Shape, Tensor } from '../../graph/tensor.ts';
+import { numel, topoSort } from '../../graph/tensor.ts';
+import { UserError } from '../../errors.ts';
+
+export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export interface HostTensor {
+  shape: Shape;
+  data: HostData;
+}
+
+export interface RuntimeOptions {
+  /** WASM threads; 0 lets the page choose (the configured default). */
+  threads?: number;
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** 'cpu' runs on WASM; 'webgpu' where the browser offers an adapter. */
+  device?: 'cpu' | 'cuda' | 'webgpu';
+  constantsAsInputsOver?: number;
+  cpuArena?: boolean;
+}
+
+export interface Compiled {
+  readonly inputs: { name: string; shape: Shape; dtype: DType }[];
+  readonly outputs: { name: string; shape: Shape; dtype: DType }[];
+  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+  dispose(): Promise<void>;
+}
+
+type Ort = typeof ortWasm;
+const ortFor = (device: string): Ort => (device === 'webgpu' ? (ortGpu as unknown as Ort) : ortWasm);
+
+const ORT_TYPE: Record<DType, ortWasm.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
+
+/** The provider every compile() of the page uses unless its options name one. */
+let defaultDevice: 'cpu' | 'webgpu' = 'cpu';
+
+/** Where the .wasm files are served, the thread count, and the page's provider. */
+export function configureRuntime(o: { wasmPaths: string; threads: number; device: 'cpu' | 'webgpu' }): void {
+  for (const ort of [ortWasm, ortGpu]) {
+    ort.env.wasm.wasmPaths = o.wasmPaths;
+    ort.env.wasm.numThreads = o.threads;
+  }
+  defaultDevice = o.device;
+}
+
+/** 'wasm' or 'webgpu': the provider the page's sessions open on. */
+export function providerName(): 'wasm' | 'webgpu' {
+  return defaultDevice === 'webgpu' ? 'webgpu' : 'wasm';
+}
+
+/** Two 32-bit FNV-1a lanes over the same text as the Node runtime's sha256 (no crypto module here). */
+function textHash(s: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0') + s.length.toString(16);
+}
+
+export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {
+  const parts: string[] = [];
+  const order = topoSort(Object.values(outputs));
+  const pos = new Map<number, number>();
+  order.forEach((t, i) => {
+    pos.set(t.id, i);
+    parts.push(`${t.op}|${t.attrKey}|${t.label ?? ''}|${t.dtype}|${t.shape.join(',')}|${t.inputs.map((x) => pos.get(x.id)).join(',')}`);
+  });
+  for (const [name, t] of Object.entries(outputs)) parts.push(`out ${name}=${pos.get(t.id)}`);
+  parts.push(JSON.stringify(opts));
+  return textHash(parts.join('\n'));
+}
+
+const cache = new Map<string, Promise<Compiled>>();
+
+export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
+  const key = graphHash(outputs, opts);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const made = open(key, outputs, opts);
+  cache.set(key, made);
+  made.catch(() => cache.delete(key));
+  return made;
+}
+
+async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
+  const model = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
+  const { inputs, outputs: outs } = model;
+  const device = opts.device ?? defaultDevice;
+  const ort = ortFor(device);
+  const constantFeeds: Record<string, ortWasm.Tensor> = {};
+  for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
+  let session: ortWasm.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model.bytes, {
+      executionProviders: [device === 'webgpu' ? 'webgpu' : 'wasm'],
+      graphOptimizationLevel: opts.optimization ?? 'all',
+      executionMode: 'sequential',
+    });
+  } catch (e) {
+    if (device !== 'cpu') throw new UserError(`execution provider '${device}' is not available in this browser: ${(e as Error).message}`);
+    throw e;
+  }
+  let disposed = false;
+  return {
+    inputs,
+    outputs: outs,
+    async run(feeds) {
+      if (disposed) throw new Error('run() on a disposed session');
+      const ortFeeds: Record<string, ortWasm.Tensor> = { ...constantFeeds };
+      for (const spec of inputs) {
+        const f = feeds[spec.name];
+        if (!f) throw new Error(`run: input '${spec.name}' was not fed`);
+        const ok = f.shape.length === spec.shape.length && f.shape.every((d, i) => d === spec.shape[i]) && f.data.length === numel(spec.shape);
+        if (!ok) throw new Error(`run: input '${spec.name}' fed [${f.shape.join(', ')}], graph expects [${spec.shape.join(', ')}]`);
+        ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
+      }
+      const res = await session.run(ortFeeds);
+      const out: Record<string, HostTensor> = {};
+      for (const o of outs) {
+        const t = res[o.name];
+        // Outputs on the GPU are read back; on WASM this is the tensor's own array.
+        const data = (t.location === 'cpu' ? t.data : await t.getData(true)) as HostData;
+        out[o.name] = { shape: t.dims, data };
+      }
+      return out;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      cache.delete(key);
+      await session.release();
+    },
+  };
+}
+
+export async function disposeAll(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) {
+    try {
+      await (await p).dispose();
+    } catch {
+      // a session that failed to open holds nothing
+    }
+  }
+}

