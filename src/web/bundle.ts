@@ -1,14 +1,15 @@
-// Bundles the page (src/web/page/main.ts) with esbuild, in memory, when `l2p serve` starts. The page
+// Bundles the page (src/web/page/main.ts) with esbuild, in memory: when `l2p serve` starts in the
+// repository, and once in `npm run build` for an installed package (src/web/assets.ts). The page
 // shares the graph IR, the ViT and L2P graph builders and the learner with Node; two rules keep it
 // browser-safe: every import of src/runtime/ort.ts is served by the page's runtime (onnxruntime-web),
 // and any import of a node: module (or of onnxruntime-node) fails the build, naming the importer.
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { UserError } from '../errors.ts';
+import { packageRoot } from '../package-root.ts';
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PAGE_DIR = join(PACKAGE_ROOT, 'src', 'web', 'page');
+export const PACKAGE_ROOT = packageRoot();
+export const PAGE_DIR = join(PACKAGE_ROOT, 'src', 'web', 'page');
 
 const browserOnly: Plugin = {
   name: 'l2p-browser-only',

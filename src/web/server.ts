@@ -16,7 +16,8 @@ import { openRun } from '../train/open-run.ts';
 import { createLearner } from '../train/setup.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
-import { bundlePage, PACKAGE_ROOT, type PageBundle } from './bundle.ts';
+import { packageRoot } from '../package-root.ts';
+import { pageAssets, type PageAssets } from './assets.ts';
 import { fromWire, toWire, type WireRun } from './wire.ts';
 
 export interface ServeOptions {
@@ -27,11 +28,12 @@ export interface ServeOptions {
 
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ORT_FILE = /^ort-wasm[A-Za-z0-9._-]*\.(wasm|mjs)$/;
-const PAGE_FILE = join(PACKAGE_ROOT, 'src', 'web', 'page', 'index.html');
+const PACKAGE_ROOT = packageRoot();
 const MAX_BODY = 64 << 20;
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript', mjs: 'text/javascript', wasm: 'application/wasm', json: 'application/json', map: 'application/json', npz: 'application/octet-stream' };
 
+/** A dependency's folder wherever npm installed it (hoisted or nested), found by module resolution. */
 function packageDir(name: string): string {
   return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
 }
@@ -42,21 +44,21 @@ export class PageServer {
 
   private constructor(
     readonly o: ServeOptions,
-    bundle: PageBundle,
+    page: PageAssets,
   ) {
     // The package exports no package.json; its CommonJS entry sits in dist/ with the WASM files.
     const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
     const digits = join(packageDir('mnist'), 'src', 'digits');
-    this.files.set('/', () => readFileSync(PAGE_FILE));
-    this.files.set('/app.js', () => bundle.js);
-    this.files.set('/app.js.map', () => bundle.map);
+    this.files.set('/', () => page.html);
+    this.files.set('/app.js', () => page.js);
+    this.files.set('/app.js.map', () => page.map);
     this.files.set(`/${SHIPPED_BACKBONE}`, () => readFileSync(join(PACKAGE_ROOT, SHIPPED_BACKBONE)));
     for (const f of readdirSync(ortDir)) if (ORT_FILE.test(f)) this.files.set(`/ort/${f}`, () => readFileSync(join(ortDir, f)));
     for (let d = 0; d < 10; d++) this.files.set(`/mnist/${d}.json`, () => readFileSync(join(digits, `${d}.json`)));
   }
 
   static async start(o: ServeOptions): Promise<PageServer> {
-    const s = new PageServer(o, await bundlePage());
+    const s = new PageServer(o, await pageAssets());
     const server = createServer((req, res) => {
       s.handle(req, res).catch((e) => s.fail(res, e));
     });

@@ -1,15 +1,19 @@
 // The package as a user gets it: `npm pack` (prepack builds dist/), then `npm install` of the tarball
 // into a fresh `npm init -y` project outside the repository, with the README's install setting and
 // nothing but the npm registry (or its local cache). There, with plain `node` and no TypeScript loader:
-// the README's library example, `npx l2p --help`, a shrunken `npx l2p demo`, and the README's example
-// and a consumer of the API compiled with tsc against the built .d.ts. One install serves every check.
+// the README's library example, `npx l2p --help`, a shrunken `npx l2p demo`, `npx l2p serve` with the
+// prebuilt page trained for one task in headless Chromium, and the README's example and a consumer of
+// the API compiled with tsc against the built .d.ts. One install serves every check.
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { bundlePage } from '../../src/web/bundle.ts';
 import { tempDir } from '../fixtures/data/write.ts';
 
 const REPO = resolve('.');
@@ -56,14 +60,20 @@ after(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-test('the tarball holds the build, the backbone, configs, docs, README and LICENSE, and nothing else', () => {
+test('the tarball holds the build, the page bundle, the backbone, configs, docs, README and LICENSE, and nothing else', async () => {
   const installed = join(project, 'node_modules', 'l2p-ts');
   assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'configs', 'dist', 'docs', 'models', 'package.json']);
-  assert.deepEqual(readdirSync(join(installed, 'dist')).sort(), ['configs', 'src']);
+  assert.deepEqual(readdirSync(join(installed, 'dist')).sort(), ['configs', 'src', 'web']);
+  assert.deepEqual(readdirSync(join(installed, 'dist', 'web')).sort(), ['app.js', 'app.js.map', 'index.html']);
+  // The page as the build bundled it is the page a clone bundles when `l2p serve` starts.
+  const page = await bundlePage();
+  assert.ok(Buffer.from(page.js).equals(readFileSync(join(installed, 'dist', 'web', 'app.js'))), 'dist/web/app.js differs from the bundle of the sources');
+  assert.ok(Buffer.from(page.map).equals(readFileSync(join(installed, 'dist', 'web', 'app.js.map'))), 'dist/web/app.js.map differs from the bundle of the sources');
   assert.deepEqual(readdirSync(join(installed, 'models')), ['glyph-vit-nano4.npz']);
   assert.ok(readdirSync(join(installed, 'dist', 'src')).includes('index.d.ts'));
-  // Nothing installed can load TypeScript: tsx and typescript are development dependencies only.
-  assert.ok(!existsSync(join(project, 'node_modules', 'tsx')) && !existsSync(join(project, 'node_modules', 'typescript')));
+  // Nothing installed can load TypeScript or bundle the page: tsx, typescript and esbuild are
+  // development dependencies only (the page is bundled once, by the build).
+  for (const dev of ['tsx', 'typescript', 'esbuild']) assert.ok(!existsSync(join(project, 'node_modules', dev)), `${dev} is installed`);
   // The size the README states, to within a tenth.
   const m = /tarball is ([\d.]+) MB/.exec(readFileSync('README.md', 'utf8'));
   assert.ok(m, 'README.md states the tarball size as "tarball is N MB"');
@@ -100,6 +110,82 @@ test('npx l2p --help and a shrunken npx l2p demo run the built CLI', () => {
   assert.equal(s.config.init_checkpoint, join(project, 'node_modules', 'l2p-ts', 'models', 'glyph-vit-nano4.npz'));
   assert.match(out, /avg_acc \d+\.\d\d% \| forgetting/);
   assert.ok(s.acc_matrix[0][0] > 60, `task 0 accuracy ${s.acc_matrix[0][0]}`);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer().once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+test('npx l2p serve serves the prebuilt page, and the page trains a task in Chromium', async () => {
+  const port = await freePort();
+  const workdir = join(root, 'web');
+  // Its own process group (npx, npm exec, the l2p node process), stopped as one by the pid started here.
+  const child = spawn('npx', ['--no', '--', 'l2p', 'serve', '--port', String(port), '--workdir', workdir], { cwd: project, env: userEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      new Promise<void>((ok) => child.stdout.on('data', () => out.includes(`serving ${url}/`) && ok())),
+      exited.then((code) => assert.fail(`npx l2p serve exited with ${code}:\n${out}`)),
+      new Promise((_, fail) => setTimeout(() => fail(new Error(`npx l2p serve did not start in 60 s:\n${out}`)), 60_000)),
+    ]);
+    const get = async (path: string, type: RegExp) => {
+      const res = await fetch(`${url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', type, path);
+      return Buffer.from(await res.arrayBuffer());
+    };
+    const html = (await get('/', /^text\/html/)).toString('utf8');
+    assert.equal(html, readFileSync(join(REPO, 'src', 'web', 'page', 'index.html'), 'utf8'));
+    assert.match((await get('/app.js', /^text\/javascript$/)).toString('utf8'), /\/\/# sourceMappingURL=app\.js\.map\s*$/);
+    // The WASM binary comes from the project's onnxruntime-web, wherever npm put it.
+    const wasm = await get('/ort/ort-wasm-simd-threaded.wasm', /^application\/wasm$/);
+    assert.deepEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
+    const ortDir = resolve(createRequire(join(project, 'package.json')).resolve('onnxruntime-web'), '..');
+    assert.equal(wasm.length, readFileSync(join(ortDir, 'ort-wasm-simd-threaded.wasm')).length);
+    // The page itself: the scripted Split MNIST stream, one task, on the installed backbone and digits.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}/?autorun=split-mnist&tasks=1`);
+      await page.waitForSelector('#summary[data-avg-acc]', { timeout: 120_000 });
+      const d = (await page.evaluate(`({ ...document.getElementById('summary').dataset })`)) as Record<string, string>;
+      assert.equal(d.tasks, '1');
+      assert.equal(d.provider, 'wasm');
+      assert.ok(Number(d.avgAcc) > 60, `task 0 accuracy in the page ${d.avgAcc}`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+  }
+  await exited;
+  // npx dies of the signal; l2p itself closes its server on SIGTERM (the port is refused soon after).
+  for (let i = 0; ; i++) {
+    const refused = await fetch(`${url}/`).then(() => false, () => true);
+    if (refused) break;
+    assert.ok(i < 100, `l2p serve still answers on ${url} 10 s after SIGTERM:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Without its page build an installed package cannot serve: one line naming the file, status 1.
+  const app = join(project, 'node_modules', 'l2p-ts', 'dist', 'web', 'app.js');
+  renameSync(app, `${app}.away`);
+  try {
+    const r = spawnSync('npx', ['--no', '--', 'l2p', 'serve', '--port', '0', '--workdir', workdir], { cwd: project, env: userEnv(), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.ok(r.stderr.startsWith(`l2p serve: the page's build '${app}' is missing`), r.stderr);
+  } finally {
+    renameSync(`${app}.away`, app);
+  }
 });
 
 // Each line marked @ts-expect-error must fail to compile: if the built types were missing or `any`,
