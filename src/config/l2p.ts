@@ -122,7 +122,10 @@ export const l2pConfigSchema = object(
     num_epochs: int({ min: 1 }),
     /** The learning rate for a global batch of 256; see baseLearningRate. */
     learning_rate: number({ min: 0 }),
-    /** 'adam' adds weight_decay as an L2 loss term too; 'adamw' only decays. */
+    /**
+     * As official: 'adam' and 'adamw' are flax.optim.Adam with weight_decay (p −= lr·wd·p); 'adam' and
+     * 'sgd' also add 0.5·weight_decay·Σ‖W‖² over every parameter of rank > 1 to the loss ('adamw' not).
+     */
     optim: enumOf(['adam', 'adamw', 'sgd']),
     sgd_momentum: number({ min: 0, max: 1 }),
     /** (ours) Values the official code leaves at flax.optim's defaults (0.9, 0.999, 1e-8, nesterov). */
@@ -138,7 +141,8 @@ export const l2pConfigSchema = object(
     grad_clip_max_norm: nullable(number({ min: 0 })),
     /**
      * (ours) Which gradients the clipping norm is taken over: 'all' parameters, frozen ones included,
-     * as the official code does, or only the 'trained' ones (cheaper: no backbone gradients).
+     * as the official code does (the presets' default), or only the 'trained' ones (opt-in: no
+     * backbone weight gradients, a cheaper step; another norm, so other clipped steps).
      */
     grad_clip_scope: enumOf(['all', 'trained']),
     learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
