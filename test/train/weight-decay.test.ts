@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
 import { buildTrainStep } from '../../src/l2p/step.ts';
-import { compile, disposeAll } from '../../src/runtime/ort.ts';
+import { compile, disposeAll, type HostTensor } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { l2Coefficient } from '../../src/train/learner.ts';
 import { randomViT } from '../../src/vit/random.ts';
@@ -32,7 +32,7 @@ test('the L2 term covers every parameter of rank > 1 of the prompted model, the 
     weightDecay,
   });
   const feeds = (step: ReturnType<typeof buildTrainStep>) => {
-    const f: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
+    const f: Record<string, HostTensor> = {
       images: { shape: [2, 32, 32, 3], data: Float32Array.from({ length: 2 * 32 * 32 * 3 }, (_, i) => (i % 13) / 13) },
       labels: { shape: [2], data: Int32Array.of(0, 1) },
     };
