@@ -255,6 +255,14 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
   }
+  const refuse = (key: string, value: unknown, reason: string) => {
+    throw new UserError(`config key '${key}' = ${JSON.stringify(value)} is not supported: ${reason}`);
+  };
+  if (!c.use_cls_token) refuse('use_cls_token', false, 'the backbone always has its class token (every official L2P config sets true; the query is the class token of the frozen ViT)');
+  if (!c.norm_01) {
+    refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
+  }
+  if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);
   }

@@ -183,6 +183,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
         train: true,
         augment: c.train_augment ?? true,
         seed: c.seed * 1009 + t,
+        shuffleBuffer: c.shuffle_buffer_size,
         preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
         workers: o.workers,
       });
