@@ -111,7 +111,7 @@ export async function evaluate(run: Run, o: { tasks?: number[]; workers?: number
     const task = stream.tasks[i];
     if (!task) throw new UserError(`task ${i} is not in the stream (${stream.tasks.length} tasks)`);
     const mask = c.continual.eval_task_inc ? task.classMask : null;
-    const opts = { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, maxBatches: -1, poolSize: c.prompt_pool_param.pool_size, workers: o.workers };
+    const opts = { batchSize: c.per_device_batch_size, devices: c.num_devices, padLastBatch: c.eval_pad_last_batch, resizeSize: c.resize_size, inputSize: c.input_size, maxBatches: -1, poolSize: c.prompt_pool_param.pool_size, workers: o.workers };
     res.push(await evaluateSource(run.learner, task.test, mask, opts));
   }
   const accuracy = res.map((r) => r.accuracy);

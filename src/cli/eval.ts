@@ -47,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
       const task = stream.tasks[i];
       const r = await evaluateSource(learner, task.test, config.continual.eval_task_inc ? task.classMask : null, {
         batchSize: config.per_device_batch_size,
+        devices: config.num_devices,
+        padLastBatch: config.eval_pad_last_batch,
         resizeSize: config.resize_size,
         inputSize: config.input_size,
         maxBatches: -1,

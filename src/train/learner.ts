@@ -22,6 +22,8 @@ export interface EvalResult {
   correct: number;
   count: number;
   lossSum: number;
+  /** Cross-entropy per image, [n]. */
+  losses: Float32Array;
   predictions: Int32Array;
   promptIds: Int32Array;
 }
@@ -216,16 +218,18 @@ export class Learner {
     const mask = new Uint8Array(c).fill(taskMask ? 0 : 1);
     if (taskMask) for (const k of taskMask) mask[k] = 1;
     const predictions = new Int32Array(n);
+    const losses = new Float32Array(n);
     let correct = 0;
     let lossSum = 0;
     for (let i = 0; i < n; i++) {
       const row = logits.subarray(i * c, (i + 1) * c);
       predictions[i] = argmax(row, mask);
       if (predictions[i] === labels[i]) correct++;
-      lossSum += crossEntropy(row, labels[i], mask);
+      losses[i] = crossEntropy(row, labels[i], mask);
+      lossSum += losses[i];
     }
     const promptIds = r.prompt_idx ? Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) : new Int32Array(0);
-    return { correct, count: n, lossSum, predictions, promptIds };
+    return { correct, count: n, lossSum, losses, predictions, promptIds };
   }
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {

@@ -115,6 +115,8 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   const elapsed = () => (performance.now() - started) / 1000;
   const evalOpts = {
     batchSize: c.per_device_batch_size,
+    devices: c.num_devices,
+    padLastBatch: c.eval_pad_last_batch,
     resizeSize: c.resize_size,
     inputSize: c.input_size,
     maxBatches: c.num_eval_steps,
