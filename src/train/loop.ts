@@ -10,6 +10,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints } from './official-schedule.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -41,12 +42,15 @@ interface TaskPlan {
 
 function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
   const b = globalBatchSize(c);
+  const cap = c.continual.num_train_steps_per_task;
+  // The Gaussian schedule's episode counts cap × global batch examples, as the official class_stats.
+  if (c.gaussian_schedule && cap > 0) examples = cap * b;
   let steps = Math.floor((examples * c.num_epochs) / b);
   const stepsPerEpoch = Math.floor(steps / c.num_epochs);
   if (stepsPerEpoch < 1) throw new UserError(`task ${t} has ${examples} training examples, fewer than one global batch of ${b} per epoch`);
   steps = stepsPerEpoch * c.num_epochs;
-  const cap = c.continual.num_train_steps_per_task;
-  if (cap > 0) steps = Math.min(steps, cap);
+  // (ours) Elsewhere a positive value caps the steps of a task; the official loop ignores it.
+  if (cap > 0 && !c.gaussian_schedule) steps = Math.min(steps, cap);
   const evalEvery = c.eval_every_steps > 0 ? c.eval_every_steps : stepsPerEpoch * c.eval_per_epochs;
   return { steps, stepsPerEpoch, evalEvery };
 }
@@ -218,7 +222,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
-          if ((step + 1) % plan.evalEvery === 0 || last) {
+          if (evaluatesAt(c, t, step + 1, plan.steps, plan.evalEvery)) {
             const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
             writeTrainScalars(events, window, t, evalStep);
             const res = await evaluateSeen(t, evalStep);
@@ -227,7 +231,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
             progress.begin(`  train task ${t}`, plan.steps);
-          } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
+          } else if (stop.signal || (periodicCheckpoints(c, t, trainTasks.length) && c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
           }
@@ -236,7 +240,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       } finally {
         await pipe.close();
       }
-      if (!sharedTest && !joint) {
+      if (!sharedTest && !joint && evaluatesTask(c, t)) {
         const m = stepMetrics(state.accMatrix, t);
         const evalStep = (t + 1) * c.num_epochs - 1;
         if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);

@@ -28,7 +28,7 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
     case 'cifar100': {
       const ds = await openDataset('cifar100', data);
       stream = c.gaussian_schedule
-        ? await gaussianCifar100(ds, c.seed, {}, c.subsample_rate)
+        ? await gaussianCifar100(ds, c.seed, { numTasks: cl.num_tasks, stepsPerTask: cl.num_train_steps_per_task }, c.subsample_rate)
         : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task, ...splits('cifar100') });
       break;
     }
