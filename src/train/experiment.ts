@@ -39,6 +39,7 @@ export function modelOptions(c: L2PConfig, vit: LoadedViT, numClasses: number): 
     temperature: c.temperature,
     normPreLogits: c.norm_pre_logits,
     queryPrecision: c.query_precision ?? 'fp32',
+    embeddingKey: pp.embedding_key,
   };
 }
 

@@ -175,9 +175,9 @@ export class Learner {
     }
   }
 
-  /** Whether evaluation selects prompts with a query (and so can reuse cached queries). */
+  /** Whether evaluation selects prompts with the frozen backbone's query (and so can reuse cached queries). */
   get usesQuery(): boolean {
-    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed';
+    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed' && (this.model.embeddingKey ?? 'cls') === 'cls';
   }
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */
