@@ -10,7 +10,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
-import { evaluatesAt, evaluatesTask, periodicCheckpoints } from './official-schedule.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -205,6 +205,8 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       progress.note(`task ${t + 1}/${trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
       progress.begin(`  train task ${t}`, plan.steps);
       const window = state.window;
+      // TensorBoard's training scalars have their own window, written on the official epoch axis.
+      const tb = (state.tbWindow ??= emptyWindow());
       try {
         for (let step = state.stepInTask; step < plan.steps; step++) {
           const batch = await pipe.next();
@@ -222,9 +224,18 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
-          if (evaluatesAt(c, t, step + 1, plan.steps, plan.evalEvery)) {
-            const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
-            writeTrainScalars(events, window, t, evalStep);
+          tb.loss.push(r.loss);
+          tb.correct += r.correct;
+          tb.count += r.count;
+          tb.grad += r.gradNorm;
+          tb.lr = lr;
+          const trainStep = trainSummaryStep(t, c.num_epochs, step, last, c.eval_every_steps > 0 ? 1 : plan.stepsPerEpoch);
+          if (trainStep !== null) {
+            writeTrainScalars(events, tb, t, trainStep);
+            Object.assign(tb, emptyWindow());
+          }
+          if (evaluatesAt(c, t, state.globalStep, last, plan.evalEvery)) {
+            const evalStep = summaryStep(plans, state.globalStep);
             const res = await evaluateSeen(t, evalStep);
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
             Object.assign(window, emptyWindow());
@@ -242,7 +253,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       }
       if (!sharedTest && !joint && evaluatesTask(c, t)) {
         const m = stepMetrics(state.accMatrix, t);
-        const evalStep = (t + 1) * c.num_epochs - 1;
+        const evalStep = summaryStep(plans, state.globalStep);
         if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
         if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
         events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);

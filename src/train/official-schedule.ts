@@ -14,14 +14,44 @@ export function evalInterval(c: Schedule): number {
 }
 
 /**
- * Whether step `stepDone` (1-based, within task t of `steps`) ends in an evaluation: in an evaluated
- * task, every `evalEvery` steps and at the last step; under the Gaussian schedule only at the last
- * step (the official loop clears its write flag there).
+ * Whether the step that brings the run to `globalStep` (1-based over the whole run) ends in an
+ * evaluation. In an evaluated task: where globalStep % evalEvery = 0 (the official write flag, on
+ * the run's step count, so that a task whose length is no multiple of evalEvery shifts the next
+ * task's evaluations) and at the task's last step; under the Gaussian schedule only at its last step
+ * (the official loop clears its write flag there).
  */
-export function evaluatesAt(c: Schedule, t: number, stepDone: number, steps: number, evalEvery: number): boolean {
+export function evaluatesAt(c: Schedule, t: number, globalStep: number, last: boolean, evalEvery: number): boolean {
   if ((t + 1) % evalInterval(c) !== 0) return false;
-  if (stepDone === steps) return true;
-  return !c.gaussian_schedule && stepDone % evalEvery === 0;
+  if (last) return true;
+  return !c.gaussian_schedule && globalStep % evalEvery === 0;
+}
+
+/**
+ * The official summary_step after `globalStep` steps: a run-wide counter that advances at every
+ * step g with g % evalEvery(task of g) = 0, evaluated or not. Evaluation scalars are written at it.
+ * `plans` lists each task's steps and evalEvery in order.
+ */
+export function summaryStep(plans: readonly { steps: number; evalEvery: number }[], globalStep: number): number {
+  let n = 0;
+  let before = 0;
+  for (const p of plans) {
+    const end = Math.min(before + p.steps, globalStep);
+    if (end <= before) break;
+    n += Math.floor(end / p.evalEvery) - Math.floor(before / p.evalEvery);
+    before += p.steps;
+  }
+  return n;
+}
+
+/**
+ * Where training scalars go (the official train_summary_step): after the step with 0-based index
+ * `relStep` in task t, when relStep % div = 0 or it is the task's last step, at
+ * relStep // div + t · num_epochs. div is the steps per epoch (1 when eval_every_steps > 0).
+ * Returns null when nothing is written after that step.
+ */
+export function trainSummaryStep(t: number, numEpochs: number, relStep: number, last: boolean, div: number): number | null {
+  if (relStep % div !== 0 && !last) return null;
+  return Math.floor(relStep / div) + t * numEpochs;
 }
 
 /** Whether the metrics at the end of task t (forgetting, learning accuracy) are computed: its accuracies exist. */
