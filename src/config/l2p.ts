@@ -167,6 +167,12 @@ export const l2pConfigSchema = object(
     /** Batches per evaluation; -1 evaluates the whole test set. */
     num_eval_steps: int({ min: -1 }),
     eval_pad_last_batch: bool(),
+    /**
+     * (ours) Evaluate through the training pipeline (shuffled, random resized crop and flip, the
+     * remainder dropped), as the official CORe50 run reads its test set (core50 preset: true); false
+     * or unset: central crops in stored order, as every other official run.
+     */
+    eval_augment: optional(bool()),
     /** Evaluate only after the last task. */
     eval_last_only: bool(),
     /** Record which prompts each task's test images select. */

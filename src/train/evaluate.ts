@@ -1,5 +1,6 @@
 // Evaluation after (part of) a task: accuracy, loss and prompt usage on the test split of every task
 // seen so far, class-incremental (no mask) unless task-incremental evaluation is asked for.
+import type { L2PConfig } from '../config/l2p.ts';
 import { Pipeline, type Source } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import type { Learner } from './learner.ts';
@@ -33,6 +34,12 @@ export interface EvalOptions {
    * images scores 896).
    */
   padLastBatch?: boolean;
+  /**
+   * Read the test set through the training pipeline instead (the official CORe50 run): shuffled
+   * with this seed and shuffle buffer, random resized crop and flip, the remainder dropped. The
+   * seed is fixed, so every evaluation sees the same crops in the same order.
+   */
+  augment?: { seed: number; shuffleBuffer: number };
   resizeSize: number;
   inputSize: number;
   /** Global batches per evaluation; -1 for the whole split. */
@@ -44,18 +51,32 @@ export interface EvalOptions {
   queryCache?: QueryCache;
 }
 
+/** The evaluation options a config sets: batches, devices, padding, preprocessing, pool size. */
+export function evalOptionsOf(c: L2PConfig): Omit<EvalOptions, 'maxBatches'> {
+  return {
+    batchSize: c.per_device_batch_size,
+    devices: c.num_devices,
+    padLastBatch: c.eval_pad_last_batch,
+    augment: c.eval_augment ? { seed: c.seed * 1009 + 0x5e7, shuffleBuffer: c.shuffle_buffer_size } : undefined,
+    resizeSize: c.resize_size,
+    inputSize: c.input_size,
+    poolSize: c.prompt_pool_param.pool_size,
+  };
+}
+
 export async function evaluateSource(learner: Learner, source: Source, taskMask: readonly number[] | null, o: EvalOptions): Promise<TaskEval> {
   const per = o.batchSize;
   const global = per * (o.devices ?? 1);
-  const pad = o.padLastBatch ?? true;
+  const pad = (o.padLastBatch ?? true) && !o.augment;
   if (!pad && source.length < global) {
-    throw new UserError(
-      `${source.description}: its ${source.length} test images make no whole global batch of ${global}, and eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead`,
-    );
+    const why = o.augment ? 'evaluation through the training pipeline (eval_augment) drops the remainder' : 'eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead';
+    throw new UserError(`${source.description}: its ${source.length} test images make no whole global batch of ${global}, and ${why}`);
   }
   const pipe = new Pipeline(source, {
     batchSize: global,
-    train: false,
+    train: o.augment !== undefined,
+    seed: o.augment?.seed,
+    shuffleBuffer: o.augment?.shuffleBuffer,
     epochs: 1,
     dropRemainder: !pad,
     preprocess: { resizeSize: o.resizeSize, inputSize: o.inputSize },
@@ -69,7 +90,8 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
     let batches = 0;
     let at = 0;
     const d = learner.model.vit.hidden;
-    const cache = o.queryCache && learner.usesQuery ? o.queryCache : undefined;
+    // Cached queries are of the central crops in stored order.
+    const cache = o.queryCache && learner.usesQuery && !o.augment ? o.queryCache : undefined;
     let entry = cache?.get(source);
     if (cache && !entry) cache.set(source, (entry = { features: new Float32Array(source.length * d), filled: 0 }));
     for await (const batch of pipe) {

@@ -9,8 +9,8 @@ import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
-import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
-import { evaluatesAt, evaluatesTask, periodicCheckpoints, summaryStep, trainSummaryStep } from './official-schedule.ts';
+import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -118,16 +118,12 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   const started = performance.now() - state.elapsed * 1000;
   const elapsed = () => (performance.now() - started) / 1000;
   const evalOpts = {
-    batchSize: c.per_device_batch_size,
-    devices: c.num_devices,
-    padLastBatch: c.eval_pad_last_batch,
-    resizeSize: c.resize_size,
-    inputSize: c.input_size,
+    ...evalOptionsOf(c),
     maxBatches: c.num_eval_steps,
-    poolSize: c.prompt_pool_param.pool_size,
     workers: o.workers,
     queryCache: new Map() as QueryCache,
   };
+
 
   const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {
     const upto = sharedTest ? [0] : Array.from({ length: joint ? numTasks : t + 1 }, (_, i) => i);
@@ -155,7 +151,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
 
   // The whole run's remaining training steps, for an ETA of the run (not only of the task) that a
   // long run shows within its first minute.
-  const plans = trainTasks.map((task, t) => planTask(c, task.train.length, t));
+  const plans = trainTasks.map((task, t) => planTask(c, stepCountExamples(c, task.train.length), t));
   // Training steps finished before task t.
   const stepsBefore = plans.map((_, t) => plans.slice(0, t).reduce((a, p) => a + p.steps, 0));
   const totalSteps = plans.reduce((a, p) => a + p.steps, 0);

@@ -1,6 +1,7 @@
 // When the official loop (train_continual.py) evaluates and checkpoints, as pure functions of the
 // config, so the loop reads them and tests can check them by hand.
 import type { L2PConfig } from '../config/l2p.ts';
+import { resolveSplit } from '../data/index.ts';
 
 type Schedule = Pick<L2PConfig, 'eval_last_only' | 'gaussian_schedule' | 'save_last_ckpt_only'> & { continual: Pick<L2PConfig['continual'], 'num_tasks'> };
 
@@ -65,4 +66,15 @@ export function evaluatesTask(c: Schedule, t: number): boolean {
  */
 export function periodicCheckpoints(c: Schedule, t: number, numTasks: number): boolean {
   return !c.save_last_ckpt_only || t === numTasks - 1;
+}
+
+/**
+ * The training examples a task's step count is computed from. The official CORe50 stream counts
+ * them as the split `train[:{subsample_rate}%]`, which with subsample_rate −1 is `train[:-1%]`:
+ * all but the last 1 % (rounded as TFDS rounds), although the whole split is read. Elsewhere: all.
+ */
+export function stepCountExamples(c: Pick<L2PConfig, 'dataset' | 'subsample_rate'>, examples: number): number {
+  if (c.dataset !== 'core50' || c.subsample_rate > 0) return examples;
+  const [r] = resolveSplit('train[:-1%]', { train: { numExamples: examples } }, 'core50');
+  return r.end - r.start;
 }

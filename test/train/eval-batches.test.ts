@@ -49,3 +49,15 @@ test('a test set smaller than one global batch with eval_pad_last_batch false is
   const learner = await setup();
   await assert.rejects(evaluateSource(learner, memorySource(3, 32, 32, 3, 4), null, { ...base, batchSize: 4, padLastBatch: false }), (e: Error) => e instanceof UserError && /eval_pad_last_batch=true/.test(e.message));
 });
+
+test('eval_augment: the test set through the training pipeline (CORe50 as official): whole global batches, the same crops at every evaluation', async () => {
+  const learner = await setup();
+  const source = memorySource(10, 40, 40, 3, 4);
+  const o = { ...base, resizeSize: 40, batchSize: 4, devices: 1, padLastBatch: true, augment: { seed: 5, shuffleBuffer: 100 } };
+  const a = await evaluateSource(learner, source, null, o);
+  const b = await evaluateSource(learner, source, null, o);
+  assert.equal(a.count, 8, 'the remainder is dropped, padding or not');
+  assert.equal(a.loss, b.loss);
+  const central = await evaluateSource(learner, source, null, { ...o, augment: undefined, padLastBatch: false });
+  assert.notEqual(a.loss, central.loss, 'crops and order differ from the central-crop evaluation');
+});

@@ -47,3 +47,13 @@ test('save_last_ckpt_only: checkpoint_every_steps applies in the last task only'
   assert.deepEqual([0, 1, 2].map((t) => periodicCheckpoints({ ...base, save_last_ckpt_only: true }, t, 3)), [false, false, true]);
   assert.deepEqual([0, 1, 2].map((t) => periodicCheckpoints(base, t, 3)), [true, true, true]);
 });
+
+test("CORe50's step counts come from train[:-1%]: all but the last 1 % (rounded half to even, as TFDS)", async () => {
+  const { stepCountExamples } = await import('../../src/train/official-schedule.ts');
+  const core50 = { dataset: 'core50' as const, subsample_rate: -1 };
+  assert.equal(stepCountExamples(core50, 1000), 990);
+  assert.equal(stepCountExamples(core50, 11990), 11870); // round(119.9) = 120
+  assert.equal(stepCountExamples(core50, 250), 248); // round(2.5) = 2
+  assert.equal(stepCountExamples({ ...core50, subsample_rate: 10 }, 1000), 1000, 'train[:10%] is what is read');
+  assert.equal(stepCountExamples({ dataset: 'cifar100', subsample_rate: -1 }, 1000), 1000);
+});
