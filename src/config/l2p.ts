@@ -122,7 +122,10 @@ export const l2pConfigSchema = object(
     num_epochs: int({ min: 1 }),
     /** The learning rate for a global batch of 256; see baseLearningRate. */
     learning_rate: number({ min: 0 }),
-    /** 'adam' adds weight_decay as an L2 loss term too; 'adamw' only decays. */
+    /**
+     * As official: 'adam' and 'adamw' are flax.optim.Adam with weight_decay (p −= lr·wd·p); 'adam' and
+     * 'sgd' also add 0.5·weight_decay·Σ‖W‖² over every parameter of rank > 1 to the loss ('adamw' not).
+     */
     optim: enumOf(['adam', 'adamw', 'sgd']),
     sgd_momentum: number({ min: 0, max: 1 }),
     /** (ours) Values the official code leaves at flax.optim's defaults (0.9, 0.999, 1e-8, nesterov). */
@@ -138,7 +141,8 @@ export const l2pConfigSchema = object(
     grad_clip_max_norm: nullable(number({ min: 0 })),
     /**
      * (ours) Which gradients the clipping norm is taken over: 'all' parameters, frozen ones included,
-     * as the official code does, or only the 'trained' ones (cheaper: no backbone gradients).
+     * as the official code does (the presets' default), or only the 'trained' ones (opt-in: no
+     * backbone weight gradients, a cheaper step; another norm, so other clipped steps).
      */
     grad_clip_scope: enumOf(['all', 'trained']),
     learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
@@ -163,6 +167,12 @@ export const l2pConfigSchema = object(
     /** Batches per evaluation; -1 evaluates the whole test set. */
     num_eval_steps: int({ min: -1 }),
     eval_pad_last_batch: bool(),
+    /**
+     * (ours) Evaluate through the training pipeline (shuffled, random resized crop and flip, the
+     * remainder dropped), as the official CORe50 run reads its test set (core50 preset: true); false
+     * or unset: central crops in stored order, as every other official run.
+     */
+    eval_augment: optional(bool()),
     /** Evaluate only after the last task. */
     eval_last_only: bool(),
     /** Record which prompts each task's test images select. */
@@ -251,6 +261,14 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
   }
+  const refuse = (key: string, value: unknown, reason: string) => {
+    throw new UserError(`config key '${key}' = ${JSON.stringify(value)} is not supported: ${reason}`);
+  };
+  if (!c.use_cls_token) refuse('use_cls_token', false, 'the backbone always has its class token (every official L2P config sets true; the query is the class token of the frozen ViT)');
+  if (!c.norm_01) {
+    refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
+  }
+  if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);
   }

@@ -26,8 +26,10 @@ export interface LoopState {
   accMatrix: number[][];
   /** Per task: how often each prompt id was selected on its test set at its last evaluation. */
   promptUsage: number[][];
-  /** Training metrics gathered since the last evaluation (logged at the next one). */
+  /** Training metrics gathered since the last evaluation (metrics.jsonl's, at the next one). */
   window: TrainWindow;
+  /** Training metrics since TensorBoard's last training scalars (absent in older checkpoints). */
+  tbWindow?: TrainWindow;
   /** True once every task has been trained and evaluated. */
   done: boolean;
   /** Seconds of training and evaluation before this checkpoint (summed over resumed sessions). */

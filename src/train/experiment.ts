@@ -6,6 +6,7 @@ import { initL2PParams } from '../l2p/init.ts';
 import type { L2PModelOptions } from '../l2p/model.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import { loadViT, type LoadedViT } from '../vit/params.ts';
+import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { Learner } from './learner.ts';
@@ -18,7 +19,12 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedVi
   if (c.init_checkpoint) {
     const vit = loadViT(c.init_checkpoint, cfg);
     if (vit.numPatches !== grid * grid) {
-      throw new UserError(`'${c.init_checkpoint}': position embedding for ${vit.numPatches} patches, but input_size ${c.input_size} gives ${grid * grid}`);
+      // As the official loader: the grid of position embeddings resized, the class token's kept.
+      const key = 'Transformer/posembed_input/pos_embedding';
+      vit.params.set(key, resizePosEmbedding(vit.params.get(key)!, grid * grid, c.init_checkpoint));
+      const side = (n: number) => `${Math.sqrt(n)}×${Math.sqrt(n)}`;
+      warn(`'${c.init_checkpoint}': position embedding resized from a ${side(vit.numPatches)} to a ${side(grid * grid)} grid of patches for input_size ${c.input_size} (linear zoom, class token kept, as the official loader)`);
+      return { ...vit, numPatches: grid * grid };
     }
     return vit;
   }
@@ -39,6 +45,7 @@ export function modelOptions(c: L2PConfig, vit: LoadedViT, numClasses: number): 
     temperature: c.temperature,
     normPreLogits: c.norm_pre_logits,
     queryPrecision: c.query_precision ?? 'fp32',
+    embeddingKey: pp.embedding_key,
   };
 }
 

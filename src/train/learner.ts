@@ -22,9 +22,14 @@ export interface EvalResult {
   correct: number;
   count: number;
   lossSum: number;
+  /** Cross-entropy per image, [n]. */
+  losses: Float32Array;
   predictions: Int32Array;
   promptIds: Int32Array;
 }
+
+/** How a training graph gives the frozen parameters' gradients (undefined: not at all). */
+type FrozenGrads = 'tensors' | 'sum_squares' | undefined;
 
 export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state: SgdState };
 
@@ -89,13 +94,13 @@ export class Learner {
     return hit;
   }
 
-  private async trainGraph(batch: number, taskId: number) {
+  private async trainGraph(batch: number, taskId: number, frozenGrads: FrozenGrads) {
     const selection = this.trainSelection(taskId);
-    const { graph, session } = await this.cached(`train:${batch}:${selection}`, () => this.buildTrain(batch, selection));
+    const { graph, session } = await this.cached(`train:${batch}:${selection}:${frozenGrads}`, () => this.buildTrain(batch, selection, frozenGrads));
     return { graph, session, selection };
   }
 
-  private buildTrain(batch: number, selection: SelectionKind): StepGraph {
+  private buildTrain(batch: number, selection: SelectionKind, frozenGrads: FrozenGrads): StepGraph {
     const c = this.config;
     return buildTrainStep(this.params, {
       model: this.model,
@@ -106,8 +111,8 @@ export class Learner {
       trainMask: c.continual.train_mask,
       pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
       isTrained: (path) => this.trained.includes(path),
-      weightDecay: c.optim === 'adam' ? c.weight_decay : 0,
-      gradOfFrozen: c.grad_clip_scope === 'all',
+      weightDecay: l2Coefficient(c),
+      frozenGrads,
       original: this.original,
     });
   }
@@ -121,23 +126,27 @@ export class Learner {
     const mask = new Uint8Array(this.model.numClasses);
     for (const k of classMask) mask[k] = 1;
     const fixed = promptIdsFor(c, this.method, taskId);
+    // Under grad_clip_scope 'all' the frozen gradients count only through their norm. A step of one
+    // micro-batch takes their summed squares from the graph; over several, the norm is of the mean
+    // over devices, so the tensors themselves are averaged first.
+    const micro = Math.ceil(b / per);
+    const frozenGrads: FrozenGrads = c.grad_clip_scope === 'trained' ? undefined : micro === 1 ? 'sum_squares' : 'tensors';
     let sums: Tensors | null = null;
+    let frozenSq = 0;
     let loss = 0;
     let correct = 0;
-    let devices = 0;
     const ids: number[] = [];
     for (let s = 0; s < b; s += per) {
       const n = Math.min(per, b - s);
-      const { graph, session, selection } = await this.trainGraph(n, taskId);
+      const { graph, session, selection } = await this.trainGraph(n, taskId, frozenGrads);
       const feeds = this.feeds(graph, images.subarray(s * px, (s + n) * px), labels.subarray(s, s + n));
       if (graph.feedsNeeded.includes('class_mask')) feeds.class_mask = { shape: [mask.length], data: mask };
       if (selection === 'fixed') feeds.prompt_ids = { shape: [n, this.model.topK], data: tileIds(fixed!, n) };
       const r = await session.run(feeds);
-      devices += 1;
       loss += (r.loss.data as Float32Array)[0];
       correct += countCorrect(r.logits.data as Float32Array, labels.subarray(s, s + n), this.model.numClasses, mask);
       if (r.prompt_idx) for (const v of r.prompt_idx.data as BigInt64Array) ids.push(Number(v));
-      // Every gradient the graph gives (the frozen ones too under grad_clip_scope 'all') enters the norm.
+      if (r.frozen_grad_sq) frozenSq += (r.frozen_grad_sq.data as Float32Array)[0];
       const paths = graph.gradPaths;
       if (!sums) sums = new Map(paths.map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
       for (const k of paths) {
@@ -147,27 +156,28 @@ export class Learner {
       }
     }
     // pmean: the gradient of the global step is the mean over devices.
-    for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= devices;
-    const clip = clipByGlobalNorm(sums!, c.grad_clip_max_norm);
-    this.applyUpdate(sums!, lr);
-    return { loss: loss / devices, correct, count: b, gradNorm: clip.norm, promptIds: Int32Array.from(ids) };
+    for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
+    const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
+    for (const [k, acc] of sums!) if (!grads.has(k)) for (let i = 0; i < acc.length; i++) frozenSq += acc[i] * acc[i];
+    const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
+    this.applyUpdate(grads, lr);
+    return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds: Int32Array.from(ids) };
   }
 
   private applyUpdate(grads: Tensors, lr: number): void {
     const c = this.config;
     const params = this.trainedTensors;
     if (this.opt.kind === 'adam') {
-      adamStep(params, grads, this.opt.state, lr, { beta1: c.optim_config.beta1, beta2: c.optim_config.beta2, eps: c.optim_config.eps });
+      const { beta1, beta2, eps } = c.optim_config;
+      adamStep(params, grads, this.opt.state, lr, { beta1, beta2, eps, weightDecay: c.weight_decay });
     } else {
       sgdStep(params, grads, this.opt.state, lr, c.sgd_momentum, c.optim_config.nesterov);
     }
-    // flax.optim's weight decay is decoupled: p -= lr · wd · p, on top of the update.
-    if (c.weight_decay > 0) for (const p of params.values()) for (let i = 0; i < p.length; i++) p[i] -= lr * c.weight_decay * p[i];
   }
 
-  /** Whether evaluation selects prompts with a query (and so can reuse cached queries). */
+  /** Whether evaluation selects prompts with the frozen backbone's query (and so can reuse cached queries). */
   get usesQuery(): boolean {
-    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed';
+    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed' && (this.model.embeddingKey ?? 'cls') === 'cls';
   }
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */
@@ -208,16 +218,18 @@ export class Learner {
     const mask = new Uint8Array(c).fill(taskMask ? 0 : 1);
     if (taskMask) for (const k of taskMask) mask[k] = 1;
     const predictions = new Int32Array(n);
+    const losses = new Float32Array(n);
     let correct = 0;
     let lossSum = 0;
     for (let i = 0; i < n; i++) {
       const row = logits.subarray(i * c, (i + 1) * c);
       predictions[i] = argmax(row, mask);
       if (predictions[i] === labels[i]) correct++;
-      lossSum += crossEntropy(row, labels[i], mask);
+      losses[i] = crossEntropy(row, labels[i], mask);
+      lossSum += losses[i];
     }
     const promptIds = r.prompt_idx ? Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) : new Int32Array(0);
-    return { correct, count: n, lossSum, predictions, promptIds };
+    return { correct, count: n, lossSum, losses, predictions, promptIds };
   }
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {
@@ -227,6 +239,14 @@ export class Learner {
     for (const t of graph.trained) feeds[t.label!] = { shape: t.shape, data: this.params.get(t.label!)!.data };
     return feeds;
   }
+}
+
+/**
+ * The coefficient of the L2 term 0.5 · wd · Σ‖W‖² in the loss: the official train_step adds it for
+ * 'adam' and 'sgd'; 'adamw' decays only through the optimiser (official disable_l2_wd).
+ */
+export function l2Coefficient(c: Pick<L2PConfig, 'optim' | 'weight_decay'>): number {
+  return c.optim === 'adamw' ? 0 : c.weight_decay;
 }
 
 function tileIds(ids: readonly number[], n: number): Int32Array {

@@ -9,7 +9,8 @@ import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
-import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
 import { stepMetrics } from './metrics.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -41,12 +42,15 @@ interface TaskPlan {
 
 function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
   const b = globalBatchSize(c);
+  const cap = c.continual.num_train_steps_per_task;
+  // The Gaussian schedule's episode counts cap × global batch examples, as the official class_stats.
+  if (c.gaussian_schedule && cap > 0) examples = cap * b;
   let steps = Math.floor((examples * c.num_epochs) / b);
   const stepsPerEpoch = Math.floor(steps / c.num_epochs);
   if (stepsPerEpoch < 1) throw new UserError(`task ${t} has ${examples} training examples, fewer than one global batch of ${b} per epoch`);
   steps = stepsPerEpoch * c.num_epochs;
-  const cap = c.continual.num_train_steps_per_task;
-  if (cap > 0) steps = Math.min(steps, cap);
+  // (ours) Elsewhere a positive value caps the steps of a task; the official loop ignores it.
+  if (cap > 0 && !c.gaussian_schedule) steps = Math.min(steps, cap);
   const evalEvery = c.eval_every_steps > 0 ? c.eval_every_steps : stepsPerEpoch * c.eval_per_epochs;
   return { steps, stepsPerEpoch, evalEvery };
 }
@@ -114,14 +118,12 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   const started = performance.now() - state.elapsed * 1000;
   const elapsed = () => (performance.now() - started) / 1000;
   const evalOpts = {
-    batchSize: c.per_device_batch_size,
-    resizeSize: c.resize_size,
-    inputSize: c.input_size,
+    ...evalOptionsOf(c),
     maxBatches: c.num_eval_steps,
-    poolSize: c.prompt_pool_param.pool_size,
     workers: o.workers,
     queryCache: new Map() as QueryCache,
   };
+
 
   const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {
     const upto = sharedTest ? [0] : Array.from({ length: joint ? numTasks : t + 1 }, (_, i) => i);
@@ -149,7 +151,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
 
   // The whole run's remaining training steps, for an ETA of the run (not only of the task) that a
   // long run shows within its first minute.
-  const plans = trainTasks.map((task, t) => planTask(c, task.train.length, t));
+  const plans = trainTasks.map((task, t) => planTask(c, stepCountExamples(c, task.train.length), t));
   // Training steps finished before task t.
   const stepsBefore = plans.map((_, t) => plans.slice(0, t).reduce((a, p) => a + p.steps, 0));
   const totalSteps = plans.reduce((a, p) => a + p.steps, 0);
@@ -183,6 +185,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
         train: true,
         augment: c.train_augment ?? true,
         seed: c.seed * 1009 + t,
+        shuffleBuffer: c.shuffle_buffer_size,
         preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
         workers: o.workers,
       });
@@ -198,6 +201,8 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       progress.note(`task ${t + 1}/${trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
       progress.begin(`  train task ${t}`, plan.steps);
       const window = state.window;
+      // TensorBoard's training scalars have their own window, written on the official epoch axis.
+      const tb = (state.tbWindow ??= emptyWindow());
       try {
         for (let step = state.stepInTask; step < plan.steps; step++) {
           const batch = await pipe.next();
@@ -215,16 +220,25 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
-          if ((step + 1) % plan.evalEvery === 0 || last) {
-            const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
-            writeTrainScalars(events, window, t, evalStep);
+          tb.loss.push(r.loss);
+          tb.correct += r.correct;
+          tb.count += r.count;
+          tb.grad += r.gradNorm;
+          tb.lr = lr;
+          const trainStep = trainSummaryStep(t, c.num_epochs, step, last, c.eval_every_steps > 0 ? 1 : plan.stepsPerEpoch);
+          if (trainStep !== null) {
+            writeTrainScalars(events, tb, t, trainStep);
+            Object.assign(tb, emptyWindow());
+          }
+          if (evaluatesAt(c, t, state.globalStep, last, plan.evalEvery)) {
+            const evalStep = summaryStep(plans, state.globalStep);
             const res = await evaluateSeen(t, evalStep);
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
             Object.assign(window, emptyWindow());
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
             progress.begin(`  train task ${t}`, plan.steps);
-          } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
+          } else if (stop.signal || (periodicCheckpoints(c, t, trainTasks.length) && c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
           }
@@ -233,9 +247,9 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
       } finally {
         await pipe.close();
       }
-      if (!sharedTest && !joint) {
+      if (!sharedTest && !joint && evaluatesTask(c, t)) {
         const m = stepMetrics(state.accMatrix, t);
-        const evalStep = (t + 1) * c.num_epochs - 1;
+        const evalStep = summaryStep(plans, state.globalStep);
         if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
         if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
         events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);

@@ -13,8 +13,9 @@ export async function writePresetData(dataDir: string): Promise<void> {
   await writeTfds(dataDir, { name: 'cifar10', version: '3.0.2', numClasses: 10, shape: img, splits: { train: { shards: [cycle(40, 10)] }, test: { shards: [cycle(20, 10)] } } });
   await writeTfds(dataDir, { name: 'mnist', version: '3.0.1', numClasses: 10, shape: [28, 28, 1], splits: { train: { shards: [cycle(40, 10)] }, test: { shards: [cycle(20, 10)] } } });
   // CORe50: the builder directories of the official code, one per training session, and the test set.
+  // Sessions of 60: the official step count reads train[:-1%], which is empty below 51 examples.
   for (const s of ['s1', 's2', 's4', 's5', 's6', 's8', 's9', 's11', 'test']) {
-    await writeTfds(dataDir, { name: `core50_${s}`, version: '1.0.0', numClasses: 50, shape: img, splits: { train: { shards: [cycle(s === 'test' ? 12 : 16, 50)] } } });
+    await writeTfds(dataDir, { name: `core50_${s}`, version: '1.0.0', numClasses: 50, shape: img, splits: { train: { shards: [cycle(s === 'test' ? 12 : 60, 50)] } } });
   }
   // DomainNet: six domains of 345 classes; the class-incremental smoke split uses classes 0..3.
   for (const d of ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch']) {

@@ -86,6 +86,22 @@ test("grad_clip_scope 'all' adds the frozen parameters' gradients to the norm, a
   assert.ok(norms.all > norms.trained * 1.01, `norm over all ${norms.all} vs trained ${norms.trained}`);
 });
 
+test("grad_clip_scope 'all': a step over two devices (frozen gradients averaged, then normed) and over one (summed squares in the graph) agree", async () => {
+  // Per-instance selection: the mean of two devices' mean losses is the one-device mean loss.
+  const base = getPreset('cifar100_l2p_smoke');
+  const c = { ...base, grad_clip_max_norm: 1e-3, prompt_pool_param: { ...base.prompt_pool_param, batchwise_prompt: false }, test_time_selection: 'per_instance' as const };
+  const cfg = decodeVariant(c.model_name);
+  const images = Float32Array.from({ length: 4 * 32 * 32 * 3 }, (_, i) => (i % 89) / 89);
+  const labels = Int32Array.of(0, 1, 1, 0);
+  const norms: number[] = [];
+  for (const [per, devices] of [[4, 1], [2, 2]]) {
+    const learner = createLearner({ ...c, per_device_batch_size: per, num_devices: devices }, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+    learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 100 - 0.05));
+    norms.push((await learner.trainStep(images, labels, 0, [0, 1], 0.01)).gradNorm);
+  }
+  assert.ok(Math.abs(norms[0] - norms[1]) <= 1e-4 * norms[0], `one device ${norms[0]}, two ${norms[1]}`);
+});
+
 test('evaluation with cached queries gives the results of evaluation without them', async () => {
   const c = { ...getPreset('cifar100_l2p_smoke'), test_time_selection: 'per_instance' as const };
   const cfg = decodeVariant(c.model_name);
