@@ -8,8 +8,8 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { getPreset } from '../src/config/presets.ts';
-import * as g from '../src/graph/index.ts';
 import { buildTrainStep } from '../src/l2p/step.ts';
+import { toOnnx } from '../src/runtime/onnx.ts';
 import { createLearner } from '../src/train/experiment.ts';
 import { randomViT } from '../src/vit/random.ts';
 import { decodeVariant } from '../src/vit/variants.ts';
@@ -24,7 +24,7 @@ const step = buildTrainStep(learner.params, {
   model: learner.model, batch: b, imageSize: [224, 224], selection: 'batchwise', voteGroup: b, trainMask: true, pull: 1,
   isTrained: (k) => k.startsWith('prompt_pool/') || k.startsWith('head/'),
 });
-const model = g.toOnnx(step.outputs);
+const model = toOnnx(step.outputs);
 const prefix = join(tmpdir(), `l2p-profile-${process.pid}`);
 const session = await ort.InferenceSession.create(model.bytes, { enableProfiling: true, profileFilePrefix: prefix, graphOptimizationLevel: 'all', enableCpuMemArena: false });
 const feeds: Record<string, ort.Tensor> = {

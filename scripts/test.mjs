@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs every test file under test/ (or the ones named on the command line) with node's test runner.
+// Runs every test file under test/ (or the ones named on the command line) with node's test runner,
+// after making sure the machine has what the tests read (scripts/test-deps.mjs).
 // Node 20's `--test` does not discover .ts files itself, so the list is built here and passed explicitly.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ensureTestDeps } from './test-deps.mjs';
 
 function walk(dir) {
   const out = [];
@@ -15,10 +17,18 @@ function walk(dir) {
   return out;
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : walk('test');
-if (files.length === 0) {
+const args = process.argv.slice(2);
+const files = args.filter((a) => !a.startsWith('-'));
+const options = args.filter((a) => a.startsWith('-'));
+const list = files.length > 0 ? files : walk('test');
+if (list.length === 0) {
   console.error('no test files found under test/');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const problem = ensureTestDeps();
+if (problem) {
+  console.error(`npm test: ${problem}`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', '--test', '--test-reporter=spec', ...options, ...list], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

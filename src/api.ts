@@ -12,7 +12,7 @@ import { backboneFor } from './train/experiment.ts';
 import { trainContinual } from './train/loop.ts';
 import { openRun as openWorkdir, type OpenedRun } from './train/open-run.ts';
 import type { ProgressSink } from './train/progress.ts';
-import type { RunSummary } from './train/results.ts';
+import type { RunSummary } from './rundir/summary.ts';
 import { streamFor } from './train/stream.ts';
 import type { LoadedViT } from './vit/params.ts';
 

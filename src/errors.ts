@@ -11,3 +11,22 @@ export class UserError extends Error {
 export function where(path: string): string {
   return `'${path}'`;
 }
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  EEXIST: 'it already exists',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** Why a file-system call failed, in words (`e.code` where there are none): never a guess. */
+export function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return FS_REASONS[code] ?? (code || (e as Error).message);
+}

@@ -6,7 +6,7 @@ export { train, openRun, evaluate, predict, readImages, testBatch } from './api.
 export type { TrainOptions, OpenOptions, Run, Evaluation, Prediction } from './api.ts';
 export { getPreset, presetNames, parseL2PConfig, applyOverrides, resolveConfig, loadConfigFile } from './config/index.ts';
 export type { L2PConfig } from './config/index.ts';
-export type { RunSummary } from './train/results.ts';
+export type { RunSummary } from './rundir/summary.ts';
 export { writeReport, type ReportOptions, type WrittenReport } from './report/html-report.ts';
 
 export { loadViT, saveViT, type LoadedViT, type Params } from './vit/params.ts';
@@ -17,6 +17,6 @@ export type { ContinualStream, Task, Source } from './data/index.ts';
 export { trainContinual, StopRequested, type RunOptions } from './train/loop.ts';
 export { evaluateSource, type TaskEval, type EvalOptions } from './train/evaluate.ts';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, type LoopState } from './train/checkpoint.ts';
-export { avgAcc, forgetting, backwardTransfer, learningAcc, stepMetrics, type AccMatrix, type StepMetrics } from './train/metrics.ts';
+export { avgAcc, forgetting, backwardTransfer, learningAcc, stepMetrics, type AccMatrix, type StepMetrics } from './rundir/metrics.ts';
 export { disposeAll } from './runtime/ort.ts';
 export { UserError } from './errors.ts';

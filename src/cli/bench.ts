@@ -13,7 +13,7 @@ import { queryOf } from '../l2p/model.ts';
 import { mulberry32 } from '../random.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
-import { positiveInt } from './features.ts';
+import { intArg, optionalInt } from './args.ts';
 
 const HELP = `usage: l2p bench [--model B/16] [--batch 8] [--image 224] [--pool 10] [--length 5] [--top-k 5]
                  [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied]
@@ -65,13 +65,13 @@ export async function run(argv: string[]): Promise<number> {
   const device = values.device;
   if (device !== 'cpu' && device !== 'cuda' && device !== 'webgpu') throw new UserError(`--device must be cpu, cuda or webgpu, got '${device}'`);
   const vit = decodeVariant(values.model!);
-  const b = positiveInt(values.batch!, '--batch');
-  const size = positiveInt(values.image!, '--image');
-  const iters = positiveInt(values.iters!, '--iters');
+  const b = intArg(values.batch!, '--batch');
+  const size = intArg(values.image!, '--image');
+  const iters = intArg(values.iters!, '--iters');
   if (size % vit.patch !== 0) throw new UserError(`--image ${size} is not a multiple of the patch ${vit.patch}`);
   if (values.weights !== 'shared' && values.weights !== 'copied') throw new UserError(`--weights must be 'shared' or 'copied', got '${values.weights}'`);
   const runtime: RuntimeOptions = {
-    threads: values.threads ? positiveInt(values.threads, '--threads') : undefined,
+    threads: optionalInt(values.threads, '--threads'),
     device,
     constantsAsInputsOver: values.weights === 'shared' ? 4096 : Infinity,
   };
@@ -87,9 +87,9 @@ export async function run(argv: string[]): Promise<number> {
     num_devices: 1,
     prompt_pool_param: {
       ...base.prompt_pool_param,
-      pool_size: positiveInt(values.pool!, '--pool'),
-      length: positiveInt(values.length!, '--length'),
-      top_k: positiveInt(values['top-k']!, '--top-k'),
+      pool_size: intArg(values.pool!, '--pool'),
+      length: intArg(values.length!, '--length'),
+      top_k: intArg(values['top-k']!, '--top-k'),
     },
   };
   const grid = size / vit.patch;

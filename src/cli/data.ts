@@ -8,6 +8,7 @@ import { openDataset, type DataFormat } from '../data/open.ts';
 import { Pipeline } from '../data/pipeline.ts';
 import { datasetSpec, knownDatasets } from '../data/registry.ts';
 import { labelCounts } from '../data/source.ts';
+import { optionalInt } from './args.ts';
 
 const COMMON = {
   dataset: { type: 'string' },
@@ -32,10 +33,7 @@ function formatOf(v: string | undefined): DataFormat {
 }
 
 function intFlag(name: string, v: string | undefined, fallback: number, min: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer of at least ${min}, not '${v}'`);
-  return n;
+  return optionalInt(v, `--${name}`, { min }) ?? fallback;
 }
 
 /** Runs parseArgs, turning its complaints into UserErrors. */

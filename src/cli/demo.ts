@@ -10,10 +10,10 @@ import { packageRoot } from '../package-root.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
-import type { RunSummary } from '../train/results.ts';
+import type { RunSummary } from '../rundir/summary.ts';
 import { streamFor } from '../train/stream.ts';
-import { CONFIG_FILE } from '../train/workdir.ts';
-import { positiveInt } from './features.ts';
+import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--resume]
 
@@ -57,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const method = values.method!;
+  const threads = optionalInt(values.threads, '--threads');
+  const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const base = getPreset('split_mnist_l2p');
   const config = applyOverrides({ ...base, init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) }, [`method=${method}`, ...(values.set ?? [])]);
   if (config.init_checkpoint && !existsSync(config.init_checkpoint)) {
@@ -64,7 +66,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   const workdir = values.workdir ?? `l2p-demo${method === 'l2p' ? '' : `-${method}`}`;
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
@@ -77,10 +78,10 @@ export async function run(argv: string[]): Promise<number> {
       backbone,
       runtime: { threads },
       notes,
-      workers: values.workers !== undefined ? Number(values.workers) : undefined,
+      workers,
     });
     printSummary(s);
-    console.log(`results: ${join(workdir, 'summary.json')}; TensorBoard: tensorboard --logdir ${workdir}`);
+    console.log(`results: ${join(workdir, SUMMARY_FILE)}; TensorBoard: tensorboard --logdir ${workdir}`);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;
     console.error(e.message.replace('--resume --workdir', 'l2p demo --workdir'));

@@ -1,14 +1,15 @@
 // `l2p eval --workdir`: re-evaluates a finished or partial run on the test split of every task it
 // has trained, with the test-time selection it ran with or another one.
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
+import { runFiles } from '../rundir/layout.ts';
+import { lockRun, type RunLock } from '../rundir/lock.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { evalOptionsOf, evaluateSource } from '../train/evaluate.ts';
 import { openRun } from '../train/open-run.ts';
 import { streamFor } from '../train/stream.ts';
-import { positiveInt } from './features.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--json]
 
@@ -34,9 +35,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.workdir) throw new UserError(`--workdir is required\n\n${HELP}`);
   const sel = values.selection;
   if (sel !== undefined && sel !== 'batchwise' && sel !== 'per_instance') throw new UserError(`--selection must be 'batchwise' or 'per_instance', got '${sel}'`);
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const threads = optionalInt(values.threads, '--threads');
+  let lock: RunLock | undefined;
   try {
     const { config, learner, state } = openRun(values.workdir, { threads }, sel ? { test_time_selection: sel } : undefined);
+    // Its result file makes eval a writer of the run: not beside a train that is still running.
+    lock = lockRun(values.workdir);
     const stream = await streamFor(config);
     const trainedTasks = Math.min(state.task + (state.stepInTask > 0 ? 1 : 0), stream.tasks.length);
     if (trainedTasks === 0) throw new UserError(`'${values.workdir}' has not trained any task yet`);
@@ -55,10 +59,11 @@ export async function run(argv: string[]): Promise<number> {
       accuracy,
       avg_acc: accuracy.reduce((a, b) => a + b, 0) / accuracy.length,
     };
-    writeJsonAtomic(join(values.workdir, `eval-${result.selection}.json`), result);
+    writeJsonAtomic(runFiles(values.workdir).evalResult(result.selection), result);
     if (values.json) console.log(JSON.stringify(result));
     else console.log(`avg_acc ${result.avg_acc.toFixed(2)}% with ${result.selection} selection`);
   } finally {
+    lock?.release();
     await disposeAll();
   }
   return 0;

@@ -6,6 +6,7 @@ import { toFloat32 } from '../io/npy.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
 import { loadViT } from '../vit/params.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N]
 
@@ -50,8 +51,8 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     npz.close();
   }
-  const batch = values.batch ? positiveInt(values.batch, '--batch') : undefined;
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const batch = optionalInt(values.batch, '--batch');
+  const threads = optionalInt(values.threads, '--threads');
   try {
     const out = await preLogits(vit, images, shape, { batch, threads });
     writeNpy(values.out!, { dtype: 'float32', shape: [shape[0], vit.config.hidden], data: out });
@@ -60,10 +61,4 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`wrote pre_logits [${shape[0]}, ${vit.config.hidden}] to ${values.out}`);
   return 0;
-}
-
-export function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got '${v}'`);
-  return n;
 }

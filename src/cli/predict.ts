@@ -6,7 +6,7 @@ import { evalPreprocess, OFFICIAL_PREPROCESS } from '../data/preprocess.ts';
 import { UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { openRun } from '../train/open-run.ts';
-import { positiveInt } from './features.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p predict --workdir <dir> --images <file.png|jpg> [...] [--json] [--threads N]
 
@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const files = [...(values.images ?? []), ...positionals];
   if (!values.workdir || files.length === 0) throw new UserError(`--workdir and at least one image are required\n\n${HELP}`);
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const threads = optionalInt(values.threads, '--threads');
   try {
     const { config, learner } = openRun(values.workdir, { threads }, { test_time_selection: 'per_instance' });
     const size = config.input_size;

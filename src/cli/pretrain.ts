@@ -14,7 +14,7 @@ import { learningRate } from '../train/schedule.ts';
 import { saveViT, type Params } from '../vit/params.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
-import { positiveInt } from './features.ts';
+import { intArg, numberArg, optionalInt } from './args.ts';
 
 const HELP = `usage: l2p pretrain --dataset glyphs --out <backbone.npz> [--workdir DIR] [--resume]
                     [--model nano/4] [--images 60000] [--epochs 4] [--batch 128] [--lr 0.002]
@@ -32,11 +32,6 @@ interface PretrainState {
   elapsed: number;
 }
 
-function num(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} must be a non-negative number, got '${v}'`);
-  return n;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -68,12 +63,12 @@ export async function run(argv: string[]): Promise<number> {
   const vit = decodeVariant(values.model!);
   const size = 28;
   if (size % vit.patch !== 0) throw new UserError(`${values.model}: patch ${vit.patch} does not divide the 28-pixel glyph images`);
-  const perEpoch = positiveInt(values.images!, '--images');
-  const epochs = positiveInt(values.epochs!, '--epochs');
-  const batch = positiveInt(values.batch!, '--batch');
-  const seed = Math.floor(num(values.seed!, '--seed'));
+  const perEpoch = intArg(values.images!, '--images');
+  const epochs = intArg(values.epochs!, '--epochs');
+  const batch = intArg(values.batch!, '--batch');
+  const seed = intArg(values.seed!, '--seed', { min: 0 });
   const workdir = values.workdir ?? join(dirname(values.out), '.pretrain-' + (values.out.split('/').pop() ?? 'run'));
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const threads = optionalInt(values.threads, '--threads');
 
   const found = discoverFonts(values['font-dir']);
   if (found.accepted.length === 0) throw new UserError(`no usable font under ${(values['font-dir'] ?? ['/usr/share/fonts']).join(', ')} (see docs/glyphs.md for the font packages)`);
@@ -84,9 +79,9 @@ export async function run(argv: string[]): Promise<number> {
   const params: Params = randomViT(vit, grid * grid, seed);
   params.set('head/kernel', { shape: [vit.hidden, CLASS_COUNT], data: new Float32Array(vit.hidden * CLASS_COUNT) });
   params.set('head/bias', { shape: [CLASS_COUNT], data: new Float32Array(CLASS_COUNT) });
-  const trainer = new Pretrainer(params, { vit, imageSize: size, numClasses: CLASS_COUNT, batch, weightDecay: num(values['weight-decay']!, '--weight-decay'), clip: 1 }, { threads });
+  const trainer = new Pretrainer(params, { vit, imageSize: size, numClasses: CLASS_COUNT, batch, weightDecay: numberArg(values['weight-decay']!, '--weight-decay'), clip: 1 }, { threads });
   const stepsPerEpoch = Math.floor(perEpoch / batch);
-  const schedule = { kind: 'cosine' as const, baseLr: num(values.lr!, '--lr'), stepsPerEpoch, numEpochs: epochs, warmupEpochs: num(values.warmup!, '--warmup'), minLr: 0 };
+  const schedule = { kind: 'cosine' as const, baseLr: numberArg(values.lr!, '--lr'), stepsPerEpoch, numEpochs: epochs, warmupEpochs: numberArg(values.warmup!, '--warmup'), minLr: 0 };
   let state: PretrainState = { epoch: 0, step: 0, globalStep: 0, elapsed: 0 };
   const paths = [...params.keys()];
   if (values.resume && hasCheckpoint(workdir)) {

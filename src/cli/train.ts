@@ -7,7 +7,7 @@ import { disposeAll } from '../runtime/ort.ts';
 import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
 import { streamFor } from '../train/stream.ts';
-import { positiveInt } from './features.ts';
+import { optionalInt } from './args.ts';
 
 const HELP = `usage: l2p train --config <preset | file.json> --workdir <dir> [--set key=value ...] [--resume]
                  [--threads N] [--workers N]
@@ -39,8 +39,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.config || !values.workdir) throw new UserError(`--config and --workdir are required\n\n${HELP}`);
   const config = resolveConfig(values.config, values.set ?? []);
-  const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
-  const workers = values.workers !== undefined ? Number(values.workers) : undefined;
+  const threads = optionalInt(values.threads, '--threads');
+  const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));

@@ -44,10 +44,21 @@ export function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** The error for a value of the wrong type or range at `path`. */
-export function invalid(path: string, expected: string, value: unknown): UserError {
-  const what = path === '' ? 'the config' : `config key '${path}'`;
-  return new UserError(`${what} must be ${expected}, got ${show(value)}`);
+/** A value that is not what the schema at `path` takes: of another type (`wrongType`) or out of range. */
+export class ConfigValueError extends UserError {
+  constructor(
+    readonly path: string,
+    expected: string,
+    value: unknown,
+    readonly wrongType: boolean,
+  ) {
+    super(`${path === '' ? 'the config' : `config key '${path}'`} must be ${expected}, got ${show(value)}`);
+  }
+}
+
+/** The error for a value of the wrong type at `path`. */
+export function invalid(path: string, expected: string, value: unknown): ConfigValueError {
+  return new ConfigValueError(path, expected, value, true);
 }
 
 function leaf<T>(kind: Kind, expected: string, ok: (v: unknown) => v is T, check?: (v: T) => string | undefined): Schema<T> {
@@ -57,7 +68,7 @@ function leaf<T>(kind: Kind, expected: string, ok: (v: unknown) => v is T, check
     parse(value, path) {
       if (!ok(value)) throw invalid(path, expected, value);
       const problem = check?.(value);
-      if (problem !== undefined) throw invalid(path, problem, value);
+      if (problem !== undefined) throw new ConfigValueError(path, problem, value, false);
       return value;
     },
   };
@@ -134,8 +145,8 @@ export function nullable<T>(inner: Schema<T>): Schema<T | null> {
       try {
         return inner.parse(value, path);
       } catch (e) {
-        // A wrong type at this key says null was allowed too; errors deeper inside are kept.
-        if (e instanceof UserError && e.message === invalid(path, inner.expected, value).message) throw invalid(path, expected, value);
+        // A wrong type at this key says null was allowed too; range errors and errors deeper inside are kept.
+        if (e instanceof ConfigValueError && e.wrongType && e.path === path) throw invalid(path, expected, value);
         throw e;
       }
     },

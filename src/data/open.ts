@@ -1,6 +1,7 @@
 // openDataset: one entry point for every dataset and format. With format 'auto' a TFDS directory
 // wins when present (it is what the official code reads); otherwise the native layout is used.
-import { UserError, where } from '../errors.ts';
+import { readdirSync } from 'node:fs';
+import { fsReason, UserError, where } from '../errors.ts';
 import { makeDataset } from './dataset.ts';
 import { datasetSpec, type DatasetSpec } from './registry.ts';
 import { mapLabels } from './source.ts';
@@ -47,6 +48,15 @@ function openTfds(spec: DatasetSpec, dataDir: string, opts: OpenOptions): Datase
   });
 }
 
+/** Throws when `dir` cannot be listed, saying why (not "not found" when the truth is another). */
+function unreadableDir(dir: string): void {
+  try {
+    readdirSync(dir);
+  } catch (e) {
+    throw new UserError(`${where(dir)}: the data directory cannot be read: ${fsReason(e)}`);
+  }
+}
+
 /** Opens a dataset by name ("cifar100", "domainnet/real", "core50_s1", "fashion_mnist", ...). */
 export async function openDataset(name: string, opts: OpenOptions = {}): Promise<Dataset> {
   const spec = datasetSpec(name);
@@ -63,6 +73,7 @@ export async function openDataset(name: string, opts: OpenOptions = {}): Promise
   if (hasTfdsData(tfdsDir, spec.tfds)) return openTfds(spec, tfdsDir, opts);
   const nativeDir = opts.dataDir ?? native.defaultDir;
   if (nativeDir !== undefined && native.detect(nativeDir)) return native.open(nativeDir);
+  if (opts.dataDir) unreadableDir(opts.dataDir);
   const looked = opts.dataDir ? where(opts.dataDir) : [tfdsDir, native.defaultDir].filter(Boolean).map((d) => where(d!)).join(' and ');
   throw new UserError(
     `${looked}: no ${name} found: expected a TFDS directory ${spec.tfds}/<version>/dataset_info.json or ${native.describe}`,

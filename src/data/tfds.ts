@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { UserError, where } from '../errors.ts';
+import { fsReason, UserError, where } from '../errors.ts';
 import { bytesFeature, decodeExample, int64Feature } from '../io/example.ts';
 import { readTFRecordAt, readTFRecords } from '../io/tfrecord.ts';
 import { concat } from './source.ts';
@@ -42,8 +42,9 @@ export function findBuilderDir(dataDir: string, name: string): string {
   let versions: string[] = [];
   try {
     versions = readdirSync(base).filter((v) => /^\d+\.\d+\.\d+$/.test(v) && existsSync(join(base, v, 'dataset_info.json')));
-  } catch {
-    throw new UserError(`${where(base)}: no TFDS data for '${name}' here (the directory does not exist)`);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the directory does not exist' : `cannot list the directory: ${fsReason(e)}`;
+    throw new UserError(`${where(base)}: no TFDS data for '${name}' here (${why})`);
   }
   if (versions.length === 0) throw new UserError(`${where(base)}: no version directory with a dataset_info.json for '${name}'`);
   versions.sort(compareVersions);
@@ -101,8 +102,14 @@ export function readTfdsInfo(dir: string): TfdsInfo {
       // Names from the data file must not lead out of the builder directory.
       const rel = relative(dir, f);
       if (rel === '' || isAbsolute(rel) || rel.split(sep)[0] === '..') throw bad(`names shard '${rel}' of split '${s.name}', outside its directory`);
-      if (!existsSync(f)) throw new UserError(`${where(f)}: shard listed in dataset_info.json is missing`);
-      if (!statSync(f).isFile()) throw new UserError(`${where(f)}: shard listed in dataset_info.json is not a file`);
+      let isFile: boolean;
+      try {
+        isFile = statSync(f).isFile();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UserError(`${where(f)}: shard listed in dataset_info.json ${code === 'ENOENT' ? 'is missing' : `cannot be read: ${fsReason(e)}`}`);
+      }
+      if (!isFile) throw new UserError(`${where(f)}: shard listed in dataset_info.json is not a file`);
     }
     splits[s.name] = { numExamples: shardLengths.reduce((a, b) => a + b, 0), shardLengths, files };
   }

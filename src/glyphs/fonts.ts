@@ -10,7 +10,7 @@ import opentype, { type Font, type NameId } from 'opentype.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { UserError, where } from '../errors.ts';
+import { fsReason, UserError, where } from '../errors.ts';
 import { CHARSET, type GlyphFont } from './glyph.ts';
 import { flatten, type Contour } from './raster.ts';
 import { NO_AUGMENT, renderOutline } from './render.ts';
@@ -297,8 +297,8 @@ function fontFiles(paths: readonly string[]): string[] {
   return paths.flatMap((p) => {
     try {
       statSync(p);
-    } catch {
-      throw new UserError(`font path ${where(p)} does not exist`);
+    } catch (e) {
+      throw new UserError(`font path ${where(p)}: ${fsReason(e)}`);
     }
     return walk(p, true, []).sort().filter((f) => {
       const real = existsSync(f) ? realpathSync(f) : f;

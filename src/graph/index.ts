@@ -1,5 +1,5 @@
 // The graph IR's public surface: build tensors with these functions, differentiate with `grad`,
-// evaluate with the float64 `interpret` (tests) or lower with `toOnnx` (the runtime does this).
+// evaluate with the float64 `interpret` (tests) or compile for ONNX Runtime (src/runtime).
 export { Tensor, numel, topoSort } from './tensor.ts';
 export type { DType, Shape, NdArray, ConstValue } from './tensor.ts';
 export { GraphError } from './op.ts';
@@ -15,8 +15,8 @@ export { sum, max, mean, sumTo } from './ops/reduce.ts';
 export { gather, scatterAdd, topk } from './ops/indexing.ts';
 export { qdense } from './ops/quantized.ts';
 export { softmax, logSoftmax, layerNorm, gelu, dense, l2Normalize, oneHot, rsqrt } from './nn.ts';
+export { maskedCrossEntropy } from './loss.ts';
 export { grad } from './autodiff.ts';
 export { interpret } from './interp.ts';
 export type { Feeds } from './interp.ts';
-export { toOnnx, OPSET } from './onnx.ts';
 export { matmulFlops } from './cost.ts';

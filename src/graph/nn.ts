@@ -1,4 +1,6 @@
-// Composite functions built from the primitives; they carry no gradient rule of their own.
+// Composite functions built from primitive ops, adding no rule of their own: softmax on any axis,
+// logSoftmax, dense, l2Normalize, oneHot. softmax, layerNorm and gelu on the last axis are fused
+// primitives (ops/fused.ts, with their own gradient rules); the functions here pick and wrap them.
 import { add, cast, div, equal, exp, log, maximum, mul, sqrt, stopGradient, sub } from './ops/elementwise.ts';
 import { geluTanh, layerNormLast, softmaxLast } from './ops/fused.ts';
 import { matmul } from './ops/linalg.ts';

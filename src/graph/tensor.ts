@@ -1,6 +1,7 @@
 // A node of the graph IR: every Tensor is the output of one op applied to earlier tensors.
-// Shapes are static; each op's rules (shape, gradient, ONNX lowering, float64 evaluation) are bound
-// to the node when it is built (see op.ts), so the walkers below never switch on op names.
+// Shapes are static; each op's rules (shape, gradient, ONNX lowering, float64 evaluation, cost) are
+// bound to the node when it is built (see op.ts), so the walkers never switch on op names.
+import type { OpName } from './op-names.ts';
 
 /** int8 only holds quantized weights (constants of the int8 query path). */
 export type DType = 'float32' | 'int32' | 'int64' | 'bool' | 'int8';
@@ -12,7 +13,7 @@ export interface NdArray {
   data: Float64Array;
 }
 
-/** Emits ONNX nodes for one IR node; implemented by the lowering (onnx.ts). */
+/** Emits ONNX nodes for one IR node; implemented by the lowering (runtime/onnx.ts). */
 export interface LowerCtx {
   /** The ONNX value name of an IR tensor. */
   name(t: Tensor): string;
@@ -20,6 +21,10 @@ export interface LowerCtx {
   int64s(values: readonly number[]): string;
   /** A fresh float32 scalar or array initializer. */
   float32s(values: readonly number[], dims: Shape): string;
+  /** Declares a graph input (a fed tensor); returns its name. */
+  input(t: Tensor): string;
+  /** Declares a constant (an initializer, or a graph input fed by the runtime); returns its name. */
+  constant(t: Tensor): string;
   /** Adds one ONNX node; returns its output names: the given ones, or `outputs` fresh ones (default 1). */
   node(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, outputs?: string[] | number, domain?: string): string[];
 }
@@ -33,7 +38,15 @@ export interface BoundRules {
   /** Emits ONNX nodes computing `out`; returns the name of its value. */
   lower: (ctx: LowerCtx, out: Tensor) => string;
   /** Evaluates in float64 for the reference interpreter. */
-  evaluate: (inputs: NdArray[], out: Tensor) => NdArray;
+  evaluate: (inputs: NdArray[], out: Tensor, ctx: EvalCtx) => NdArray;
+  /** Floating-point operations of the products in this node (the cost model counts matmuls); absent: none counted. */
+  flops?: (out: Tensor) => number;
+}
+
+/** What the reference interpreter offers the ops it evaluates. */
+export interface EvalCtx {
+  /** The value fed for an input tensor, checked against its shape. */
+  feed(t: Tensor): NdArray;
 }
 
 let nextId = 0;
@@ -42,7 +55,7 @@ export class Tensor {
   readonly id = nextId++;
 
   constructor(
-    readonly op: string,
+    readonly op: OpName,
     readonly inputs: readonly Tensor[],
     readonly shape: Shape,
     readonly dtype: DType,

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, where } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 
 /**
  * Writes `data` to a uniquely named temporary file beside `path`, fsyncs it, renames it over
@@ -21,6 +22,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | Iterab
     fd = fs.openSync(tmp, 'wx');
     const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
     for (const chunk of chunks) writeAll(fd, chunk);
+    faultPoint('write');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

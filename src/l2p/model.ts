@@ -78,10 +78,10 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
     const prompts = gatherPrompts(prompt, sel.idx); // [B, N·Lp, D]
     np = prompts.shape[1];
     if (o.layout === 'head') {
-      tokens = g.concat([prompts, x0], 1); // [B, N·Lp + 1 + N, D]
+      tokens = g.concat([prompts, x0], 1); // [B, N·Lp + 1 + P, D]
     } else {
       const pos0 = g.slice(p('Transformer/posembed_input/pos_embedding'), 1, 0, 1); // [1, 1, D]
-      tokens = g.concat([g.slice(x0, 1, 0, 1), g.add(prompts, pos0), g.slice(x0, 1, 1, t0)], 1); // [B, 1 + N·Lp + N, D]
+      tokens = g.concat([g.slice(x0, 1, 0, 1), g.add(prompts, pos0), g.slice(x0, 1, 1, t0)], 1); // [B, 1 + N·Lp + P, D]
     }
   } else {
     tokens = x0;

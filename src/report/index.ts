@@ -2,5 +2,5 @@
 export { EventWriter, eventFileName, type EventWriterOptions } from './events.ts';
 export { readEvents, readEventDir, eventFiles, type EventEntry } from './event-reader.ts';
 export { histogramOf, idHistogram, DEFAULT_BUCKET_LIMITS, type Histogram } from './histogram.ts';
-export { configMarkdown, flattenConfig } from './hparams.ts';
+export { configMarkdown } from './hparams.ts';
 export * as tags from './tags.ts';

@@ -2,7 +2,7 @@
 // fetched at view time. Headline numbers are written with data-run and data-metric attributes.
 import type { Chart } from './charts.ts';
 import { fmt } from './charts.ts';
-import { flattenConfig } from './hparams.ts';
+import { flattenConfig } from '../config/flatten.ts';
 import type { RunData } from './run-data.ts';
 import { attrs, esc, FONT } from './svg.ts';
 

@@ -2,24 +2,13 @@
 // otherwise the accuracy matrix rebuilt from metrics.jsonl and the prompt usage from the latest
 // checkpoint's state, with a note saying so.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
-import { stepMetrics } from '../train/metrics.ts';
-import type { RunSummary } from '../train/results.ts';
-
-/** One line of metrics.jsonl: the training window before an evaluation and the evaluation. */
-export interface EvalRecord {
-  task: number;
-  step: number;
-  global_step: number;
-  /** Mean training loss over the steps since the previous evaluation. */
-  loss: number;
-  /** Training accuracy over the same steps, a fraction in [0, 1]. */
-  train_accuracy: number;
-  /** Test accuracy (%) of each task evaluated (only task 0's set when the test set is shared). */
-  accuracy: number[];
-  elapsed_s: number;
-}
+import { runFiles } from '../rundir/layout.ts';
+import { stepMetrics } from '../rundir/metrics.ts';
+import { readMetrics, type EvalRecord } from '../rundir/records.ts';
+import { hasState, readState } from '../rundir/state.ts';
+import { readSummary, type RunSummary } from '../rundir/summary.ts';
 
 /** The metrics after task t, as the report plots them. */
 export interface TaskPoint {
@@ -62,23 +51,6 @@ function readJson(file: string): unknown {
   }
 }
 
-/** metrics.jsonl's records; a line cut short by a kill, or not a record, is skipped. */
-export function readMetrics(file: string): EvalRecord[] {
-  const out: EvalRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let r: Partial<EvalRecord>;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const ok = Number.isInteger(r.task) && Number.isFinite(r.global_step) && Array.isArray(r.accuracy);
-    if (ok) out.push(r as EvalRecord);
-  }
-  return out;
-}
-
 /** Rebuilds acc[i][t] from the last evaluation of each task in the records. */
 export function matrixFromRecords(records: readonly EvalRecord[], shared: boolean): { matrix: number[][]; tasksSeen: number } {
   const last = new Map<number, EvalRecord>();
@@ -111,8 +83,9 @@ export function perTaskMetrics(matrix: number[][], tasksSeen: number, shared: bo
 export function loadRun(workdir: string): RunData {
   const dir = resolve(workdir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`'${workdir}' is not a directory`);
-  const summaryFile = join(dir, 'summary.json');
-  const metricsFile = join(dir, 'metrics.jsonl');
+  const files = runFiles(dir);
+  const summaryFile = files.summary;
+  const metricsFile = files.metrics;
   const hasSummary = existsSync(summaryFile);
   const hasMetrics = existsSync(metricsFile);
   if (!hasSummary && !hasMetrics) {
@@ -121,8 +94,8 @@ export function loadRun(workdir: string): RunData {
   const notes: string[] = [];
   const records = hasMetrics ? readMetrics(metricsFile) : [];
   if (!hasMetrics) notes.push('metrics.jsonl is missing: no training curves.');
-  const configFile = join(dir, 'config.json');
-  const summary = hasSummary ? checkSummary(readJson(summaryFile), summaryFile) : null;
+  const configFile = files.config;
+  const summary = hasSummary ? readSummary(summaryFile) : null;
   const config = summary ? (summary.config as unknown as Record<string, unknown>) : existsSync(configFile) ? (readJson(configFile) as Record<string, unknown>) : null;
   const numTasksOf = (c: Record<string, unknown> | null) => Number((c?.continual as { num_tasks?: unknown } | undefined)?.num_tasks) || 0;
 
@@ -165,23 +138,11 @@ function mean(xs: number[]): number | null {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 }
 
-function checkSummary(raw: unknown, file: string): RunSummary {
-  const s = raw as Partial<RunSummary>;
-  const matrixOk = Array.isArray(s.acc_matrix) && s.acc_matrix.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'));
-  if (!matrixOk || typeof s.avg_acc !== 'number' || typeof s.tasks !== 'number' || !Array.isArray(s.prompt_usage) || typeof s.config !== 'object') {
-    throw new UserError(`'${file}' is not a summary written by l2p train (it needs tasks, acc_matrix, avg_acc, prompt_usage and config)`);
-  }
-  return s as RunSummary;
-}
-
-/** checkpoints/state.json keeps the loop's prompt usage; a missing or unreadable one gives []. */
+/** The prompt usage the latest checkpoint's state holds; [] before the first checkpoint. */
 function promptUsageFromCheckpoint(dir: string): number[][] {
-  const file = join(dir, 'checkpoints', 'state.json');
-  if (!existsSync(file)) return [];
-  try {
-    const usage = JSON.parse(readFileSync(file, 'utf8'))?.loop?.promptUsage;
-    return Array.isArray(usage) ? usage : [];
-  } catch {
-    return [];
-  }
+  if (!hasState(dir)) return [];
+  const usage = readState<{ promptUsage?: unknown }>(dir).loop.promptUsage;
+  const ok = Array.isArray(usage) && usage.every((row) => Array.isArray(row) && row.every((n) => Number.isInteger(n)));
+  if (!ok) throw new UserError(`'${runFiles(dir).state}' holds no prompt usage (loop.promptUsage is not a list of count lists)`);
+  return usage as number[][];
 }

@@ -1,9 +1,10 @@
 // The one module that imports ONNX Runtime. Everything else sees compile(graph) -> run(feeds) -> dispose().
-// Sessions are cached by a hash of the graph's structure (constants by identity) and the options.
+// Sessions are cached by a hash of the graph's structure (constants by identity) and the options, and
+// counted: every compile() gets its own handle, and the session closes when the last handle is disposed.
 import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { toOnnx } from '../graph/onnx.ts';
+import { toOnnx } from './onnx.ts';
 import type { DType, Shape, Tensor } from '../graph/tensor.ts';
 import { numel, topoSort } from '../graph/tensor.ts';
 import { UserError } from '../errors.ts';
@@ -56,7 +57,13 @@ export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions)
   return h.digest('hex');
 }
 
-const cache = new Map<string, Promise<Compiled>>();
+/** One open (or opening) session and the number of handles to it not yet disposed. */
+interface Entry {
+  session: Promise<Compiled>;
+  refs: number;
+}
+
+const cache = new Map<string, Entry>();
 
 function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
   return {
@@ -69,18 +76,46 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
   };
 }
 
-/** Lowers the graph to ONNX and opens a session (or returns the cached one for the same graph). */
-export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
+/**
+ * Lowers the graph to ONNX and opens a session, or shares the open one of an identical graph. The
+ * handle's dispose() gives up this caller's share; the session closes with the last share.
+ */
+export async function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
   const key = graphHash(outputs, opts);
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const made = open(key, outputs, opts);
-  cache.set(key, made);
-  made.catch(() => cache.delete(key));
-  return made;
+  let entry = cache.get(key);
+  if (!entry) {
+    const made: Entry = { session: open(outputs, opts), refs: 0 };
+    cache.set(key, made);
+    made.session.catch(() => cache.get(key) === made && cache.delete(key));
+    entry = made;
+  }
+  entry.refs++;
+  const shared = entry;
+  const session = await shared.session;
+  let disposed = false;
+  return {
+    inputs: session.inputs,
+    outputs: session.outputs,
+    run(feeds) {
+      if (disposed) return Promise.reject(new Error('run() on a disposed session'));
+      return session.run(feeds);
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (--shared.refs > 0) return;
+      if (cache.get(key) === shared) cache.delete(key);
+      await session.dispose();
+    },
+  };
 }
 
-async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
+/** Sessions open (or opening) now: one per distinct graph with a handle not yet disposed. */
+export function openSessions(): number {
+  return cache.size;
+}
+
+async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
   let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
   const { inputs, outputs: outs } = model;
   const constantFeeds: Record<string, ort.Tensor> = {};
@@ -119,21 +154,29 @@ async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeO
     async dispose() {
       if (disposed) return;
       disposed = true;
-      cache.delete(key);
       await session.release();
     },
   };
 }
 
-/** Releases every cached session (end of a command, tests). */
+/** Closes every session, whatever handles remain (end of a command, tests); release errors are thrown after all are tried. */
 export async function disposeAll(): Promise<void> {
   const all = [...cache.values()];
   cache.clear();
-  for (const p of all) {
+  const errors: unknown[] = [];
+  for (const entry of all) {
+    let session: Compiled;
     try {
-      await (await p).dispose();
+      session = await entry.session;
     } catch {
-      // a session that failed to open holds nothing
+      continue; // a session that failed to open holds nothing; compile() reported its error
+    }
+    try {
+      await session.dispose();
+    } catch (e) {
+      errors.push(e);
     }
   }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} ONNX Runtime sessions failed to close`);
 }

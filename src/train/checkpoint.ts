@@ -2,13 +2,16 @@
 // the loop's position (task, step, data position, accuracy matrix so far) in state.json, which names
 // its npz. Both are written atomically, npz first: a kill at any moment leaves the previous pair
 // valid, and state.json is only ever read whole.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { NpzReader, writeNpz } from '../io/npz.ts';
 import type { NpyArray } from '../io/npy.ts';
 import type { PipelineState } from '../data/index.ts';
+import { CHECKPOINT_NAME, checkpointName, runFiles, STATE_FILE } from '../rundir/layout.ts';
+import { hasState, readState, type StateFile } from '../rundir/state.ts';
 import type { Params } from '../vit/params.ts';
 import type { OptState } from './learner.ts';
 
@@ -48,24 +51,15 @@ export interface TrainWindow {
 
 export const emptyWindow = (): TrainWindow => ({ loss: [], correct: 0, count: 0, grad: 0, lr: 0 });
 
-interface StateFile<S> {
-  version: 1;
-  npz: string;
-  loop: S;
-  optimizer: { kind: OptState['kind']; step: number };
-}
-
-const STATE = 'state.json';
-
 export function checkpointDir(workdir: string): string {
-  return join(workdir, 'checkpoints');
+  return runFiles(workdir).checkpoints;
 }
 
 /** Writes a checkpoint and keeps the newest `keep` npz files. `loop` is the caller's JSON-safe position. */
 export function saveCheckpoint<S extends { globalStep: number }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2): void {
   const dir = checkpointDir(workdir);
   mkdirSync(dir, { recursive: true });
-  const name = `ckpt-${String(loop.globalStep).padStart(8, '0')}.npz`;
+  const name = checkpointName(loop.globalStep);
   const arrays = new Map<string, NpyArray>();
   for (const k of trained) {
     const p = params.get(k)!;
@@ -80,29 +74,22 @@ export function saveCheckpoint<S extends { globalStep: number }>(workdir: string
     }
   }
   writeNpz(join(dir, name), arrays);
+  faultPoint('checkpoint');
   const state: StateFile<S> = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
-  writeJsonAtomic(join(dir, STATE), state);
-  const old = readdirSync(dir).filter((f) => /^ckpt-\d+\.npz$/.test(f) && f !== name).sort();
+  writeJsonAtomic(join(dir, STATE_FILE), state);
+  const old = readdirSync(dir).filter((f) => CHECKPOINT_NAME.test(f) && f !== name).sort();
   for (const f of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(join(dir, f), { force: true });
 }
 
 export function hasCheckpoint(workdir: string): boolean {
-  return existsSync(join(checkpointDir(workdir), STATE));
+  return hasState(workdir);
 }
 
 /** Restores parameters and optimiser state in place and returns the loop state. */
 export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState): S {
   const dir = checkpointDir(workdir);
-  const file = join(dir, STATE);
-  let state: StateFile<S>;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`'${file}' cannot be read: ${(e as Error).message}`);
-  }
-  if (state.version !== 1 || typeof state.npz !== 'string' || !/^ckpt-\d+\.npz$/.test(state.npz)) {
-    throw new UserError(`'${file}' is not a checkpoint state written by this version`);
-  }
+  const file = runFiles(workdir).state;
+  const state = readState<S>(workdir);
   if (state.optimizer.kind !== opt.kind) throw new UserError(`'${file}': optimiser '${state.optimizer.kind}' differs from the config's`);
   const npzPath = join(dir, state.npz);
   const npz = NpzReader.open(npzPath);

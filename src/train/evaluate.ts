@@ -3,6 +3,7 @@
 import type { L2PConfig } from '../config/l2p.ts';
 import { Pipeline, type Source } from '../data/index.ts';
 import { UserError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 import type { Learner } from './learner.ts';
 
 export interface TaskEval {
@@ -132,6 +133,7 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
         count += real;
       }
       o.onBatch?.(count);
+      faultPoint('eval-batch');
       if (o.maxBatches > 0 && ++batches >= o.maxBatches) break;
     }
   } finally {

@@ -4,6 +4,7 @@
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
 import { concat, Pipeline, type ContinualStream } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
@@ -12,11 +13,15 @@ import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopSt
 import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import { createLearner, sharePromptSlots } from './experiment.ts';
-import { stepMetrics } from './metrics.ts';
+import { stepMetrics } from '../rundir/metrics.ts';
+import { appendMetrics, trimMetrics } from '../rundir/records.ts';
+import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
+import { lockRun } from '../rundir/lock.ts';
+import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
-import { appendMetrics, trimMetrics, writeSummary, type RunSummary } from './results.ts';
-import { CONFIG_FILE, claimWorkdir } from './workdir.ts';
+import { writeSummary } from './results.ts';
+import { claimWorkdir } from './workdir.ts';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -56,24 +61,28 @@ function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
 }
 
 /**
- * Runs (or, with `resume`, continues) the experiment. A fresh run that fails before its first
- * checkpoint takes back what it wrote, so the workdir is left as it was.
+ * Runs (or, with `resume`, continues) the experiment, holding the workdir's writer lock. A fresh run
+ * that fails before its first checkpoint takes back what it wrote, so the workdir is left as it was.
  */
 export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   const existed = existsSync(o.workdir);
+  const lock = lockRun(o.workdir);
   const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
   try {
     return await runContinual(o);
   } catch (e) {
+    lock.release();
     if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
     throw e;
+  } finally {
+    lock.release();
   }
 }
 
 function undoFreshRun(workdir: string, existed: boolean): void {
   if (!existsSync(workdir)) return;
   for (const f of readdirSync(workdir)) {
-    if (f === CONFIG_FILE || f === 'metrics.jsonl' || f.startsWith('events.out.tfevents.')) rmSync(join(workdir, f), { force: true });
+    if (f === CONFIG_FILE || f === METRICS_FILE || f.startsWith(EVENTS_PREFIX)) rmSync(join(workdir, f), { force: true });
   }
   if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
 }
@@ -107,9 +116,10 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
     state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
-    trimMetrics(o.workdir, state.globalStep);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
   }
+  // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
+  trimMetrics(o.workdir, state.globalStep);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
   for (const note of o.notes ?? []) progress.note(note);
   progress.note(parameterReport(learner, trained));
@@ -166,7 +176,12 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   // SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop.
   const stop: { signal: NodeJS.Signals | null } = { signal: null };
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stop.signal) process.exit(130);
+    if (stop.signal) {
+      // A second signal quits at once: the event files are closed first, so their records stay whole
+      // (the run lock is released on exit).
+      events.close();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
     stop.signal = sig;
     progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
   };
@@ -217,6 +232,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
           window.lr = lr;
           state.globalStep++;
           state.images += r.count;
+          faultPoint('step');
           const doneSteps = stepsBefore[t] + step + 1;
           progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
           const last = step + 1 === plan.steps;
@@ -234,6 +250,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
             const evalStep = summaryStep(plans, state.globalStep);
             const res = await evaluateSeen(t, evalStep);
             appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
+            faultPoint('metrics');
             Object.assign(window, emptyWindow());
             state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
             if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);

@@ -9,7 +9,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import { hasCheckpoint, loadCheckpoint, type LoopState } from './checkpoint.ts';
 import { backboneFor, createLearner } from './experiment.ts';
 import type { Learner } from './learner.ts';
-import { CONFIG_FILE } from './workdir.ts';
+import { CONFIG_FILE } from '../rundir/layout.ts';
 
 export interface OpenedRun {
   config: L2PConfig;

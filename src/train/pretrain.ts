@@ -7,7 +7,6 @@ import { bindParams } from '../vit/bind.ts';
 import { forwardFeatures } from '../vit/model.ts';
 import type { Params } from '../vit/params.ts';
 import type { ViTConfig } from '../vit/variants.ts';
-import { maskedCrossEntropy } from '../l2p/loss.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type AdamState, type Tensors } from './optim.ts';
 
 /** Batches of single-channel images [B, H, W] in [0, 1] with integer labels. */
@@ -38,7 +37,7 @@ function classifier(params: Params, s: PretrainSpec) {
 /** The training graph: loss, logits and the gradient of every parameter. */
 export function pretrainGraph(params: Params, s: PretrainSpec) {
   const { logits, trained } = classifier(params, s);
-  const ce = maskedCrossEntropy(logits, g.input('labels', [s.batch], 'int32'), null);
+  const ce = g.maskedCrossEntropy(logits, g.input('labels', [s.batch], 'int32'), null);
   const grads = g.grad(ce, trained);
   const outputs: Record<string, g.Tensor> = { loss: ce, logits };
   trained.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));

@@ -1,55 +1,10 @@
-// Machine-readable results: metrics.jsonl (one object per evaluation) and summary.json at the end.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// A run's results as summary.json holds them, computed from the loop's final state.
 import type { L2PConfig } from '../config/l2p.ts';
 import type { ContinualStream } from '../data/index.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { stepMetrics } from '../rundir/metrics.ts';
+import { writeSummaryFile, type RunSummary } from '../rundir/summary.ts';
 import type { LoopState } from './checkpoint.ts';
 import type { Learner } from './learner.ts';
-import { stepMetrics } from './metrics.ts';
-
-const METRICS = 'metrics.jsonl';
-
-export function appendMetrics(workdir: string, record: Record<string, unknown> & { global_step: number }): void {
-  appendFileSync(join(workdir, METRICS), `${JSON.stringify(record)}\n`);
-}
-
-/** Drops records written after the checkpoint a run resumes from, so a resumed file equals an uninterrupted one. */
-export function trimMetrics(workdir: string, globalStep: number): void {
-  const file = join(workdir, METRICS);
-  if (!existsSync(file)) return;
-  const keep = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        return JSON.parse(line).global_step <= globalStep;
-      } catch {
-        return false; // a line cut short by the kill
-      }
-    });
-  writeFileAtomic(file, keep.map((l) => `${l}\n`).join(''));
-}
-
-export interface RunSummary {
-  tasks: number;
-  /** acc_matrix[i][t] in percent (rows: tasks evaluated; columns: after training task t). */
-  acc_matrix: number[][];
-  avg_acc: number;
-  forgetting: number | null;
-  backward: number | null;
-  learning_acc: number | null;
-  /** Per task, how often each prompt id was selected on its test set at the final evaluation. */
-  prompt_usage: number[][];
-  /** Per task, the share of selected prompt ids in the task's own slot (use_prompt_mask runs). */
-  prompt_selection_accuracy: number[] | null;
-  test_time_selection: string;
-  shared_test_set: boolean;
-  wall_time_s: number;
-  train_images: number;
-  images_per_s: number;
-  config: L2PConfig;
-}
 
 /**
  * How often test inputs pick their own task's prompts, per task: the share of the selected ids that lie
@@ -87,6 +42,6 @@ export function writeSummary(workdir: string, c: L2PConfig, stream: ContinualStr
     images_per_s: state.images / Math.max(state.elapsed, 1e-9),
     config: c,
   };
-  writeJsonAtomic(join(workdir, 'summary.json'), summary);
+  writeSummaryFile(workdir, summary);
   return summary;
 }

@@ -2,12 +2,11 @@
 // another run, and --resume refuses one whose configuration differs, naming the keys.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { flattenConfig } from '../config/flatten.ts';
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { flattenConfig } from '../report/index.ts';
-
-export const CONFIG_FILE = 'config.json';
+import { CONFIG_FILE } from '../rundir/layout.ts';
 
 /** Dotted keys whose values differ between two configs. */
 export function configDiff(a: L2PConfig, b: L2PConfig): string[] {

@@ -14,7 +14,7 @@ export type Params = Map<string, ParamArray>;
 
 const BLOCK = 'Transformer/encoderblock_';
 
-/** Every backbone key with its shape, for `numTokens` patch tokens. */
+/** Every backbone key with its shape, for `numPatches` patch tokens. */
 export function expectedShapes(cfg: ViTConfig, numPatches: number): Map<string, number[]> {
   const { hidden: d, heads: h, mlp, patch: p } = cfg;
   const hd = d / h;

@@ -63,3 +63,14 @@ test('edit distance and suggestions', () => {
   assert.equal(closest('pool_sise', ['pool_size', 'length', 'top_k']), 'pool_size');
   assert.equal(closest('lr', ['learning_rate', 'seed']), undefined);
 });
+
+test('nullable: a wrong type says null was allowed too; a range error and an error inside are kept', () => {
+  const clip = nullable(number({ min: 0 }));
+  throwsUser(() => clip.parse('x', 'clip'), `config key 'clip' must be a number or null, got "x"`);
+  throwsUser(() => clip.parse(-1, 'clip'), `config key 'clip' must be >= 0, got -1`);
+  const names = nullable(list(string()));
+  throwsUser(() => names.parse(['a', 2], 'names'), `config key 'names[1]' must be a string, got 2`);
+  // The same text as a type error, but at another key: kept (the check is by kind and key, not by message).
+  const inner = nullable(object({ a: nullable(string()) }));
+  throwsUser(() => inner.parse({ a: 5 }, ''), `config key 'a' must be a string or null, got 5`);
+});

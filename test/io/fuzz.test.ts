@@ -1,5 +1,6 @@
 // Mutated archives must either parse or fail with a UserError: never another exception, never a
-// hang, never an allocation sized by a corrupt length field.
+// hang, never an allocation sized by a corrupt length field. Both outcomes must occur: a run where
+// every mutation parses never reached the checks, one where none parses never reached the data.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -41,12 +42,20 @@ function fillRun(b: Uint8Array, i: number, rand: () => number): Uint8Array {
   return b;
 }
 
-function expectParseOrUserError(what: string, fn: () => void): void {
+/** True when `fn` parsed, false when it threw a UserError; any other exception fails the test. */
+function parsesOrUserError(what: string, fn: () => void): boolean {
   try {
     fn();
+    return true;
   } catch (e) {
     if (!(e instanceof UserError)) assert.fail(`${what}: expected success or a UserError, got ${(e as Error).stack ?? String(e)}`);
+    return false;
   }
+}
+
+function assertBothOutcomes(parsed: number, what: string): void {
+  assert.ok(parsed > 0, `no mutated ${what} parsed: the mutations never reach the data`);
+  assert.ok(parsed < CASES, `every mutated ${what} parsed: the checks were never reached`);
 }
 
 test('mutated npz archives parse or throw UserError', { timeout: 15_000 }, () => {
@@ -58,27 +67,33 @@ test('mutated npz archives parse or throw UserError', { timeout: 15_000 }, () =>
   const bases = [ours, oursCompressed, join(FIXTURES, 'mixed_compressed.npz'), join(FIXTURES, 'zip64.npz')].map((p) => fs.readFileSync(p));
   const path = join(dir, 'fuzz.npz');
   const rand = prng(20240601);
+  let parsed = 0;
   for (let i = 0; i < CASES; i++) {
     fs.writeFileSync(path, mutate(bases[i % bases.length], rand));
-    expectParseOrUserError(`case ${i}`, () => {
+    let whole = true;
+    const opened = parsesOrUserError(`case ${i}`, () => {
       const r = NpzReader.open(path);
       try {
         for (const k of r.keys()) {
-          expectParseOrUserError(`case ${i} info('${k}')`, () => r.info(k));
-          expectParseOrUserError(`case ${i} read('${k}')`, () => r.read(k));
+          whole = parsesOrUserError(`case ${i} info('${k}')`, () => r.info(k)) && whole;
+          whole = parsesOrUserError(`case ${i} read('${k}')`, () => r.read(k)) && whole;
         }
       } finally {
         r.close();
       }
     });
+    if (opened && whole) parsed++;
   }
+  assertBothOutcomes(parsed, 'npz archive');
 });
 
 test('mutated .npy bytes parse or throw UserError', { timeout: 15_000 }, () => {
   const bases = Object.values(EVERY_DTYPE).map(encodeNpy);
   const rand = prng(7);
+  let parsed = 0;
   for (let i = 0; i < CASES; i++) {
     const bytes = mutate(bases[i % bases.length], rand);
-    expectParseOrUserError(`case ${i}`, () => parseNpy(bytes, 'fuzz'));
+    if (parsesOrUserError(`case ${i}`, () => parseNpy(bytes, 'fuzz'))) parsed++;
   }
+  assertBothOutcomes(parsed, '.npy');
 });

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { getPreset } from '../../src/config/index.ts';
 import { usageSentence } from '../../src/report/charts.ts';
 import { writeReport } from '../../src/report/html-report.ts';
-import { matrixFromRecords, perTaskMetrics, type EvalRecord } from '../../src/report/run-data.ts';
+import { matrixFromRecords, perTaskMetrics } from '../../src/report/run-data.ts';
+import type { EvalRecord } from '../../src/rundir/records.ts';
 import { niceTicks } from '../../src/report/svg.ts';
 import { tempDir } from '../fixtures/data/write.ts';
 

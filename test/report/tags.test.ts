@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tags from '../../src/report/tags.ts';
-import { configMarkdown, flattenConfig } from '../../src/report/hparams.ts';
+import { flattenConfig } from '../../src/config/flatten.ts';
+import { configMarkdown } from '../../src/report/hparams.ts';
 
 test('tags are the names the official train_continual.py writes', () => {
   assert.deepEqual(

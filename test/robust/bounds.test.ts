@@ -145,7 +145,7 @@ test('CORe50: every file read is a listing entry under the session folders', asy
     try {
       origins.push((await s1.get(i)).origin);
     } catch (e) {
-      assert.ok(e instanceof UserError && /folder\.png': cannot read the image \(EISDIR\)$/.test(e.message), String(e));
+      assert.ok(e instanceof UserError && /folder\.png': cannot read the image: it is a directory$/.test(e.message), String(e));
     }
   }
   assert.equal(origins.length, 5);

@@ -1,6 +1,7 @@
 // Seeded fuzzing of the parsers the readers rest on: TFRecord framing and tf.train.Example, IDX
 // (raw and gzipped), the CIFAR binary version, TFDS's dataset_info.json and features.json, PNG/JPEG
 // records decoded through the pipeline, and ViT checkpoints (npz/npy alone: test/io/fuzz.test.ts).
+// Each target runs a fixed number of cases from a fixed seed, so a failure reproduces exactly.
 // Every mutated input must parse or fail with a UserError; a case that runs past HANG_MS is a hang,
 // and the process may not grow by more than RSS_LIMIT while the cases run (a length field must never
 // size an allocation). The cases of one target run in a worker thread, watched from here; a failure
@@ -10,8 +11,8 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { FuzzJob, FuzzMessage } from './fuzz-targets.ts';
 
-// Longer local runs: L2P_FUZZ_MS=60000 L2P_FUZZ_SEED=7 node scripts/test.mjs test/robust/fuzz-parsers.test.ts
-const BUDGET_MS = Number(process.env.L2P_FUZZ_MS ?? 1000);
+// Longer local runs: L2P_FUZZ_SCALE=50 L2P_FUZZ_SEED=7 node scripts/test.mjs test/robust/fuzz-parsers.test.ts
+const SCALE = Number(process.env.L2P_FUZZ_SCALE ?? 1);
 const SEED = Number(process.env.L2P_FUZZ_SEED ?? 0);
 const HANG_MS = 3000;
 const SETUP_MS = 15_000;
@@ -23,8 +24,8 @@ interface Outcome {
   rssGrowth: number;
 }
 
-function fuzz(target: string, seed: number): Promise<Outcome> {
-  const job: FuzzJob = { target, seed, budgetMs: BUDGET_MS, maxCases: Math.max(5000, BUDGET_MS * 5) };
+function fuzz(target: string, seed: number, cases: number): Promise<Outcome> {
+  const job: FuzzJob = { target, seed, cases };
   return new Promise((resolve, reject) => {
     const base = process.memoryUsage().rss;
     let peak = base;
@@ -56,11 +57,15 @@ function fuzz(target: string, seed: number): Promise<Outcome> {
   });
 }
 
-for (const [target, seed] of [['tfrecord', 101], ['idx', 202], ['cifar', 303], ['tfds-json', 404], ['image', 505], ['checkpoint', 606]] as const) {
-  test(`fuzz ${target}: mutated input parses or throws a UserError, without hangs or runaway memory`, { timeout: BUDGET_MS + 30_000 }, async (t) => {
-    const r = await fuzz(target, seed + SEED);
+// Cases per target: about a second's work each on a 2-core machine.
+const TARGETS = [['tfrecord', 101, 400], ['idx', 202, 200], ['cifar', 303, 100], ['tfds-json', 404, 150], ['image', 505, 150], ['checkpoint', 606, 120]] as const;
+
+for (const [target, seed, count] of TARGETS) {
+  const cases = Math.round(count * SCALE);
+  test(`fuzz ${target}: ${cases} mutated inputs (seed ${seed + SEED}) parse or throw a UserError, without hangs or runaway memory`, { timeout: 60_000 * SCALE }, async (t) => {
+    const r = await fuzz(target, seed + SEED, cases);
     t.diagnostic(`${r.cases} cases, ${r.userErrors} UserErrors, RSS grew ${(r.rssGrowth / 2 ** 20).toFixed(0)} MB`);
-    assert.ok(r.cases >= 20, `only ${r.cases} cases ran in ${BUDGET_MS} ms`);
+    assert.equal(r.cases, cases);
     assert.ok(r.userErrors > 0, 'no case was rejected: the mutations do not reach the parser');
     assert.ok(r.userErrors < r.cases, 'every case was rejected: the valid files do not parse');
     assert.ok(r.rssGrowth < RSS_LIMIT, `RSS grew by ${(r.rssGrowth / 2 ** 20).toFixed(0)} MB`);

@@ -1,5 +1,5 @@
 // The parsers the fuzz test mutates input for, each driven the way the readers drive it, and the
-// worker loop that runs one target's cases for a time budget. It runs in a worker thread so that
+// worker loop that runs a fixed number of one target's cases. It runs in a worker thread so that
 // the test's main thread can stop a case that hangs (a synchronous loop would block it otherwise).
 // Each case must end in success or a UserError; the first other exception ends the run.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -310,11 +310,11 @@ export type FuzzMessage =
 export interface FuzzJob {
   target: string;
   seed: number;
-  budgetMs: number;
-  maxCases: number;
+  /** Cases to run: case i draws from caseRand(seed, i). */
+  cases: number;
 }
 
-/** The worker's side: runs cases of one target until the budget is spent, reporting each start. */
+/** The worker's side: runs the cases of one target, reporting each start. */
 export async function serve(): Promise<void> {
   const job = workerData as FuzzJob;
   const post = (m: FuzzMessage) => parentPort!.postMessage(m);
@@ -332,11 +332,10 @@ export async function serve(): Promise<void> {
 
 async function cases(job: FuzzJob, target: Target, ctx: unknown, post: (m: FuzzMessage) => void): Promise<FuzzMessage> {
   post({ kind: 'ready' });
-  const end = performance.now() + job.budgetMs;
   let userErrors = 0;
   let peakRss = 0;
   let i = 0;
-  for (; i < job.maxCases && performance.now() < end; i++) {
+  for (; i < job.cases; i++) {
     post({ kind: 'case', i });
     try {
       await target.run(ctx, caseRand(job.seed, i));

@@ -6,7 +6,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decodeImage, encodePng, MAX_IMAGE_PIXELS } from '../../src/data/image.ts';
+import { openCore50Folders } from '../../src/data/native/core50.ts';
 import { openDataset } from '../../src/data/open.ts';
+import { discoverFonts } from '../../src/glyphs/fonts.ts';
 import { UserError } from '../../src/errors.ts';
 import { crc32 } from '../../src/io/crc32.ts';
 import { maskedCrc32c } from '../../src/io/crc32c.ts';
@@ -99,4 +101,19 @@ test('images: a header claiming more than MAX_IMAGE_PIXELS is refused before dec
   dv.setUint32(29, crc32(png.subarray(12, 29)));
   assert.ok(12_000 ** 2 > MAX_IMAGE_PIXELS);
   await assert.rejects(decodeImage({ encoded: png }, "'big.png'"), isUserError(/^'big\.png': cannot decode the image \(.*pixel limit.*\)$/));
+});
+
+test('a path that is not a directory is reported as such, not as missing', async () => {
+  const file = join(root, 'plain-file');
+  writeFileSync(file, 'x');
+  await assert.rejects(openDataset('cifar100', { dataDir: file }), isUserError(/plain-file': the data directory cannot be read: a part of the path is not a directory$/));
+  await assert.rejects(openDataset('cifar100', { dataDir: file, format: 'tfds' }), isUserError(/no TFDS data for 'cifar100' here \(cannot list the directory: a part of the path is not a directory\)$/));
+  // CORe50: a session "folder" that is a file.
+  const core = join(root, 'core50-file-session');
+  mkdirSync(core, { recursive: true });
+  writeFileSync(join(core, 's1'), 'x');
+  assert.throws(() => openCore50Folders(core), isUserError(/s1': cannot read the CORe50 session folder: a part of the path is not a directory$/));
+  assert.throws(() => openCore50Folders(join(file, 'core50')), isUserError(/cannot read the CORe50 directory: a part of the path is not a directory$/));
+  // A font path through a file.
+  assert.throws(() => discoverFonts([join(file, 'fonts')]), isUserError(/font path '.*plain-file\/fonts': a part of the path is not a directory$/));
 });

@@ -1,7 +1,7 @@
 // The frozen backbone's pre_logits against the golden cases (an independent float64 implementation).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -23,7 +23,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-for (const name of readdirSync(root)) {
+for (const name of readdirSync(root).filter((n) => existsSync(join(root, n, 'case.json')))) {
   const dir = join(root, name);
   test(`golden ${name}: pre_logits on ONNX Runtime within 1e-4`, async () => {
     const vit = loadViT(join(dir, 'vit.npz'));

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, where } from '../../errors.ts';
+import { fsReason, UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
 import { concat } from '../source.ts';
 import type { Dataset, Source } from '../types.ts';
@@ -92,8 +92,12 @@ export function openCifarBinary(dataDir: string, name: 'cifar10' | 'cifar100'): 
   for (const [split, names] of Object.entries(layout.splits)) {
     const counts = names.map((n) => {
       const p = join(dir, n);
-      if (!existsSync(p)) throw new UserError(`${where(p)}: CIFAR file is missing`);
-      const size = statSync(p).size;
+      let size: number;
+      try {
+        size = statSync(p).size;
+      } catch (e) {
+        throw new UserError(`${where(p)}: CIFAR file ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read: ${fsReason(e)}`}`);
+      }
       if (size % recordSize !== 0) throw new UserError(`${where(p)}: size ${size} is not a whole number of ${recordSize}-byte CIFAR records`);
       files.push(p);
       return size / recordSize;

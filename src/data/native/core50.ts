@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, where } from '../../errors.ts';
+import { fsReason, UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
 import { concat } from '../source.ts';
 import type { Dataset, Source } from '../types.ts';
@@ -29,8 +29,8 @@ function sessionSource(dir: string, session: number): Source {
   let objects: string[];
   try {
     objects = readdirSync(sdir).filter((o) => byNumber('o')(o));
-  } catch {
-    throw new UserError(`${where(sdir)}: CORe50 session folder is missing`);
+  } catch (e) {
+    throw new UserError(`${where(sdir)}: cannot read the CORe50 session folder: ${fsReason(e)}`);
   }
   objects.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   for (const o of objects) {
@@ -50,7 +50,7 @@ function sessionSource(dir: string, session: number): Source {
       try {
         bytes = await readFile(paths[i]);
       } catch (e) {
-        throw new UserError(`${where(paths[i])}: cannot read the image (${(e as NodeJS.ErrnoException).code})`);
+        throw new UserError(`${where(paths[i])}: cannot read the image: ${fsReason(e)}`);
       }
       return { image: { encoded: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, label: labels[i], origin: where(paths[i]) };
     },
@@ -59,7 +59,14 @@ function sessionSource(dir: string, session: number): Source {
 
 export function openCore50Folders(root: string): Dataset {
   const dir = locateCore50(root);
-  if (!dir) throw new UserError(`${where(root)}: no CORe50 session folders (s1 ... s11) here or in core50_128x128/`);
+  if (!dir) {
+    try {
+      readdirSync(root);
+    } catch (e) {
+      throw new UserError(`${where(root)}: cannot read the CORe50 directory: ${fsReason(e)}`);
+    }
+    throw new UserError(`${where(root)}: no CORe50 session folders (s1 ... s11) here or in core50_128x128/`);
+  }
   const sessions = readdirSync(dir)
     .map((s) => byNumber('s')(s))
     .filter((m) => m !== null)

@@ -1,6 +1,7 @@
 // Elementwise primitives with numpy broadcasting. Their gradients come out in the broadcast shape;
 // autodiff sums them back to each input's shape in one place.
 import { broadcastShapes, map, ShapeError } from '../ndarray.ts';
+import type { OpName } from '../op-names.ts';
 import { defineOp, GraphError, sameDtype, requireDtype } from '../op.ts';
 import type { DType, Tensor } from '../tensor.ts';
 import { scalar } from './source.ts';
@@ -32,7 +33,7 @@ function broadcastInfer(name: string, xs: readonly Tensor[], outDtype?: DType) {
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needed: readonly boolean[]) => (Tensor | null)[];
 
-function binaryOp(name: string, onnx: string, f: (a: number, b: number) => number, vjp?: BinaryRule, outDtype?: DType) {
+function binaryOp(name: OpName, onnx: string, f: (a: number, b: number) => number, vjp?: BinaryRule, outDtype?: DType) {
   const op = defineOp<Record<string, never>>({
     name,
     infer: (xs) => broadcastInfer(name, xs, outDtype),
@@ -43,7 +44,7 @@ function binaryOp(name: string, onnx: string, f: (a: number, b: number) => numbe
   return (a: Operand, b: Operand): Tensor => op(pair(a, b), {});
 }
 
-function unaryOp(name: string, onnx: string, f: (x: number) => number, vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
+function unaryOp(name: OpName, onnx: string, f: (x: number) => number, vjp: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
   const op = defineOp<Record<string, never>>({
     name,
     infer: (xs) => {

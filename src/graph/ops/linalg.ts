@@ -40,6 +40,8 @@ const matmulOp = defineOp<Record<string, never>>({
   },
   lower: (ctx, out) => ctx.node('MatMul', out.inputs.map((x) => ctx.name(x)))[0],
   evaluate: ([a, b], _a, out) => ndMatmul(a, b, out.shape),
+  // 2·m·k·n per product, and per broadcast batch.
+  flops: (out) => 2 * out.size * out.inputs[0].shape[out.inputs[0].rank - 1],
 });
 
 export function matmul(a: Tensor, b: Tensor): Tensor {

@@ -60,6 +60,8 @@ const qdenseOp = defineOp<Record<string, never>>({
     }
     return { shape: out.shape, data };
   },
+  // The products of a dense layer, in int8.
+  flops: (out) => 2 * out.size * out.inputs[0].shape[out.inputs[0].rank - 1],
 });
 
 /**

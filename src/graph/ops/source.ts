@@ -1,27 +1,21 @@
 // Leaves of the graph: named inputs (fed at run time) and constants (ONNX initializers).
-import { GraphError } from '../op.ts';
-import type { ConstValue, DType, Shape } from '../tensor.ts';
-import { numel, Tensor } from '../tensor.ts';
+import { defineOp, GraphError } from '../op.ts';
+import type { ConstValue, DType, Shape, Tensor } from '../tensor.ts';
+import { numel } from '../tensor.ts';
+
+const inputOp = defineOp<{ name: string; shape: Shape; dtype: DType }>({
+  name: 'input',
+  infer: (_xs, a) => ({ shape: [...a.shape], dtype: a.dtype }),
+  lower: (ctx, out) => ctx.input(out),
+  evaluate: (_xs, _a, out, ctx) => ctx.feed(out),
+});
 
 /** A value fed at run time: trained parameters, images, labels. */
 export function input(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new GraphError(`input '${name}': bad dimension in [${shape.join(', ')}]`);
   }
-  return new Tensor(
-    'input',
-    [],
-    [...shape],
-    dtype,
-    {
-      lower: (ctx, out) => ctx.name(out),
-      evaluate: () => {
-        throw new GraphError(`input '${name}' was not fed`);
-      },
-    },
-    JSON.stringify({ name, shape, dtype }),
-    name,
-  );
+  return inputOp([], { name, shape, dtype }, { label: name });
 }
 
 function dtypeOf(value: ConstValue): DType {
@@ -31,6 +25,13 @@ function dtypeOf(value: ConstValue): DType {
   if (value instanceof Int8Array) return 'int8';
   return 'bool';
 }
+
+const constantOp = defineOp<{ key: string; shape: Shape; dtype: DType }>({
+  name: 'constant',
+  infer: (_xs, a) => ({ shape: [...a.shape], dtype: a.dtype }),
+  lower: (ctx, out) => ctx.constant(out),
+  evaluate: (_xs, _a, out) => ({ shape: out.shape, data: Float64Array.from(out.value!, Number) }),
+});
 
 /**
  * A fixed value: frozen weights, shapes, masks. `name` becomes the ONNX initializer's name.
@@ -42,21 +43,10 @@ export function constant(value: ConstValue, shape: Shape, name?: string): Tensor
     throw new GraphError(`constant${name ? ` '${name}'` : ''}: ${value.length} values for shape [${shape.join(', ')}]`);
   }
   const dtype = dtypeOf(value);
-  return new Tensor(
-    'constant',
-    [],
-    [...shape],
-    dtype,
-    {
-      lower: (ctx, out) => ctx.name(out),
-      evaluate: () => ({ shape: [...shape], data: Float64Array.from(value, Number) }),
-    },
-    // Small constants are identified by content, large ones by object: two graphs over the same
-    // weights share a cache entry without hashing megabytes.
-    value.length <= 64 ? `const:${dtype}:${Array.from(value as ArrayLike<number | bigint>, String).join(',')}` : `const#${constId(value)}`,
-    name,
-    value,
-  );
+  // Small constants are identified by content, large ones by object: two graphs over the same
+  // weights share a cache entry without hashing megabytes.
+  const key = value.length <= 64 ? `${dtype}:${Array.from(value as ArrayLike<number | bigint>, String).join(',')}` : `#${constId(value)}`;
+  return constantOp([], { key, shape, dtype }, { label: name, value });
 }
 
 const ids = new WeakMap<object, number>();

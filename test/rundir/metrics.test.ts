@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { avgAcc, backwardTransfer, forgetting, learningAcc, stepMetrics } from '../../src/train/metrics.ts';
+import { avgAcc, backwardTransfer, forgetting, learningAcc, stepMetrics } from '../../src/rundir/metrics.ts';
 
 // acc[i][t]: accuracy on task i after training task t. Entries below the diagonal (i > t) are
 // never read; the official code keeps zeros there.

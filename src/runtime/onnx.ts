@@ -1,10 +1,10 @@
 // Lowers an IR graph to an ONNX ModelProto (opset 17): constants become initializers, inputs become
 // graph inputs, each op emits its nodes through its own `lower` rule.
 import { ProtoWriter } from '../io/protobuf.ts';
-import { GraphError } from './op.ts';
-import { onnxTypeCode } from './ops/elementwise.ts';
-import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from './tensor.ts';
-import { topoSort } from './tensor.ts';
+import { GraphError } from '../graph/op.ts';
+import { onnxTypeCode } from '../graph/ops/elementwise.ts';
+import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from '../graph/tensor.ts';
+import { topoSort } from '../graph/tensor.ts';
 
 export const OPSET = 17;
 const IR_VERSION = 8;
@@ -132,6 +132,16 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
       int64Cache.set(key, name);
       return name;
     },
+    input: (t) => {
+      inputs.push({ name: t.label!, shape: t.shape, dtype: t.dtype });
+      return t.label!;
+    },
+    constant: (t) => {
+      const name = fresh(t.label ?? `c${t.id}`);
+      if (t.size > limit) constantInputs.push({ name, shape: t.shape, dtype: t.dtype, value: t.value! });
+      else graph.message(GRAPH.initializer, (w) => writeTensor(w, name, t.dtype, t.shape, rawBytes(t.value!)));
+      return name;
+    },
     float32s: (values, dims) => {
       const name = fresh('f32');
       graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'float32', dims, rawBytes(Float32Array.from(values))));
@@ -159,7 +169,8 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
     if (used.has(name)) throw new GraphError(`lowering: output name '${name}' given twice`);
     used.add(name);
   }
-  // Input names are the feed names, so they are reserved before constants take theirs.
+  // Input names are the feed names, so they are reserved before constants take theirs (their
+  // lowering, ctx.input, then only declares them).
   for (const t of order) {
     if (t.op !== 'input') continue;
     if (used.has(t.label!)) throw new GraphError(`lowering: two inputs named '${t.label}' (or an output of that name)`);
@@ -169,19 +180,9 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
   for (const [name, t] of outList) if (!outputOf.has(t.id) && t.inputs.length > 0) outputOf.set(t.id, name);
 
   for (const t of order) {
-    if (t.op === 'input') {
-      names.set(t.id, t.label!);
-      inputs.push({ name: t.label!, shape: t.shape, dtype: t.dtype });
-    } else if (t.op === 'constant') {
-      const name = fresh(t.label ?? `c${t.id}`);
-      names.set(t.id, name);
-      if (t.size > limit) constantInputs.push({ name, shape: t.shape, dtype: t.dtype, value: t.value! });
-      else graph.message(GRAPH.initializer, (w) => writeTensor(w, name, t.dtype, t.shape, rawBytes(t.value!)));
-    } else {
-      const produced = t.rules.lower(ctx, t);
-      const want = outputOf.get(t.id);
-      names.set(t.id, want && produced !== want ? ctx.node('Identity', [produced], {}, [want])[0] : produced);
-    }
+    const produced = t.rules.lower(ctx, t);
+    const want = outputOf.get(t.id);
+    names.set(t.id, want && produced !== want ? ctx.node('Identity', [produced], {}, [want])[0] : produced);
   }
   // Outputs that are leaves, or repeat another output's tensor, get an Identity of their own.
   for (const [name, t] of outList) {

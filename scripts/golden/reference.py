@@ -1,0 +1,339 @@
+"""The independent NumPy reference of one L2P training step (official JAX HEAD semantics),
+used by make_case.py.  Written from the official google-research/l2p code and the golden README,
+without looking at the project's TypeScript sources.
+
+Semantics (official JAX HEAD, prompt pool at layer 0, prompt keys, embedding_key='cls'):
+  * ViT: conv patch embedding (HWIO kernel, stride = patch, VALID), row-major patch order, cls token
+    prepended, + pos_embedding; the N*Lp selected prompts are prepended AFTER the position embedding
+    (they get none): tokens = [prompts, cls, patches].  Pre-LN blocks: LayerNorm_0 -> MHA (q/k/v kernels
+    [D, H, hd], biases [H, hd], out kernel [H, hd, D], softmax(q.k / sqrt(hd))) -> residual ->
+    LayerNorm_2 -> MlpBlock_3 (Dense_0, tanh-approx GELU, Dense_1) -> residual; LayerNorm eps 1e-6
+    with biased variance; final Transformer/encoder_norm.
+  * Query = un-prompted ViT encoder_norm output at the cls token (pre_logits); frozen (no gradient).
+  * l2 normalise: x * rsqrt(max(sum x^2, 1e-12)); sim = q^ . k^T [B, M]; top-k per example
+    (descending, ties to the lower index); batch-wise: count ids over the batch, the top_k most frequent
+    (ties to the lower id), ordered by count, same for every example.
+  * classifier 'prompt': mean of the N*Lp prompt outputs after encoder_norm; logits = f @ W + b.
+  * loss = mean CE (logits of classes outside class_mask at -inf) - pull * reduce_sim,
+    reduce_sim = sum_{b, j} k^_{idx[b,j]} . q^_b / B.
+  * grads of prompt, key, head/kernel, head/bias; grad_norm = global L2 norm; clip_factor =
+    min(1, clip / (grad_norm + 1e-6)); one bias-corrected Adam step from zero moments.
+"""
+
+import numpy as np
+
+LN_EPS = 1e-6
+L2_EPS = 1e-12
+TRAINABLE = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']
+GELU_C = np.sqrt(2.0 / np.pi)
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+def layernorm_fwd(x, scale, bias):
+  mu = x.mean(-1, keepdims=True)
+  xc = x - mu
+  var = (xc * xc).mean(-1, keepdims=True)
+  rstd = 1.0 / np.sqrt(var + LN_EPS)
+  xhat = xc * rstd
+  return xhat * scale + bias, (xhat, rstd, scale)
+
+
+def layernorm_bwd(dy, cache):
+  xhat, rstd, scale = cache
+  dxhat = dy * scale
+  return rstd * (dxhat - dxhat.mean(-1, keepdims=True)
+                 - xhat * (dxhat * xhat).mean(-1, keepdims=True))
+
+
+def gelu_fwd(u):
+  t = np.tanh(GELU_C * (u + 0.044715 * u ** 3))
+  return 0.5 * u * (1.0 + t), (u, t)
+
+
+def gelu_bwd(dg, cache):
+  u, t = cache
+  du = 0.5 * (1.0 + t) + 0.5 * u * (1.0 - t * t) * GELU_C * (1.0 + 3 * 0.044715 * u * u)
+  return dg * du
+
+
+def softmax(z, axis=-1):
+  z = z - z.max(axis, keepdims=True)
+  e = np.exp(z)
+  return e / e.sum(axis, keepdims=True)
+
+
+def block_fwd(x0, p, heads, pk=None, pv=None):
+  """One pre-LN encoder block. p: dict of this block's weights (short names).
+
+  pk, pv: optional prefix keys / values [B, P, H, hd] (DualPrompt prefix-tuning), concatenated in
+  front of the projected keys / values on the length axis (no projection, no bias)."""
+  h, c_ln0 = layernorm_fwd(x0, p['ln0_s'], p['ln0_b'])
+  q = np.einsum('btd,dhk->bthk', h, p['wq']) + p['bq']
+  k = np.einsum('btd,dhk->bthk', h, p['wk']) + p['bk']
+  v = np.einsum('btd,dhk->bthk', h, p['wv']) + p['bv']
+  npre = 0
+  if pk is not None:
+    npre = pk.shape[1]
+    k = np.concatenate([pk, k], axis=1)
+    v = np.concatenate([pv, v], axis=1)
+  hd = q.shape[-1]
+  scale = 1.0 / np.sqrt(hd)
+  s = np.einsum('bqhk,bshk->bhqs', q * scale, k)
+  a = softmax(s, -1)
+  o = np.einsum('bhqs,bshk->bqhk', a, v)
+  attn = np.einsum('bqhk,hkd->bqd', o, p['wo']) + p['bo']
+  x1 = x0 + attn
+  h2, c_ln2 = layernorm_fwd(x1, p['ln2_s'], p['ln2_b'])
+  u = h2 @ p['w1'] + p['b1']
+  g, c_gelu = gelu_fwd(u)
+  m = g @ p['w2'] + p['b2']
+  x2 = x1 + m
+  cache = (c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre)
+  return x2, cache
+
+
+def block_bwd(dx2, cache, p, with_prefix=False, wgrads=None):
+  """Gradient w.r.t. the block input; with_prefix: also (dpk, dpv).
+
+  wgrads: a dict to receive the gradients of the block's own weights (short names), for a gradient
+  norm over the frozen backbone (clip_scope 'all')."""
+  c_ln0, h, q, k, v, a, scale, c_ln2, c_gelu, g, npre = cache
+  if wgrads is not None:
+    xhat2 = c_ln2[0]
+    h2 = xhat2 * p['ln2_s'] + p['ln2_b']
+    du_ = gelu_bwd(dx2 @ p['w2'].T, c_gelu)
+    dh2_ = du_ @ p['w1'].T
+    wgrads['w2'] = np.einsum('btm,btd->md', g, dx2)
+    wgrads['b2'] = dx2.sum((0, 1))
+    wgrads['w1'] = np.einsum('btd,btm->dm', h2, du_)
+    wgrads['b1'] = du_.sum((0, 1))
+    wgrads['ln2_s'] = (dh2_ * xhat2).sum((0, 1))
+    wgrads['ln2_b'] = dh2_.sum((0, 1))
+  dx1 = dx2.copy()
+  dm = dx2
+  dg = dm @ p['w2'].T
+  du = gelu_bwd(dg, c_gelu)
+  dh2 = du @ p['w1'].T
+  dx1 += layernorm_bwd(dh2, c_ln2)
+  dattn = dx1
+  dx0 = dx1.copy()
+  do = np.einsum('bqd,hkd->bqhk', dattn, p['wo'])
+  da = np.einsum('bqhk,bshk->bhqs', do, v)
+  dv = np.einsum('bhqs,bqhk->bshk', a, do)
+  ds = a * (da - (da * a).sum(-1, keepdims=True))
+  dq = np.einsum('bhqs,bshk->bqhk', ds, k) * scale
+  dk = np.einsum('bhqs,bqhk->bshk', ds, q * scale)
+  dpk, dpv = dk[:, :npre], dv[:, :npre]
+  dk, dv = dk[:, npre:], dv[:, npre:]
+  dh = (np.einsum('bthk,dhk->btd', dq, p['wq']) + np.einsum('bthk,dhk->btd', dk, p['wk'])
+        + np.einsum('bthk,dhk->btd', dv, p['wv']))
+  dx0 += layernorm_bwd(dh, c_ln0)
+  if wgrads is not None:
+    o = np.einsum('bhqs,bshk->bqhk', a, v)
+    wgrads['wo'] = np.einsum('bqhk,bqd->hkd', o, dattn)
+    wgrads['bo'] = dattn.sum((0, 1))
+    for n, dy in (('q', dq), ('k', dk), ('v', dv)):
+      wgrads['w' + n] = np.einsum('btd,bthk->dhk', h, dy)
+      wgrads['b' + n] = dy.sum((0, 1))
+    xhat0 = c_ln0[0]
+    wgrads['ln0_s'] = (dh * xhat0).sum((0, 1))
+    wgrads['ln0_b'] = dh.sum((0, 1))
+  if with_prefix:
+    return dx0, dpk, dpv
+  return dx0
+
+
+def block_params(vit, i, dt):
+  pre = f'Transformer/encoderblock_{i}/'
+  att = pre + 'MultiHeadDotProductAttention_1/'
+  g = lambda n: np.asarray(vit[n], dtype=dt)
+  return dict(
+      ln0_s=g(pre + 'LayerNorm_0/scale'), ln0_b=g(pre + 'LayerNorm_0/bias'),
+      wq=g(att + 'query/kernel'), bq=g(att + 'query/bias'),
+      wk=g(att + 'key/kernel'), bk=g(att + 'key/bias'),
+      wv=g(att + 'value/kernel'), bv=g(att + 'value/bias'),
+      wo=g(att + 'out/kernel'), bo=g(att + 'out/bias'),
+      ln2_s=g(pre + 'LayerNorm_2/scale'), ln2_b=g(pre + 'LayerNorm_2/bias'),
+      w1=g(pre + 'MlpBlock_3/Dense_0/kernel'), b1=g(pre + 'MlpBlock_3/Dense_0/bias'),
+      w2=g(pre + 'MlpBlock_3/Dense_1/kernel'), b2=g(pre + 'MlpBlock_3/Dense_1/bias'))
+
+
+def embed(images, vit, patch, dt):
+  """Conv patch embedding + cls + position embedding -> [B, 1 + Np, D]."""
+  x = np.asarray(images, dtype=dt)
+  b, hh, ww, c = x.shape
+  gh, gw = hh // patch, ww // patch
+  x = x[:, :gh * patch, :gw * patch, :].reshape(b, gh, patch, gw, patch, c).transpose(0, 1, 3, 2, 4, 5)
+  kern = np.asarray(vit['embedding/kernel'], dtype=dt)  # [p, p, c, D] HWIO
+  tok = np.einsum('bijxyc,xycd->bijd', x, kern) + np.asarray(vit['embedding/bias'], dtype=dt)
+  d = tok.shape[-1]
+  tok = tok.reshape(b, gh * gw, d)
+  cls = np.broadcast_to(np.asarray(vit['cls'], dtype=dt).reshape(1, 1, d), (b, 1, d))
+  tok = np.concatenate([cls, tok], axis=1)
+  return tok + np.asarray(vit['Transformer/posembed_input/pos_embedding'], dtype=dt)
+
+
+def encoder_fwd(x, blocks, heads, vit, dt):
+  caches = []
+  for p in blocks:
+    x, c = block_fwd(x, p, heads)
+    caches.append(c)
+  y, c_norm = layernorm_fwd(x, np.asarray(vit['Transformer/encoder_norm/scale'], dtype=dt),
+                            np.asarray(vit['Transformer/encoder_norm/bias'], dtype=dt))
+  return y, (caches, c_norm)
+
+
+def encoder_bwd(dy, cache, blocks):
+  caches, c_norm = cache
+  dx = layernorm_bwd(dy, c_norm)
+  for p, c in zip(reversed(blocks), reversed(caches)):
+    dx = block_bwd(dx, c, p)
+  return dx
+
+
+def l2_normalize(x):
+  s = (x * x).sum(-1, keepdims=True)
+  r = 1.0 / np.sqrt(np.maximum(s, L2_EPS))
+  return x * r, (x, s, r)
+
+
+def l2_normalize_bwd(dy, cache):
+  x, s, r = cache
+  active = (s > L2_EPS).astype(x.dtype)  # d max(s, eps)/ds = 0 when clamped
+  return r * dy - active * r ** 3 * (x * dy).sum(-1, keepdims=True) * x
+
+
+def select_prompts(sim, top_k, batchwise):
+  order = np.argsort(-sim, axis=1, kind='stable')  # descending, ties to the lower index
+  idx = order[:, :top_k]
+  counts = None
+  if batchwise:
+    m = sim.shape[1]
+    counts = np.bincount(idx.ravel(), minlength=m)
+    major = np.argsort(-counts, kind='stable')[:top_k]  # by count, ties to the lower id
+    idx = np.broadcast_to(major, (sim.shape[0], top_k)).copy()
+  return idx, counts
+
+
+# ----------------------------------------------------------------------------- the step
+
+def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
+  heads, depth = cfg['heads'], cfg['depth']
+  top_k, lp = cfg['top_k'], cfg['length']
+  blocks = [block_params(vit, i, dt) for i in range(depth)]
+  prompt = np.asarray(l2p['prompt_pool/prompt'], dtype=dt)  # [1, M, Lp, D]
+  key = np.asarray(l2p['prompt_pool/key'], dtype=dt)  # [M, D]
+  wh = np.asarray(l2p['head/kernel'], dtype=dt)
+  bh = np.asarray(l2p['head/bias'], dtype=dt)
+  labels = np.asarray(batch['labels']).astype(np.int64)
+  class_mask = np.asarray(batch['class_mask']).astype(np.int64)
+  b = labels.shape[0]
+
+  x_emb = embed(batch['images'], vit, cfg['patch'], dt)  # [B, 1 + Np, D]
+  d = x_emb.shape[-1]
+
+  # query: frozen, un-prompted ViT
+  enc0, _ = encoder_fwd(x_emb, blocks, heads, vit, dt)
+  pre_logits = enc0[:, 0]
+
+  qn, _ = l2_normalize(pre_logits)
+  kn, c_kn = l2_normalize(key)
+  sim = qn @ kn.T
+  idx, counts = select_prompts(sim, top_k, cfg['batchwise'])
+
+  sel = prompt[0][idx].reshape(b, top_k * lp, d)  # [B, N*Lp, D]
+  x_in = np.concatenate([sel, x_emb], axis=1)
+  enc, c_enc = encoder_fwd(x_in, blocks, heads, vit, dt)
+  npl = top_k * lp
+  feat = enc[:, :npl].mean(1)
+  logits = feat @ wh + bh
+
+  # masked CE
+  ncls = logits.shape[1]
+  allowed = np.zeros(ncls, bool)
+  allowed[class_mask] = True
+  ml = np.where(allowed, logits, -np.inf)
+  mx = ml.max(1, keepdims=True)
+  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
+  ce_i = lse - ml[np.arange(b), labels]
+  ce = ce_i.mean()
+  probs = np.where(allowed, np.exp(ml - lse[:, None]), 0.0)
+
+  sel_kn = kn[idx]  # [B, N, D]
+  reduce_sim = (sel_kn * qn[:, None, :]).sum() / b
+  loss = ce - cfg['pull'] * reduce_sim
+
+  # backward
+  onehot = np.zeros_like(probs)
+  onehot[np.arange(b), labels] = 1.0
+  dlogits = (probs - onehot) / b
+  g_wh = feat.T @ dlogits
+  g_bh = dlogits.sum(0)
+  dfeat = dlogits @ wh.T
+  denc = np.zeros_like(enc)
+  denc[:, :npl] = dfeat[:, None, :] / npl
+  dx_in = encoder_bwd(denc, c_enc, blocks)
+  dsel = dx_in[:, :npl].reshape(b, top_k, lp, d)
+  g_prompt = np.zeros_like(prompt)
+  np.add.at(g_prompt[0], idx, dsel)
+
+  dkn = np.zeros_like(kn)
+  np.add.at(dkn, idx, np.broadcast_to(-cfg['pull'] / b * qn[:, None, :], sel_kn.shape))
+  g_key = l2_normalize_bwd(dkn, c_kn)
+
+  grads = {'prompt_pool/prompt': g_prompt, 'prompt_pool/key': g_key,
+           'head/kernel': g_wh, 'head/bias': g_bh}
+  grad_norm = np.sqrt(sum((g * g).sum() for g in grads.values()))
+  clip_factor = min(1.0, cfg['clip'] / (grad_norm + 1e-6))
+  params = {'prompt_pool/prompt': prompt, 'prompt_pool/key': key, 'head/kernel': wh, 'head/bias': bh}
+  b1, b2, eps, lr = 0.9, 0.999, 1e-8, cfg['lr']
+  updated = {}
+  for n in TRAINABLE:
+    gc = grads[n] * clip_factor
+    m = (1 - b1) * gc
+    v = (1 - b2) * gc * gc
+    mhat = m / (1 - b1)
+    vhat = v / (1 - b2)
+    updated[n] = params[n] - lr * mhat / (np.sqrt(vhat) + eps)
+
+  out = {
+      'pre_logits': pre_logits, 'sim': sim, 'prompt_idx': idx.astype(np.int32), 'logits': logits,
+      'ce': np.asarray(ce), 'reduce_sim': np.asarray(reduce_sim), 'loss': np.asarray(loss),
+      'grad_norm': np.asarray(grad_norm), 'clip_factor': np.asarray(clip_factor),
+  }
+  for n in TRAINABLE:
+    out['grad/' + n] = grads[n]
+    out['updated/' + n] = updated[n]
+  info = {'vote_counts': None if counts is None else counts.tolist(),
+          'per_example_topk': np.argsort(-sim, axis=1, kind='stable')[:, :top_k].tolist()}
+  return out, info
+
+
+def loss_only(cfg, vit, l2p, batch, fixed_idx):
+  """Loss with a fixed prompt selection (selection is piecewise constant), for finite differences."""
+  dt = np.float64
+  blocks = [block_params(vit, i, dt) for i in range(cfg['depth'])]
+  prompt = np.asarray(l2p['prompt_pool/prompt'], dt)
+  key = np.asarray(l2p['prompt_pool/key'], dt)
+  wh = np.asarray(l2p['head/kernel'], dt)
+  bh = np.asarray(l2p['head/bias'], dt)
+  labels = np.asarray(batch['labels']).astype(np.int64)
+  b = labels.shape[0]
+  x_emb = embed(batch['images'], vit, cfg['patch'], dt)
+  d = x_emb.shape[-1]
+  enc0, _ = encoder_fwd(x_emb, blocks, cfg['heads'], vit, dt)
+  qn, _ = l2_normalize(enc0[:, 0])
+  kn, _ = l2_normalize(key)
+  npl = cfg['top_k'] * cfg['length']
+  sel = prompt[0][fixed_idx].reshape(b, npl, d)
+  enc, _ = encoder_fwd(np.concatenate([sel, x_emb], 1), blocks, cfg['heads'], vit, dt)
+  logits = enc[:, :npl].mean(1) @ wh + bh
+  allowed = np.zeros(logits.shape[1], bool)
+  allowed[np.asarray(batch['class_mask'])] = True
+  ml = np.where(allowed, logits, -np.inf)
+  mx = ml.max(1, keepdims=True)
+  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
+  ce = (lse - ml[np.arange(b), labels]).mean()
+  rs = (kn[fixed_idx] * qn[:, None, :]).sum() / b
+  return ce - cfg['pull'] * rs

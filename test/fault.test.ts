@@ -1,0 +1,34 @@
+// The fault hook itself: the planned occurrence of the planned event stops the process with the
+// planned signal, the others pass; a malformed plan is refused before anything runs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const script = `
+import { faultPoint } from './src/fault.ts';
+for (let i = 1; i <= 5; i++) { faultPoint('write'); faultPoint('step'); console.log('step', i); }
+`;
+
+function run(fault: string) {
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, L2P_FAULT: fault } });
+}
+
+test('L2P_FAULT=step:3 kills the process at the third step, after two', () => {
+  const r = run('step:3');
+  assert.equal(r.signal, 'SIGKILL');
+  assert.equal(r.stdout, 'step 1\nstep 2\n');
+  const term = run('step:2:SIGTERM');
+  assert.equal(term.signal, 'SIGTERM');
+  assert.equal(term.stdout, 'step 1\n');
+  const never = run('step:9');
+  assert.equal(never.status, 0);
+  assert.equal(never.stdout.split('\n').length - 1, 5);
+});
+
+test('a malformed L2P_FAULT is refused', () => {
+  for (const bad of ['stepp:1', 'step:0', 'step:x', 'step', 'step:1:kill']) {
+    const r = run(bad);
+    assert.notEqual(r.status, 0, bad);
+    assert.match(r.stderr, /L2P_FAULT='.*': expected <event>:<n>\[:<signal>\] with event one of step, eval-batch, metrics, checkpoint, write and n >= 1/, bad);
+  }
+});
