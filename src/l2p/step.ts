@@ -121,7 +121,7 @@ export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' |
 }
 
 /** The query alone: the frozen backbone's pre_logits of a batch (cached by evaluation). */
-export function buildQueryStep(backbone: Params, spec: Pick<StepSpec, 'model' | 'batch' | 'imageSize'>): StepGraph {
+export function buildQueryStep(backbone: Params, spec: Pick<StepSpec, 'batch' | 'imageSize'> & { model: Pick<L2PModelOptions, 'vit' | 'queryPrecision'> }): StepGraph {
   const { p } = bindParams(backbone, () => false);
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);

@@ -9,6 +9,7 @@ import { stepMetrics } from '../rundir/metrics.ts';
 import { readMetrics, type EvalRecord } from '../rundir/records.ts';
 import { hasState, readState } from '../rundir/state.ts';
 import { readSummary, type RunSummary } from '../rundir/summary.ts';
+import { METHODS, type Method } from '../methods/index.ts';
 
 /** The metrics after task t, as the report plots them. */
 export interface TaskPoint {
@@ -32,7 +33,7 @@ export interface RunData {
   tasksSeen: number;
   numTasks: number;
   sharedTest: boolean;
-  /** The joint upper bound (method 'joint'): one training on all tasks, every task evaluated once. */
+  /** A method that trains once on all tasks (the joint upper bound): every task evaluated once. */
   joint: boolean;
   /** Per task, prompt id -> how often its test inputs selected it; [] where not known. */
   promptUsage: number[][];
@@ -121,7 +122,8 @@ export function loadRun(workdir: string): RunData {
         `${promptUsage.length ? '; prompt usage from the latest checkpoint' : ''}.`,
     );
   }
-  const joint = config?.method === 'joint';
+  const method = typeof config?.method === 'string' ? (METHODS as Record<string, Method | undefined>)[config.method] : undefined;
+  const joint = method ? !method.sequential : false;
   const perTask = perTaskMetrics(accMatrix, tasksSeen, sharedTest, joint);
   const lastPoint = perTask[perTask.length - 1];
   const final = summary

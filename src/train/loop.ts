@@ -12,7 +12,8 @@ import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
-import { createLearner, sharePromptSlots } from './experiment.ts';
+import { createLearner } from './experiment.ts';
+import { methodOf } from '../methods/index.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
 import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
@@ -97,11 +98,10 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   const trained = [...learner.trainedTensors.keys()];
   const numTasks = stream.tasks.length;
   const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
-  // The joint upper bound trains once on every task's data with every class, then tests each task.
-  const joint = c.method === 'joint';
-  const trainTasks = joint
-    ? [{ classMask: [...new Set(stream.tasks.flatMap((t) => t.classMask))].sort((a, b) => a - b), train: concat(stream.tasks.map((t) => t.train), 'all tasks'), test: stream.tasks[0].test }]
-    : stream.tasks;
+  // A method trains the tasks in turn, or (joint training) once on every task's data, then tests each task.
+  const method = methodOf(c);
+  const joint = !method.sequential;
+  const trainTasks = method.trainTasks(stream.tasks, (sources) => concat(sources, 'all tasks'));
   let state: LoopState = {
     task: 0,
     stepInTask: 0,
@@ -191,10 +191,8 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
     for (let t = state.task; t < trainTasks.length; t++) {
       const task = trainTasks[t];
       const plan = plans[t];
-      if (state.stepInTask === 0) {
-        if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
-        sharePromptSlots(c, learner, t);
-      }
+      if (state.stepInTask === 0 && t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
+      learner.beginTask(t, state.stepInTask === 0);
       const pipe = new Pipeline(task.train, {
         batchSize: globalBatchSize(c),
         train: true,

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
 import { buildTrainStep } from '../../src/l2p/step.ts';
 import { compile, disposeAll, type HostTensor } from '../../src/runtime/ort.ts';
-import { createLearner } from '../../src/train/experiment.ts';
+import { createLearner, modelOptions } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 
@@ -20,7 +20,7 @@ async function query(key: 'cls' | 'mean' | 'max' | 'mean_max') {
   const cfg = decodeVariant(c.model_name);
   const learner = createLearner(c, { config: cfg, numPatches: (S / cfg.patch) ** 2, params: randomViT(cfg, (S / cfg.patch) ** 2, 3) }, 4);
   const step = buildTrainStep(learner.params, {
-    model: learner.model, batch: B, imageSize: [S, S], selection: 'per_instance', trainMask: false, pull: 1,
+    model: modelOptions(c, cfg, 4), batch: B, imageSize: [S, S], selection: 'per_instance', trainMask: false, pull: 1,
     isTrained: (k) => k.startsWith('prompt_pool/') || k.startsWith('head/') || k.startsWith('embedding/'),
   });
   const images = Float32Array.from({ length: B * S * S * 3 }, (_, i) => ((i * 7919) % 1000) / 1000);

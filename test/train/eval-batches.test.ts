@@ -42,7 +42,7 @@ test('padding: the zero images of the last device batch count in no metric', asy
   const source = memorySource(5, 32, 32, 3, 4);
   const r = await evaluateSource(learner, source, null, { ...base, batchSize: 4, devices: 1, padLastBatch: true });
   assert.equal(r.count, 5);
-  assert.equal(r.promptCounts.reduce((a, b) => a + b, 0), 5 * learner.model.topK);
+  assert.equal(r.promptCounts.reduce((a, b) => a + b, 0), 5 * getPreset('cifar100_l2p_smoke').prompt_pool_param.top_k);
 });
 
 test('a test set smaller than one global batch with eval_pad_last_batch false is refused, naming the fix', async () => {

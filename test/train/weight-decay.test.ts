@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
 import { buildTrainStep } from '../../src/l2p/step.ts';
 import { compile, disposeAll, type HostTensor } from '../../src/runtime/ort.ts';
-import { createLearner } from '../../src/train/experiment.ts';
+import { createLearner, modelOptions } from '../../src/train/experiment.ts';
 import { l2Coefficient } from '../../src/train/learner.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
@@ -22,7 +22,7 @@ test('the L2 term covers every parameter of rank > 1 of the prompted model, the 
   const vit = decodeVariant(c.model_name);
   const learner = createLearner(c, { config: vit, numPatches: 16, params: randomViT(vit, 16, 1) }, 4);
   const spec = (weightDecay: number) => ({
-    model: learner.model,
+    model: modelOptions(c, vit, 4),
     batch: 2,
     imageSize: [32, 32] as [number, number],
     selection: 'per_instance' as const,
