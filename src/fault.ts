@@ -1,8 +1,9 @@
 // Deterministic fault injection for the kill-and-resume tests. L2P_FAULT=<event>:<n>[:<signal>]
-// makes the process send itself <signal> (default SIGKILL) at the n-th occurrence of <event>, so a
+// makes the process send itself <signal> (default SIGKILL) at the n-th occurrence of <event> (several
+// such plans may be given, separated by commas), so a
 // test can stop a run at an exact point (after a step, between a checkpoint's npz and its state,
 // half-way through an atomic write, in the middle of an evaluation) without racing a timer.
-// Unset, every fault point is one Map lookup.
+// Unset, a fault point returns at once.
 
 export const FAULT_EVENTS = {
   /** A training step has finished and updated the parameters (loop.ts). */
@@ -25,8 +26,11 @@ interface Plan {
   signal: NodeJS.Signals;
 }
 
-function parsePlan(spec: string | undefined): Plan | null {
-  if (!spec) return null;
+function parsePlans(spec: string | undefined): Plan[] {
+  return spec ? spec.split(',').map(parsePlan) : [];
+}
+
+function parsePlan(spec: string): Plan {
   const [event, n, signal = 'SIGKILL'] = spec.split(':');
   const at = Number(n);
   if (!(event in FAULT_EVENTS) || !Number.isInteger(at) || at < 1 || !/^SIG[A-Z]+$/.test(signal)) {
@@ -35,13 +39,13 @@ function parsePlan(spec: string | undefined): Plan | null {
   return { event: event as FaultEvent, at, signal: signal as NodeJS.Signals };
 }
 
-const plan = parsePlan(process.env.L2P_FAULT);
+const plans = parsePlans(process.env.L2P_FAULT);
 const seen = new Map<FaultEvent, number>();
 
-/** Marks one occurrence of `event`; the planned one stops the process here. */
+/** Marks one occurrence of `event`; a planned one sends its signal here. */
 export function faultPoint(event: FaultEvent): void {
-  if (plan === null || plan.event !== event) return;
+  if (plans.length === 0) return;
   const n = (seen.get(event) ?? 0) + 1;
   seen.set(event, n);
-  if (n === plan.at) process.kill(process.pid, plan.signal);
+  for (const p of plans) if (p.event === event && p.at === n) process.kill(process.pid, p.signal);
 }

@@ -5,8 +5,10 @@
 // random soak is resume-soak.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { readEventDir } from '../../src/report/event-reader.ts';
 import { tempDir } from '../fixtures/data/write.ts';
 import { results, runWithFault, trainArgv, trainToEnd } from '../helpers/train-run.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
@@ -44,6 +46,20 @@ test('SIGTERM stops after saving a checkpoint, and --resume finishes the run', (
   assert.match(r.stderr, /stopped by SIGTERM after saving a checkpoint; continue with --resume/);
   trainToEnd([...argv, '--resume']);
   assert.deepEqual(results(workdir), results(ref));
+});
+
+test('a second SIGTERM quits at once, with the event files whole and the lock released', async () => {
+  const workdir = join(tempDir('resume-term2'), 'run');
+  const argv = trainArgv(workdir, { dataDir });
+  // Two SIGTERMs after step 3, both handled at the next turn of the event loop, inside step 4.
+  const r = runWithFault(argv, 'step:3:SIGTERM,step:3:SIGTERM');
+  assert.equal(r.status, 143, r.stderr);
+  assert.match(r.stderr, /SIGTERM: stopping after this step/);
+  assert.doesNotMatch(r.stderr, /stopped by SIGTERM after saving a checkpoint/);
+  assert.ok(!existsSync(join(workdir, 'lock')), 'the run lock is released');
+  let events = 0;
+  for await (const _ of readEventDir(workdir)) events++;
+  assert.ok(events > 0);
 });
 
 test('--resume refuses a workdir of another configuration, and a fresh run refuses a used workdir', () => {
