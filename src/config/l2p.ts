@@ -69,6 +69,12 @@ const promptPoolParam = object(
     shared_prompt_pool: bool(),
     /** As shared_prompt_pool, for the keys. */
     shared_prompt_key: bool(),
+    /**
+     * (ours) The paper's diversified selection (§3.4), which the official code replaced by the prompt
+     * mask: while training task t > 0, inputs pick the prompts of least (1 − cos) × their selection
+     * frequency in tasks 0..t−1 (kept in the checkpoint). L2P only, with use_prompt_mask false.
+     */
+    diversify: optional(bool()),
   },
   { mask_first_epoch: NEVER_READ },
 );

@@ -36,6 +36,9 @@ export interface StepSpec {
   frozenGrads?: 'tensors' | 'sum_squares';
   /** The pretrained backbone for the query, when the backbone itself trains (else `params` serve it). */
   original?: Params;
+  /** The paper's diversified selection (prompt-pool `Diversify`), over a pool of `poolSize`. */
+  diversify?: boolean;
+  poolSize?: number;
 }
 
 export interface StepGraph {
@@ -48,13 +51,15 @@ export interface StepGraph {
 }
 
 function selectionFor(spec: StepSpec): { sel: Selection | null } {
+  // The diversified selection's frequencies h [M] are fed as 'prompt_freq'.
+  const frequency = spec.diversify ? g.input('prompt_freq', [spec.poolSize ?? 0]) : undefined;
   switch (spec.selection) {
     case 'none':
       return { sel: null };
     case 'per_instance':
-      return { sel: { kind: 'per_instance' } };
+      return { sel: { kind: 'per_instance', frequency } };
     case 'batchwise':
-      return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch } };
+      return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch, frequency } };
     case 'fixed': {
       return { sel: { kind: 'fixed', ids: g.input('prompt_ids', [spec.batch, spec.model.topK], 'int32') } };
     }
@@ -89,7 +94,7 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
   const outputTensors = spec.frozenGrads === 'tensors' ? [...trained, ...frozen] : trained;
   outputTensors.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
   if (spec.frozenGrads === 'sum_squares' && frozen.length > 0) outputs.frozen_grad_sq = addAll(grads.slice(trained.length).map(sumSquares));
-  const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])];
+  const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : []), ...(spec.diversify ? ['prompt_freq'] : [])];
   return { outputs, trained, gradPaths: outputTensors.map((t) => t.label!), feedsNeeded };
 }
 

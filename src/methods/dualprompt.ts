@@ -41,6 +41,7 @@ function refuseUnsupported(c: L2PConfig): void {
   if (c.prompt_pool_param.embedding_key !== 'cls') refuse('prompt_pool_param.embedding_key', c.prompt_pool_param.embedding_key, "DualPrompt's query is the frozen ViT's class token ('cls')");
   if ((c.query_precision ?? 'fp32') !== 'fp32') refuse('query_precision', c.query_precision, 'the DualPrompt query runs in fp32');
   if (c.weight_decay > 0 && c.optim !== 'adamw') refuse('weight_decay', c.weight_decay, "the L2 loss term of 'adam'/'sgd' is not in DualPrompt's graph (the official DualPrompt configs set 0; 'adamw' decays in the optimiser)");
+  if (c.prompt_pool_param.diversify) refuse('prompt_pool_param.diversify', true, "the paper's diversified selection is an option of L2P's; DualPrompt trains with the prompt mask")
   if (!c.prompt_pool_param.prompt_key) refuse('prompt_pool_param.prompt_key', false, 'DualPrompt always learns its e-prompt keys (the official mean-of-prompt keys are undefined for prefixes)');
 }
 

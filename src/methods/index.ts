@@ -19,4 +19,4 @@ export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
   return METHODS[c.method];
 }
 
-export type { EvalSpec, GraphPlan, Method, MethodModel, StepGraph, TrainSpec, TrainTask } from './method.ts';
+export type { EvalSpec, GraphPlan, Method, MethodModel, MethodState, StepGraph, TrainSpec, TrainTask } from './method.ts';

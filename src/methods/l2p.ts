@@ -2,6 +2,7 @@
 // frozen ViT's query, prepended to the tokens. The baselines on the same graph (shared_prompt,
 // head_only, joint) are this model with another pool, selection or task list: `l2pFamily` builds each.
 import type { L2PConfig } from '../config/l2p.ts';
+import { UserError } from '../errors.ts';
 import { initL2PParams } from '../l2p/init.ts';
 import type { L2PModelOptions } from '../l2p/model.ts';
 import { buildEvalStep, buildTrainStep, type SelectionKind } from '../l2p/step.ts';
@@ -76,6 +77,18 @@ export function slotSelectionAccuracy(topK: number, poolSize: number, masked: bo
   });
 }
 
+/**
+ * The diversified selection's h [M] for task t: each prompt's share of the selections made while
+ * training tasks 0..t−1, add-one smoothed ((count + 1) / (total + M); ours) so that a prompt never
+ * chosen still ranks by its distance instead of tying at 0 with every other unused one.
+ */
+export function selectionFrequency(counts: readonly number[][], t: number, poolSize: number): Float32Array {
+  const sum = new Float64Array(poolSize);
+  for (let i = 0; i < Math.min(t, counts.length); i++) counts[i].forEach((n, id) => (sum[id] += n));
+  const total = sum.reduce((a, b) => a + b, 0);
+  return Float32Array.from(sum, (n) => (n + 1) / (total + poolSize));
+}
+
 export function tileIds(ids: readonly number[], n: number): Int32Array {
   const out = new Int32Array(n * ids.length);
   for (let i = 0; i < n; i++) out.set(ids, i * ids.length);
@@ -105,6 +118,13 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
     withPool,
   );
   const fixedIds = (t: number): number[] | null => (v.single ? [0] : maskIds(c, t));
+  // Diversified selection (paper §3.4, prompt_pool_param.diversify): training selections counted per task.
+  const diversify = pp.diversify ?? false;
+  if (diversify && (!v.slots || !withPool || pp.use_prompt_mask)) {
+    throw new UserError(`config key 'prompt_pool_param.diversify' = true needs method 'l2p' with a prompt pool and use_prompt_mask false (the mask fixes each task's prompts)`);
+  }
+  let counts: number[][] = [];
+  const diversifies = (t: number) => diversify && t > 0 && trainSelection(t) !== 'fixed';
   const trainSelection = (t: number): SelectionKind => {
     if (!withPool) return 'none';
     if (fixedIds(t) !== null) return 'fixed';
@@ -118,8 +138,9 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
     trains: withPool ? ['prompt_pool/*', 'head/*'] : ['head/*'],
     train(s): GraphPlan {
       const selection = trainSelection(s.taskId);
+      const div = diversifies(s.taskId);
       return {
-        key: `train:${s.batch}:${selection}:${s.frozenGrads}`,
+        key: `train:${s.batch}:${selection}:${s.frozenGrads}:${div}`,
         build: () =>
           buildTrainStep(s.params, {
             model,
@@ -133,8 +154,13 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
             weightDecay: s.weightDecay,
             frozenGrads: s.frozenGrads,
             original: s.original,
+            diversify: div,
+            poolSize: pp.pool_size,
           }),
-        feeds: fixedFeeds(selection, fixedIds(s.taskId), model.topK),
+        feeds: (n) => ({
+          ...fixedFeeds(selection, fixedIds(s.taskId), model.topK)(n),
+          ...(div ? { prompt_freq: { shape: [pp.pool_size], data: selectionFrequency(counts, s.taskId, pp.pool_size) } } : {}),
+        }),
       };
     },
     eval(s): GraphPlan {
@@ -160,6 +186,18 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
       if (v.slots) sharePromptSlots(c, all, vit.config.hidden, t);
     },
     selectionAccuracy: (usage) => (v.slots ? slotSelectionAccuracy(pp.top_k, pp.pool_size, pp.use_prompt_mask, usage) : null),
+    ...(diversify
+      ? {
+          observe: (t: number, ids: Int32Array) => {
+            while (counts.length <= t) counts.push(new Array<number>(pp.pool_size).fill(0));
+            for (const id of ids) counts[t][id]++;
+          },
+          saveState: () => ({ train_selection_counts: counts.map((r) => [...r]) }),
+          loadState: (st) => {
+            counts = (st?.train_selection_counts ?? []).map((r) => [...r]);
+          },
+        }
+      : {}),
   };
 }
 

@@ -78,7 +78,15 @@ export interface MethodModel {
    * slots); null where that is not defined.
    */
   selectionAccuracy(usage: number[][]): number[] | null;
+  /** After each training step of task t: the prompt ids it selected ([B·N]; empty without selection). */
+  observe?(t: number, promptIds: Int32Array): void;
+  /** What the method keeps beyond its parameters (e.g. selection counts), saved in each checkpoint. */
+  saveState?(): MethodState;
+  loadState?(s: MethodState | undefined): void;
 }
+
+/** A method's checkpointed state: named tables of numbers. */
+export type MethodState = Record<string, number[][]>;
 
 /** A task as the loop trains it. */
 export interface TrainTask<S> {

@@ -14,6 +14,7 @@ import { CHECKPOINT_NAME, checkpointName, runFiles, STATE_FILE } from '../rundir
 import { hasState, readState, type StateFile } from '../rundir/state.ts';
 import type { Params } from '../vit/params.ts';
 import type { OptState } from './learner.ts';
+import type { MethodState } from '../methods/index.ts';
 
 /** Where the loop stands; everything needed to continue exactly. */
 export interface LoopState {
@@ -39,6 +40,8 @@ export interface LoopState {
   elapsed: number;
   /** Training images processed. */
   images: number;
+  /** The method's own state beyond its parameters (e.g. the diversified selection's counts). */
+  method?: MethodState;
 }
 
 export interface TrainWindow {

@@ -156,7 +156,9 @@ export class Learner {
     for (const [k, acc] of sums!) if (!grads.has(k)) for (let i = 0; i < acc.length; i++) frozenSq += acc[i] * acc[i];
     const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
     this.applyUpdate(grads, lr);
-    return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds: Int32Array.from(ids) };
+    const promptIds = Int32Array.from(ids);
+    this.model.observe?.(taskId, promptIds);
+    return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
   }
 
   private applyUpdate(grads: Tensors, lr: number): void {

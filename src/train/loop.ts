@@ -132,6 +132,7 @@ function openSession(o: RunOptions): Run {
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
     state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
+    learner.model.loadState?.(state.method);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
   }
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
@@ -310,6 +311,8 @@ function checkpointAt(run: Run, step: number, pipe: Pipeline): void {
 }
 
 function save(run: Run): void {
+  const method = run.learner.model.saveState?.();
+  if (method) run.state = { ...run.state, method };
   saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2);
 }
 
