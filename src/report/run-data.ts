@@ -132,7 +132,7 @@ export function loadRun(workdir: string): RunData {
       ? { avg_acc: mean(accMatrix.map((row) => row[0]).filter(Number.isFinite)), forgetting: null, backward: null, learning_acc: null }
       : { avg_acc: lastPoint?.avg_acc ?? null, forgetting: lastPoint?.forgetting ?? null, backward: null, learning_acc: lastPoint?.learning_acc ?? null };
   if (sharedTest) notes.push('One test set is shared by all tasks: the matrix has one row, and forgetting and learning accuracy are not defined.');
-  if (summary && promptUsage.every((u) => u.length === 0)) {
+  if (summary && promptUsage.every((u) => u.every((n) => n === 0))) {
     notes.push(`No prompt usage: ${method ? `method '${method.name}'` : 'this method'} selects no discrete prompts at test time (test-time selection '${summary.test_time_selection}').`);
   }
   if (joint) notes.push('Joint training (the upper bound): one training on the data of all tasks, then every task evaluated; there is no sequence of tasks, so no forgetting.');
