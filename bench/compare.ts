@@ -38,7 +38,7 @@ if (probe.status !== 0) {
 const ours: Record<string, number>[] = [];
 const peer: Record<string, number>[] = [];
 for (let i = 0; i < Number(values.rounds); i++) {
-  ours.push(runJson(process.execPath, ['bin/l2p.mjs', 'bench', '--pool', '10', '--length', '5', '--top-k', '5', ...common])); // the peer's prompt shape
+  ours.push(runJson(process.execPath, ['bin/l2p.mjs', 'bench', ...common]));
   peer.push(runJson(values.python!, ['bench/peer/l2p_step.py', ...common]));
   if (!values.json) console.error(`round ${i + 1}: ours train ${ours[i].train_trained_s_per_img.toFixed(3)} s/img, peer ${peer[i].train_s_per_img.toFixed(3)} s/img`);
 }

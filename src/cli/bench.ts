@@ -21,8 +21,8 @@ const HELP = `usage: l2p bench [--method l2p] [--model B/16] [--batch 8] [--imag
                  [--query-precision fp32|int8] [--json]
 
 Times a method's step (--method: ${Object.keys(METHODS).join(', ')}) on random weights (no checkpoint
-needed), configured as its Split CIFAR-100 preset (cifar100_<method>; cifar100_l2p for a baseline);
---pool, --length and --top-k change prompt_pool_param. Per image: the query forward, the
+needed), configured as its Split CIFAR-100 preset (cifar100_<method>; cifar100_l2p for a baseline,
+with pool 10, length 5, top-k 5); --pool, --length and --top-k change prompt_pool_param. Per image: the query forward, the
 training step under both gradient-clipping scopes ('all': the norm over every parameter's gradient,
 as official and the presets' default; 'trained': over the trained tensors only) and the evaluation
 step; the best of --iters runs after one warm-up. --weights copied
@@ -85,7 +85,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!(method in METHODS)) throw new UserError(`--method must be one of ${Object.keys(METHODS).join(', ')}, got '${method}'`);
   const own = `cifar100_${method}`;
   const base: L2PConfig = presetNames().includes(own) ? getPreset(own) : { ...getPreset('cifar100_l2p'), method: method as L2PConfig['method'] };
-  const pp = base.prompt_pool_param;
+  // L2P and its baselines keep the bench's long-standing prompt shape (pool 10, length 5, top-k 5, the
+  // PyTorch peer's); a method with its own preset keeps the preset's.
+  const pp = own !== 'cifar100_l2p' && presetNames().includes(own) ? base.prompt_pool_param : { ...base.prompt_pool_param, pool_size: 10, length: 5, top_k: 5 };
   const config: L2PConfig = {
     ...base,
     query_precision: qp as 'fp32' | 'int8',
