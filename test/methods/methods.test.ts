@@ -1,15 +1,19 @@
 // The method modules through the one interface the learner uses: what trains, the per-task hooks, a
 // training step that moves only the trained tensors, and settings a method refuses.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { METHODS } from '../../src/methods/index.ts';
+import { loadRun } from '../../src/report/run-data.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
+import { tempDir } from '../fixtures/data/write.ts';
 
 after(disposeAll);
 
@@ -83,4 +87,21 @@ test('settings a method has no graph for are refused with the key named, not ign
   refused({ ...dp, continual: { ...dp.continual, num_tasks: 3 } }, /pool_size 2 is smaller than continual.num_tasks 3 × top_k 1 = 3/);
   const coda = getPreset('cifar100_coda_prompt_smoke');
   refused({ ...coda, grad_clip_scope: 'all' }, /'grad_clip_scope' = "all" is not supported with method 'coda_prompt'/);
+});
+
+test('the report names the method and says when it selects no discrete prompts', () => {
+  const dir = join(tempDir('report-coda'), 'coda');
+  mkdirSync(dir, { recursive: true });
+  const config = getPreset('cifar100_coda_prompt_smoke');
+  const summary = {
+    method: 'coda_prompt', tasks: 2, acc_matrix: [[50, 40], [0, 60]], avg_acc: 50, forgetting: 10, backward: -10, learning_acc: 55,
+    prompt_usage: [[0, 0, 0, 0], [0, 0, 0, 0]], prompt_selection_accuracy: null, test_time_selection: 'weighted', shared_test_set: false,
+    wall_time_s: 10, train_images: 24, images_per_s: 2.4, config,
+  };
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+  const run = loadRun(dir);
+  assert.equal(run.config?.method, 'coda_prompt');
+  assert.ok(run.notes.some((n) => n === "No prompt usage: method 'coda_prompt' selects no discrete prompts at test time (test-time selection 'weighted')."), run.notes.join('\n'));
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, method: 'dualprompt', prompt_usage: [[3, 1, 0, 0], [0, 4, 0, 0]], test_time_selection: 'per_instance' }));
+  assert.ok(!loadRun(dir).notes.some((n) => n.startsWith('No prompt usage')));
 });
