@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { getPreset } from '../src/config/presets.ts';
 import { buildTrainStep } from '../src/l2p/step.ts';
 import { toOnnx } from '../src/runtime/onnx.ts';
-import { createLearner } from '../src/train/experiment.ts';
+import { createLearner, modelOptions } from '../src/train/experiment.ts';
 import { randomViT } from '../src/vit/random.ts';
 import { decodeVariant } from '../src/vit/variants.ts';
 
@@ -21,7 +21,7 @@ const base = getPreset('cifar100_l2p');
 const config = { ...base, model_name: values.model!, per_device_batch_size: b, num_devices: 1, prompt_pool_param: { ...base.prompt_pool_param, length: 5, top_k: 5 } };
 const learner = createLearner(config, { config: vit, numPatches: 196, params: randomViT(vit, 196, 1) }, 100);
 const step = buildTrainStep(learner.params, {
-  model: learner.model, batch: b, imageSize: [224, 224], selection: 'batchwise', voteGroup: b, trainMask: true, pull: 1,
+  model: modelOptions(config, vit, 100), batch: b, imageSize: [224, 224], selection: 'batchwise', voteGroup: b, trainMask: true, pull: 1,
   isTrained: (k) => k.startsWith('prompt_pool/') || k.startsWith('head/'),
 });
 const model = toOnnx(step.outputs);

@@ -15,7 +15,7 @@ const runs = {
 };
 const config = runs.fp32.config;
 const stream = await streamFor(config);
-const k = runs.fp32.learner.model.topK;
+const k = runs.fp32.learner.config.prompt_pool_param.top_k;
 let images = 0;
 let sameSet = 0;
 let sameOrder = 0;

@@ -12,6 +12,8 @@ export const core50_l2p: L2PConfig = {
   optim: 'sgd',
   freeze_part: [],
   eval_per_epochs: 5,
+  // (ours) The official CORe50 run reads core50_test through its training pipeline; false gives central crops.
+  eval_augment: true,
   prompt_histogram: false,
   continual: {
     ...cifar100_l2p.continual,

@@ -7,7 +7,7 @@ import { decodeImage } from './data/image.ts';
 import { Pipeline, type ContinualStream } from './data/index.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from './data/preprocess.ts';
 import { UserError } from './errors.ts';
-import { evaluateSource } from './train/evaluate.ts';
+import { evalOptionsOf, evaluateSource } from './train/evaluate.ts';
 import { backboneFor } from './train/experiment.ts';
 import { trainContinual } from './train/loop.ts';
 import { openRun as openWorkdir, type OpenedRun } from './train/open-run.ts';
@@ -111,7 +111,7 @@ export async function evaluate(run: Run, o: { tasks?: number[]; workers?: number
     const task = stream.tasks[i];
     if (!task) throw new UserError(`task ${i} is not in the stream (${stream.tasks.length} tasks)`);
     const mask = c.continual.eval_task_inc ? task.classMask : null;
-    const opts = { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, maxBatches: -1, poolSize: c.prompt_pool_param.pool_size, workers: o.workers };
+    const opts = { ...evalOptionsOf(c), maxBatches: -1, workers: o.workers };
     res.push(await evaluateSource(run.learner, task.test, mask, opts));
   }
   const accuracy = res.map((r) => r.accuracy);

@@ -21,9 +21,6 @@ import sys
 import numpy as np
 
 from reference import TRAINABLE, l2p_step, loss_only
-# The building blocks, for make_dp_case.py and make_coda_case.py (which import this module as mc).
-from reference import (block_bwd, block_fwd, block_params, embed, encoder_fwd, l2_normalize,  # noqa: F401
-                       l2_normalize_bwd, layernorm_bwd, layernorm_fwd, select_prompts)
 
 
 # ----------------------------------------------------------------------------- io

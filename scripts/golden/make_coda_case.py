@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_case as mc  # noqa: E402
+import reference as ref  # noqa: E402
 
 
 def names(cfg):
@@ -50,16 +51,16 @@ def step(cfg, vit, params, batch, with_grads=True):
   heads, depth, lp = cfg['heads'], cfg['depth'], cfg['length']
   pt = cfg['pool'] // cfg['num_tasks']
   s, f = cfg['task_id'] * pt, (cfg['task_id'] + 1) * pt
-  blocks = [mc.block_params(vit, i, dt) for i in range(depth)]
+  blocks = [ref.block_params(vit, i, dt) for i in range(depth)]
   P = {l: np.asarray(params[f'prompt/e_p_{l}'], dt) for l in cfg['layers']}
   K = {l: np.asarray(params[f'prompt/e_k_{l}'], dt) for l in cfg['layers']}
   A = {l: np.asarray(params[f'prompt/e_a_{l}'], dt) for l in cfg['layers']}
   wh, bh = np.asarray(params['head/kernel'], dt), np.asarray(params['head/bias'], dt)
   labels = np.asarray(batch['labels']).astype(np.int64)
   b = labels.shape[0]
-  x = mc.embed(batch['images'], vit, cfg['patch'], dt)
+  x = ref.embed(batch['images'], vit, cfg['patch'], dt)
   d = x.shape[-1]
-  enc0, _ = mc.encoder_fwd(x, blocks, heads, vit, dt)
+  enc0, _ = ref.encoder_fwd(x, blocks, heads, vit, dt)
   q = enc0[:, 0]
   half = lp // 2
   caches, lc = [], {}
@@ -75,9 +76,9 @@ def step(cfg, vit, params, batch, with_grads=True):
       pk = pr[:, :half].reshape(b, half, heads, d // heads)
       pv = pr[:, half:].reshape(b, lp - half, heads, d // heads)
       lc[lyr] = (aq, aqn, aq_n, Kf, kn, k_n, w, Pf)
-    x, c = mc.block_fwd(x, blocks[lyr], heads, pk, pv)
+    x, c = ref.block_fwd(x, blocks[lyr], heads, pk, pv)
     caches.append(c)
-  enc, c_norm = mc.layernorm_fwd(x, np.asarray(vit['Transformer/encoder_norm/scale'], dt),
+  enc, c_norm = ref.layernorm_fwd(x, np.asarray(vit['Transformer/encoder_norm/scale'], dt),
                                  np.asarray(vit['Transformer/encoder_norm/bias'], dt))
   feat = enc[:, 0]
   logits = feat @ wh + bh
@@ -113,9 +114,9 @@ def step(cfg, vit, params, batch, with_grads=True):
   grads['head/bias'] = dlogits.sum(0)
   denc = np.zeros_like(enc)
   denc[:, 0] = dlogits @ wh.T
-  dx = mc.layernorm_bwd(denc, c_norm)
+  dx = ref.layernorm_bwd(denc, c_norm)
   for lyr in reversed(range(depth)):
-    dx, dpk, dpv = mc.block_bwd(dx, caches[lyr], blocks[lyr], with_prefix=True)
+    dx, dpk, dpv = ref.block_bwd(dx, caches[lyr], blocks[lyr], with_prefix=True)
     if lyr not in cfg['layers']:
       continue
     aq, aqn, aq_n, Kf, kn, k_n, w, Pf = lc[lyr]

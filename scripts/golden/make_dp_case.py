@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_case as mc  # noqa: E402
+import reference as ref  # noqa: E402
 
 TRAINABLE = ['prefix', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']
 
@@ -48,11 +49,11 @@ def forward(cfg, vit, params, images, idx):
   dt = np.float64
   gpt, ept, skv, _ = flags(cfg)
   depth, heads, k = cfg['depth'], cfg['heads'], cfg['top_k']
-  blocks = [mc.block_params(vit, i, dt) for i in range(depth)]
+  blocks = [ref.block_params(vit, i, dt) for i in range(depth)]
   prefix = np.asarray(params['prefix'], dt) if cfg['g_layers'] else None
   pool = np.asarray(params['prompt_pool/prompt'], dt)
   wh, bh = np.asarray(params['head/kernel'], dt), np.asarray(params['head/bias'], dt)
-  x = mc.embed(images, vit, cfg['patch'], dt)
+  x = ref.embed(images, vit, cfg['patch'], dt)
   b, _, d = x.shape
   e_rows = sorted(cfg['e_layers'])
   caches, ntoks = [], []
@@ -79,9 +80,9 @@ def forward(cfg, vit, params, images, idx):
     if ntok:
       x = np.concatenate(toks + [x], axis=1)
     ntoks.append(ntok)
-    x, c = mc.block_fwd(x, blocks[lyr], heads, pk, pv)
+    x, c = ref.block_fwd(x, blocks[lyr], heads, pk, pv)
     caches.append(c)
-  enc, c_norm = mc.layernorm_fwd(x, np.asarray(vit['Transformer/encoder_norm/scale'], dt),
+  enc, c_norm = ref.layernorm_fwd(x, np.asarray(vit['Transformer/encoder_norm/scale'], dt),
                                  np.asarray(vit['Transformer/encoder_norm/bias'], dt))
   total = 0
   if cfg['g_layers'] and not gpt:
@@ -114,13 +115,13 @@ def backward(cfg, params, idx, dlogits, feat, fc, images=None, vit=None):
     denc[:, total] = dfeat
   else:
     denc[:] = dfeat[:, None, :] / enc_shape[1]
-  dx = mc.layernorm_bwd(denc, c_norm)
+  dx = ref.layernorm_bwd(denc, c_norm)
   sq = 0.0
   if vit is not None:
     sq += ((denc * c_norm[0]).sum((0, 1)) ** 2).sum() + (denc.sum((0, 1)) ** 2).sum()  # encoder_norm
   for lyr in reversed(range(cfg['depth'])):
     wg = {} if vit is not None else None
-    dx, dpk, dpv = mc.block_bwd(dx, caches[lyr], blocks[lyr], with_prefix=True, wgrads=wg)
+    dx, dpk, dpv = ref.block_bwd(dx, caches[lyr], blocks[lyr], with_prefix=True, wgrads=wg)
     if wg is not None:
       sq += sum((w ** 2).sum() for w in wg.values())
     in_g = cfg['g_layers'] and lyr in cfg['g_layers']
@@ -178,8 +179,8 @@ def masked_ce(logits, labels, class_mask):
 
 def query(cfg, vit, images):
   dt = np.float64
-  blocks = [mc.block_params(vit, i, dt) for i in range(cfg['depth'])]
-  enc, _ = mc.encoder_fwd(mc.embed(images, vit, cfg['patch'], dt), blocks, cfg['heads'], vit, dt)
+  blocks = [ref.block_params(vit, i, dt) for i in range(cfg['depth'])]
+  enc, _ = ref.encoder_fwd(ref.embed(images, vit, cfg['patch'], dt), blocks, cfg['heads'], vit, dt)
   return enc[:, 0]
 
 
@@ -190,7 +191,7 @@ def train_ids(cfg, sim, b):
     start = cfg['task_id'] * k
     assert start + k <= cfg['pool']
     return np.repeat(np.arange(start, start + k)[None], b, axis=0)
-  return mc.select_prompts(sim, k, cfg['batchwise'])[0]
+  return ref.select_prompts(sim, k, cfg['batchwise'])[0]
 
 
 def dp_step(cfg, vit, params, batch):
@@ -199,11 +200,11 @@ def dp_step(cfg, vit, params, batch):
   b = labels.shape[0]
   pre_logits = query(cfg, vit, batch['images'])
   key = np.asarray(params['prompt_pool/key'], np.float64)
-  qn, _ = mc.l2_normalize(pre_logits)
-  kn, c_kn = mc.l2_normalize(key)
+  qn, _ = ref.l2_normalize(pre_logits)
+  kn, c_kn = ref.l2_normalize(key)
   sim = qn @ kn.T
   idx = train_ids(cfg, sim, b)
-  eval_idx, _ = mc.select_prompts(sim, cfg['top_k'], cfg['batchwise'])
+  eval_idx, _ = ref.select_prompts(sim, cfg['top_k'], cfg['batchwise'])
   logits, feat, fc = forward(cfg, vit, params, batch['images'], idx)
   ce, dlogits = masked_ce(logits, labels, cm)
   reduce_sim = (kn[idx] * qn[:, None, :]).sum() / b
@@ -213,7 +214,7 @@ def dp_step(cfg, vit, params, batch):
   backbone_sq = grads.pop('<backbone>', 0.0)
   dkn = np.zeros_like(kn)
   np.add.at(dkn, idx, np.broadcast_to(-cfg['pull'] / b * qn[:, None, :], kn[idx].shape))
-  grads['prompt_pool/key'] = mc.l2_normalize_bwd(dkn, c_kn)
+  grads['prompt_pool/key'] = ref.l2_normalize_bwd(dkn, c_kn)
   names = [n for n in TRAINABLE if n in params]
   grad_norm = np.sqrt(backbone_sq + sum((grads[n] ** 2).sum() for n in names))
   clip_factor = min(1.0, cfg['clip'] / (grad_norm + 1e-6))
@@ -235,8 +236,8 @@ def loss_at(cfg, vit, params, batch, idx):
   b = labels.shape[0]
   logits, _, _ = forward(cfg, vit, params, batch['images'], idx)
   ce, _ = masked_ce(logits, labels, np.asarray(batch['class_mask']).astype(np.int64))
-  qn, _ = mc.l2_normalize(query(cfg, vit, batch['images']))
-  kn, _ = mc.l2_normalize(np.asarray(params['prompt_pool/key'], np.float64))
+  qn, _ = ref.l2_normalize(query(cfg, vit, batch['images']))
+  kn, _ = ref.l2_normalize(np.asarray(params['prompt_pool/key'], np.float64))
   return ce - cfg['pull'] * (kn[idx] * qn[:, None, :]).sum() / b
 
 

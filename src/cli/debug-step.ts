@@ -2,11 +2,12 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { writeNpz } from '../io/npz.ts';
-import { runGoldenCase } from '../l2p/golden-case.ts';
+import type { NpyArray } from '../io/npy.ts';
 import { caseMethod } from './debug-step/case-method.ts';
 import { runCodaCase } from './debug-step/coda-case.ts';
 import { runDualPromptCase } from './debug-step/dualprompt-case.ts';
 import { disposeAll } from '../runtime/ort.ts';
+import { runL2PCase } from './debug-step/l2p-case.ts';
 
 const HELP = `usage: l2p debug-step <case-dir> --out <out.npz>
 
@@ -15,7 +16,15 @@ writes every array expected.npz holds: pre_logits, sim, prompt_idx, logits, ce, 
 grad_norm, clip_factor, grad/<name> and updated/<name> for the four trained tensors.
 A case whose case.json says "method": "dualprompt" runs one DualPrompt step instead (train_prompt_idx,
 eval_prompt_idx and eval_logits in place of prompt_idx, and the 'prefix' tensor); "method": "coda_prompt"
-runs one CODA-Prompt step (coda.npz in place of l2p.npz; weights/<layer>, ortho, grad/ and updated/ per tensor).`;
+runs one CODA-Prompt step (coda.npz in place of l2p.npz; weights/<layer>, ortho, grad/ and updated/ per tensor).
+An L2P case.json's "clip_scope" says whose gradients the clipping norm covers: "trained" (the default) or
+"all", every parameter of the prompted model, the frozen backbone's included, as the official code.`;
+
+/** Runs the case in `dir` (its case.json's "method") and returns arrays named as in its expected.npz. */
+export function runCase(dir: string): Promise<Map<string, NpyArray>> {
+  const run = { l2p: runL2PCase, dualprompt: runDualPromptCase, coda_prompt: runCodaCase }[caseMethod(dir)];
+  return run(dir);
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,8 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1 || !values.out) throw new UserError(`a case directory and --out are required\n\n${HELP}`);
   try {
-    const run = { l2p: runGoldenCase, dualprompt: runDualPromptCase, coda_prompt: runCodaCase }[caseMethod(positionals[0])];
-    const arrays = await run(positionals[0]);
+    const arrays = await runCase(positionals[0]);
     writeNpz(values.out, arrays);
     console.log(`wrote ${arrays.size} arrays to ${values.out}`);
   } finally {

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from '../config/overrides.ts';
-import { getPreset } from '../config/presets.ts';
+import { getPreset, presetNames } from '../config/presets.ts';
+import { METHODS } from '../methods/index.ts';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../package-root.ts';
 import { disposeAll } from '../runtime/ort.ts';
@@ -15,13 +16,13 @@ import { streamFor } from '../train/stream.ts';
 import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
 import { optionalInt } from './args.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--resume]
+const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--set key=value ...] [--threads N] [--resume]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
 A killed demo continues where it stopped when run again with the same --workdir.
-  --method  l2p (default), or a baseline: shared_prompt (one prompt tuned sequentially),
-            head_only (the classifier alone), joint (all tasks at once: the upper bound)`;
+  --method  ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n            ')}
+            (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)`;
 
 const PACKAGE_ROOT = packageRoot();
 
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       workdir: { type: 'string' },
-      method: { type: 'string', default: 'l2p' },
+      method: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
       workers: { type: 'string' },
@@ -56,15 +57,19 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const method = values.method!;
+  const method = values.method ?? 'l2p';
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
-  const base = getPreset('split_mnist_l2p');
+  if (!(method in METHODS)) throw new UserError(`--method must be one of ${Object.keys(METHODS).join(', ')}, got '${method}'`);
+  // A method with its own prompt settings has its own demo preset; the baselines run on L2P's.
+  const own = presetNames().includes(`split_mnist_${method}`);
+  const base = getPreset(own ? `split_mnist_${method}` : 'split_mnist_l2p');
   const config = applyOverrides({ ...base, init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) }, [`method=${method}`, ...(values.set ?? [])]);
   if (config.init_checkpoint && !existsSync(config.init_checkpoint)) {
     throw new UserError(`the backbone '${config.init_checkpoint}' is missing; reinstall, or make one with l2p pretrain (docs/pretrain.md)`);
   }
-  const workdir = values.workdir ?? `l2p-demo${method === 'l2p' ? '' : `-${method}`}`;
+  // The default demo keeps the plain name the docs use; a chosen method gets its own directory.
+  const workdir = values.workdir ?? (values.method === undefined ? 'l2p-demo' : `l2p-demo-${method}`);
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const stream = await streamFor(config);
   const notes: string[] = [];

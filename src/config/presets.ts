@@ -1,7 +1,12 @@
-// The named presets: the official L2P configs (configs/*.ts) and a `<name>_smoke` shrink of each.
+// The named presets: the official L2P and DualPrompt configs, CODA-Prompt's published settings
+// (configs/*.ts), and a `<name>_smoke` shrink of each.
 import { UserError } from '../errors.ts';
 import { cifar100_gaussian_l2p } from '../../configs/cifar100_gaussian_l2p.ts';
+import { cifar100_dualprompt } from '../../configs/cifar100_dualprompt.ts';
+import { cifar100_coda_prompt, imr_coda_prompt } from '../../configs/coda_prompt.ts';
 import { cifar100_l2p } from '../../configs/cifar100_l2p.ts';
+import { imr_dualprompt } from '../../configs/imr_dualprompt.ts';
+import { split_mnist_coda_prompt, split_mnist_dualprompt } from '../../configs/split_mnist_methods.ts';
 import { core50_l2p } from '../../configs/core50_l2p.ts';
 import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts';
 import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
@@ -18,6 +23,12 @@ const FULL: Record<string, L2PConfig> = {
   domainnet_l2p,
   domainnet_l2p_cil,
   split_mnist_l2p,
+  cifar100_dualprompt,
+  imr_dualprompt,
+  cifar100_coda_prompt,
+  imr_coda_prompt,
+  split_mnist_dualprompt,
+  split_mnist_coda_prompt,
 };
 
 const PRESETS = new Map<string, () => L2PConfig>();

@@ -9,7 +9,9 @@ export function smoke(c: L2PConfig): L2PConfig {
   const cl = c.continual;
   // A class-incremental split keeps 2 classes per task; a shared label space keeps its size.
   const splitsClasses = cl.scenario === 'class_incremental' && !c.gaussian_schedule;
-  const numTasks = Math.min(2, cl.num_tasks);
+  // The Gaussian schedule evaluates every 10th episode (official eval_interval), and its schedule
+  // needs num_tasks × num_train_steps_per_task ≥ 100 classes: 10 episodes of 10 steps.
+  const numTasks = c.gaussian_schedule ? 10 : Math.min(2, cl.num_tasks);
   const topK = Math.min(2, c.prompt_pool_param.top_k);
   return {
     ...c,
@@ -31,9 +33,13 @@ export function smoke(c: L2PConfig): L2PConfig {
       ...cl,
       num_tasks: numTasks,
       num_classes_per_task: splitsClasses ? Math.min(2, cl.num_classes_per_task) : cl.num_classes_per_task,
-      num_train_steps_per_task: 3,
+      num_train_steps_per_task: c.gaussian_schedule ? 10 : 3,
     },
     // A prompt slot per task still fits when use_prompt_mask is on: numTasks × topK <= pool_size.
     prompt_pool_param: { ...c.prompt_pool_param, pool_size: numTasks * topK, length: 2, top_k: topK },
+    // Method keys, where set, shrink to the smoke backbone's two blocks.
+    ...(c.g_prompt_layer_idx ? { g_prompt_layer_idx: [0], g_prompt_length: 2 } : {}),
+    ...(c.e_prompt_layer_idx ? { e_prompt_layer_idx: [1] } : {}),
+    ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

@@ -22,7 +22,7 @@ export type { Dataset, Example, Pixels, Source, StoredImage, StoredRecord } from
 export { openDataset, type DataFormat, type OpenOptions } from './open.ts';
 export { datasetSpec, knownDatasets, type DatasetSpec } from './registry.ts';
 export { defaultTfdsDataDir } from './tfds.ts';
-export { resolveSplit, type SplitRange } from './split.ts';
+export { resolveSplit, subsampleSplit, type SplitRange } from './split.ts';
 export { concat, filterClasses, labelCounts, mapLabels, slice, subset } from './source.ts';
 export { Pipeline, type Batch, type PipelineOptions, type PipelineState } from './pipeline.ts';
 export { OFFICIAL_PREPROCESS, evalPreprocess, trainPreprocess, type PreprocessConfig } from './preprocess.ts';

@@ -1,12 +1,12 @@
 // Batches for training and evaluation. The stream is a sequence of examples: epoch e visits the
-// source in the order of permutation(seed, e) (training) or in stored order (evaluation), and
+// source in a shuffled order drawn from (seed, e) (training) or in stored order (evaluation), and
 // epochs follow each other without a break, so a batch may straddle two epochs, as with the
 // official repeat-then-batch. Example number p of the stream is augmented with a generator seeded
 // by hash(seed, p): the position `p` is therefore all the state needed to resume exactly.
 import { UserError } from '../errors.ts';
 import { defaultWorkers, ImagePool } from './pool.ts';
 import { OFFICIAL_PREPROCESS, type PreprocessConfig } from './preprocess.ts';
-import { hash32, permutation, Rng } from './rng.ts';
+import { bufferShuffle, hash32, permutation, Rng } from './rng.ts';
 import type { Source } from './types.ts';
 
 export interface PipelineOptions {
@@ -16,6 +16,11 @@ export interface PipelineOptions {
   /** With `train`: augment (random resized crop and flip, the default) or take central crops. */
   augment?: boolean;
   seed?: number;
+  /**
+   * With `train`: the official shuffle_buffer_size, a TF-style buffer over the stored order each
+   * epoch (bufferShuffle); unset, each epoch is a uniform permutation.
+   */
+  shuffleBuffer?: number;
   /** resize_size, input_size and the crop parameters; the official values by default. */
   preprocess?: Partial<PreprocessConfig>;
   /** Worker threads decoding and augmenting; 0 runs them on the main thread. */
@@ -99,7 +104,8 @@ export class Pipeline implements AsyncIterable<Batch> {
     const e = Math.floor(p / n);
     let order = this.orders.get(e);
     if (!order) {
-      order = permutation(n, new Rng(hash32(this.seed, 0x0e9c, e)));
+      const rng = new Rng(hash32(this.seed, 0x0e9c, e));
+      order = this.opts.shuffleBuffer === undefined ? permutation(n, rng) : bufferShuffle(n, this.opts.shuffleBuffer, rng);
       this.orders.set(e, order);
       for (const k of this.orders.keys()) if (k < e - 1) this.orders.delete(k);
     }

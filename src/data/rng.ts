@@ -63,3 +63,27 @@ export function permutation(n: number, rng: Rng): Int32Array {
   }
   return p;
 }
+
+/**
+ * The order a TF-style shuffle buffer of `buffer` elements gives a stream 0..n−1: the buffer is
+ * filled with the first elements; each output is a uniformly chosen buffered element, whose slot
+ * takes the next input; once the input is spent the buffer drains in random order. A buffer of n or
+ * more is a uniform permutation; a smaller one keeps each element within about `buffer` places of
+ * where it was stored.
+ */
+export function bufferShuffle(n: number, buffer: number, rng: Rng): Int32Array {
+  const out = new Int32Array(n);
+  const buf: number[] = [];
+  let next = 0;
+  while (next < Math.min(buffer, n)) buf.push(next++);
+  for (let i = 0; i < n; i++) {
+    const j = rng.int(buf.length);
+    out[i] = buf[j];
+    if (next < n) buf[j] = next++;
+    else {
+      buf[j] = buf[buf.length - 1];
+      buf.pop();
+    }
+  }
+  return out;
+}

@@ -127,3 +127,18 @@ export function resolveSplit(spec: string, splits: Record<string, SplitInfo>, wh
   }
   return ranges;
 }
+
+/**
+ * The official subsample_rate applied to a split spec (libml/input_pipeline.py): 'train' becomes
+ * 'train[:r%]'; a slice from the start, 'train[:80%]', becomes 'train[:⌊0.8·r⌋%]'; a slice to the
+ * end, 'train[80%:]', becomes 'train[⌊100 − 0.2·r⌋%:]'. A rate ≤ 0 (the official -1) keeps the split.
+ */
+export function subsampleSplit(spec: string, rate: number): string {
+  if (rate <= 0) return spec;
+  if (/^[\w/-]+$/.test(spec)) return `${spec}[:${rate}%]`;
+  const head = /^([\w/-]+)\[:(\d+)%\]$/.exec(spec);
+  if (head) return `${head[1]}[:${Math.trunc((Number(head[2]) / 100) * rate)}%]`;
+  const tail = /^([\w/-]+)\[(\d+)%:\]$/.exec(spec);
+  if (tail) return `${tail[1]}[${Math.trunc(100 - ((100 - Number(tail[2])) / 100) * rate)}%:]`;
+  throw new UserError(`subsample_rate ${rate} cannot be applied to the split '${spec}'`);
+}

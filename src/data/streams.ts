@@ -9,6 +9,7 @@ import { NumpyRandomState } from './numpy-random.ts';
 import { openDataset, type DataFormat } from './open.ts';
 import { datasetSpec } from './registry.ts';
 import { filterClasses, mapLabels } from './source.ts';
+import { subsampleSplit } from './split.ts';
 import type { Dataset, Source } from './types.ts';
 
 export interface Task {
@@ -29,7 +30,11 @@ export interface StreamData {
   dataDir?: string;
   dataDirs?: Record<string, string>;
   format?: DataFormat;
+  /** config.subsample_rate: each split read as subsampleSplit makes it (-1 or unset: whole). */
+  subsampleRate?: number;
 }
+
+const sub = (split: string, d: StreamData) => subsampleSplit(split, d.subsampleRate ?? -1);
 
 const open = (name: string, d: StreamData) => openDataset(name, { dataDir: d.dataDirs?.[name] ?? d.dataDir, format: d.format });
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -84,7 +89,7 @@ export async function fiveDatasets(data: StreamData = {}, list: string[] = FIVE_
     if (ds.numClasses !== 10) throw new UserError(`${name}: 5-datasets needs 10 classes per dataset, it has ${ds.numClasses}`);
     const spec = datasetSpec(name);
     const shift = (s: Source) => mapLabels(s, (l) => l + 10 * k, `${s.description} (labels +${10 * k})`);
-    tasks.push({ classMask: range(10 * k, 10), train: shift(await ds.source(spec.train)), test: shift(await ds.source(spec.test)) });
+    tasks.push({ classMask: range(10 * k, 10), train: shift(await ds.source(sub(spec.train, data))), test: shift(await ds.source(sub(spec.test, data))) });
   }
   return { name: '5-datasets', numClasses: 10 * list.length, tasks };
 }
@@ -98,13 +103,13 @@ export async function core50Stream(data: StreamData = {}): Promise<ContinualStre
   const classMask = range(0, CORE50_CLASSES);
   if (data.format === 'native') {
     const ds = await open('core50', data);
-    const test = await ds.source('test');
-    const tasks = await Promise.all(CORE50_TRAIN_SESSIONS.map(async (s) => ({ classMask, train: await ds.source(`s${s}`), test })));
+    const test = await ds.source(sub('test', data));
+    const tasks = await Promise.all(CORE50_TRAIN_SESSIONS.map(async (s) => ({ classMask, train: await ds.source(sub(`s${s}`, data)), test })));
     return { name: 'core50', numClasses: CORE50_CLASSES, tasks };
   }
-  const test = await (await open('core50_test', data)).source('train');
+  const test = await (await open('core50_test', data)).source(sub('train', data));
   const tasks: Task[] = [];
-  for (const s of CORE50_TRAIN_SESSIONS) tasks.push({ classMask, train: await (await open(`core50_s${s}`, data)).source('train'), test });
+  for (const s of CORE50_TRAIN_SESSIONS) tasks.push({ classMask, train: await (await open(`core50_s${s}`, data)).source(sub('train', data)), test });
   return { name: 'core50', numClasses: CORE50_CLASSES, tasks };
 }
 
@@ -114,7 +119,7 @@ export async function domainNetStream(data: StreamData = {}, domains: readonly s
   const tasks: Task[] = [];
   for (const d of domains) {
     const ds = await open(`domainnet/${d}`, data);
-    tasks.push({ classMask, train: await ds.source('train'), test: await ds.source('test') });
+    tasks.push({ classMask, train: await ds.source(sub('train', data)), test: await ds.source(sub('test', data)) });
   }
   return { name: 'domainnet', numClasses: DOMAINNET_CLASSES, tasks };
 }
@@ -123,9 +128,9 @@ export async function domainNetStream(data: StreamData = {}, domains: readonly s
  * Gaussian-scheduled CIFAR-100: one task per episode of the official schedule, training on the
  * episode's classes with those classes as its mask; every task is tested on the whole test split.
  */
-export async function gaussianCifar100(ds: Dataset, seed: number, o: GaussianOptions = {}): Promise<ContinualStream> {
-  const train = await ds.source('train');
-  const test = await ds.source('test');
+export async function gaussianCifar100(ds: Dataset, seed: number, o: GaussianOptions = {}, subsampleRate = -1): Promise<ContinualStream> {
+  const train = await ds.source(subsampleSplit('train', subsampleRate));
+  const test = await ds.source(subsampleSplit('test', subsampleRate));
   const episodes = gaussianSchedule(scheduleKey(seed), { numClasses: ds.numClasses, ...o });
   const tasks = episodes.map((e) => ({ classMask: e.labels, train: filterClasses(train, e.labels), test }));
   return { name: `gaussian ${ds.name}`, numClasses: ds.numClasses, tasks };

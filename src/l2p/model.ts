@@ -2,7 +2,7 @@
 import * as g from '../graph/index.ts';
 import type { Tensor } from '../graph/index.ts';
 import type { ParamFn } from '../vit/model.ts';
-import { embed, encode, forwardFeatures } from '../vit/model.ts';
+import { embed, encode, forwardFeatures, patchEmbed, withClassToken } from '../vit/model.ts';
 import type { ViTConfig } from '../vit/variants.ts';
 import { gatherPrompts, meanKeys, selectPrompts, type PoolSelection, type Selection } from './prompt-pool.ts';
 
@@ -26,10 +26,18 @@ export interface L2PModelOptions {
   normPreLogits: boolean;
   /** The frozen query's arithmetic: fp32 (default), or int8 dense layers (opt-in, faster). */
   queryPrecision?: 'fp32' | 'int8';
+  /**
+   * The query (official embedding_key): 'cls' (default), the frozen original ViT's pre_logits; or a
+   * pool over the prompted model's own patch embeddings (before class token and position embedding):
+   * 'mean', 'max', or 'mean_max' = max + 2·mean. The pools carry gradients, as official.
+   */
+  embeddingKey?: EmbeddingKey;
 }
 
+export type EmbeddingKey = 'cls' | 'mean' | 'max' | 'mean_max';
+
 export interface L2POutputs {
-  /** The frozen, un-prompted backbone's pre_logits [B, D]: the query. */
+  /** The query [B, D]: the frozen, un-prompted backbone's pre_logits, or a pool of patch embeddings (embeddingKey). */
   query: Tensor;
   selection: PoolSelection | null;
   /** Head output [B, C], before any class mask. */
@@ -45,12 +53,20 @@ export interface L2POutputs {
  * weights, which differ from `p`'s when the backbone itself trains (freeze_part = []).
  */
 export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selection: Selection | null, pq: ParamFn = p, fedQuery?: Tensor): L2POutputs {
-  const x0 = embed(p, o.vit, images); // [B, 1+P, D] (P patches), class token first, position embedding added
+  const patches = patchEmbed(p, o.vit, images); // [B, N, D]
+  const x0 = withClassToken(p, o.vit, patches); // [B, 1+N, D], class token first, position embedding added
   const [b, t0, d] = x0.shape;
-  // The query never sees prompts or gradients: it only picks prompts. A caller that has it already
-  // (evaluation caches it per test image) feeds it instead.
-  const shareEmbedding = pq === p && o.queryPrecision !== 'int8';
-  const query = fedQuery ?? g.stopGradient(queryOf(pq, o, images, shareEmbedding ? x0 : undefined)); // [B, D]
+  let query: Tensor; // [B, D]
+  const key = o.embeddingKey ?? 'cls';
+  if (key === 'cls') {
+    // The query never sees prompts or gradients: it only picks prompts. A caller that has it already
+    // (evaluation caches it per test image) feeds it instead.
+    const shareEmbedding = pq === p && o.queryPrecision !== 'int8';
+    query = fedQuery ?? g.stopGradient(queryOf(pq, o, images, shareEmbedding ? x0 : undefined));
+  } else {
+    const mean = () => g.mean(patches, 1);
+    query = key === 'mean' ? mean() : key === 'max' ? g.max(patches, 1) : g.add(g.max(patches, 1), g.mul(mean(), 2));
+  }
 
   let sel: PoolSelection | null = null;
   let tokens: Tensor;

@@ -5,15 +5,24 @@ import type { Tensor } from '../graph/index.ts';
 
 /** How the N prompt ids of each input are chosen. */
 export type Selection =
-  /** Each input takes its own top-N keys, in descending similarity. */
-  | { kind: 'per_instance' }
+  /** Each input takes its own top-N keys, in descending similarity (or penalised score, see `Diversify`). */
+  | ({ kind: 'per_instance' } & Diversify)
   /**
    * Official `batchwise_prompt`: inside each vote group of `group` consecutive inputs, the N ids chosen
    * most often win (ties to the lower id, ordered by count) and every input of the group uses them.
    */
-  | { kind: 'batchwise'; group: number }
+  | ({ kind: 'batchwise'; group: number } & Diversify)
   /** Official `prompt_mask` (use_prompt_mask at training): the ids are fed as input `ids` [B, N]. */
   | { kind: 'fixed'; ids: Tensor };
+
+/**
+ * The paper's diversified selection (§3.4): while training, inputs pick the N prompts of least
+ * (1 − cos(query, key_i)) · h_i, where h [M] is each prompt's normalised selection frequency in the
+ * earlier tasks, so prompts used often before are chosen less. Absent: plain similarity.
+ */
+export interface Diversify {
+  frequency?: Tensor;
+}
 
 export interface PoolSelection {
   /** Selected prompt ids, in concatenation order: [B, N] int64. */
@@ -37,7 +46,9 @@ export function selectPrompts(query: Tensor, key: Tensor, topK: number, selectio
   if (selection.kind === 'fixed') {
     idx = g.cast(selection.ids, 'int64');
   } else {
-    idx = g.topk(sim, topK); // [B, N]
+    // Diversified: the largest −(1 − cos)·h is the least frequency-weighted distance.
+    const score = selection.frequency ? g.mul(g.sub(sim, 1), g.reshape(selection.frequency, [1, m])) : sim; // [B, M]
+    idx = g.topk(score, topK); // [B, N]
     if (selection.kind === 'batchwise') idx = majorityVote(idx, m, topK, selection.group);
   }
   const selectedKeys = g.gather(keyNorm, idx); // [B, N, D]

@@ -22,31 +22,44 @@ export interface StepSpec {
   pull: number;
   /** Which parameter paths train; the rest are constants of the graph. */
   isTrained: (path: string) => boolean;
-  /** Adds 0.5 · wd · Σ‖W‖² over the trained matrices (ndim > 1) to the loss, as the official 'adam'. */
+  /**
+   * Adds 0.5 · wd · Σ‖W‖² over every parameter of rank > 1 that the prompted model uses, frozen ones
+   * included, to the loss: the official L2 term of 'adam' and 'sgd' (the query's own backbone is no
+   * parameter of the model and has none).
+   */
   weightDecay?: number;
-  /** Also output the frozen parameters' gradients (official grad-clip norm over all parameters). */
-  gradOfFrozen?: boolean;
+  /**
+   * The frozen parameters' gradients, for the official clipping norm over every parameter.
+   * 'tensors': each as 'grad/<path>' (a step over several devices averages them before the norm);
+   * 'sum_squares': only 'frozen_grad_sq', their summed squares (exact when one micro-batch is the step).
+   */
+  frozenGrads?: 'tensors' | 'sum_squares';
   /** The pretrained backbone for the query, when the backbone itself trains (else `params` serve it). */
   original?: Params;
+  /** The paper's diversified selection (prompt-pool `Diversify`), over a pool of `poolSize`. */
+  diversify?: boolean;
+  poolSize?: number;
 }
 
 export interface StepGraph {
   outputs: Record<string, Tensor>;
   /** The trained parameters (graph inputs), by path. */
   trained: Tensor[];
-  /** Paths with a 'grad/<path>' output: the trained ones, then frozen ones when asked for. */
+  /** Paths with a 'grad/<path>' output: the trained ones, then the frozen ones under frozenGrads 'tensors'. */
   gradPaths: string[];
   feedsNeeded: string[];
 }
 
 function selectionFor(spec: StepSpec): { sel: Selection | null } {
+  // The diversified selection's frequencies h [M] are fed as 'prompt_freq'.
+  const frequency = spec.diversify ? g.input('prompt_freq', [spec.poolSize ?? 0]) : undefined;
   switch (spec.selection) {
     case 'none':
       return { sel: null };
     case 'per_instance':
-      return { sel: { kind: 'per_instance' } };
+      return { sel: { kind: 'per_instance', frequency } };
     case 'batchwise':
-      return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch } };
+      return { sel: { kind: 'batchwise', group: spec.voteGroup ?? spec.batch, frequency } };
     case 'fixed': {
       return { sel: { kind: 'fixed', ids: g.input('prompt_ids', [spec.batch, spec.model.topK], 'int32') } };
     }
@@ -67,21 +80,31 @@ export function buildTrainStep(params: Params, spec: StepSpec): StepGraph {
   const { ce } = terms;
   let loss = terms.loss;
   if (spec.weightDecay) {
-    const matrices = trained.filter((t) => t.rank > 1).map((t) => g.sum(g.mul(t, t), t.shape.map((_, i) => i)));
-    if (matrices.length > 0) loss = g.add(loss, g.mul(matrices.reduce((a, b) => g.add(a, b)), 0.5 * spec.weightDecay));
+    const matrices = [...used.values()].filter((t) => t.rank > 1).map(sumSquares);
+    if (matrices.length > 0) loss = g.add(loss, g.mul(addAll(matrices), 0.5 * spec.weightDecay));
   }
-  const frozen = spec.gradOfFrozen ? [...used.values()].filter((t) => t.op === 'constant') : [];
-  const targets = [...trained, ...frozen];
-  const grads = g.grad(loss, targets);
+  const frozen = spec.frozenGrads ? [...used.values()].filter((t) => t.op === 'constant') : [];
+  const grads = g.grad(loss, [...trained, ...frozen]);
   const outputs: Record<string, Tensor> = { loss, ce, logits: out.logits, pre_logits: out.query };
   if (out.selection) {
     outputs.reduce_sim = out.selection.reduceSim;
     outputs.sim = out.selection.sim;
     outputs.prompt_idx = out.selection.idx;
   }
-  targets.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
-  const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : [])];
-  return { outputs, trained, gradPaths: targets.map((t) => t.label!), feedsNeeded };
+  const outputTensors = spec.frozenGrads === 'tensors' ? [...trained, ...frozen] : trained;
+  outputTensors.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
+  if (spec.frozenGrads === 'sum_squares' && frozen.length > 0) outputs.frozen_grad_sq = addAll(grads.slice(trained.length).map(sumSquares));
+  const feedsNeeded = ['images', 'labels', ...(classMask ? ['class_mask'] : []), ...(spec.selection === 'fixed' ? ['prompt_ids'] : []), ...(spec.diversify ? ['prompt_freq'] : [])];
+  return { outputs, trained, gradPaths: outputTensors.map((t) => t.label!), feedsNeeded };
+}
+
+/** Σ x² over every element: a scalar. */
+function sumSquares(t: Tensor): Tensor {
+  return g.sum(g.mul(t, t), t.shape.map((_, i) => i));
+}
+
+function addAll(ts: Tensor[]): Tensor {
+  return ts.reduce((a, b) => g.add(a, b));
 }
 
 /**
@@ -103,7 +126,7 @@ export function buildEvalStep(params: Params, spec: Omit<StepSpec, 'trainMask' |
 }
 
 /** The query alone: the frozen backbone's pre_logits of a batch (cached by evaluation). */
-export function buildQueryStep(backbone: Params, spec: Pick<StepSpec, 'model' | 'batch' | 'imageSize'>): StepGraph {
+export function buildQueryStep(backbone: Params, spec: Pick<StepSpec, 'batch' | 'imageSize'> & { model: Pick<L2PModelOptions, 'vit' | 'queryPrecision'> }): StepGraph {
   const { p } = bindParams(backbone, () => false);
   const [h, w] = spec.imageSize;
   const images = g.input('images', [spec.batch, h, w, 3]);

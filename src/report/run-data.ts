@@ -9,6 +9,7 @@ import { stepMetrics } from '../rundir/metrics.ts';
 import { readMetrics, type EvalRecord } from '../rundir/records.ts';
 import { hasState, readState } from '../rundir/state.ts';
 import { readSummary, type RunSummary } from '../rundir/summary.ts';
+import { METHODS, type Method } from '../methods/index.ts';
 
 /** The metrics after task t, as the report plots them. */
 export interface TaskPoint {
@@ -32,7 +33,7 @@ export interface RunData {
   tasksSeen: number;
   numTasks: number;
   sharedTest: boolean;
-  /** The joint upper bound (method 'joint'): one training on all tasks, every task evaluated once. */
+  /** A method that trains once on all tasks (the joint upper bound): every task evaluated once. */
   joint: boolean;
   /** Per task, prompt id -> how often its test inputs selected it; [] where not known. */
   promptUsage: number[][];
@@ -121,7 +122,8 @@ export function loadRun(workdir: string): RunData {
         `${promptUsage.length ? '; prompt usage from the latest checkpoint' : ''}.`,
     );
   }
-  const joint = config?.method === 'joint';
+  const method = typeof config?.method === 'string' ? (METHODS as Record<string, Method | undefined>)[config.method] : undefined;
+  const joint = method ? !method.sequential : false;
   const perTask = perTaskMetrics(accMatrix, tasksSeen, sharedTest, joint);
   const lastPoint = perTask[perTask.length - 1];
   const final = summary
@@ -130,6 +132,9 @@ export function loadRun(workdir: string): RunData {
       ? { avg_acc: mean(accMatrix.map((row) => row[0]).filter(Number.isFinite)), forgetting: null, backward: null, learning_acc: null }
       : { avg_acc: lastPoint?.avg_acc ?? null, forgetting: lastPoint?.forgetting ?? null, backward: null, learning_acc: lastPoint?.learning_acc ?? null };
   if (sharedTest) notes.push('One test set is shared by all tasks: the matrix has one row, and forgetting and learning accuracy are not defined.');
+  if (summary && promptUsage.every((u) => u.length === 0)) {
+    notes.push(`No prompt usage: ${method ? `method '${method.name}'` : 'this method'} selects no discrete prompts at test time (test-time selection '${summary.test_time_selection}').`);
+  }
   if (joint) notes.push('Joint training (the upper bound): one training on the data of all tasks, then every task evaluated; there is no sequence of tasks, so no forgetting.');
   return { workdir: dir, label: basename(dir), summary, config, records, accMatrix, tasksSeen, numTasks, sharedTest, joint, promptUsage, perTask, final, notes };
 }

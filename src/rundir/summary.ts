@@ -6,6 +6,8 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { runFiles } from './layout.ts';
 
 export interface RunSummary {
+  /** The method trained (config key 'method'). */
+  method: string;
   tasks: number;
   /** acc_matrix[i][t] in percent (rows: tasks evaluated; columns: after training task t). */
   acc_matrix: number[][];
@@ -15,7 +17,7 @@ export interface RunSummary {
   learning_acc: number | null;
   /** Per task, how often each prompt id was selected on its test set at the final evaluation. */
   prompt_usage: number[][];
-  /** Per task, the share of selected prompt ids in the task's own slot (use_prompt_mask runs). */
+  /** Per task, the share of selected prompt ids in the task's own slot (use_prompt_mask runs of a method whose tasks own slots). */
   prompt_selection_accuracy: number[] | null;
   test_time_selection: string;
   shared_test_set: boolean;

@@ -14,6 +14,7 @@ import { CHECKPOINT_NAME, checkpointName, runFiles, STATE_FILE } from '../rundir
 import { hasState, readState, type StateFile } from '../rundir/state.ts';
 import type { Params } from '../vit/params.ts';
 import type { OptState } from './learner.ts';
+import type { MethodState } from '../methods/index.ts';
 
 /** Where the loop stands; everything needed to continue exactly. */
 export interface LoopState {
@@ -29,14 +30,18 @@ export interface LoopState {
   accMatrix: number[][];
   /** Per task: how often each prompt id was selected on its test set at its last evaluation. */
   promptUsage: number[][];
-  /** Training metrics gathered since the last evaluation (logged at the next one). */
+  /** Training metrics gathered since the last evaluation (metrics.jsonl's, at the next one). */
   window: TrainWindow;
+  /** Training metrics since TensorBoard's last training scalars (absent in older checkpoints). */
+  tbWindow?: TrainWindow;
   /** True once every task has been trained and evaluated. */
   done: boolean;
   /** Seconds of training and evaluation before this checkpoint (summed over resumed sessions). */
   elapsed: number;
   /** Training images processed. */
   images: number;
+  /** The method's own state beyond its parameters (e.g. the diversified selection's counts). */
+  method?: MethodState;
 }
 
 export interface TrainWindow {

@@ -1,6 +1,8 @@
 // Evaluation after (part of) a task: accuracy, loss and prompt usage on the test split of every task
 // seen so far, class-incremental (no mask) unless task-incremental evaluation is asked for.
+import type { L2PConfig } from '../config/l2p.ts';
 import { Pipeline, type Source } from '../data/index.ts';
+import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import type { Learner } from './learner.ts';
 
@@ -17,13 +19,31 @@ export interface TaskEval {
  * Queries of test sets, per source, in stored order. Evaluation preprocessing is deterministic and
  * the query backbone frozen, so an image's query is the same at every evaluation of a run.
  */
-export type QueryCache = Map<Source, { features: Float32Array; filled: number }>;
+export type QueryCache = Map<Source, { features: Float32Array; filled: number; zeroImage?: Float32Array }>;
 
 export interface EvalOptions {
+  /** The per-device batch: the official vote group of batch-wise selection. */
   batchSize: number;
+  /**
+   * Devices of the official data-parallel evaluation (default 1): test sets are read in global
+   * batches of batchSize × devices.
+   */
+  devices?: number;
+  /**
+   * The official eval_pad_last_batch: pad the last global batch with zero images and leave them out
+   * of the metrics (true, the default here), or drop it (false: at 8 × 16 a test set of 1,000
+   * images scores 896).
+   */
+  padLastBatch?: boolean;
+  /**
+   * Read the test set through the training pipeline instead (the official CORe50 run): shuffled
+   * with this seed and shuffle buffer, random resized crop and flip, the remainder dropped. The
+   * seed is fixed, so every evaluation sees the same crops in the same order.
+   */
+  augment?: { seed: number; shuffleBuffer: number };
   resizeSize: number;
   inputSize: number;
-  /** Batches per evaluation; -1 for the whole split. */
+  /** Global batches per evaluation; -1 for the whole split. */
   maxBatches: number;
   poolSize: number;
   workers?: number;
@@ -32,11 +52,34 @@ export interface EvalOptions {
   queryCache?: QueryCache;
 }
 
+/** The evaluation options a config sets: batches, devices, padding, preprocessing, pool size. */
+export function evalOptionsOf(c: L2PConfig): Omit<EvalOptions, 'maxBatches'> {
+  return {
+    batchSize: c.per_device_batch_size,
+    devices: c.num_devices,
+    padLastBatch: c.eval_pad_last_batch,
+    augment: c.eval_augment ? { seed: c.seed * 1009 + 0x5e7, shuffleBuffer: c.shuffle_buffer_size } : undefined,
+    resizeSize: c.resize_size,
+    inputSize: c.input_size,
+    poolSize: c.prompt_pool_param.pool_size,
+  };
+}
+
 export async function evaluateSource(learner: Learner, source: Source, taskMask: readonly number[] | null, o: EvalOptions): Promise<TaskEval> {
+  const per = o.batchSize;
+  const global = per * (o.devices ?? 1);
+  const pad = (o.padLastBatch ?? true) && !o.augment;
+  if (!pad && source.length < global) {
+    const why = o.augment ? 'evaluation through the training pipeline (eval_augment) drops the remainder' : 'eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead';
+    throw new UserError(`${source.description}: its ${source.length} test images make no whole global batch of ${global}, and ${why}`);
+  }
   const pipe = new Pipeline(source, {
-    batchSize: o.batchSize,
-    train: false,
+    batchSize: global,
+    train: o.augment !== undefined,
+    seed: o.augment?.seed,
+    shuffleBuffer: o.augment?.shuffleBuffer,
     epochs: 1,
+    dropRemainder: !pad,
     preprocess: { resizeSize: o.resizeSize, inputSize: o.inputSize },
     workers: o.workers,
   });
@@ -48,24 +91,47 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
     let batches = 0;
     let at = 0;
     const d = learner.model.vit.hidden;
-    const cache = o.queryCache && learner.usesQuery ? o.queryCache : undefined;
+    // Cached queries are of the central crops in stored order.
+    const cache = o.queryCache && learner.usesQuery && !o.augment ? o.queryCache : undefined;
     let entry = cache?.get(source);
     if (cache && !entry) cache.set(source, (entry = { features: new Float32Array(source.length * d), filled: 0 }));
     for await (const batch of pipe) {
-      let query: Float32Array | undefined;
-      if (entry) {
-        if (entry.filled < at + batch.size) {
-          entry.features.set(await learner.query(batch.images, batch.size), at * d);
-          entry.filled = at + batch.size;
+      const px = batch.height * batch.width * 3;
+      // One device batch at a time: each is one vote group, as on the official devices.
+      for (let s = 0; s < batch.size; s += per) {
+        const real = Math.min(per, batch.size - s);
+        let images = batch.images.subarray(s * px, (s + real) * px);
+        let labels = batch.labels.subarray(s, s + real);
+        let query: Float32Array | undefined;
+        if (real < per) {
+          // The padded device batch: zero images fill it, and vote with the real ones.
+          const padded = new Float32Array(per * px);
+          padded.set(images);
+          images = padded;
+          const l = new Int32Array(per);
+          l.set(labels);
+          labels = l;
         }
-        query = entry.features.subarray(at * d, (at + batch.size) * d);
+        if (entry) {
+          if (entry.filled < at + real) {
+            entry.features.set((await learner.query(images, per)).subarray(0, real * d), at * d);
+            entry.filled = at + real;
+          }
+          if (real < per && !entry.zeroImage) entry.zeroImage = (await learner.query(new Float32Array(px), 1)).slice();
+          query = new Float32Array(per * d);
+          query.set(entry.features.subarray(at * d, (at + real) * d));
+          for (let i = real; i < per; i++) query.set(entry.zeroImage!, i * d);
+        }
+        at += real;
+        const r = await learner.evalBatch(images, labels, taskMask, query);
+        const k = r.promptIds.length / labels.length; // prompts per image: top_k, or 0
+        for (let i = 0; i < real; i++) {
+          if (r.predictions[i] === labels[i]) correct++;
+          lossSum += r.losses[i];
+          for (let j = 0; j < k; j++) counts[r.promptIds[i * k + j]]++;
+        }
+        count += real;
       }
-      at += batch.size;
-      const r = await learner.evalBatch(batch.images, batch.labels, taskMask, query);
-      correct += r.correct;
-      count += r.count;
-      lossSum += r.lossSum;
-      for (const id of r.promptIds) counts[id]++;
       o.onBatch?.(count);
       faultPoint('eval-batch');
       if (o.maxBatches > 0 && ++batches >= o.maxBatches) break;

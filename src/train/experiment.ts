@@ -1,12 +1,13 @@
 // From a config to a ready learner: the backbone (official checkpoint or, without one, random weights
-// with a warning), the L2P parameters, the model options.
+// with a warning), the method's parameters and model.
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { loadViT, type LoadedViT } from '../vit/params.ts';
+import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 
-export { createLearner, modelOptions, sharePromptSlots } from './setup.ts';
+export { createLearner, modelOptions } from './setup.ts';
 
 /** The backbone a config names; `warn` hears about random weights. */
 export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedViT {
@@ -16,7 +17,12 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedVi
   if (c.init_checkpoint) {
     const vit = loadViT(c.init_checkpoint, cfg);
     if (vit.numPatches !== grid * grid) {
-      throw new UserError(`'${c.init_checkpoint}': position embedding for ${vit.numPatches} patches, but input_size ${c.input_size} gives ${grid * grid}`);
+      // As the official loader: the grid of position embeddings resized, the class token's kept.
+      const key = 'Transformer/posembed_input/pos_embedding';
+      vit.params.set(key, resizePosEmbedding(vit.params.get(key)!, grid * grid, c.init_checkpoint));
+      const side = (n: number) => `${Math.sqrt(n)}×${Math.sqrt(n)}`;
+      warn(`'${c.init_checkpoint}': position embedding resized from a ${side(vit.numPatches)} to a ${side(grid * grid)} grid of patches for input_size ${c.input_size} (linear zoom, class token kept, as the official loader)`);
+      return { ...vit, numPatches: grid * grid };
     }
     return vit;
   }

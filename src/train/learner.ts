@@ -2,12 +2,12 @@
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
 import type { L2PConfig } from '../config/l2p.ts';
-import { buildEvalStep, buildQueryStep, buildTrainStep, type SelectionKind, type StepGraph } from '../l2p/step.ts';
-import type { L2PModelOptions } from '../l2p/model.ts';
+import { buildQueryStep } from '../l2p/step.ts';
+import type { GraphPlan, MethodModel, StepGraph } from '../methods/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
+import { matchesPattern } from '../vit/bind.ts';
 import type { Params } from '../vit/params.ts';
 import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep, type AdamState, type SgdState, type Tensors } from './optim.ts';
-import { promptIdsFor, type Method, trainedPaths } from './method.ts';
 
 export interface StepResult {
   loss: number;
@@ -22,9 +22,14 @@ export interface EvalResult {
   correct: number;
   count: number;
   lossSum: number;
+  /** Cross-entropy per image, [n]. */
+  losses: Float32Array;
   predictions: Int32Array;
   promptIds: Int32Array;
 }
+
+/** How a training graph gives the frozen parameters' gradients (undefined: not at all). */
+type FrozenGrads = 'tensors' | 'sum_squares' | undefined;
 
 export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state: SgdState };
 
@@ -33,23 +38,36 @@ export class Learner {
   private readonly trained: string[];
   /** The pretrained weights of backbone parameters that train: the query keeps using them. */
   private readonly original: Params | undefined;
+  /** The task being trained, or the last one trained: a method whose model grows with the tasks evaluates with it. */
+  private task = 0;
 
   constructor(
     readonly config: L2PConfig,
-    readonly method: Method,
-    readonly model: L2PModelOptions,
-    /** Backbone and L2P parameters by checkpoint path; the trained ones are updated in place. */
+    /** The method set up for this run (src/methods): its graphs, selection and per-task hooks. */
+    readonly model: MethodModel,
+    /** Backbone and method parameters by checkpoint path; the trained ones are updated in place. */
     readonly params: Params,
     readonly imageSize: number,
     private readonly runtime: RuntimeOptions = {},
   ) {
-    this.trained = trainedPaths(config, method, [...params.keys()]);
+    this.trained = trainedPaths(config, model, [...params.keys()]);
     this.opt = this.freshOptimizer();
-    const ownPath = (k: string) => k.startsWith('prompt_pool/') || k.startsWith('head/');
-    const trainedBackbone = this.trained.filter((k) => !ownPath(k));
+    const own = (k: string) => model.params.has(k);
+    const trainedBackbone = this.trained.filter((k) => !own(k));
     if (trainedBackbone.length > 0) {
-      this.original = new Map([...params].filter(([k]) => !ownPath(k)).map(([k, v]) => [k, trainedBackbone.includes(k) ? { shape: v.shape, data: v.data.slice() } : v] as const));
+      this.original = new Map([...params].filter(([k]) => !own(k)).map(([k, v]) => [k, trainedBackbone.includes(k) ? { shape: v.shape, data: v.data.slice() } : v] as const));
     }
+  }
+
+  /** Task t begins (`fresh`: at its first step, so the method's start-of-task hook runs) or resumes. */
+  beginTask(t: number, fresh: boolean): void {
+    this.task = t;
+    if (fresh) this.model.startTask(this.params, t);
+  }
+
+  /** The last task trained, for a learner opened from a checkpoint (no hook runs). */
+  atTask(t: number): void {
+    this.task = t;
   }
 
   get trainedTensors(): Tensors {
@@ -61,55 +79,39 @@ export class Learner {
     return this.config.optim === 'sgd' ? { kind: 'sgd', state: sgdInit(t) } : { kind: 'adam', state: adamInit(t) };
   }
 
-  private trainSelection(taskId: number): SelectionKind {
-    if (this.method === 'head_only') return 'none';
-    if (promptIdsFor(this.config, this.method, taskId) !== null) return 'fixed';
-    return this.config.prompt_pool_param.batchwise_prompt ? 'batchwise' : 'per_instance';
-  }
-
-  evalSelection(): SelectionKind {
-    if (this.method === 'head_only') return 'none';
-    if (this.method === 'shared_prompt') return 'fixed';
-    const batchwise = this.config.prompt_pool_param.batchwise_prompt && this.config.test_time_selection === 'batchwise';
-    return batchwise ? 'batchwise' : 'per_instance';
+  /** The test-time selection, as summary.json names it. */
+  evalSelection(): string {
+    return this.model.evalSelection;
   }
 
   /** Compiled step graphs by batch size and selection: built once, not at every step. */
   private readonly sessions = new Map<string, Promise<{ graph: StepGraph; session: Compiled }>>();
 
-  private cached(key: string, build: () => StepGraph): Promise<{ graph: StepGraph; session: Compiled }> {
-    let hit = this.sessions.get(key);
+  private async cached(plan: GraphPlan): Promise<{ graph: StepGraph; session: Compiled; feeds: GraphPlan['feeds'] }> {
+    let hit = this.sessions.get(plan.key);
     if (!hit) {
       hit = (async () => {
-        const graph = build();
+        const graph = plan.build();
         return { graph, session: await compile(graph.outputs, this.runtime) };
       })();
-      this.sessions.set(key, hit);
+      this.sessions.set(plan.key, hit);
     }
-    return hit;
+    return { ...(await hit), feeds: plan.feeds };
   }
 
-  private async trainGraph(batch: number, taskId: number) {
-    const selection = this.trainSelection(taskId);
-    const { graph, session } = await this.cached(`train:${batch}:${selection}`, () => this.buildTrain(batch, selection));
-    return { graph, session, selection };
-  }
-
-  private buildTrain(batch: number, selection: SelectionKind): StepGraph {
-    const c = this.config;
-    return buildTrainStep(this.params, {
-      model: this.model,
-      batch,
-      imageSize: [this.imageSize, this.imageSize],
-      selection,
-      voteGroup: batch,
-      trainMask: c.continual.train_mask,
-      pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
-      isTrained: (path) => this.trained.includes(path),
-      weightDecay: c.optim === 'adam' ? c.weight_decay : 0,
-      gradOfFrozen: c.grad_clip_scope === 'all',
-      original: this.original,
-    });
+  private trainGraph(batch: number, taskId: number, frozenGrads: FrozenGrads) {
+    return this.cached(
+      this.model.train({
+        params: this.params,
+        taskId,
+        batch,
+        imageSize: [this.imageSize, this.imageSize],
+        isTrained: (path) => this.trained.includes(path),
+        frozenGrads,
+        weightDecay: l2Coefficient(this.config),
+        original: this.original,
+      }),
+    );
   }
 
   /** One optimiser step on a global batch. `classMask` lists the current task's classes. */
@@ -120,24 +122,26 @@ export class Learner {
     const px = this.imageSize * this.imageSize * 3;
     const mask = new Uint8Array(this.model.numClasses);
     for (const k of classMask) mask[k] = 1;
-    const fixed = promptIdsFor(c, this.method, taskId);
+    // Under grad_clip_scope 'all' the frozen gradients count only through their norm. A step of one
+    // micro-batch takes their summed squares from the graph; over several, the norm is of the mean
+    // over devices, so the tensors themselves are averaged first.
+    const micro = Math.ceil(b / per);
+    const frozenGrads: FrozenGrads = c.grad_clip_scope === 'trained' ? undefined : micro === 1 ? 'sum_squares' : 'tensors';
     let sums: Tensors | null = null;
+    let frozenSq = 0;
     let loss = 0;
     let correct = 0;
-    let devices = 0;
     const ids: number[] = [];
     for (let s = 0; s < b; s += per) {
       const n = Math.min(per, b - s);
-      const { graph, session, selection } = await this.trainGraph(n, taskId);
-      const feeds = this.feeds(graph, images.subarray(s * px, (s + n) * px), labels.subarray(s, s + n));
+      const { graph, session, feeds: own } = await this.trainGraph(n, taskId, frozenGrads);
+      const feeds = { ...this.feeds(graph, images.subarray(s * px, (s + n) * px), labels.subarray(s, s + n)), ...own(n) };
       if (graph.feedsNeeded.includes('class_mask')) feeds.class_mask = { shape: [mask.length], data: mask };
-      if (selection === 'fixed') feeds.prompt_ids = { shape: [n, this.model.topK], data: tileIds(fixed!, n) };
       const r = await session.run(feeds);
-      devices += 1;
       loss += (r.loss.data as Float32Array)[0];
       correct += countCorrect(r.logits.data as Float32Array, labels.subarray(s, s + n), this.model.numClasses, mask);
       if (r.prompt_idx) for (const v of r.prompt_idx.data as BigInt64Array) ids.push(Number(v));
-      // Every gradient the graph gives (the frozen ones too under grad_clip_scope 'all') enters the norm.
+      if (r.frozen_grad_sq) frozenSq += (r.frozen_grad_sq.data as Float32Array)[0];
       const paths = graph.gradPaths;
       if (!sums) sums = new Map(paths.map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
       for (const k of paths) {
@@ -147,34 +151,40 @@ export class Learner {
       }
     }
     // pmean: the gradient of the global step is the mean over devices.
-    for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= devices;
-    const clip = clipByGlobalNorm(sums!, c.grad_clip_max_norm);
-    this.applyUpdate(sums!, lr);
-    return { loss: loss / devices, correct, count: b, gradNorm: clip.norm, promptIds: Int32Array.from(ids) };
+    for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
+    const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
+    for (const [k, acc] of sums!) if (!grads.has(k)) for (let i = 0; i < acc.length; i++) frozenSq += acc[i] * acc[i];
+    const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
+    this.applyUpdate(grads, lr);
+    const promptIds = Int32Array.from(ids);
+    this.model.observe?.(taskId, promptIds);
+    return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
   }
 
   private applyUpdate(grads: Tensors, lr: number): void {
     const c = this.config;
     const params = this.trainedTensors;
     if (this.opt.kind === 'adam') {
-      adamStep(params, grads, this.opt.state, lr, { beta1: c.optim_config.beta1, beta2: c.optim_config.beta2, eps: c.optim_config.eps });
+      const { beta1, beta2, eps } = c.optim_config;
+      adamStep(params, grads, this.opt.state, lr, { beta1, beta2, eps, weightDecay: c.weight_decay });
     } else {
       sgdStep(params, grads, this.opt.state, lr, c.sgd_momentum, c.optim_config.nesterov);
     }
-    // flax.optim's weight decay is decoupled: p -= lr · wd · p, on top of the update.
-    if (c.weight_decay > 0) for (const p of params.values()) for (let i = 0; i < p.length; i++) p[i] -= lr * c.weight_decay * p[i];
   }
 
-  /** Whether evaluation selects prompts with a query (and so can reuse cached queries). */
+  /** Whether evaluation selects prompts with the frozen backbone's query (and so can reuse cached queries). */
   get usesQuery(): boolean {
-    return this.evalSelection() !== 'none' && this.evalSelection() !== 'fixed';
+    return this.model.usesQuery;
   }
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */
   async query(images: Float32Array, n: number): Promise<Float32Array> {
-    const { session } = await this.cached(`query:${n}`, () =>
-      buildQueryStep(this.original ?? this.params, { model: this.model, batch: n, imageSize: [this.imageSize, this.imageSize] }),
-    );
+    const model = { vit: this.model.vit, queryPrecision: this.config.query_precision ?? 'fp32' };
+    const { session } = await this.cached({
+      key: `query:${n}`,
+      build: () => buildQueryStep(this.original ?? this.params, { model, batch: n, imageSize: [this.imageSize, this.imageSize] }),
+      feeds: () => ({}),
+    });
     const r = await session.run({ images: { shape: [n, this.imageSize, this.imageSize, 3], data: images } });
     return r.query.data as Float32Array;
   }
@@ -185,39 +195,38 @@ export class Learner {
    */
   async evalBatch(images: Float32Array, labels: Int32Array, taskMask: readonly number[] | null, query?: Float32Array): Promise<EvalResult> {
     const n = labels.length;
-    const selection = this.evalSelection();
     const queryFed = query !== undefined;
-    const { graph, session } = await this.cached(`eval:${n}:${selection}:${queryFed}`, () =>
-      buildEvalStep(this.params, {
-        model: this.model,
+    const { graph, session, feeds: own } = await this.cached(
+      this.model.eval({
+        params: this.params,
+        taskId: this.task,
         batch: n,
         imageSize: [this.imageSize, this.imageSize],
-        selection,
-        voteGroup: Math.min(n, this.config.per_device_batch_size),
         isTrained: (path) => this.trained.includes(path),
         original: this.original,
         queryFed,
       }),
     );
-    const feeds = this.feeds(graph, images, labels);
+    const feeds = { ...this.feeds(graph, images, labels), ...own(n) };
     if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };
-    if (selection === 'fixed') feeds.prompt_ids = { shape: [n, this.model.topK], data: tileIds([0], n) };
     const r = await session.run(feeds);
     const logits = r.logits.data as Float32Array;
     const c = this.model.numClasses;
     const mask = new Uint8Array(c).fill(taskMask ? 0 : 1);
     if (taskMask) for (const k of taskMask) mask[k] = 1;
     const predictions = new Int32Array(n);
+    const losses = new Float32Array(n);
     let correct = 0;
     let lossSum = 0;
     for (let i = 0; i < n; i++) {
       const row = logits.subarray(i * c, (i + 1) * c);
       predictions[i] = argmax(row, mask);
       if (predictions[i] === labels[i]) correct++;
-      lossSum += crossEntropy(row, labels[i], mask);
+      losses[i] = crossEntropy(row, labels[i], mask);
+      lossSum += losses[i];
     }
     const promptIds = r.prompt_idx ? Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) : new Int32Array(0);
-    return { correct, count: n, lossSum, predictions, promptIds };
+    return { correct, count: n, lossSum, losses, predictions, promptIds };
   }
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {
@@ -229,10 +238,24 @@ export class Learner {
   }
 }
 
-function tileIds(ids: readonly number[], n: number): Int32Array {
-  const out = new Int32Array(n * ids.length);
-  for (let i = 0; i < n; i++) out.set(ids, i * ids.length);
-  return out;
+/**
+ * The coefficient of the L2 term 0.5 · wd · Σ‖W‖² in the loss: the official train_step adds it for
+ * 'adam' and 'sgd'; 'adamw' decays only through the optimiser (official disable_l2_wd).
+ */
+/**
+ * The parameter paths the optimiser updates: the method's own that match its `trains` patterns, and
+ * the backbone's under official freeze_part semantics (a path containing one of the freeze_part
+ * strings is frozen: 'encoder', 'embedding', 'cls' freeze the backbone; [] trains it all).
+ */
+export function trainedPaths(c: Pick<L2PConfig, 'freeze_part'>, model: Pick<MethodModel, 'params' | 'trains'>, paths: readonly string[]): string[] {
+  return paths.filter((p) => {
+    if (c.freeze_part.some((part) => p.includes(part))) return false;
+    return !model.params.has(p) || model.trains.some((pattern) => matchesPattern(p, pattern));
+  });
+}
+
+export function l2Coefficient(c: Pick<L2PConfig, 'optim' | 'weight_decay'>): number {
+  return c.optim === 'adamw' ? 0 : c.weight_decay;
 }
 
 function argmax(row: Float32Array, mask: Uint8Array): number {

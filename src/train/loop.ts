@@ -10,8 +10,12 @@ import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
-import { evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
-import { createLearner, sharePromptSlots } from './experiment.ts';
+import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
+import type { Learner, StepResult } from './learner.ts';
+import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
+import { createLearner } from './experiment.ts';
+import { methodOf } from '../methods/index.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
 import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
@@ -36,24 +40,6 @@ export interface RunOptions {
   sink?: ProgressSink;
   /** Lines to print once the workdir is claimed (warnings gathered while setting up). */
   notes?: string[];
-}
-
-interface TaskPlan {
-  steps: number;
-  stepsPerEpoch: number;
-  evalEvery: number;
-}
-
-function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
-  const b = globalBatchSize(c);
-  let steps = Math.floor((examples * c.num_epochs) / b);
-  const stepsPerEpoch = Math.floor(steps / c.num_epochs);
-  if (stepsPerEpoch < 1) throw new UserError(`task ${t} has ${examples} training examples, fewer than one global batch of ${b} per epoch`);
-  steps = stepsPerEpoch * c.num_epochs;
-  const cap = c.continual.num_train_steps_per_task;
-  if (cap > 0) steps = Math.min(steps, cap);
-  const evalEvery = c.eval_every_steps > 0 ? c.eval_every_steps : stepsPerEpoch * c.eval_per_epochs;
-  return { steps, stepsPerEpoch, evalEvery };
 }
 
 /**
@@ -83,7 +69,45 @@ function undoFreshRun(workdir: string, existed: boolean): void {
   if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
 }
 
+/** One run under way: what its functions share. */
+interface Run {
+  o: RunOptions;
+  c: L2PConfig;
+  stream: ContinualStream;
+  learner: Learner;
+  trained: string[];
+  /** The tasks the method trains (joint training: one of all the data). */
+  trainTasks: ContinualStream['tasks'];
+  /** Each trained task is tested on the tasks seen so far (false: every task, after the one training). */
+  sequential: boolean;
+  sharedTest: boolean;
+  state: LoopState;
+  events: EventWriter;
+  progress: Progress;
+  plan: RunPlan;
+  eta: (doneSteps: number) => string;
+  elapsed: () => number;
+  evalOpts: ReturnType<typeof evalOptionsOf> & { maxBatches: number; workers?: number; queryCache: QueryCache };
+  stop: { signal: NodeJS.Signals | null };
+}
+
 async function runContinual(o: RunOptions): Promise<RunSummary> {
+  const run = openSession(o);
+  const releaseSignals = guardSignals(run);
+  try {
+    for (let t = run.state.task; t < run.trainTasks.length; t++) {
+      await trainTask(run, t);
+      finishTask(run, t);
+    }
+  } finally {
+    releaseSignals();
+    run.events.close();
+  }
+  return writeSummary(o.workdir, run.c, run.stream, run.state, run.learner, run.sharedTest, !run.sequential);
+}
+
+/** Claims the workdir, builds the learner, resumes from a checkpoint if asked, and plans every task. */
+function openSession(o: RunOptions): Run {
   const c = o.config;
   const sink = o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
   const progress = new Progress(sink);
@@ -91,13 +115,9 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
   const trained = [...learner.trainedTensors.keys()];
+  const method = methodOf(c);
+  const trainTasks = method.trainTasks(stream.tasks, (sources) => concat(sources, 'all tasks'));
   const numTasks = stream.tasks.length;
-  const sharedTest = stream.tasks.every((t) => t.test === stream.tasks[0].test);
-  // The joint upper bound trains once on every task's data with every class, then tests each task.
-  const joint = c.method === 'joint';
-  const trainTasks = joint
-    ? [{ classMask: [...new Set(stream.tasks.flatMap((t) => t.classMask))].sort((a, b) => a - b), train: concat(stream.tasks.map((t) => t.train), 'all tasks'), test: stream.tasks[0].test }]
-    : stream.tasks;
   let state: LoopState = {
     task: 0,
     stepInTask: 0,
@@ -112,161 +132,203 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
     state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
+    learner.model.loadState?.(state.method);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
   }
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
   trimMetrics(o.workdir, state.globalStep);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
   for (const note of o.notes ?? []) progress.note(note);
+  progress.note(`method ${c.method}: ${method.summary}`);
   progress.note(parameterReport(learner, trained));
   const events = new EventWriter(o.workdir);
   if (state.globalStep === 0) events.hparams(c);
   const started = performance.now() - state.elapsed * 1000;
-  const elapsed = () => (performance.now() - started) / 1000;
-  const evalOpts = {
-    batchSize: c.per_device_batch_size,
-    resizeSize: c.resize_size,
-    inputSize: c.input_size,
-    maxBatches: c.num_eval_steps,
-    poolSize: c.prompt_pool_param.pool_size,
-    workers: o.workers,
-    queryCache: new Map() as QueryCache,
+  const plan = planRun(trainTasks.map((task, t) => planTask(c, stepCountExamples(c, task.train.length), t)));
+  const sessionStart = { time: performance.now(), steps: (plan.stepsBefore[state.task] ?? plan.totalSteps) + state.stepInTask };
+  return {
+    o,
+    c,
+    stream,
+    learner,
+    trained,
+    trainTasks,
+    sequential: method.sequential,
+    sharedTest: stream.tasks.every((t) => t.test === stream.tasks[0].test),
+    state,
+    events,
+    progress,
+    plan,
+    eta: runEta(plan, sessionStart),
+    elapsed: () => (performance.now() - started) / 1000,
+    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new Map() },
+    stop: { signal: null },
   };
+}
 
-  const evaluateSeen = async (t: number, evalStep: number): Promise<TaskEval[]> => {
-    const upto = sharedTest ? [0] : Array.from({ length: joint ? numTasks : t + 1 }, (_, i) => i);
-    const res: TaskEval[] = [];
-    for (const i of upto) {
-      const task = stream.tasks[i];
-      progress.begin(`  eval task ${i}`, task.test.length);
-      const mask = c.continual.eval_task_inc ? task.classMask : null;
-      const r = await evaluateSource(learner, task.test, mask, { ...evalOpts, onBatch: (n) => progress.update(n, n) });
-      res.push(r);
-      state.accMatrix[i][t] = r.accuracy;
-      state.promptUsage[i] = r.promptCounts;
-      events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
-      events.scalar(tags.evalLossTag(i), r.loss, evalStep);
-      if (c.prompt_histogram && r.promptCounts.length > 0) {
-        const ids = r.promptCounts.flatMap((n, id) => new Array<number>(n).fill(id));
-        events.histogram(tags.promptHistogramTag(i), idHistogram(ids, r.promptCounts.length), evalStep);
-      }
-    }
-    const avg = res.reduce((a, r) => a + r.accuracy, 0) / res.length;
-    events.scalar(tags.AVG_ACC, avg / 100, evalStep);
-    progress.note(`  after task ${t}: ${res.map((r, i) => `acc_${upto[i]} ${r.accuracy.toFixed(2)}%`).join(', ')} | avg_acc ${avg.toFixed(2)}%`);
-    return res;
-  };
-
-  // The whole run's remaining training steps, for an ETA of the run (not only of the task) that a
-  // long run shows within its first minute.
-  const plans = trainTasks.map((task, t) => planTask(c, task.train.length, t));
-  // Training steps finished before task t.
-  const stepsBefore = plans.map((_, t) => plans.slice(0, t).reduce((a, p) => a + p.steps, 0));
-  const totalSteps = plans.reduce((a, p) => a + p.steps, 0);
-  const sessionStart = { time: performance.now(), steps: (stepsBefore[state.task] ?? totalSteps) + state.stepInTask };
-  const runEta = (doneSteps: number): string => {
-    const secs = (performance.now() - sessionStart.time) / 1000;
-    const rate = (doneSteps - sessionStart.steps) / Math.max(secs, 1e-9);
-    const left = rate > 0 ? (totalSteps - doneSteps) / rate : Infinity;
-    return Number.isFinite(left) ? `run ETA ${left >= 3600 ? `${(left / 3600).toFixed(1)}h` : `${Math.ceil(left / 60)}m`} (training)` : '';
-  };
-
-  // SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop.
-  const stop: { signal: NodeJS.Signals | null } = { signal: null };
+/** SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop. Returns the release. */
+function guardSignals(run: Run): () => void {
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stop.signal) {
+    if (run.stop.signal) {
       // A second signal quits at once: the event files are closed first, so their records stay whole
       // (the run lock is released on exit).
-      events.close();
+      run.events.close();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
-    stop.signal = sig;
-    progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
+    run.stop.signal = sig;
+    run.progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  try {
-    for (let t = state.task; t < trainTasks.length; t++) {
-      const task = trainTasks[t];
-      const plan = plans[t];
-      if (state.stepInTask === 0) {
-        if (t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
-        sharePromptSlots(c, learner, t);
-      }
-      const pipe = new Pipeline(task.train, {
-        batchSize: globalBatchSize(c),
-        train: true,
-        augment: c.train_augment ?? true,
-        seed: c.seed * 1009 + t,
-        preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
-        workers: o.workers,
-      });
-      if (state.pipeline) pipe.restore(state.pipeline);
-      const schedule = {
-        kind: c.learning_rate_schedule,
-        baseLr: baseLearningRate(c),
-        stepsPerEpoch: plan.stepsPerEpoch,
-        numEpochs: c.num_epochs,
-        warmupEpochs: c.warmup_epochs,
-        minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
-      };
-      progress.note(`task ${t + 1}/${trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
-      progress.begin(`  train task ${t}`, plan.steps);
-      const window = state.window;
-      try {
-        for (let step = state.stepInTask; step < plan.steps; step++) {
-          const batch = await pipe.next();
-          if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
-          const lr = learningRate(schedule, step + 1);
-          const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
-          if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
-          window.loss.push(r.loss);
-          window.correct += r.correct;
-          window.count += r.count;
-          window.grad += r.gradNorm;
-          window.lr = lr;
-          state.globalStep++;
-          state.images += r.count;
-          faultPoint('step');
-          const doneSteps = stepsBefore[t] + step + 1;
-          progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${runEta(doneSteps)}`);
-          const last = step + 1 === plan.steps;
-          if ((step + 1) % plan.evalEvery === 0 || last) {
-            const evalStep = t * c.num_epochs + Math.ceil((step + 1) / plan.stepsPerEpoch) - 1;
-            writeTrainScalars(events, window, t, evalStep);
-            const res = await evaluateSeen(t, evalStep);
-            appendMetrics(o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(window.loss), train_accuracy: window.correct / window.count, accuracy: res.map((r) => r.accuracy), elapsed_s: elapsed() });
-            faultPoint('metrics');
-            Object.assign(window, emptyWindow());
-            state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            if (!last) saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
-            progress.begin(`  train task ${t}`, plan.steps);
-          } else if (stop.signal || (c.checkpoint_every_steps > 0 && state.globalStep % c.checkpoint_every_steps === 0)) {
-            state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: elapsed() };
-            saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
-          }
-          if (stop.signal) throw new StopRequested(stop.signal, o.workdir);
-        }
-      } finally {
-        await pipe.close();
-      }
-      if (!sharedTest && !joint) {
-        const m = stepMetrics(state.accMatrix, t);
-        const evalStep = (t + 1) * c.num_epochs - 1;
-        if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
-        if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
-        events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
-        progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
-      }
-      state = { ...state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === trainTasks.length, elapsed: elapsed() };
-      saveCheckpoint(o.workdir, learner.params, trained, learner.opt, state, c.keep_checkpoints ?? 2);
-    }
-  } finally {
+  return () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    events.close();
+  };
+}
+
+/** Evaluates the tasks seen after training task t (every task, for joint training) and records the results. */
+async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<TaskEval[]> {
+  const { c, stream, state, events, progress } = run;
+  const upto = run.sharedTest ? [0] : Array.from({ length: run.sequential ? t + 1 : stream.tasks.length }, (_, i) => i);
+  const res: TaskEval[] = [];
+  for (const i of upto) {
+    const task = stream.tasks[i];
+    progress.begin(`  eval task ${i}`, task.test.length);
+    const mask = c.continual.eval_task_inc ? task.classMask : null;
+    const r = await evaluateSource(run.learner, task.test, mask, { ...run.evalOpts, onBatch: (n) => progress.update(n, n) });
+    res.push(r);
+    state.accMatrix[i][t] = r.accuracy;
+    state.promptUsage[i] = r.promptCounts;
+    events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
+    events.scalar(tags.evalLossTag(i), r.loss, evalStep);
+    if (c.prompt_histogram && r.promptCounts.length > 0) {
+      const ids = r.promptCounts.flatMap((n, id) => new Array<number>(n).fill(id));
+      events.histogram(tags.promptHistogramTag(i), idHistogram(ids, r.promptCounts.length), evalStep);
+    }
   }
-  return writeSummary(o.workdir, c, stream, state, learner, sharedTest, joint);
+  const avg = res.reduce((a, r) => a + r.accuracy, 0) / res.length;
+  events.scalar(tags.AVG_ACC, avg / 100, evalStep);
+  progress.note(`  after task ${t}: ${res.map((r, i) => `acc_${upto[i]} ${r.accuracy.toFixed(2)}%`).join(', ')} | avg_acc ${avg.toFixed(2)}%`);
+  return res;
+}
+
+function trainPipeline(run: Run, t: number): Pipeline {
+  const c = run.c;
+  const pipe = new Pipeline(run.trainTasks[t].train, {
+    batchSize: globalBatchSize(c),
+    train: true,
+    augment: c.train_augment ?? true,
+    seed: c.seed * 1009 + t,
+    shuffleBuffer: c.shuffle_buffer_size,
+    preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
+    workers: run.o.workers,
+  });
+  if (run.state.pipeline) pipe.restore(run.state.pipeline);
+  return pipe;
+}
+
+/** Trains task t from where the state stands, evaluating and checkpointing on the official schedule. */
+async function trainTask(run: Run, t: number): Promise<void> {
+  const { c, learner, progress } = run;
+  const task = run.trainTasks[t];
+  const plan = run.plan.plans[t];
+  const fresh = run.state.stepInTask === 0;
+  if (fresh && t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
+  learner.beginTask(t, fresh);
+  const pipe = trainPipeline(run, t);
+  const schedule = {
+    kind: c.learning_rate_schedule,
+    baseLr: baseLearningRate(c),
+    stepsPerEpoch: plan.stepsPerEpoch,
+    numEpochs: c.num_epochs,
+    warmupEpochs: c.warmup_epochs,
+    minLr: (c.min_learning_rate * globalBatchSize(c)) / 256,
+  };
+  progress.note(`task ${t + 1}/${run.trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
+  progress.begin(`  train task ${t}`, plan.steps);
+  try {
+    for (let step = run.state.stepInTask; step < plan.steps; step++) {
+      const batch = await pipe.next();
+      if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
+      const lr = learningRate(schedule, step + 1);
+      const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
+      if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
+      recordStep(run, t, step, r, lr);
+      faultPoint('step');
+      const last = step + 1 === plan.steps;
+      if (evaluatesAt(c, t, run.state.globalStep, last, plan.evalEvery)) {
+        await evaluateAndCheckpoint(run, t, step, last, pipe);
+        progress.begin(`  train task ${t}`, plan.steps);
+      } else if (run.stop.signal || (periodicCheckpoints(c, t, run.trainTasks.length) && c.checkpoint_every_steps > 0 && run.state.globalStep % c.checkpoint_every_steps === 0)) {
+        checkpointAt(run, step, pipe);
+      }
+      if (run.stop.signal) throw new StopRequested(run.stop.signal, run.o.workdir);
+    }
+  } finally {
+    await pipe.close();
+  }
+}
+
+/** Adds a step's results to the metrics window and TensorBoard's, writing the training scalars when due. */
+function recordStep(run: Run, t: number, step: number, r: StepResult, lr: number): void {
+  const { c, state } = run;
+  const plan = run.plan.plans[t];
+  for (const w of [state.window, (state.tbWindow ??= emptyWindow())]) {
+    w.loss.push(r.loss);
+    w.correct += r.correct;
+    w.count += r.count;
+    w.grad += r.gradNorm;
+    w.lr = lr;
+  }
+  state.globalStep++;
+  state.images += r.count;
+  const window = state.window;
+  const doneSteps = run.plan.stepsBefore[t] + step + 1;
+  run.progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${run.eta(doneSteps)}`);
+  // TensorBoard's training scalars have their own window, written on the official epoch axis.
+  const trainStep = trainSummaryStep(t, c.num_epochs, step, step + 1 === plan.steps, c.eval_every_steps > 0 ? 1 : plan.stepsPerEpoch);
+  if (trainStep !== null) {
+    writeTrainScalars(run.events, state.tbWindow!, t, trainStep);
+    Object.assign(state.tbWindow!, emptyWindow());
+  }
+}
+
+async function evaluateAndCheckpoint(run: Run, t: number, step: number, last: boolean, pipe: Pipeline): Promise<void> {
+  const { state } = run;
+  const res = await evaluateSeen(run, t, summaryStep(run.plan.plans, state.globalStep));
+  const w = state.window;
+  appendMetrics(run.o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
+  faultPoint('metrics');
+  Object.assign(w, emptyWindow());
+  // The task's last checkpoint is written by finishTask, with the task marked done.
+  if (last) run.state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: run.elapsed() };
+  else checkpointAt(run, step, pipe);
+}
+
+function checkpointAt(run: Run, step: number, pipe: Pipeline): void {
+  run.state = { ...run.state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: run.elapsed() };
+  save(run);
+}
+
+function save(run: Run): void {
+  const method = run.learner.model.saveState?.();
+  if (method) run.state = { ...run.state, method };
+  saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2);
+}
+
+/** After task t: the continual metrics (where tasks are a sequence), then the task's checkpoint. */
+function finishTask(run: Run, t: number): void {
+  const { c, state, events } = run;
+  if (!run.sharedTest && run.sequential && evaluatesTask(c, t)) {
+    const m = stepMetrics(state.accMatrix, t);
+    const evalStep = summaryStep(run.plan.plans, state.globalStep);
+    if (m.forgetting !== null) events.scalar(tags.FORGETTING, m.forgetting / 100, evalStep);
+    if (m.backward !== null) events.scalar(tags.BACKWARD, m.backward / 100, evalStep);
+    events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
+    run.progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
+  }
+  run.state = { ...run.state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === run.trainTasks.length, elapsed: run.elapsed() };
+  save(run);
 }
 
 /** Thrown after a signal once the checkpoint is saved; the CLI exits with 128 + the signal number. */

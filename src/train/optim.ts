@@ -10,9 +10,13 @@ export interface ClipResult {
   factor: number;
 }
 
-/** Scales all gradients in place so their global norm is at most `maxNorm` (null: no clipping). */
-export function clipByGlobalNorm(grads: Tensors, maxNorm: number | null): ClipResult {
-  let sq = 0;
+/**
+ * Scales all gradients in place so their global norm is at most `maxNorm` (null: no clipping).
+ * `otherSquares` is the summed squares of gradients that count toward the norm but are not given
+ * (the frozen parameters', under grad_clip_scope 'all').
+ */
+export function clipByGlobalNorm(grads: Tensors, maxNorm: number | null, otherSquares = 0): ClipResult {
+  let sq = otherSquares;
   for (const gr of grads.values()) for (let i = 0; i < gr.length; i++) sq += gr[i] * gr[i];
   const norm = Math.sqrt(sq);
   const factor = maxNorm === null || maxNorm <= 0 ? 1 : Math.min(1, maxNorm / (norm + 1e-6));
@@ -30,6 +34,8 @@ export interface AdamConfig {
   beta1: number;
   beta2: number;
   eps: number;
+  /** flax.optim.Adam's weight decay: p -= lr · wd · p, on the parameter before this step's update. */
+  weightDecay?: number;
 }
 
 export function adamInit(params: Tensors): AdamState {
@@ -37,12 +43,16 @@ export function adamInit(params: Tensors): AdamState {
   return { step: 0, m: zeros(), v: zeros() };
 }
 
-/** One bias-corrected Adam step (eps outside the square root, as optax and flax.optim), in place. */
+/**
+ * One bias-corrected Adam step (eps outside the square root), in place, as flax.optim.Adam:
+ * p ← p − lr · (m̂ / (√v̂ + eps) + wd · p).
+ */
 export function adamStep(params: Tensors, grads: Tensors, state: AdamState, lr: number, c: AdamConfig): void {
   state.step += 1;
   const t = state.step;
   const bc1 = 1 - Math.pow(c.beta1, t);
   const bc2 = 1 - Math.pow(c.beta2, t);
+  const wd = c.weightDecay ?? 0;
   for (const [k, p] of params) {
     const gr = grads.get(k);
     if (!gr) throw new Error(`adam: no gradient for '${k}'`);
@@ -54,7 +64,7 @@ export function adamStep(params: Tensors, grads: Tensors, state: AdamState, lr: 
       const vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi;
       m[i] = mi;
       v[i] = vi;
-      p[i] -= (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + c.eps);
+      p[i] -= lr * (mi / bc1 / (Math.sqrt(vi / bc2) + c.eps) + wd * p[i]);
     }
   }
 }
@@ -68,7 +78,10 @@ export function sgdInit(params: Tensors): SgdState {
   return { step: 0, momentum: new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)] as const)) };
 }
 
-/** SGD with (Nesterov) momentum, as flax.optim.Momentum: v = μv + g; p -= lr·(g + μv) or lr·v. */
+/**
+ * SGD with (Nesterov) momentum, as flax.optim.Momentum without weight decay (the official 'sgd'
+ * decays through the L2 term of the loss): v = μv + g; p -= lr·(g + μv) or lr·v.
+ */
 export function sgdStep(params: Tensors, grads: Tensors, state: SgdState, lr: number, mu: number, nesterov: boolean): void {
   state.step += 1;
   for (const [k, p] of params) {

@@ -6,27 +6,14 @@ import { writeSummaryFile, type RunSummary } from '../rundir/summary.ts';
 import type { LoopState } from './checkpoint.ts';
 import type { Learner } from './learner.ts';
 
-/**
- * How often test inputs pick their own task's prompts, per task: the share of the selected ids that lie
- * in the task's slot of the pool. Defined where tasks own slots (use_prompt_mask); null elsewhere.
- */
-export function promptSelectionAccuracy(c: L2PConfig, usage: number[][]): number[] | null {
-  const { top_k: n, pool_size: m, use_prompt_mask } = c.prompt_pool_param;
-  if (!use_prompt_mask || c.method !== 'l2p' || usage.length * n > m) return null;
-  return usage.map((counts, i) => {
-    const total = counts.reduce((a, b) => a + b, 0);
-    const own = counts.slice(i * n, (i + 1) * n).reduce((a, b) => a + b, 0);
-    return total > 0 ? own / total : 0;
-  });
-}
-
 export function writeSummary(workdir: string, c: L2PConfig, stream: ContinualStream, state: LoopState, learner: Learner, sharedTest: boolean, joint: boolean): RunSummary {
   const last = state.accMatrix[0].length - 1;
   const rows = sharedTest ? [state.accMatrix[0]] : state.accMatrix;
   const m = sharedTest || joint ? null : stepMetrics(state.accMatrix, last);
   const finalColumn = rows.map((r) => r[last]);
-  const selection = promptSelectionAccuracy(c, state.promptUsage);
+  const selection = learner.model.selectionAccuracy(state.promptUsage);
   const summary: RunSummary = {
+    method: c.method,
     tasks: stream.tasks.length,
     acc_matrix: rows,
     avg_acc: m ? m.avg_acc : finalColumn.reduce((a, b) => a + b, 0) / finalColumn.length,

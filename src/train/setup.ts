@@ -1,61 +1,23 @@
-// From a config and a backbone in memory to a ready learner: the L2P parameters, the model options,
-// the official prompt-slot sharing between tasks. No file access, so the page builds its learner
-// with the same code (the backbone from a file is experiment.ts's backboneFor).
+// From a config and a backbone in memory to a ready learner: the method's parameters and model. No
+// file access, so the page builds its learner with the same code (the backbone from a file is
+// experiment.ts's backboneFor).
 import type { L2PConfig } from '../config/l2p.ts';
-import { initL2PParams } from '../l2p/init.ts';
 import type { L2PModelOptions } from '../l2p/model.ts';
+import { methodOf } from '../methods/index.ts';
+import { l2pModelOptions, L2P_VARIANT } from '../methods/l2p.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/layout.ts';
+import type { ViTConfig } from '../vit/variants.ts';
 import { Learner } from './learner.ts';
 
-export function modelOptions(c: L2PConfig, vit: LoadedViT, numClasses: number): L2PModelOptions {
-  const pp = c.prompt_pool_param;
-  const shared = c.method === 'shared_prompt';
-  return {
-    vit: vit.config,
-    numClasses,
-    topK: shared ? 1 : pp.top_k,
-    promptKey: pp.prompt_key && !shared,
-    layout: c.prompt_layout,
-    classifier: c.method === 'head_only' ? 'token' : c.vit_classifier,
-    temperature: c.temperature,
-    normPreLogits: c.norm_pre_logits,
-    queryPrecision: c.query_precision ?? 'fp32',
-  };
+/** L2P's model options for a config (benchmarks and tests that build L2P graphs themselves). */
+export function modelOptions(c: L2PConfig, vit: ViTConfig, numClasses: number): L2PModelOptions {
+  return l2pModelOptions(c, L2P_VARIANT, vit, numClasses);
 }
 
+/** A learner for the config's method: the backbone's parameters and the method's own, initialised. */
 export function createLearner(c: L2PConfig, vit: LoadedViT, numClasses: number, runtime: RuntimeOptions = {}): Learner {
-  const pp = c.prompt_pool_param;
-  const shared = c.method === 'shared_prompt';
-  const own = initL2PParams(
-    {
-      poolSize: shared ? 1 : pp.pool_size,
-      length: pp.length,
-      hidden: vit.config.hidden,
-      numClasses,
-      initializer: pp.initializer,
-      keyInit: pp.prompt_key_init,
-      promptKey: pp.prompt_key && !shared,
-      seed: c.seed,
-    },
-    c.method !== 'head_only' && c.prompt_pool,
-  );
-  const params = new Map([...vit.params, ...own]);
-  return new Learner(c, c.method, modelOptions(c, vit, numClasses), params, c.input_size, runtime);
-}
-
-/** Official shared_prompt_pool / shared_prompt_key: before task t > 0, slot t−1's prompts (keys) go to slot t. */
-export function sharePromptSlots(c: L2PConfig, learner: Learner, t: number): void {
-  const pp = c.prompt_pool_param;
-  if (t === 0 || c.method !== 'l2p') return;
-  const n = pp.top_k;
-  const [prev, cur, end] = [(t - 1) * n, t * n, (t + 1) * n];
-  const copyRows = (path: string, rowSize: number) => {
-    const p = learner.params.get(path);
-    if (p) p.data.copyWithin(cur * rowSize, prev * rowSize, cur * rowSize);
-  };
-  const d = learner.model.vit.hidden;
-  if (pp.shared_prompt_pool && end <= pp.pool_size) copyRows('prompt_pool/prompt', pp.length * d);
-  // The official key copy has no pool-size check; past the pool there is nothing to copy into.
-  if (pp.prompt_key && pp.shared_prompt_key && end <= pp.pool_size) copyRows('prompt_pool/key', d);
+  const model = methodOf(c).create(c, vit, numClasses);
+  const params = new Map([...vit.params, ...model.params]);
+  return new Learner(c, model, params, c.input_size, runtime);
 }

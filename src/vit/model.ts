@@ -16,6 +16,11 @@ const EPS = 1e-6;
 
 /** Patch tokens plus class token, position embedding added: [B, 1+N, D], class token first. */
 export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor, dense: Dense = fp32Dense): Tensor {
+  return withClassToken(p, cfg, patchEmbed(p, cfg, images, dense));
+}
+
+/** The patch embedding alone: [B, N, D], before the class token and the position embedding. */
+export function patchEmbed(p: ParamFn, cfg: ViTConfig, images: Tensor, dense: Dense = fp32Dense): Tensor {
   const [b, h, w, c] = images.shape; // [B, H, W, 3]
   const ps = cfg.patch;
   const gh = h / ps;
@@ -25,9 +30,14 @@ export function embed(p: ParamFn, cfg: ViTConfig, images: Tensor, dense: Dense =
   let x = g.reshape(images, [b, gh, ps, gw, ps, c]); // [B, gh, P, gw, P, C]
   x = g.transpose(x, [0, 1, 3, 2, 4, 5]); // [B, gh, gw, P, P, C]
   x = g.reshape(x, [b, gh * gw, ps * ps * c]); // [B, N, P·P·C]
-  x = dense(x, g.reshape(p('embedding/kernel'), [ps * ps * c, d]), p('embedding/bias')); // [B, N, D]
+  return dense(x, g.reshape(p('embedding/kernel'), [ps * ps * c, d]), p('embedding/bias')); // [B, N, D]
+}
+
+/** Class token prepended and position embedding added: [B, N, D] -> [B, 1+N, D]. */
+export function withClassToken(p: ParamFn, cfg: ViTConfig, patches: Tensor): Tensor {
+  const [b, , d] = patches.shape;
   const cls = g.expand(p('cls'), [b, 1, d]); // [B, 1, D]
-  x = g.concat([cls, x], 1); // [B, 1+N, D]
+  const x = g.concat([cls, patches], 1); // [B, 1+N, D]
   return g.add(x, p('Transformer/posembed_input/pos_embedding'));
 }
 

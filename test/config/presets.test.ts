@@ -4,11 +4,12 @@ import { UserError } from '../../src/errors.ts';
 import { baseLearningRate, globalBatchSize, numTotalClasses, parseL2PConfig } from '../../src/config/l2p.ts';
 import { getPreset, presetNames } from '../../src/config/presets.ts';
 
+const METHOD_PRESETS = ['cifar100_dualprompt', 'imr_dualprompt', 'cifar100_coda_prompt', 'imr_coda_prompt', 'split_mnist_dualprompt', 'split_mnist_coda_prompt'];
 const OFFICIAL = ['cifar100_l2p', 'cifar100_gaussian_l2p', 'five_datasets_l2p', 'core50_l2p', 'domainnet_l2p', 'domainnet_l2p_cil'];
 
 test('every preset and its smoke variant is registered and validates', () => {
   // The official presets, then our embedded demo.
-  assert.deepEqual(presetNames(), [...OFFICIAL, 'split_mnist_l2p'].flatMap((n) => [n, `${n}_smoke`]));
+  assert.deepEqual(presetNames(), [...OFFICIAL, 'split_mnist_l2p', ...METHOD_PRESETS].flatMap((n) => [n, `${n}_smoke`]));
   for (const name of presetNames()) {
     const c = getPreset(name);
     assert.deepEqual(parseL2PConfig(c), c, name);
@@ -149,7 +150,8 @@ test('smoke variants keep the method and dataset but shrink everything else', ()
     assert.equal(c.dataset, full.dataset, name);
     assert.equal(c.continual.scenario, full.continual.scenario, name);
     assert.equal(c.init_checkpoint, null, name);
-    assert.ok(c.input_size <= 32 && c.continual.num_tasks <= 2 && c.num_epochs === 1, name);
+    // The Gaussian smoke run keeps 10 episodes: the official evaluation interval is 10.
+    assert.ok(c.input_size <= 32 && c.continual.num_tasks <= (full.gaussian_schedule ? 10 : 2) && c.num_epochs === 1, name);
     assert.ok(c.continual.num_train_steps_per_task > 0 && c.num_eval_steps > 0, name);
     assert.ok(c.continual.num_tasks * c.prompt_pool_param.top_k <= c.prompt_pool_param.pool_size, name);
     assert.deepEqual(c.freeze_part, full.freeze_part, name);
@@ -170,7 +172,7 @@ test('checks between fields name the key to change', () => {
 
 test('official keys left out say why', () => {
   const c = getPreset('cifar100_l2p');
-  assert.throws(() => parseL2PConfig({ ...c, use_g_prompt: false }), /config key 'use_g_prompt' is not supported: a DualPrompt key/);
+  assert.throws(() => parseL2PConfig({ ...c, use_g_prompt: false }), /config key 'use_g_prompt' belongs to method 'dualprompt'; method 'l2p' does not read it/);
   assert.throws(() => parseL2PConfig({ ...c, sched: 'cosine' }), /config key 'sched' is not supported: the official name is 'learning_rate_schedule'/);
   assert.throws(() => parseL2PConfig({ ...c, continual: { ...c.continual, replay: {} } }), /config key 'continual.replay' is not supported/);
 });

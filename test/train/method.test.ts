@@ -4,28 +4,44 @@ import { test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { randomViT } from '../../src/vit/random.ts';
-import { createLearner, sharePromptSlots } from '../../src/train/experiment.ts';
-import { promptIdsFor, trainedPaths } from '../../src/train/method.ts';
+import { createLearner } from '../../src/train/experiment.ts';
+import { trainedPaths } from '../../src/train/learner.ts';
+import { methodOf } from '../../src/methods/index.ts';
+import { maskIds, sharePromptSlots } from '../../src/methods/l2p.ts';
+import type { L2PConfig } from '../../src/config/l2p.ts';
 import { learningRate } from '../../src/train/schedule.ts';
 import { evaluateSource, type QueryCache } from '../../src/train/evaluate.ts';
 import { memorySource } from '../fixtures/data/write.ts';
 
 const paths = ['embedding/kernel', 'cls', 'Transformer/posembed_input/pos_embedding', 'Transformer/encoderblock_0/LayerNorm_0/scale', 'Transformer/encoder_norm/bias', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'];
 
+/** The method's model for a config on the smoke backbone. */
+function modelFor(c: L2PConfig) {
+  const cfg = decodeVariant('ViT-mu_8');
+  return methodOf(c).create(c, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+}
+
 test('freeze_part: the official default trains prompts, keys and head; [] trains everything', () => {
   const c = getPreset('cifar100_l2p');
-  assert.deepEqual(trainedPaths(c, 'l2p', paths), ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']);
-  assert.deepEqual(trainedPaths({ ...c, freeze_part: [] }, 'l2p', paths), paths);
-  assert.deepEqual(trainedPaths(c, 'head_only', paths), ['head/kernel', 'head/bias']);
+  const l2p = modelFor(c);
+  assert.deepEqual(trainedPaths(c, l2p, paths), ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']);
+  assert.deepEqual(trainedPaths({ ...c, freeze_part: [] }, l2p, paths), paths);
+  const headOnly = modelFor({ ...c, method: 'head_only' });
+  assert.deepEqual([...headOnly.params.keys()], ['head/kernel', 'head/bias']);
+  assert.deepEqual(trainedPaths(c, headOnly, ['cls', 'head/kernel', 'head/bias']), ['head/kernel', 'head/bias']);
 });
 
 test('use_prompt_mask: task t trains ids t·N..t·N+N−1 while they fit in the pool', () => {
   const c = getPreset('five_datasets_l2p'); // pool 20, top_k 4
-  assert.deepEqual(promptIdsFor(c, 'l2p', 0), [0, 1, 2, 3]);
-  assert.deepEqual(promptIdsFor(c, 'l2p', 4), [16, 17, 18, 19]);
-  assert.equal(promptIdsFor(c, 'l2p', 5), null);
-  assert.equal(promptIdsFor(getPreset('cifar100_l2p'), 'l2p', 0), null);
-  assert.deepEqual(promptIdsFor(c, 'shared_prompt', 3), [0]);
+  assert.deepEqual(maskIds(c, 0), [0, 1, 2, 3]);
+  assert.deepEqual(maskIds(c, 4), [16, 17, 18, 19]);
+  assert.equal(maskIds(c, 5), null);
+  assert.equal(maskIds(getPreset('cifar100_l2p'), 0), null);
+  // The shared prompt is fed as id 0 to every task's training graph.
+  const shared = modelFor({ ...c, method: 'shared_prompt', prompt_pool_param: { ...c.prompt_pool_param, pool_size: 1, top_k: 1 } });
+  const params = new Map([...randomViT(decodeVariant('ViT-mu_8'), 16, 1), ...shared.params]);
+  const plan = shared.train({ params, taskId: 3, batch: 2, imageSize: [32, 32], isTrained: () => true, weightDecay: 0 });
+  assert.deepEqual(Array.from(plan.feeds(2).prompt_ids.data as Int32Array), [0, 0]);
 });
 
 test('shared_prompt_pool copies slot t−1 into slot t before task t, keys untouched', () => {
@@ -38,10 +54,10 @@ test('shared_prompt_pool copies slot t−1 into slot t before task t, keys untou
   const row = 2 * cfg.hidden; // one prompt: length × D
   const slot0 = prompt.slice(0, 2 * row);
   const keysBefore = key.slice();
-  sharePromptSlots(c, learner, 1);
+  sharePromptSlots(c, learner.params, cfg.hidden, 1);
   assert.deepEqual(prompt.slice(2 * row, 4 * row), slot0);
   assert.deepEqual(key, keysBefore);
-  sharePromptSlots({ ...c, prompt_pool_param: { ...c.prompt_pool_param, shared_prompt_key: true } }, learner, 1);
+  sharePromptSlots({ ...c, prompt_pool_param: { ...c.prompt_pool_param, shared_prompt_key: true } }, learner.params, cfg.hidden, 1);
   assert.deepEqual(key.slice(2 * cfg.hidden, 4 * cfg.hidden), key.slice(0, 2 * cfg.hidden));
 });
 
@@ -84,6 +100,22 @@ test("grad_clip_scope 'all' adds the frozen parameters' gradients to the norm, a
     assert.deepEqual(learner.params.get('Transformer/encoder_norm/scale')!.data, before, 'the backbone stays frozen');
   }
   assert.ok(norms.all > norms.trained * 1.01, `norm over all ${norms.all} vs trained ${norms.trained}`);
+});
+
+test("grad_clip_scope 'all': a step over two devices (frozen gradients averaged, then normed) and over one (summed squares in the graph) agree", async () => {
+  // Per-instance selection: the mean of two devices' mean losses is the one-device mean loss.
+  const base = getPreset('cifar100_l2p_smoke');
+  const c = { ...base, grad_clip_max_norm: 1e-3, prompt_pool_param: { ...base.prompt_pool_param, batchwise_prompt: false }, test_time_selection: 'per_instance' as const };
+  const cfg = decodeVariant(c.model_name);
+  const images = Float32Array.from({ length: 4 * 32 * 32 * 3 }, (_, i) => (i % 89) / 89);
+  const labels = Int32Array.of(0, 1, 1, 0);
+  const norms: number[] = [];
+  for (const [per, devices] of [[4, 1], [2, 2]]) {
+    const learner = createLearner({ ...c, per_device_batch_size: per, num_devices: devices }, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+    learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 100 - 0.05));
+    norms.push((await learner.trainStep(images, labels, 0, [0, 1], 0.01)).gradNorm);
+  }
+  assert.ok(Math.abs(norms[0] - norms[1]) <= 1e-4 * norms[0], `one device ${norms[0]}, two ${norms[1]}`);
 });
 
 test('evaluation with cached queries gives the results of evaluation without them', async () => {

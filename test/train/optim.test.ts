@@ -51,3 +51,19 @@ test('sgd with nesterov momentum, by hand', () => {
   sgdStep(p, new Map([['w', Float32Array.of(1)]]), s, 0.1, 0.9, true);
   near(p.get('w')![0], 0.81 - 0.1 * (1 + 0.9 * 1.9)); // v = 1.9
 });
+
+test('clip by global norm: squares of gradients not given count toward the norm, and only given ones scale', () => {
+  const grads = new Map([['a', Float32Array.of(3)]]);
+  const r = clipByGlobalNorm(grads, 1, 16); // a frozen gradient of norm 4 elsewhere
+  near(r.norm, 5);
+  near(grads.get('a')![0], 3 / (5 + 1e-6));
+});
+
+test("adam with weight decay, as flax.optim.Adam: p − lr·(m̂/(√v̂+eps) + wd·p), the decay on the parameter before the step", () => {
+  const p = new Map([['w', Float32Array.of(2, -1)]]);
+  const s = adamInit(p);
+  adamStep(p, new Map([['w', Float32Array.of(0.5, 0)]]), s, 0.1, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  // w0: 2 − 0.1·(1 + 0.01·2) = 1.898 (decaying the updated 1.9 would give 1.8981); w1: −1 − 0.1·(0 − 0.01) = −0.999.
+  near(p.get('w')![0], 1.898, 1e-6);
+  near(p.get('w')![1], -0.999, 1e-6);
+});

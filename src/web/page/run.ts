@@ -9,7 +9,7 @@ import type { Pixels } from '../../data/types.ts';
 import type { Learner } from '../../train/learner.ts';
 import { stepMetrics, type StepMetrics } from '../../rundir/metrics.ts';
 import { learningRate } from '../../train/schedule.ts';
-import { createLearner, sharePromptSlots } from '../../train/setup.ts';
+import { createLearner } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
 import type { RuntimeOptions } from './runtime.ts';
 
@@ -129,7 +129,7 @@ export class PageRun {
       if (c.continual.num_train_steps_per_task > 0) steps = Math.min(steps, c.continual.num_train_steps_per_task);
     }
     if (t > 0 && c.reinit_optimizer) this.learner.opt = this.learner.freshOptimizer();
-    sharePromptSlots(c, this.learner, t);
+    this.learner.beginTask(t, true);
     const schedule = {
       kind: c.learning_rate_schedule,
       baseLr: baseLearningRate(c),

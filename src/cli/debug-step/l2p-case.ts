@@ -1,15 +1,15 @@
-// One training step on a case in the golden-case format (case.json, vit.npz, l2p.npz, batch.npz), with
-// every intermediate that expected.npz holds: the parity check against the reference implementation.
+// One L2P training step on a case in the golden-case format (case.json, vit.npz, l2p.npz, batch.npz),
+// with every intermediate that expected.npz holds: the parity check against the reference implementation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.ts';
-import { readNpz } from '../io/npz.ts';
-import { toFloat32, type NpyArray } from '../io/npy.ts';
-import { compile, type HostTensor } from '../runtime/ort.ts';
-import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../train/optim.ts';
-import { checkImages } from '../vit/features.ts';
-import { loadViT, type Params } from '../vit/params.ts';
-import { buildTrainStep } from './step.ts';
+import { UserError } from '../../errors.ts';
+import { readNpz } from '../../io/npz.ts';
+import { toFloat32, type NpyArray } from '../../io/npy.ts';
+import { compile, type HostTensor } from '../../runtime/ort.ts';
+import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
+import { checkImages } from '../../vit/features.ts';
+import { loadViT, type Params } from '../../vit/params.ts';
+import { buildTrainStep } from '../../l2p/step.ts';
 
 export const TRAINED = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'] as const;
 
@@ -29,6 +29,8 @@ interface CaseJson {
   pull: number;
   lr: number;
   clip: number | null;
+  /** Whose gradients the clipping norm covers: the trained tensors (absent) or every parameter of the prompted model. */
+  clip_scope?: 'all' | 'trained';
 }
 
 function readCase(dir: string): CaseJson {
@@ -42,6 +44,9 @@ function readCase(dir: string): CaseJson {
   for (const k of ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'top_k', 'batch', 'classes', 'pull', 'lr'] as const) {
     if (typeof c[k] !== 'number') throw new UserError(`'${file}': '${k}' must be a number`);
   }
+  if (c.clip_scope !== undefined && c.clip_scope !== 'all' && c.clip_scope !== 'trained') {
+    throw new UserError(`'${file}': 'clip_scope' must be "all" or "trained", got ${JSON.stringify(c.clip_scope)}`);
+  }
   return c;
 }
 
@@ -50,7 +55,7 @@ function f32(a: Float32Array | number, shape: number[] = []): NpyArray {
 }
 
 /** Runs the step and returns arrays named as in expected.npz. */
-export async function runGoldenCase(dir: string): Promise<Map<string, NpyArray>> {
+export async function runL2PCase(dir: string): Promise<Map<string, NpyArray>> {
   const c = readCase(dir);
   const vit = loadViT(join(dir, 'vit.npz'));
   const v = vit.config;
@@ -102,6 +107,7 @@ export async function runGoldenCase(dir: string): Promise<Map<string, NpyArray>>
     trainMask: true,
     pull: c.pull,
     isTrained: (path) => (TRAINED as readonly string[]).includes(path),
+    frozenGrads: c.clip_scope === 'all' ? 'sum_squares' : undefined,
   });
   const session = await compile(step.outputs);
   const feeds: Record<string, HostTensor> = {
@@ -122,7 +128,8 @@ export async function runGoldenCase(dir: string): Promise<Map<string, NpyArray>>
   for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
   const grads: Tensors = new Map(TRAINED.map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
   for (const k of TRAINED) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), want[k]));
-  const clip = clipByGlobalNorm(grads, c.clip ?? null);
+  const frozenSq = r.frozen_grad_sq ? scalar('frozen_grad_sq') : 0;
+  const clip = clipByGlobalNorm(grads, c.clip ?? null, frozenSq);
   out.set('grad_norm', f32(clip.norm));
   out.set('clip_factor', f32(clip.factor));
   adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });

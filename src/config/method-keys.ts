@@ -1,0 +1,62 @@
+// The config keys that belong to one method: DualPrompt's official keys (configs/*_dualprompt.py) and
+// CODA-Prompt's prompt parameters. Each is optional in the schema; a method's keys are required when
+// that method runs and refused, with the reason, under any other method.
+import { UserError } from '../errors.ts';
+import { bool, int, list, number, object, optional } from './schema.ts';
+
+/** DualPrompt's official top-level keys (its e-prompt pool reuses prompt_pool_param). */
+export const dualPromptKeys = {
+  /** The g-prompt: task-invariant prompts at g_prompt_layer_idx. */
+  use_g_prompt: optional(bool()),
+  g_prompt_length: optional(int({ min: 1 })),
+  g_prompt_layer_idx: optional(list(int({ min: 0 }))),
+  /** true: the g-prompt is a prefix of the attention keys and values; false: prepended tokens. */
+  use_prefix_tune_for_g_prompt: optional(bool()),
+  /** The e-prompt: a pool of task prompts (prompt_pool_param) selected by key at e_prompt_layer_idx. */
+  use_e_prompt: optional(bool()),
+  e_prompt_layer_idx: optional(list(int({ min: 0 }))),
+  use_prefix_tune_for_e_prompt: optional(bool()),
+  /** One stored g-prefix serves as both keys and values (prefix-tuning only); official default false. */
+  same_key_value: optional(bool()),
+};
+
+/** CODA-Prompt's prompt parameters (official prompt_param [pool, length, ortho_mu]) and its layers. */
+export const codaPromptKeys = {
+  coda_prompt_param: optional(
+    object({
+      /** M: prompt components over all tasks; each task owns M / num_tasks of them. */
+      pool_size: int({ min: 1 }),
+      /** Lp: rows per component, half keys and half values of the attention prefix. */
+      length: int({ min: 2 }),
+      /** Weight of the orthogonality penalty; 0 turns it off. */
+      ortho_mu: number({ min: 0 }),
+      /** Prompted layers (official [0, 1, 2, 3, 4]). */
+      layer_idx: list(int({ min: 0 })),
+    }),
+  ),
+};
+
+/** Which keys each method owns; a key set under another method is refused. */
+const OWNED: Record<string, readonly string[]> = {
+  dualprompt: Object.keys(dualPromptKeys),
+  coda_prompt: Object.keys(codaPromptKeys),
+};
+
+/** The keys a method needs set ('same_key_value' has the official default false). */
+const REQUIRED: Record<string, readonly string[]> = {
+  dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value'),
+  coda_prompt: Object.keys(codaPromptKeys),
+};
+
+/** Refuses another method's keys and asks for the running method's own. */
+export function checkMethodKeys(c: { method: string } & Record<string, unknown>): void {
+  for (const [owner, keys] of Object.entries(OWNED)) {
+    if (owner === c.method) continue;
+    for (const k of keys) {
+      if (c[k] !== undefined) throw new UserError(`config key '${k}' belongs to method '${owner}'; method '${c.method}' does not read it (remove it, or set method=${owner})`);
+    }
+  }
+  for (const k of REQUIRED[c.method] ?? []) {
+    if (c[k] === undefined) throw new UserError(`config key '${k}' is required by method '${c.method}' (see the ${c.method} presets)`);
+  }
+}

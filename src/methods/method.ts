@@ -1,0 +1,110 @@
+// What a method is to the rest of the program: its parameters, which of them train (one list of path
+// patterns), its training and evaluation graphs through the ViT with their prompt selection and loss
+// terms, and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method
+// only through this interface; each method is one module beside this file (src/methods/index.ts).
+import type { L2PConfig } from '../config/l2p.ts';
+import type { Tensor } from '../graph/index.ts';
+import type { HostTensor } from '../runtime/ort.ts';
+import type { LoadedViT, Params } from '../vit/params.ts';
+import type { ViTConfig } from '../vit/variants.ts';
+
+/** A compiled-to-be step: its outputs by name, the trained parameters fed, and the feeds it needs. */
+export interface StepGraph {
+  outputs: Record<string, Tensor>;
+  /** The trained parameters (graph inputs), by path. */
+  trained: Tensor[];
+  /** Paths with a 'grad/<path>' output: the trained ones, then any frozen ones asked for. */
+  gradPaths: string[];
+  feedsNeeded: string[];
+}
+
+/** Built once per key: `build` makes the graph, `feeds` the method's own feeds (e.g. 'prompt_ids') for a batch of n. */
+export interface GraphPlan {
+  key: string;
+  build: () => StepGraph;
+  feeds: (n: number) => Record<string, HostTensor>;
+}
+
+/** What every training graph is asked for. Outputs: loss, logits, grad/<path>; prompt_idx when prompts are selected. */
+export interface TrainSpec {
+  /** The run's parameters by path, the backbone's included. */
+  params: Params;
+  taskId: number;
+  batch: number;
+  imageSize: [number, number];
+  isTrained: (path: string) => boolean;
+  /** The frozen parameters' gradients for the clipping norm: as 'grad/<path>' tensors or as 'frozen_grad_sq'. */
+  frozenGrads?: 'tensors' | 'sum_squares';
+  /** The official L2 term 0.5 · wd · Σ‖W‖² (0: none). */
+  weightDecay: number;
+  /** The pretrained backbone for the query when the backbone itself trains. */
+  original?: Params;
+}
+
+/** What every evaluation graph is asked for. Outputs: logits; prompt_idx [n, k] when prompts are selected. */
+export interface EvalSpec {
+  params: Params;
+  /** The last task trained (a method whose model grows with the tasks evaluates with its components so far). */
+  taskId: number;
+  batch: number;
+  imageSize: [number, number];
+  isTrained: (path: string) => boolean;
+  original?: Params;
+  /** The frozen query [n, D] is fed as 'query' instead of computed. */
+  queryFed: boolean;
+}
+
+/** One method set up for one run: a config, a backbone and a head width. */
+export interface MethodModel {
+  vit: ViTConfig;
+  numClasses: number;
+  /** The method's own parameters (prompts, keys, head), initialised; the backbone's are the caller's. */
+  params: Params;
+  /**
+   * Path patterns of the method's own parameters that train ('head/*', 'prompt_pool/*', ...). The
+   * backbone trains where the config's freeze_part leaves it unfrozen.
+   */
+  trains: readonly string[];
+  train(spec: TrainSpec): GraphPlan;
+  eval(spec: EvalSpec): GraphPlan;
+  /** The test-time selection, as summary.json names it ('batchwise', 'per_instance', 'fixed', 'weighted', 'none'). */
+  evalSelection: string;
+  /** Evaluation selects with the frozen backbone's query, so it can feed a cached one. */
+  usesQuery: boolean;
+  /** Before task t's first step (t > 0 included only where the method does something): e.g. the shared-pool copy. */
+  startTask(params: Params, t: number): void;
+  /**
+   * Per task, the share of its test inputs' selected prompts that are its own (where tasks own prompt
+   * slots); null where that is not defined.
+   */
+  selectionAccuracy(usage: number[][]): number[] | null;
+  /** After each training step of task t: the prompt ids it selected ([B·N]; empty without selection). */
+  observe?(t: number, promptIds: Int32Array): void;
+  /** What the method keeps beyond its parameters (e.g. selection counts), saved in each checkpoint. */
+  saveState?(): MethodState;
+  loadState?(s: MethodState | undefined): void;
+}
+
+/** A method's checkpointed state: named tables of numbers. */
+export type MethodState = Record<string, number[][]>;
+
+/** A task as the loop trains it. */
+export interface TrainTask<S> {
+  classMask: number[];
+  train: S;
+  test: S;
+}
+
+export interface Method {
+  name: L2PConfig['method'];
+  /** One line for help texts and reports. */
+  summary: string;
+  create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel;
+  /**
+   * The tasks it trains, from the stream's: each in turn, or (joint training) one task of all the data.
+   * `concat` joins the tasks' training sources.
+   */
+  trainTasks<S>(tasks: readonly TrainTask<S>[], concat: (sources: S[]) => S): TrainTask<S>[];
+  /** Each training task tested only on the tasks seen so far (false: every task, once, after the one training). */
+  sequential: boolean;
+}
