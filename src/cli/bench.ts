@@ -14,6 +14,7 @@ import { mulberry32 } from '../random.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { positiveInt } from './features.ts';
+import { deviceOption } from './device.ts';
 
 const HELP = `usage: l2p bench [--model B/16] [--batch 8] [--image 224] [--pool 10] [--length 5] [--top-k 5]
                  [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied]
@@ -59,8 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const device = values.device;
-  if (device !== 'cpu' && device !== 'cuda' && device !== 'webgpu') throw new UserError(`--device must be cpu, cuda or webgpu, got '${device}'`);
+  const device = deviceOption(values.device)!;
   const vit = decodeVariant(values.model!);
   const b = positiveInt(values.batch!, '--batch');
   const size = positiveInt(values.image!, '--image');

@@ -14,14 +14,16 @@ import type { RunSummary } from '../train/results.ts';
 import { streamFor } from '../train/stream.ts';
 import { CONFIG_FILE } from '../train/workdir.ts';
 import { positiveInt } from './features.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--resume]
+const HELP = `usage: l2p demo [--workdir DIR] [--method l2p|shared_prompt|head_only|joint] [--set key=value ...] [--threads N] [--device cpu|webgpu] [--resume]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
 A killed demo continues where it stopped when run again with the same --workdir.
   --method  l2p (default), or a baseline: shared_prompt (one prompt tuned sequentially),
-            head_only (the classifier alone), joint (all tasks at once: the upper bound)`;
+            head_only (the classifier alone), joint (all tasks at once: the upper bound)
+${DEVICE_HELP.replace('--device   ', '--device ')}`;
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -47,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      device: { type: 'string' },
       // Accepted for symmetry with l2p train: the demo always continues a run it finds in --workdir.
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -65,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   const workdir = values.workdir ?? `l2p-demo${method === 'l2p' ? '' : `-${method}`}`;
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const device = deviceOption(values.device);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
@@ -75,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: true,
       stream,
       backbone,
-      runtime: { threads },
+      runtime: { threads, device },
       notes,
       workers: values.workers !== undefined ? Number(values.workers) : undefined,
     });

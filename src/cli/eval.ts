@@ -9,12 +9,14 @@ import { evaluateSource } from '../train/evaluate.ts';
 import { openRun } from '../train/open-run.ts';
 import { streamFor } from '../train/stream.ts';
 import { positiveInt } from './features.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--json]
+const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--device cpu|webgpu] [--json]
 
 Evaluates the latest checkpoint of a run on every task trained so far and writes eval-<selection>.json.
   --selection  test-time prompt selection: the official batch-wise vote, or each input on its own
-               (default: the run's test_time_selection)`;
+               (default: the run's test_time_selection)
+${DEVICE_HELP.replace('--device   ', '--device    ')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -23,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
       workdir: { type: 'string' },
       selection: { type: 'string' },
       threads: { type: 'string' },
+      device: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -35,8 +38,9 @@ export async function run(argv: string[]): Promise<number> {
   const sel = values.selection;
   if (sel !== undefined && sel !== 'batchwise' && sel !== 'per_instance') throw new UserError(`--selection must be 'batchwise' or 'per_instance', got '${sel}'`);
   const threads = values.threads ? positiveInt(values.threads, '--threads') : undefined;
+  const device = deviceOption(values.device);
   try {
-    const { config, learner, state } = openRun(values.workdir, { threads }, sel ? { test_time_selection: sel } : undefined);
+    const { config, learner, state } = openRun(values.workdir, { threads, device }, sel ? { test_time_selection: sel } : undefined);
     const stream = await streamFor(config);
     const trainedTasks = Math.min(state.task + (state.stepInTask > 0 ? 1 : 0), stream.tasks.length);
     if (trainedTasks === 0) throw new UserError(`'${values.workdir}' has not trained any task yet`);

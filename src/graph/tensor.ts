@@ -13,11 +13,20 @@ export interface NdArray {
 }
 
 /** Emits ONNX nodes for one IR node; implemented by the lowering (onnx.ts). */
+/**
+ * Which ONNX Runtime provider the lowering is for. 'webgpu' has no kernels for int64 data beyond the
+ * index inputs of a few ops (TopK's output, Gather, ScatterND): index arithmetic stays int32 there.
+ */
+export type LowerTarget = 'cpu' | 'webgpu';
+
 export interface LowerCtx {
+  readonly target: LowerTarget;
   /** The ONNX value name of an IR tensor. */
   name(t: Tensor): string;
   /** A fresh int64 initializer (shapes, axes, slice bounds). */
   int64s(values: readonly number[]): string;
+  /** An int32 array initializer (shared by equal contents). */
+  int32s(values: readonly number[]): string;
   /** A fresh float32 scalar or array initializer. */
   float32s(values: readonly number[], dims: Shape): string;
   /** Adds one ONNX node; returns its output names: the given ones, or `outputs` fresh ones (default 1). */

@@ -16,7 +16,7 @@ export type Selection =
   | { kind: 'fixed'; ids: Tensor };
 
 export interface PoolSelection {
-  /** Selected prompt ids, in concatenation order: [B, N] int64. */
+  /** Selected prompt ids, in concatenation order: [B, N] int32. */
   idx: Tensor;
   /** Cosine similarity of each query with each key: [B, M]. */
   sim: Tensor;
@@ -35,7 +35,7 @@ export function selectPrompts(query: Tensor, key: Tensor, topK: number, selectio
   const sim = g.matmul(queryNorm, g.transpose(keyNorm, [1, 0])); // [B, M]
   let idx: Tensor;
   if (selection.kind === 'fixed') {
-    idx = g.cast(selection.ids, 'int64');
+    idx = g.cast(selection.ids, 'int32');
   } else {
     idx = g.topk(sim, topK); // [B, N]
     if (selection.kind === 'batchwise') idx = majorityVote(idx, m, topK, selection.group);

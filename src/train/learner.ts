@@ -136,7 +136,7 @@ export class Learner {
       devices += 1;
       loss += (r.loss.data as Float32Array)[0];
       correct += countCorrect(r.logits.data as Float32Array, labels.subarray(s, s + n), this.model.numClasses, mask);
-      if (r.prompt_idx) for (const v of r.prompt_idx.data as BigInt64Array) ids.push(Number(v));
+      if (r.prompt_idx) for (const v of r.prompt_idx.data as Int32Array) ids.push(v);
       // Every gradient the graph gives (the frozen ones too under grad_clip_scope 'all') enters the norm.
       const paths = graph.gradPaths;
       if (!sums) sums = new Map(paths.map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
@@ -216,7 +216,7 @@ export class Learner {
       if (predictions[i] === labels[i]) correct++;
       lossSum += crossEntropy(row, labels[i], mask);
     }
-    const promptIds = r.prompt_idx ? Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) : new Int32Array(0);
+    const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
     return { correct, count: n, lossSum, predictions, promptIds };
   }
 
