@@ -86,6 +86,7 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
  */
 let onDevice = new WeakMap<object, Promise<ort.Tensor>>();
 const uploaded: Promise<ort.Tensor>[] = [];
+const uploaders: ort.InferenceSession[] = [];
 
 function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts: RuntimeOptions): Promise<ort.Tensor>[] {
   if (consts.length === 0) return [];
@@ -99,9 +100,9 @@ function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts
       const session = await ort.InferenceSession.create(toOnnx(graph, { target: 'webgpu' }).bytes, spec);
       const feeds: Record<string, ort.Tensor> = {};
       missing.forEach((c, i) => (feeds[`w${i}`] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape])));
-      const res = await session.run(feeds);
-      await session.release();
-      return res;
+      // The session stays open until disposeAll: its outputs' buffers are its allocations.
+      uploaders.push(session);
+      return session.run(feeds);
     })();
     missing.forEach((c, i) => {
       const t = all.then((res) => res[`d${i}`]);
@@ -186,6 +187,7 @@ export async function disposeAll(): Promise<void> {
       // an upload that failed holds nothing
     }
   }
+  for (const s of uploaders.splice(0)) await s.release();
   for (const p of all) {
     try {
       await (await p).dispose();
