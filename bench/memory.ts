@@ -28,7 +28,7 @@ const grid = size / vit.patch;
 const base = getPreset('cifar100_l2p');
 const config = { ...base, model_name: values.model!, input_size: size, per_device_batch_size: b, num_devices: 1 };
 const backbone = { config: vit, numPatches: grid * grid, params: randomViT(vit, grid * grid, 1) };
-const runtime = { device: values.device as Device, ...(values.weights === 'copied' ? { constantsAsInputsOver: Infinity } : {}) };
+const runtime = { device: values.device as Device, constantsAsInputsOver: values.weights === 'copied' ? Infinity : 4096 };
 const learner = createLearner(config, backbone, 100, runtime);
 const r = mulberry32(2);
 const images = Float32Array.from({ length: b * size * size * 3 }, () => r());

@@ -1,10 +1,9 @@
 // Where ONNX Runtime places the nodes of every graph the commands run, on a provider (default webgpu):
-// each graph is compiled in a child process with ONNX Runtime's verbose log on, and the log's
+// each graph is compiled in a child process of its own with ONNX Runtime's verbose log on, and the log's
 // "Node placements" section is read back. Prints JSON: graph -> the nodes left on the CPU provider.
 //   npx tsx bench/gpu/placement.ts [--device webgpu] [--model mu/8] [--image 32] [--batch 4]
 // Without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (docs/gpu.md).
 import { spawnSync } from 'node:child_process';
-import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getPreset } from '../../src/config/presets.ts';
@@ -15,8 +14,6 @@ import { createLearner } from '../../src/train/experiment.ts';
 import { pretrainGraph } from '../../src/train/pretrain.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
-
-const MARK = '@@graph ';
 
 export interface Placement {
   /** Nodes per provider ("Type (name)"), for each graph by name. */
@@ -60,61 +57,62 @@ export function hotGraphs(model: string, image: number, batch: number): Record<s
   return out;
 }
 
-/** Parses the verbose log: one "Node placements" section per session, in compile order. */
-export function parsePlacements(log: string): Placement {
+/**
+ * Parses the verbose log: each session's lines carry its log id ("[V:onnxruntime:<id>, ...]"), here
+ * the graph's index, so the native log and our own writes need not interleave in order.
+ */
+export function parsePlacements(log: string, names: readonly string[]): Placement {
   const res: Placement = {};
-  let graph: string | null = null;
-  let provider: string | null = null;
+  const provider = new Map<string, string>();
   for (const line of log.split('\n')) {
-    if (line.startsWith(MARK)) {
-      graph = line.slice(MARK.length);
-      res[graph] = { total: 0, cpu: [] };
-      provider = null;
-      continue;
-    }
-    if (!graph) continue;
-    const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
+    const m = /\[V:onnxruntime:g(\d+), session_state\.cc:\d+ VerifyEachNodeIsAssignedToAnEp\] (.*)$/.exec(line);
+    if (!m) continue;
+    const graph = names[Number(m[1])];
+    const entry = (res[graph] ??= { total: 0, cpu: [] });
+    const text = m[2];
+    const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(text);
+    const some = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(text);
     if (all) {
-      res[graph].total += Number(all[2]);
-      if (all[1] === 'CPUExecutionProvider') res[graph].cpu.push(`all ${all[2]} nodes`);
-      continue;
+      entry.total += Number(all[2]);
+      if (all[1] === 'CPUExecutionProvider') entry.cpu.push(`all ${all[2]} nodes`);
+    } else if (some) {
+      provider.set(graph, some[1]);
+      entry.total += Number(some[2]);
+    } else if (/^\s{2}\S+ \(.*\)$/.test(text) && provider.get(graph) === 'CPUExecutionProvider') {
+      entry.cpu.push(text.trim());
     }
-    const some = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
-    if (some) {
-      provider = some[1];
-      res[graph].total += Number(some[2]);
-      continue;
-    }
-    const node = /VerifyEachNodeIsAssignedToAnEp\]\s{3}(\S+ \(.*\))$/.exec(line);
-    if (node && provider === 'CPUExecutionProvider') res[graph].cpu.push(node[1]);
-    else if (!/VerifyEachNodeIsAssignedToAnEp/.test(line)) provider = null;
   }
   return res;
 }
 
-async function child(device: Device, model: string, image: number, batch: number): Promise<void> {
-  for (const [name, build] of Object.entries(hotGraphs(model, image, batch))) {
-    writeSync(2, `${MARK}${name}\n`);
-    await compile(build(), { device, verboseLog: true });
-    await disposeAll();
-  }
+async function child(device: Device, model: string, image: number, batch: number, only: number): Promise<void> {
+  await compile(Object.values(hotGraphs(model, image, batch))[only](), { device, verboseLog: `g${only}` });
+  await disposeAll();
 }
 
-/** Runs the child and returns the placement of every hot graph. */
+/**
+ * Runs one child per graph (one session each) and returns the placement of every hot graph. A child
+ * whose log lacks the placement section (seen now and then on a loaded machine) is run again.
+ */
 export function placement(device: Device, model = 'mu/8', image = 32, batch = 4): Placement {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--device', device, '--model', model, '--image', String(image), '--batch', String(batch)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
+  const names = Object.keys(hotGraphs(model, image, batch));
+  const res: Placement = {};
+  names.forEach((name, i) => {
+    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(i), '--device', device, '--model', model, '--image', String(image), '--batch', String(batch)];
+    for (let attempt = 0; attempt < 3 && !res[name]; attempt++) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(`placement of '${name}' failed (status ${r.status}): ${r.stderr.split('\n').filter((l) => !l.includes('[V:') && !l.includes('[I:')).slice(-5).join('\n')}`);
+      Object.assign(res, parsePlacements(r.stderr, names));
+    }
   });
-  if (r.status !== 0) throw new Error(`placement child failed (status ${r.status}): ${r.stderr.split('\n').filter((l) => !l.includes('[V:') && !l.includes('[I:')).slice(-5).join('\n')}`);
-  return parsePlacements(r.stderr);
+  return res;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { child: { type: 'boolean' }, device: { type: 'string', default: 'webgpu' }, model: { type: 'string', default: 'mu/8' }, image: { type: 'string', default: '32' }, batch: { type: 'string', default: '4' } },
+    options: { child: { type: 'string' }, device: { type: 'string', default: 'webgpu' }, model: { type: 'string', default: 'mu/8' }, image: { type: 'string', default: '32' }, batch: { type: 'string', default: '4' } },
   });
   const device = values.device as Device;
-  if (values.child) await child(device, values.model!, Number(values.image), Number(values.batch));
+  if (values.child !== undefined) await child(device, values.model!, Number(values.image), Number(values.batch), Number(values.child));
   else console.log(JSON.stringify(placement(device, values.model, Number(values.image), Number(values.batch)), null, 1));
 }

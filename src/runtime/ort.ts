@@ -24,14 +24,14 @@ export interface RuntimeOptions {
   device?: Device;
   /**
    * Weights (constants over this many elements) are fed from our arrays at every run instead of being
-   * copied into the session: one copy in memory however many sessions use them. Infinity copies them in,
-   * which lets ONNX Runtime pre-pack them. On 'webgpu' such weights are uploaded once into GPU buffers
-   * that every session of the process is fed (one device copy, nothing crosses per run).
-   * (Default: 4096 on 'webgpu', else Infinity.)
+   * copied into the session: one copy in memory however many sessions use them (a real run opens
+   * five or more over one backbone). Infinity copies them into each session, which lets ONNX Runtime
+   * pre-pack them. On 'webgpu' such weights are uploaded once into GPU buffers that every session of
+   * the process is fed (one device copy, nothing crosses per run). (Default: 4096.)
    */
   constantsAsInputsOver?: number;
-  /** ONNX Runtime's verbose log on stderr (node placements per provider among it). */
-  verboseLog?: boolean;
+  /** ONNX Runtime's verbose log on stderr (node placements per provider among it), tagged with this id. */
+  verboseLog?: string;
   /**
    * ONNX Runtime's CPU arena keeps the peak of every session's allocations for its lifetime; without
    * it, memory is returned as tensors die. (Default: process.env.L2P_CPU_ARENA === '1'.)
@@ -75,7 +75,7 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
     graphOptimizationLevel: opts.optimization ?? 'all',
     executionProviders: [opts.device ?? 'cpu'],
     enableCpuMemArena: opts.cpuArena ?? process.env.L2P_CPU_ARENA === '1',
-    ...(opts.verboseLog ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+    ...(opts.verboseLog !== undefined ? { logSeverityLevel: 0, logVerbosityLevel: 0, logId: opts.verboseLog } : {}),
   };
 }
 
@@ -127,7 +127,7 @@ export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = 
 async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
   const device = opts.device ?? 'cpu';
   const gpu = device === 'webgpu';
-  const constantsAsInputsOver = opts.constantsAsInputsOver ?? (gpu ? 4096 : Infinity);
+  const constantsAsInputsOver = opts.constantsAsInputsOver ?? 4096;
   let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver, target: gpu ? 'webgpu' : 'cpu' });
   const { inputs, outputs: outs } = model;
   const constantFeeds: Record<string, ort.Tensor> = {};

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { placement } from '../../bench/gpu/placement.ts';
+import { parsePlacements, placement } from '../../bench/gpu/placement.ts';
 import { readNpz } from '../../src/io/npz.ts';
 import type { NpyArray } from '../../src/io/npy.ts';
 import { runGoldenCase } from '../../src/l2p/golden-case.ts';
@@ -60,12 +60,30 @@ for (const name of ['a', 'b', 'c', 'd']) {
 
 test('webgpu: every graph of the commands runs wholly on the WebGPU provider (opt-in int8 query aside)', () => {
   const p = placement('webgpu');
-  assert.ok(Object.keys(p).length >= 12, `placement of ${Object.keys(p).length} graphs`);
+  assert.ok(Object.keys(p).length >= 12, `placement of ${Object.keys(p).length} graphs: ${JSON.stringify(p).slice(0, 300)}`);
   for (const [graph, { total, cpu }] of Object.entries(p)) {
     assert.ok(total > 0, `${graph}: no placement read from the log`);
     if (graph.startsWith('query int8')) assert.ok(cpu.some((n) => n.startsWith('MatMulInteger')), `${graph}: ${cpu}`);
     else assert.deepEqual(cpu, [], `${graph}: nodes on the CPU provider`);
   }
+});
+
+test('the placement log parser finds nodes left on the CPU (a log of the int64 lowering)', () => {
+  const v = (id: string, text: string) => `2026-11-28 02:39:15.28 [V:onnxruntime:${id}, session_state.cc:1385 VerifyEachNodeIsAssignedToAnEp] ${text}`;
+  const log = [
+    v('g1', 'Node placements'),
+    v('g1', ' Node(s) placed on [CPUExecutionProvider]. Number of nodes: 2'),
+    v('g1', '  Cast (cast_1)'),
+    v('g0', ' All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 72'),
+    v('g1', '  Identity (prompt_idx)'),
+    v('g1', ' Node(s) placed on [WebGpuExecutionProvider]. Number of nodes: 430'),
+    v('g1', '  Reshape (reshape)'),
+    '2026-11-28 02:39:15.29 [I:onnxruntime:g1, inference_session.cc:3094 Initialize] Session successfully initialized.',
+  ].join('\n');
+  assert.deepEqual(parsePlacements(log, ['query', 'train']), {
+    query: { total: 72, cpu: [] },
+    train: { total: 432, cpu: ['Cast (cast_1)', 'Identity (prompt_idx)'] },
+  });
 });
 
 function metrics(dir: string): { loss?: number; accuracy?: number[]; task: number; step?: number }[] {
