@@ -1,7 +1,8 @@
 // What the test suite reads from the machine, and the Debian package that provides each: real
 // Fashion-MNIST IDX files, Chromium to render the HTML report, the DejaVu fonts (glyph corpus, chart
-// text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), and Slurm
-// with munge (the sweep test starts its own single-node cluster from them and stops it afterwards).
+// text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), Slurm
+// with munge (the sweep test starts its own single-node cluster from them and stops it afterwards),
+// and the Vulkan loader (test/runtime/webgpu.test.ts runs the WebGPU provider on chromium's SwiftShader).
 // `ensureTestDeps` installs the missing ones with apt-get when it can (root on Debian), so a fresh
 // machine passes `npm test` by itself; otherwise it names the command to run and fails.
 import { existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ export const TEST_DEPS = [
   { pkg: 'python3-numpy', present: () => has('python3') && pythonImports('numpy') },
   { pkg: 'slurm-wlm', present: () => has('slurmctld') || existsSync('/usr/sbin/slurmctld') },
   { pkg: 'munge', present: () => has('munged') || existsSync('/usr/sbin/munged') },
+  { pkg: 'libvulkan1', present: () => spawnSync('sh', ['-c', "ldconfig -p | grep -q 'libvulkan\\.so\\.1 '"], { stdio: 'ignore' }).status === 0 },
 ];
 
 /** Returns an error line, or null once every dependency is present. */

@@ -56,6 +56,8 @@ def parse_args(argv=None):
                     help='OPENBLAS_NUM_THREADS, set before torch loads; None: the environment '
                          "variable's value if set, else 2")
     ap.add_argument('--seed', type=int, default=0, help='weights, prompts, images and labels')
+    ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'],
+                    help='cuda: the same step on the GPU in fp32 (TF32 off), timed with synchronisation')
     ap.add_argument('--json', action='store_true', help='print one JSON object')
     ap.add_argument('--check', action='store_true',
                     help='self-check on mu/8 at 32x32: gradient flow, loss decrease, selection')
@@ -150,6 +152,15 @@ def blas_info():
 
 
 def build(cfg, image, args, seed):
+    model, opt, images, labels, class_mask = build_cpu(cfg, image, args, seed)
+    dev = torch.device(getattr(args, 'device', 'cpu'))
+    if dev.type == 'cpu':
+        return model, opt, images, labels, class_mask
+    model.to(dev)  # parameters move in place, so the optimiser keeps them
+    return model, opt, images.to(dev), labels.to(dev), class_mask.to(dev)
+
+
+def build_cpu(cfg, image, args, seed):
     gen = torch.Generator().manual_seed(seed)
     vit = ViT(cfg, image)
     randomize(vit, gen)
@@ -167,12 +178,19 @@ def build(cfg, image, args, seed):
     return model, opt, images, labels, class_mask
 
 
+def sync():
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def best_time(fn, iters):
     fn()  # warm-up
+    sync()
     times = []
     for _ in range(iters):
         t = time.perf_counter()
         fn()
+        sync()  # CUDA kernels run asynchronously: the step ends when the GPU is done
         times.append(time.perf_counter() - t)
     return min(times), times
 
@@ -265,6 +283,11 @@ def main(args):
     torch.set_num_threads(args.torch_threads)
     if args.check:
         return check(args)
+    if args.device == 'cuda':
+        if not torch.cuda.is_available():
+            raise SystemExit('--device cuda: torch sees no CUDA device')
+        torch.backends.cuda.matmul.allow_tf32 = False  # fp32 arithmetic, as ours
+        torch.backends.cudnn.allow_tf32 = False
     cfg = decode_variant(args.model)
     model, opt, images, labels, class_mask = build(cfg, args.image, args, args.seed)
     b = args.batch
@@ -308,7 +331,11 @@ def main(args):
         'train_gflops_per_s': flops['train'] * b / t_best,
         'eval_gflops_per_s': flops['eval'] * b / e_best,
         'peak_rss_mb': peak,
+        'device': args.device,
     }
+    if args.device == 'cuda':
+        result['gpu'] = torch.cuda.get_device_name()
+        result['peak_gpu_mb'] = torch.cuda.max_memory_allocated() / 2**20
     if args.json:
         print(json.dumps(result))
     else:

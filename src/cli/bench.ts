@@ -15,6 +15,7 @@ import { mulberry32 } from '../random.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { intArg, optionalInt } from './args.ts';
+import { deviceOption } from './device.ts';
 
 const HELP = `usage: l2p bench [--method l2p] [--model B/16] [--batch 8] [--image 224] [--pool N] [--length N] [--top-k N]
                  [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied]
@@ -66,8 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const device = values.device;
-  if (device !== 'cpu' && device !== 'cuda' && device !== 'webgpu') throw new UserError(`--device must be cpu, cuda or webgpu, got '${device}'`);
+  const device = deviceOption(values.device)!;
   const vit = decodeVariant(values.model!);
   const b = intArg(values.batch!, '--batch');
   const size = intArg(values.image!, '--image');

@@ -6,10 +6,11 @@ import type { NpyArray } from '../io/npy.ts';
 import { caseMethod } from './debug-step/case-method.ts';
 import { runCodaCase } from './debug-step/coda-case.ts';
 import { runDualPromptCase } from './debug-step/dualprompt-case.ts';
-import { disposeAll } from '../runtime/ort.ts';
+import { disposeAll, type RuntimeOptions } from '../runtime/ort.ts';
 import { runL2PCase } from './debug-step/l2p-case.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p debug-step <case-dir> --out <out.npz>
+const HELP = `usage: l2p debug-step <case-dir> --out <out.npz> [--device cpu|webgpu]
 
 Runs one L2P training step on a case in the golden format (case.json, vit.npz, l2p.npz, batch.npz) and
 writes every array expected.npz holds: pre_logits, sim, prompt_idx, logits, ce, reduce_sim, loss,
@@ -18,18 +19,20 @@ A case whose case.json says "method": "dualprompt" runs one DualPrompt step inst
 eval_prompt_idx and eval_logits in place of prompt_idx, and the 'prefix' tensor); "method": "coda_prompt"
 runs one CODA-Prompt step (coda.npz in place of l2p.npz; weights/<layer>, ortho, grad/ and updated/ per tensor).
 An L2P case.json's "clip_scope" says whose gradients the clipping norm covers: "trained" (the default) or
-"all", every parameter of the prompted model, the frozen backbone's included, as the official code.`;
+"all", every parameter of the prompted model, the frozen backbone's included, as the official code.
+
+${DEVICE_HELP}`;
 
 /** Runs the case in `dir` (its case.json's "method") and returns arrays named as in its expected.npz. */
-export function runCase(dir: string): Promise<Map<string, NpyArray>> {
+export function runCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const run = { l2p: runL2PCase, dualprompt: runDualPromptCase, coda_prompt: runCodaCase }[caseMethod(dir)];
-  return run(dir);
+  return run(dir, runtime);
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { out: { type: 'string' }, device: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -38,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1 || !values.out) throw new UserError(`a case directory and --out are required\n\n${HELP}`);
   try {
-    const arrays = await runCase(positionals[0]);
+    const arrays = await runCase(positionals[0], { device: deviceOption(values.device) });
     writeNpz(values.out, arrays);
     console.log(`wrote ${arrays.size} arrays to ${values.out}`);
   } finally {

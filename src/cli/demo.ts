@@ -15,14 +15,16 @@ import type { RunSummary } from '../rundir/summary.ts';
 import { streamFor } from '../train/stream.ts';
 import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
 import { optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--set key=value ...] [--threads N] [--resume]
+const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--set key=value ...] [--threads N] [--device cpu|webgpu] [--resume]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
 A killed demo continues where it stopped when run again with the same --workdir.
   --method  ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n            ')}
-            (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)`;
+            (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)
+${DEVICE_HELP.replace('--device   ', '--device ')}`;
 
 const PACKAGE_ROOT = packageRoot();
 
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      device: { type: 'string' },
       // Accepted for symmetry with l2p train: the demo always continues a run it finds in --workdir.
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   // The default demo keeps the plain name the docs use; a chosen method gets its own directory.
   const workdir = values.workdir ?? (values.method === undefined ? 'l2p-demo' : `l2p-demo-${method}`);
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
+  const device = deviceOption(values.device);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
@@ -81,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: true,
       stream,
       backbone,
-      runtime: { threads },
+      runtime: { threads, device },
       notes,
       workers,
     });

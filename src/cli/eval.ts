@@ -10,12 +10,14 @@ import { evalOptionsOf, evaluateSource } from '../train/evaluate.ts';
 import { openRun } from '../train/open-run.ts';
 import { streamFor } from '../train/stream.ts';
 import { optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--json]
+const HELP = `usage: l2p eval --workdir <dir> [--selection batchwise|per_instance] [--threads N] [--device cpu|webgpu] [--json]
 
 Evaluates the latest checkpoint of a run on every task trained so far and writes eval-<selection>.json.
   --selection  test-time prompt selection: the official batch-wise vote, or each input on its own
-               (default: the run's test_time_selection)`;
+               (default: the run's test_time_selection)
+${DEVICE_HELP.replace('--device   ', '--device    ')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
       workdir: { type: 'string' },
       selection: { type: 'string' },
       threads: { type: 'string' },
+      device: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -36,9 +39,10 @@ export async function run(argv: string[]): Promise<number> {
   const sel = values.selection;
   if (sel !== undefined && sel !== 'batchwise' && sel !== 'per_instance') throw new UserError(`--selection must be 'batchwise' or 'per_instance', got '${sel}'`);
   const threads = optionalInt(values.threads, '--threads');
+  const device = deviceOption(values.device);
   let lock: RunLock | undefined;
   try {
-    const { config, learner, state } = openRun(values.workdir, { threads }, sel ? { test_time_selection: sel } : undefined);
+    const { config, learner, state } = openRun(values.workdir, { threads, device }, sel ? { test_time_selection: sel } : undefined);
     // Its result file makes eval a writer of the run: not beside a train that is still running.
     lock = lockRun(values.workdir);
     const stream = await streamFor(config);

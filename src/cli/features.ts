@@ -7,15 +7,17 @@ import { disposeAll } from '../runtime/ort.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
 import { loadViT } from '../vit/params.ts';
 import { optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N]
+const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N] [--device cpu|webgpu]
 
 Writes the frozen backbone's pre_logits [B, D] (float32): the encoder_norm output at the class token.
   --checkpoint  a ViT in the official npz layout (ViT-B_16.npz and the like)
   --images      an npz whose 'images' entry (or only entry) is [B, H, W, 3] float32 in [0, 1]
   --out         the .npy file to write
   --batch       images per forward pass (default 32)
-  --threads     ONNX Runtime intra-op threads (default: one per core)`;
+  --threads     ONNX Runtime intra-op threads (default: one per core)
+${DEVICE_HELP.replace('--device   ', '--device     ')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
+      device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -53,8 +56,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const batch = optionalInt(values.batch, '--batch');
   const threads = optionalInt(values.threads, '--threads');
+  const device = deviceOption(values.device);
   try {
-    const out = await preLogits(vit, images, shape, { batch, threads });
+    const out = await preLogits(vit, images, shape, { batch, threads, device });
     writeNpy(values.out!, { dtype: 'float32', shape: [shape[0], vit.config.hidden], data: out });
   } finally {
     await disposeAll();

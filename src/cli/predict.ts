@@ -7,12 +7,14 @@ import { UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { openRun } from '../train/open-run.ts';
 import { optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p predict --workdir <dir> --images <file.png|jpg> [...] [--json] [--threads N]
+const HELP = `usage: l2p predict --workdir <dir> --images <file.png|jpg> [...] [--json] [--threads N] [--device cpu|webgpu]
 
 Predicts each image's class with the run's latest checkpoint and shows which prompts it selected.
 Each image is classified on its own (per-instance prompt selection): a batch-wise vote over
-unrelated images would let them pick each other's prompts.`;
+unrelated images would let them pick each other's prompts.
+${DEVICE_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
       images: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       threads: { type: 'string' },
+      device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -33,8 +36,9 @@ export async function run(argv: string[]): Promise<number> {
   const files = [...(values.images ?? []), ...positionals];
   if (!values.workdir || files.length === 0) throw new UserError(`--workdir and at least one image are required\n\n${HELP}`);
   const threads = optionalInt(values.threads, '--threads');
+  const device = deviceOption(values.device);
   try {
-    const { config, learner } = openRun(values.workdir, { threads }, { test_time_selection: 'per_instance' });
+    const { config, learner } = openRun(values.workdir, { threads, device }, { test_time_selection: 'per_instance' });
     const size = config.input_size;
     const pre = { ...OFFICIAL_PREPROCESS, resizeSize: config.resize_size, inputSize: size };
     const results = [];

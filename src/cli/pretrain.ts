@@ -15,15 +15,18 @@ import { saveViT, type Params } from '../vit/params.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { intArg, numberArg, optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
 const HELP = `usage: l2p pretrain --dataset glyphs --out <backbone.npz> [--workdir DIR] [--resume]
                     [--model nano/4] [--images 60000] [--epochs 4] [--batch 128] [--lr 0.002]
                     [--warmup 0.5] [--weight-decay 0.05] [--seed 0] [--font-dir DIR ...] [--threads N]
+                    [--device cpu|webgpu]
 
 Trains every weight of a small ViT to classify the 62 characters 0-9, A-Z, a-z rendered from the
 font files under --font-dir (default /usr/share/fonts), with fresh augmentations every epoch, and
 writes it in the official ViT npz layout (with its head as head/*). --workdir keeps checkpoints so
-that --resume continues a killed run.`;
+that --resume continues a killed run.
+${DEVICE_HELP}`;
 
 interface PretrainState {
   epoch: number;
@@ -51,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '0' },
       'font-dir': { type: 'string', multiple: true },
       threads: { type: 'string' },
+      device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = intArg(values.seed!, '--seed', { min: 0 });
   const workdir = values.workdir ?? join(dirname(values.out), '.pretrain-' + (values.out.split('/').pop() ?? 'run'));
   const threads = optionalInt(values.threads, '--threads');
+  const device = deviceOption(values.device);
 
   const found = discoverFonts(values['font-dir']);
   if (found.accepted.length === 0) throw new UserError(`no usable font under ${(values['font-dir'] ?? ['/usr/share/fonts']).join(', ')} (see docs/glyphs.md for the font packages)`);
@@ -79,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const params: Params = randomViT(vit, grid * grid, seed);
   params.set('head/kernel', { shape: [vit.hidden, CLASS_COUNT], data: new Float32Array(vit.hidden * CLASS_COUNT) });
   params.set('head/bias', { shape: [CLASS_COUNT], data: new Float32Array(CLASS_COUNT) });
-  const trainer = new Pretrainer(params, { vit, imageSize: size, numClasses: CLASS_COUNT, batch, weightDecay: numberArg(values['weight-decay']!, '--weight-decay'), clip: 1 }, { threads });
+  const trainer = new Pretrainer(params, { vit, imageSize: size, numClasses: CLASS_COUNT, batch, weightDecay: numberArg(values['weight-decay']!, '--weight-decay'), clip: 1 }, { threads, device });
   const stepsPerEpoch = Math.floor(perEpoch / batch);
   const schedule = { kind: 'cosine' as const, baseLr: numberArg(values.lr!, '--lr'), stepsPerEpoch, numEpochs: epochs, warmupEpochs: numberArg(values.warmup!, '--warmup'), minLr: 0 };
   let state: PretrainState = { epoch: 0, step: 0, globalStep: 0, elapsed: 0 };

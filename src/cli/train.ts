@@ -8,9 +8,10 @@ import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
 import { streamFor } from '../train/stream.ts';
 import { optionalInt } from './args.ts';
+import { deviceOption, DEVICE_HELP } from './device.ts';
 
 const HELP = `usage: l2p train --config <preset | file.json> --workdir <dir> [--set key=value ...] [--resume]
-                 [--threads N] [--workers N]
+                 [--threads N] [--workers N] [--device cpu|webgpu]
 
 Trains L2P task after task, evaluating every task seen so far at each epoch's end, and writes
 TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the workdir.
@@ -18,7 +19,8 @@ TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the wo
   --set       override a config key, e.g. --set init_checkpoint=./ViT-B_16.npz --set prompt_pool_param.pool_size=20
   --resume    continue the run in --workdir from its last checkpoint
   --threads   ONNX Runtime intra-op threads (default: one per core)
-  --workers   image decoding workers (default: automatic)`;
+  --workers   image decoding workers (default: automatic)
+${DEVICE_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean', default: false },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,11 +44,12 @@ export async function run(argv: string[]): Promise<number> {
   const config = resolveConfig(values.config, values.set ?? []);
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
+  const device = deviceOption(values.device);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
   try {
-    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads }, workers, notes });
+    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads, device }, workers, notes });
     console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;

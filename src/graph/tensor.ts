@@ -13,12 +13,21 @@ export interface NdArray {
   data: Float64Array;
 }
 
+/**
+ * Which ONNX Runtime provider the lowering is for. 'webgpu' has no kernels for int64 data beyond the
+ * index inputs of a few ops (TopK's output, Gather, ScatterND): index arithmetic stays int32 there.
+ */
+export type LowerTarget = 'cpu' | 'webgpu';
+
 /** Emits ONNX nodes for one IR node; implemented by the lowering (runtime/onnx.ts). */
 export interface LowerCtx {
+  readonly target: LowerTarget;
   /** The ONNX value name of an IR tensor. */
   name(t: Tensor): string;
   /** A fresh int64 initializer (shapes, axes, slice bounds). */
   int64s(values: readonly number[]): string;
+  /** An int32 array initializer (shared by equal contents). */
+  int32s(values: readonly number[]): string;
   /** A fresh float32 scalar or array initializer. */
   float32s(values: readonly number[], dims: Shape): string;
   /** Declares a graph input (a fed tensor); returns its name. */

@@ -25,7 +25,7 @@ export interface Diversify {
 }
 
 export interface PoolSelection {
-  /** Selected prompt ids, in concatenation order: [B, N] int64. */
+  /** Selected prompt ids, in concatenation order: [B, N] int32. */
   idx: Tensor;
   /** Cosine similarity of each query with each key: [B, M]. */
   sim: Tensor;
@@ -44,7 +44,7 @@ export function selectPrompts(query: Tensor, key: Tensor, topK: number, selectio
   const sim = g.matmul(queryNorm, g.transpose(keyNorm, [1, 0])); // [B, M]
   let idx: Tensor;
   if (selection.kind === 'fixed') {
-    idx = g.cast(selection.ids, 'int64');
+    idx = g.cast(selection.ids, 'int32');
   } else {
     // Diversified: the largest −(1 − cos)·h is the least frequency-weighted distance.
     const score = selection.frequency ? g.mul(g.sub(sim, 1), g.reshape(selection.frequency, [1, m])) : sim; // [B, M]

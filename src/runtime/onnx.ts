@@ -3,7 +3,7 @@
 import { ProtoWriter } from '../io/protobuf.ts';
 import { GraphError } from '../graph/op.ts';
 import { onnxTypeCode } from '../graph/ops/elementwise.ts';
-import type { ConstValue, DType, LowerCtx, OnnxAttr, Shape, Tensor } from '../graph/tensor.ts';
+import type { ConstValue, DType, LowerCtx, LowerTarget, OnnxAttr, Shape, Tensor } from '../graph/tensor.ts';
 import { topoSort } from '../graph/tensor.ts';
 
 export const OPSET = 17;
@@ -39,6 +39,8 @@ export interface LowerOptions {
    * sessions over the same weights share them. Infinity (the default) keeps every constant inside.
    */
   constantsAsInputsOver?: number;
+  /** The provider the graph is for (default 'cpu'): ops pick kernels it has (see LowerTarget). */
+  target?: LowerTarget;
 }
 
 function rawBytes(values: ConstValue): Uint8Array {
@@ -114,9 +116,11 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
   };
   const inputs: OnnxModel['inputs'] = [];
   const int64Cache = new Map<string, string>();
+  const int32Cache = new Map<string, string>();
   const domains = new Set<string>();
 
   const ctx: LowerCtx = {
+    target: opts.target ?? 'cpu',
     name: (t) => {
       const n = names.get(t.id);
       if (n === undefined) throw new GraphError(`lowering: ${t} used before it was lowered`);
@@ -130,6 +134,15 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
       const data = BigInt64Array.from(values, (x) => BigInt(x));
       graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'int64', [values.length], rawBytes(data)));
       int64Cache.set(key, name);
+      return name;
+    },
+    int32s: (values) => {
+      const key = values.join(',');
+      const hit = int32Cache.get(key);
+      if (hit) return hit;
+      const name = fresh(`i32_${values.length}`);
+      graph.message(GRAPH.initializer, (w) => writeTensor(w, name, 'int32', [values.length], rawBytes(Int32Array.from(values))));
+      int32Cache.set(key, name);
       return name;
     },
     input: (t) => {
@@ -153,6 +166,8 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
       graph.message(GRAPH.node, (w) => {
         for (const i of ins) w.string(NODE.input, i);
         for (const o of outNames) w.string(NODE.output, o);
+        // Named after its first output: ONNX Runtime's placement log and profiles then say which node.
+        w.string(NODE.name, outNames[0]);
         w.string(NODE.opType, opType);
         if (domain) {
           w.string(NODE.domain, domain);

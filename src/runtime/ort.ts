@@ -5,8 +5,10 @@ import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { toOnnx } from './onnx.ts';
+import { providerError } from './provider.ts';
 import type { DType, Shape, Tensor } from '../graph/tensor.ts';
 import { numel, topoSort } from '../graph/tensor.ts';
+import { input } from '../graph/ops/source.ts';
 import { UserError } from '../errors.ts';
 
 export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
@@ -20,19 +22,26 @@ export interface RuntimeOptions {
   threads?: number;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Execution provider: 'cpu' (default), 'cuda' or 'webgpu' where the installed runtime has them. */
-  device?: 'cpu' | 'cuda' | 'webgpu';
+  device?: Device;
   /**
    * Weights (constants over this many elements) are fed from our arrays at every run instead of being
-   * copied into the session: one copy in memory however many sessions use them. Infinity copies them in,
-   * which lets ONNX Runtime pre-pack them.
+   * copied into the session: one copy in memory however many sessions use them (a real run opens
+   * five or more over one backbone). Infinity copies them into each session, which lets ONNX Runtime
+   * pre-pack them. On 'webgpu' such weights are uploaded once into GPU buffers that every session of
+   * the process is fed (one device copy, nothing crosses per run). (Default: 4096.)
    */
   constantsAsInputsOver?: number;
+  /** ONNX Runtime's verbose log on stderr (node placements per provider among it), tagged with this id. */
+  verboseLog?: string;
   /**
    * ONNX Runtime's CPU arena keeps the peak of every session's allocations for its lifetime; without
    * it, memory is returned as tensors die. (Default: process.env.L2P_CPU_ARENA === '1'.)
    */
   cpuArena?: boolean;
 }
+
+export type Device = 'cpu' | 'cuda' | 'webgpu';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu'];
 
 export interface Compiled {
   readonly inputs: { name: string; shape: Shape; dtype: DType }[];
@@ -73,7 +82,42 @@ function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptio
     graphOptimizationLevel: opts.optimization ?? 'all',
     executionProviders: [opts.device ?? 'cpu'],
     enableCpuMemArena: opts.cpuArena ?? process.env.L2P_CPU_ARENA === '1',
+    ...(opts.verboseLog !== undefined ? { logSeverityLevel: 0, logVerbosityLevel: 0, logId: opts.verboseLog } : {}),
   };
+}
+
+/**
+ * Weights on the GPU, by the host array they were uploaded from: an upload session with
+ * preferredOutputLocation 'gpu-buffer' returns them as device tensors, which any session on the same
+ * provider takes as feeds. (onnxruntime-node 1.30 cannot read such a tensor back: getData() aborts.)
+ */
+let onDevice = new WeakMap<object, Promise<ort.Tensor>>();
+const uploaded: Promise<ort.Tensor>[] = [];
+const uploaders: ort.InferenceSession[] = [];
+
+function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts: RuntimeOptions): Promise<ort.Tensor>[] {
+  if (consts.length === 0) return [];
+  const missing = consts.filter((c) => !onDevice.has(c.value));
+  if (missing.length > 0) {
+    // One upload session for the missing ones: inputs w0..wn, outputs d0..dn (Identity each).
+    const spec = { executionProviders: [opts.device ?? 'cpu'], preferredOutputLocation: 'gpu-buffer' as const };
+    const graph: Record<string, Tensor> = {};
+    missing.forEach((c, i) => (graph[`d${i}`] = input(`w${i}`, c.shape, c.dtype)));
+    const all = (async () => {
+      const session = await ort.InferenceSession.create(toOnnx(graph, { target: 'webgpu' }).bytes, spec);
+      const feeds: Record<string, ort.Tensor> = {};
+      missing.forEach((c, i) => (feeds[`w${i}`] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape])));
+      // The session stays open until disposeAll: its outputs' buffers are its allocations.
+      uploaders.push(session);
+      return session.run(feeds);
+    })();
+    missing.forEach((c, i) => {
+      const t = all.then((res) => res[`d${i}`]);
+      onDevice.set(c.value, t);
+      uploaded.push(t);
+    });
+  }
+  return consts.map((c) => onDevice.get(c.value)!);
 }
 
 /**
@@ -116,18 +160,24 @@ export function openSessions(): number {
 }
 
 async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
-  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
+  const device = opts.device ?? 'cpu';
+  const gpu = device === 'webgpu';
+  const constantsAsInputsOver = opts.constantsAsInputsOver ?? 4096;
+  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver, target: gpu ? 'webgpu' : 'cpu' });
   const { inputs, outputs: outs } = model;
   const constantFeeds: Record<string, ort.Tensor> = {};
-  for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model.bytes, sessionOptions(opts));
   } catch (e) {
-    const device = opts.device ?? 'cpu';
-    if (device !== 'cpu') throw new UserError(`execution provider '${device}' is not available here: ${(e as Error).message}`);
+    if (device !== 'cpu') throw new UserError(providerError(device, e as Error));
     throw e;
   }
+  // onnxruntime-node makes GPU tensors of float32 (not int8): the rest is fed from the host.
+  const toGpu = gpu ? model.constantInputs.filter((c) => c.dtype === 'float32') : [];
+  const onGpu = await Promise.all(deviceTensors(toGpu, opts));
+  toGpu.forEach((c, i) => (constantFeeds[c.name] = onGpu[i]));
+  for (const c of model.constantInputs) constantFeeds[c.name] ??= new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   model = undefined; // the runtime holds its own copy of the weights now
   let disposed = false;
   return {
@@ -159,7 +209,10 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
   };
 }
 
-/** Closes every session, whatever handles remain (end of a command, tests); release errors are thrown after all are tried. */
+/**
+ * Closes every session, whatever handles remain (end of a command, tests), then frees the weights
+ * uploaded to a GPU; release errors are thrown after all are tried.
+ */
 export async function disposeAll(): Promise<void> {
   const all = [...cache.values()];
   cache.clear();
@@ -173,6 +226,22 @@ export async function disposeAll(): Promise<void> {
     }
     try {
       await session.dispose();
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  // Weights on a GPU last: no session is left to read them; their upload sessions own the buffers.
+  onDevice = new WeakMap();
+  for (const t of uploaded.splice(0)) {
+    try {
+      (await t).dispose();
+    } catch {
+      // an upload that failed holds nothing
+    }
+  }
+  for (const s of uploaders.splice(0)) {
+    try {
+      await s.release();
     } catch (e) {
       errors.push(e);
     }

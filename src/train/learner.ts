@@ -140,7 +140,7 @@ export class Learner {
       const r = await session.run(feeds);
       loss += (r.loss.data as Float32Array)[0];
       correct += countCorrect(r.logits.data as Float32Array, labels.subarray(s, s + n), this.model.numClasses, mask);
-      if (r.prompt_idx) for (const v of r.prompt_idx.data as BigInt64Array) ids.push(Number(v));
+      if (r.prompt_idx) for (const v of r.prompt_idx.data as Int32Array) ids.push(v);
       if (r.frozen_grad_sq) frozenSq += (r.frozen_grad_sq.data as Float32Array)[0];
       const paths = graph.gradPaths;
       if (!sums) sums = new Map(paths.map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
@@ -225,7 +225,7 @@ export class Learner {
       losses[i] = crossEntropy(row, labels[i], mask);
       lossSum += losses[i];
     }
-    const promptIds = r.prompt_idx ? Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) : new Int32Array(0);
+    const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
     return { correct, count: n, lossSum, losses, predictions, promptIds };
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
-import { compile, type HostTensor } from '../../runtime/ort.ts';
+import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, type Tensors } from '../../train/optim.ts';
 import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
@@ -42,7 +42,7 @@ function readCase(file: string): CodaCase {
   return c;
 }
 
-export async function runCodaCase(dir: string): Promise<Map<string, NpyArray>> {
+export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vitFile = join(dir, 'vit.npz');
@@ -95,7 +95,7 @@ export async function runCodaCase(dir: string): Promise<Map<string, NpyArray>> {
     class_mask: { shape: [c.classes], data: classMask },
   };
   for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)!.slice() };
-  const session = await compile(step.outputs);
+  const session = await compile(step.outputs, runtime);
   const r = await session.run(feeds);
   await session.dispose();
 

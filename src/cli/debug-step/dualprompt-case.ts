@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
-import { compile, type HostTensor } from '../../runtime/ort.ts';
+import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
 import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
@@ -63,10 +63,10 @@ function readCase(file: string): DualPromptCase {
 }
 
 const f32 = (a: Float32Array | number, shape: number[] = []): NpyArray => ({ dtype: 'float32', shape, data: typeof a === 'number' ? Float32Array.of(a) : a });
-const ids = (a: BigInt64Array, shape: number[]): NpyArray => ({ dtype: 'int32', shape, data: Int32Array.from(a, Number) });
+const ids = (a: Int32Array, shape: number[]): NpyArray => ({ dtype: 'int32', shape, data: a.slice() });
 
 /** Runs the case in `dir` and returns arrays named as in its expected.npz. */
-export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArray>> {
+export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vitFile = join(dir, 'vit.npz');
@@ -145,14 +145,14 @@ export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArr
   }
   const params0 = new Map([...trained].map(([k, a]) => [k, a.slice()] as const));
   for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: params0.get(t.label!)! };
-  const session = await compile(step.outputs);
+  const session = await compile(step.outputs, runtime);
   const r = await session.run(feeds);
   await session.dispose();
 
   const evalStep = buildDualPromptEvalStep(params, { model: o, batch: b, imageSize, selection: testSelection, voteGroup: b, isTrained });
   const evalFeeds: Record<string, HostTensor> = { images: feeds.images };
   for (const t of evalStep.trained) evalFeeds[t.label!] = feeds[t.label!];
-  const evalSession = await compile(evalStep.outputs);
+  const evalSession = await compile(evalStep.outputs, runtime);
   const re = await evalSession.run(evalFeeds);
   await evalSession.dispose();
 
@@ -160,7 +160,7 @@ export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArr
   const scalar = (k: string) => (r[k].data as Float32Array)[0];
   out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
   out.set('sim', f32(r.sim.data as Float32Array, [b, c.pool]));
-  out.set('train_prompt_idx', ids(r.prompt_idx.data as BigInt64Array, [b, c.top_k]));
+  out.set('train_prompt_idx', ids(r.prompt_idx.data as Int32Array, [b, c.top_k]));
   out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
   for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
   // Every gradient the step output enters the global norm; only the DualPrompt tensors update.
@@ -172,7 +172,7 @@ export async function runDualPromptCase(dir: string): Promise<Map<string, NpyArr
   const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, all.get(k)!] as const));
   adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(trained.get(k)!, shape));
-  out.set('eval_prompt_idx', ids(re.prompt_idx.data as BigInt64Array, [b, c.top_k]));
+  out.set('eval_prompt_idx', ids(re.prompt_idx.data as Int32Array, [b, c.top_k]));
   out.set('eval_logits', f32(re.logits.data as Float32Array, [b, c.classes]));
   return out;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
-import { compile, type HostTensor } from '../../runtime/ort.ts';
+import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
 import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
@@ -55,7 +55,7 @@ function f32(a: Float32Array | number, shape: number[] = []): NpyArray {
 }
 
 /** Runs the step and returns arrays named as in expected.npz. */
-export async function runL2PCase(dir: string): Promise<Map<string, NpyArray>> {
+export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const c = readCase(dir);
   const vit = loadViT(join(dir, 'vit.npz'));
   const v = vit.config;
@@ -109,7 +109,7 @@ export async function runL2PCase(dir: string): Promise<Map<string, NpyArray>> {
     isTrained: (path) => (TRAINED as readonly string[]).includes(path),
     frozenGrads: c.clip_scope === 'all' ? 'sum_squares' : undefined,
   });
-  const session = await compile(step.outputs);
+  const session = await compile(step.outputs, runtime);
   const feeds: Record<string, HostTensor> = {
     images: { shape: images.shape, data: toFloat32(images, `'${batchFile}' entry 'images'`) },
     labels: { shape: [b], data: labelData },
@@ -123,7 +123,7 @@ export async function runL2PCase(dir: string): Promise<Map<string, NpyArray>> {
   const scalar = (k: string) => (r[k].data as Float32Array)[0];
   out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
   out.set('sim', f32(r.sim.data as Float32Array, [b, c.pool]));
-  out.set('prompt_idx', { dtype: 'int32', shape: [b, c.top_k], data: Int32Array.from(r.prompt_idx.data as BigInt64Array, Number) });
+  out.set('prompt_idx', { dtype: 'int32', shape: [b, c.top_k], data: (r.prompt_idx.data as Int32Array).slice() });
   out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
   for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
   const grads: Tensors = new Map(TRAINED.map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));

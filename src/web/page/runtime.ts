@@ -93,9 +93,10 @@ export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = 
 }
 
 async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
-  const model = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver });
-  const { inputs, outputs: outs } = model;
   const device = opts.device ?? defaultDevice;
+  // Lowered for its provider: on WebGPU the index ops stay int32 (src/graph/ops/indexing.ts).
+  const model = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver, target: device === 'webgpu' ? 'webgpu' : 'cpu' });
+  const { inputs, outputs: outs } = model;
   const ort = ortFor(device);
   const constantFeeds: Record<string, ortWasm.Tensor> = {};
   for (const c of model.constantInputs) constantFeeds[c.name] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);

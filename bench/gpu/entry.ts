@@ -1,0 +1,18 @@
+// The one program bench/gpu/pack.sh bundles (with esbuild) for a GPU machine without Node:
+//   node l2p-gpu.mjs bench [l2p bench options]   the L2P step's speed (l2p bench)
+//   node l2p-gpu.mjs golden <device> [root]      golden agreement on a provider, as JSON
+import { run as bench } from '../../src/cli/bench.ts';
+import { disposeAll, type Device } from '../../src/runtime/ort.ts';
+import { goldenAgreement } from './golden.ts';
+
+const [what, ...rest] = process.argv.slice(2);
+if (what === 'bench') {
+  process.exitCode = await bench(rest);
+} else if (what === 'golden') {
+  const result = await goldenAgreement((rest[0] ?? 'webgpu') as Device, rest[1]);
+  await disposeAll();
+  console.log(JSON.stringify(result));
+} else {
+  console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root]');
+  process.exitCode = 1;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Packs what bench/gpu/run.sh needs on a GPU machine that has no Node: this machine's node binary,
+# ONNX Runtime's native libraries (with the WebGPU provider), the Vulkan loader, and our code bundled
+# into one file by esbuild. xz keeps it within what travels with the working tree (64 MiB in all).
+#   bench/gpu/pack.sh [out.tar.xz]     (default bench/gpu/l2p-gpu.tar.xz, git-ignored: carry it)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-bench/gpu/l2p-gpu.tar.xz}"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+root="$stage/l2p-gpu"
+mkdir -p "$root/bin" "$root/lib" "$root/app/node_modules"
+
+cp "$(command -v node)" "$root/bin/node"
+npx esbuild bench/gpu/entry.ts --bundle --platform=node --format=esm --target=node20 \
+  --external:onnxruntime-node --log-level=warning --outfile="$root/app/l2p-gpu.mjs"
+
+ortn=node_modules/onnxruntime-node
+mkdir -p "$root/app/$ortn/bin/napi-v6/linux/x64"
+cp -r "$ortn/package.json" "$ortn/dist" "$root/app/$ortn/"
+cp "$ortn"/bin/napi-v6/linux/x64/* "$root/app/$ortn/bin/napi-v6/linux/x64/"
+mkdir -p "$root/app/node_modules/onnxruntime-common"
+cp -r node_modules/onnxruntime-common/package.json node_modules/onnxruntime-common/dist "$root/app/node_modules/onnxruntime-common/"
+find "$root/app/node_modules" -name '*.map' -delete -o -name '*.d.ts' -delete
+
+# The Vulkan loader (Debian's libvulkan1), used where the GPU machine has none of its own.
+loader="$(ldconfig -p | awk '/libvulkan\.so\.1 / { p = $NF } END { print p }')"
+[ -n "$loader" ] || { echo "pack: libvulkan.so.1 is not installed here (apt-get install libvulkan1)" >&2; exit 1; }
+cp -L "$loader" "$root/lib/libvulkan.so.1"
+
+tar -C "$stage" -cf - l2p-gpu | xz -T2 -6 > "$out.part"
+mv "$out.part" "$out"
+echo "packed $(du -h "$out" | cut -f1) into $out (node $(node -v), onnxruntime-node $(node -p "require('./$ortn/package.json').version"))"

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The GPU benchmark in one call, on a machine with an NVIDIA GPU, its driver (with the Vulkan ICD),
+# python3 with PyTorch on CUDA, and no Node. Unpacks bench/gpu/l2p-gpu.tar.xz (bench/gpu/pack.sh),
+# brings the Vulkan loader where the machine has none, and prints one JSON object:
+#   ours:   ViT-B/16 L2P query, training and evaluation images/s at batch 16, 64 and 128 on the GPU
+#           (ONNX Runtime's WebGPU provider), with the peak GPU memory of each batch's run
+#   peer:   the same steps in PyTorch on CUDA, fp32 (bench/peer/l2p_step.py --device cuda), and the
+#           ratios peer_s / ours_s per step (above 1: we are faster)
+#   golden: the golden cases on the GPU against expected.npz and against the CPU provider
+# Run from the repository root:  bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE]
+# --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
+# on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+pack=bench/gpu/l2p-gpu.tar.xz
+dry=0
+batches=""
+want_device=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) dry=1 ;;
+    --batches) batches="$2"; shift ;;
+    --device) want_device="$2"; shift ;;
+    --pack) pack="$2"; shift ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -f "$pack" ] || { echo "run.sh: $pack is missing: make it with bench/gpu/pack.sh" >&2; exit 1; }
+if [ "$dry" = 1 ]; then
+  device=cpu; model=mu/8; image=32; iters=1; phase_timeout=300; batches="${batches:-2 4}"
+else
+  device=webgpu; model=B/16; image=224; iters=3; phase_timeout=240; batches="${batches:-16 64 128}"
+fi
+device="${want_device:-$device}"
+
+work="$(mktemp -d)"
+trap 'kill "$sampler" 2>/dev/null; rm -rf "$work"' EXIT
+sampler=""
+tar -xJf "$pack" -C "$work"
+app="$work/l2p-gpu"
+out="$work/out"
+mkdir -p "$out" "$work/xdg"
+chmod 700 "$work/xdg"
+export XDG_RUNTIME_DIR="$work/xdg" ORT_DISABLE_TELEMETRY=1
+
+# Vulkan: the machine's loader, else the packed one; the machine's NVIDIA ICD manifest, else one
+# written for the driver's library (NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0).
+loader=system
+if ! ldconfig -p | grep 'libvulkan\.so\.1 ' >/dev/null; then
+  export LD_LIBRARY_PATH="$app/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  loader=packed
+fi
+icd="${VK_ICD_FILENAMES:-}"
+if [ "$dry" = 0 ] && [ -z "$icd" ]; then
+  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+    for f in "$d"/nvidia*.json; do [ -f "$f" ] && { icd="$f"; break 2; }; done
+  done
+  if [ -z "$icd" ] && ldconfig -p | grep 'libGLX_nvidia\.so\.0 ' >/dev/null; then
+    icd="$work/nvidia_icd.json"
+    printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "libGLX_nvidia.so.0", "api_version": "1.3.0"}}\n' > "$icd"
+  fi
+  [ -n "$icd" ] && export VK_ICD_FILENAMES="$icd"
+fi
+
+node() { timeout "$phase_timeout" "$app/bin/node" "$app/app/l2p-gpu.mjs" "$@"; }
+gpu_mem() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | head -1; }
+sample_start() {
+  sampler=""
+  command -v nvidia-smi >/dev/null || return 0
+  (while :; do gpu_mem; sleep 0.2; done) > "$1" &
+  sampler=$!
+}
+sample_stop() { [ -n "$sampler" ] && kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null; sampler=""; }
+
+gpu_base="$(gpu_mem)"
+for b in $batches; do
+  sample_start "$out/mem-ours-$b.txt"
+  node bench --model "$model" --image "$image" --batch "$b" --iters "$iters" --device "$device" --json > "$out/ours-$b.json" 2> "$out/ours-$b.err"
+  echo $? > "$out/ours-$b.rc"
+  sample_stop
+  peer_args=(--model "$model" --image "$image" --batch "$b" --iters "$iters" --json)
+  if [ "$dry" = 0 ]; then peer_args+=(--device cuda); fi
+  timeout "$phase_timeout" python3 bench/peer/l2p_step.py "${peer_args[@]}" > "$out/peer-$b.json" 2> "$out/peer-$b.err"
+  echo $? > "$out/peer-$b.rc"
+done
+node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
+echo $? > "$out/golden.rc"
+
+python3 - "$out" "$device" "$model" "$image" "$loader" "${VK_ICD_FILENAMES:-}" "${gpu_base:-}" "$dry" $batches <<'PY'
+import json, os, subprocess, sys
+out, device, model, image, loader, icd, base, dry, *batches = sys.argv[1:]
+
+def phase(name):
+    rc = int(open(os.path.join(out, name + '.rc')).read().strip() or 1)
+    if rc == 0:
+        try:
+            return json.loads(open(os.path.join(out, name + '.json')).read().strip().splitlines()[-1]), None
+        except Exception as e:  # noqa: BLE001
+            return None, f'unreadable output: {e}'
+    err = [l for l in open(os.path.join(out, name + '.err')).read().splitlines() if l.strip()]
+    return None, (f'timed out' if rc == 124 else f'exit {rc}') + (': ' + ' | '.join(err[-3:]) if err else '')
+
+def peak(name):
+    p = os.path.join(out, name)
+    if not os.path.exists(p):
+        return None
+    vals = [int(v) for v in open(p).read().split() if v.isdigit()]
+    return (max(vals) - int(base)) if vals and base.isdigit() else None
+
+def gpu_name():
+    try:
+        return subprocess.run(['nvidia-smi', '--query-gpu=name,driver_version', '--format=csv,noheader'],
+                              capture_output=True, text=True, timeout=20).stdout.strip() or None
+    except Exception:  # noqa: BLE001
+        return None
+
+res = {'device': device, 'model': model, 'image': int(image), 'dry_run': dry == '1', 'gpu': gpu_name(),
+       'vulkan': {'loader': loader, 'icd': icd or None}, 'batches': {}}
+for b in batches:
+    ours, ours_err = phase(f'ours-{b}')
+    peer, peer_err = phase(f'peer-{b}')
+    row = {}
+    if ours:
+        row['ours'] = {k: 1 / ours[f'{k}_s_per_img'] for k in ('query', 'train', 'eval')}
+        row['ours']['unit'] = 'images/s'
+        row['ours']['peak_gpu_mb'] = peak(f'mem-ours-{b}.txt')
+        row['ours']['peak_rss_mb'] = ours.get('peak_rss_mb')
+    else:
+        row['ours_error'] = ours_err
+    if peer:
+        row['peer'] = {k: 1 / peer[f'{k}_s_per_img'] for k in ('query', 'train', 'eval')}
+        row['peer']['unit'] = 'images/s'
+        row['peer']['device'] = peer.get('device', 'cpu')
+        row['peer']['peak_gpu_mb'] = peer.get('peak_gpu_mb')
+        row['peer']['torch'] = peer.get('torch')
+    else:
+        row['peer_error'] = peer_err
+    if ours and peer:
+        row['peer_s_over_ours_s'] = {k: peer[f'{k}_s_per_img'] / ours[f'{k}_s_per_img'] for k in ('query', 'train', 'eval')}
+    res['batches'][b] = row
+golden, golden_err = phase('golden')
+res['golden'] = golden if golden else {'error': golden_err}
+if golden:
+    res['golden_max_rel_err_vs_expected'] = max(v['max_rel_err_vs_expected'] for v in golden.values())
+    res['golden_within_1e-4'] = res['golden_max_rel_err_vs_expected'] <= 1e-4 and all(v['same_prompt_ids'] for v in golden.values())
+print(json.dumps(res, indent=1))
+PY

@@ -1,0 +1,11 @@
+// The --device flag every command that runs graphs shares.
+import { UserError } from '../errors.ts';
+import { DEVICES, type Device } from '../runtime/ort.ts';
+
+export const DEVICE_HELP = `  --device    ONNX Runtime provider: cpu (default) or webgpu (the GPU through Vulkan, docs/gpu.md)`;
+
+export function deviceOption(value: string | undefined): Device | undefined {
+  if (value === undefined) return undefined;
+  if (!(DEVICES as readonly string[]).includes(value)) throw new UserError(`--device must be ${DEVICES.join(', ')}; got '${value}'`);
+  return value as Device;
+}

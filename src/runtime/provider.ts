@@ -1,0 +1,63 @@
+// Why an execution provider could not start, in one line that names what is missing. ONNX Runtime's
+// own message for WebGPU is the same ("No supported adapters") whether the Vulkan loader, a driver or
+// an adapter is absent, so the loader and the driver manifests are looked for here.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
+
+/** Where the Vulkan loader (libvulkan.so.1) is found: LD_LIBRARY_PATH, then the usual library directories. */
+export function vulkanLoader(env: NodeJS.ProcessEnv = process.env, libDirs: readonly string[] = LIB_DIRS): string | null {
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...libDirs];
+  for (const d of dirs) if (existsSync(join(d, 'libvulkan.so.1'))) return join(d, 'libvulkan.so.1');
+  return null;
+}
+
+/** The Vulkan driver manifests the loader will read: VK_DRIVER_FILES / VK_ICD_FILENAMES, else the ICD directories. */
+export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env, icdDirs: readonly string[] = ICD_DIRS): string[] {
+  const named = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+  if (named) return named.split(':').filter((f) => f && existsSync(f));
+  const found: string[] = [];
+  for (const d of icdDirs) {
+    try {
+      for (const f of readdirSync(d)) if (f.endsWith('.json')) found.push(join(d, f));
+    } catch {
+      // an absent directory holds no driver
+    }
+  }
+  return found;
+}
+
+/** ONNX Runtime's message without its source location (".../webgpu_context.cc:136 ... was false."). */
+function shortReason(e: Error): string {
+  const first = e.message.split('\n')[0];
+  const cut = first.lastIndexOf(' was false. ');
+  return (cut >= 0 ? first.slice(cut + ' was false. '.length) : first).trim();
+}
+
+/** Where to look: the library and ICD manifest directories (tests point them elsewhere). */
+export interface SearchDirs {
+  libDirs: readonly string[];
+  icdDirs: readonly string[];
+}
+
+export function providerError(device: string, e: Error, env: NodeJS.ProcessEnv = process.env, dirs: SearchDirs = { libDirs: LIB_DIRS, icdDirs: ICD_DIRS }): string {
+  const head = `execution provider '${device}' cannot start`;
+  if (device === 'cuda') {
+    return `${head}: onnxruntime-node's npm package does not ship the CUDA provider libraries (use --device webgpu): ${shortReason(e)}`;
+  }
+  if (device !== 'webgpu') return `${head}: ${shortReason(e)}`;
+  if (!/adapter|vulkan|device/i.test(e.message)) return `${head}: ${shortReason(e)}`;
+  if (!vulkanLoader(env, dirs.libDirs)) {
+    return `${head}: no Vulkan loader (libvulkan.so.1 is not on LD_LIBRARY_PATH nor in the system library directories; Debian: apt-get install libvulkan1)`;
+  }
+  const drivers = vulkanDrivers(env, dirs.icdDirs);
+  if (drivers.length === 0) {
+    const named = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+    return named
+      ? `${head}: no Vulkan driver: the manifest(s) named by VK_DRIVER_FILES/VK_ICD_FILENAMES ('${named}') do not exist`
+      : `${head}: no Vulkan driver (no ICD manifest in ${dirs.icdDirs.join(', ')}; without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)`;
+  }
+  return `${head}: no WebGPU adapter from the Vulkan driver(s) ${drivers.join(', ')}: ${shortReason(e)}`;
+}
