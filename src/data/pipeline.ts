@@ -6,7 +6,7 @@
 import { UserError } from '../errors.ts';
 import { defaultWorkers, ImagePool } from './pool.ts';
 import { OFFICIAL_PREPROCESS, type PreprocessConfig } from './preprocess.ts';
-import { bufferShuffle, hash32, permutation, Rng } from './rng.ts';
+import { epochOrder, hash32 } from './rng.ts';
 import type { Source } from './types.ts';
 
 export interface PipelineOptions {
@@ -104,8 +104,7 @@ export class Pipeline implements AsyncIterable<Batch> {
     const e = Math.floor(p / n);
     let order = this.orders.get(e);
     if (!order) {
-      const rng = new Rng(hash32(this.seed, 0x0e9c, e));
-      order = this.opts.shuffleBuffer === undefined ? permutation(n, rng) : bufferShuffle(n, this.opts.shuffleBuffer, rng);
+      order = epochOrder(n, this.seed, e, this.opts.shuffleBuffer);
       this.orders.set(e, order);
       for (const k of this.orders.keys()) if (k < e - 1) this.orders.delete(k);
     }

@@ -87,3 +87,13 @@ export function bufferShuffle(n: number, buffer: number, rng: Rng): Int32Array {
   }
   return out;
 }
+
+/**
+ * The order in which epoch `epoch` of a training stream visits its n examples: a shuffle buffer of
+ * `shuffleBuffer` (the official shuffle_buffer_size) over the stored order, or a uniform
+ * permutation when unset, drawn from (seed, epoch). The Node pipeline and the page both take it.
+ */
+export function epochOrder(n: number, seed: number, epoch: number, shuffleBuffer?: number): Int32Array {
+  const rng = new Rng(hash32(seed >>> 0, 0x0e9c, epoch));
+  return shuffleBuffer === undefined ? permutation(n, rng) : bufferShuffle(n, shuffleBuffer, rng);
+}

@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   configureRuntime({ wasmPaths: '/ort/', threads: crossOriginIsolated ? threads : 1, device });
   $('provider').textContent = `${providerName()}${device === 'cpu' ? ` (${crossOriginIsolated ? threads : 1} thread${threads === 1 ? '' : 's'})` : ''}`;
   const backbone = await loadBackbone();
-  const page = startUi({ backbone, config: demoConfig() });
+  // Drawn tasks test on a few images each, fewer than a global batch: the UI's runs pad the last
+  // batch (eval_pad_last_batch) where the official pipeline would drop it and score nothing.
+  const page = startUi({ backbone, config: { ...demoConfig(), eval_pad_last_batch: true } });
   (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps) };
   const auto = q.get('autorun');
   if (auto !== null) {

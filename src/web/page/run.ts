@@ -4,7 +4,7 @@
 import { baseLearningRate, globalBatchSize, numTotalClasses, type L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from '../../data/preprocess.ts';
-import { hash32, permutation, Rng } from '../../data/rng.ts';
+import { epochOrder } from '../../data/rng.ts';
 import type { Pixels } from '../../data/types.ts';
 import type { Learner } from '../../train/learner.ts';
 import { stepMetrics, type StepMetrics } from '../../rundir/metrics.ts';
@@ -117,6 +117,8 @@ export class PageRun {
     const b = globalBatchSize(c);
     const n = task.train.length;
     if (n === 0) throw new UserError(`task ${t} has no training examples`);
+    // The page's batches are central crops (toInput), as the Node pipeline's without augmentation.
+    if (c.train_augment ?? true) throw new UserError('the page trains without augmentation; set train_augment=false (the Node pipeline augments when it is true or unset)');
     let steps: number;
     let stepsPerEpoch: number;
     if (o.steps !== undefined) {
@@ -138,13 +140,14 @@ export class PageRun {
       warmupEpochs: c.warmup_epochs,
       minLr: (c.min_learning_rate * b) / 256,
     };
-    // The Node pipeline's order: epoch e visits permutation(seed, e); batches straddle epochs.
+    // The Node pipeline's order (src/data/pipeline.ts): epoch e visits epochOrder(seed, e) under the
+    // config's shuffle buffer; batches straddle epochs.
     const seed = (c.seed * 1009 + t) >>> 0;
     const orders = new Map<number, Int32Array>();
     const indexAt = (p: number): number => {
       const e = Math.floor(p / n);
       let order = orders.get(e);
-      if (!order) orders.set(e, (order = permutation(n, new Rng(hash32(seed, 0x0e9c, e)))));
+      if (!order) orders.set(e, (order = epochOrder(n, seed, e, c.shuffle_buffer_size)));
       return order[p % n];
     };
     const px = c.input_size * c.input_size * 3;
@@ -180,27 +183,45 @@ export class PageRun {
     return stepMetrics(this.snap.accMatrix, t);
   }
 
-  /** Accuracy and prompt usage on test examples, in stored order, batch by batch, as the Node evaluation. */
+  /**
+   * Accuracy and prompt usage on test examples, in stored order, as the Node evaluation
+   * (src/train/evaluate.ts): global batches of per_device_batch_size × num_devices, the last one
+   * padded with zero images that vote but are not scored (eval_pad_last_batch) or dropped, each
+   * device batch one vote group, num_eval_steps global batches at most.
+   */
   async evaluate(test: Example[], mask: readonly number[] | null): Promise<{ accuracy: number; promptCounts: number[] }> {
     const c = this.snap.config;
     const per = c.per_device_batch_size;
+    const global = per * c.num_devices;
+    if (c.eval_augment) throw new UserError('the page evaluates central crops in stored order; eval_augment (evaluation through the training pipeline) is not supported in the page');
+    if (!c.eval_pad_last_batch && test.length < global) {
+      throw new UserError(`its ${test.length} test images make no whole global batch of ${global}, and eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead`);
+    }
+    const end = c.eval_pad_last_batch ? test.length : Math.floor(test.length / global) * global;
+    const px = c.input_size * c.input_size * 3;
     const counts = new Array<number>(c.prompt_pool_param.pool_size).fill(0);
     let correct = 0;
     let count = 0;
     let batches = 0;
-    for (let s = 0; s < test.length; s += per) {
-      const part = test.slice(s, s + per);
-      const r = await this.learner.evalBatch(this.inputs(part), Int32Array.from(part, (e) => e.label), mask);
-      correct += r.correct;
-      count += r.count;
-      const k = r.promptIds.length / part.length;
-      part.forEach((e, i) => {
-        for (let j = 0; j < k; j++) {
-          const id = r.promptIds[i * k + j];
-          counts[id]++;
-          (this.snap.classPrompts[e.label] ??= []).push(id);
-        }
-      });
+    for (let g = 0; g < end; g += global) {
+      for (let s = g; s < Math.min(g + global, end); s += per) {
+        const part = test.slice(s, Math.min(s + per, end));
+        const images = new Float32Array(per * px);
+        images.set(this.inputs(part));
+        const labels = new Int32Array(per);
+        part.forEach((e, i) => (labels[i] = e.label));
+        const r = await this.learner.evalBatch(images, labels, mask);
+        const k = r.promptIds.length / per;
+        part.forEach((e, i) => {
+          if (r.predictions[i] === e.label) correct++;
+          for (let j = 0; j < k; j++) {
+            const id = r.promptIds[i * k + j];
+            counts[id]++;
+            (this.snap.classPrompts[e.label] ??= []).push(id);
+          }
+        });
+        count += part.length;
+      }
       if (c.num_eval_steps > 0 && ++batches >= c.num_eval_steps) break;
     }
     // Each class keeps the ids its most recently evaluated test images chose (the last 64).
