@@ -7,10 +7,10 @@ import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, type Tensors } from '../../train/optim.ts';
-import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
 import { buildCodaTrainStep } from '../../coda-prompt/model.ts';
 import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
+import { readCaseBatch } from './case-batch.ts';
 
 interface CodaCase {
   dim: number;
@@ -72,27 +72,11 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
     params.set(k, { shape, data });
     trained.set(k, data);
   }
-  const batchFile = join(dir, 'batch.npz');
-  const batch = readNpz(batchFile);
-  const images = batch.get('images');
-  const labels = batch.get('labels');
-  const mask = batch.get('class_mask');
-  if (!images || !labels || !mask) throw new UserError(`'${batchFile}' must hold 'images', 'labels' and 'class_mask'`);
-  checkImages(vit, images.shape, `'${batchFile}' entry 'images'`);
-  const b = images.shape[0];
-  const classMask = new Uint8Array(c.classes);
-  for (const k of Array.from(mask.data as Int32Array, Number)) {
-    if (!(k >= 0 && k < c.classes)) throw new UserError(`'${batchFile}': class_mask holds ${k}, outside [0, ${c.classes})`);
-    classMask[k] = 1;
-  }
-  const labelData = Int32Array.from(labels.data as Int32Array, Number);
-  for (const y of labelData) if (!(y >= 0 && y < c.classes)) throw new UserError(`'${batchFile}': label ${y} is outside [0, ${c.classes})`);
+  const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
 
-  const step = buildCodaTrainStep(params, { model: o, taskId: c.task_id, batch: b, imageSize: [images.shape[1], images.shape[2]], isTrained: (p) => shapes.has(p) });
+  const step = buildCodaTrainStep(params, { model: o, taskId: c.task_id, batch: b, imageSize, isTrained: (p) => shapes.has(p) });
   const feeds: Record<string, HostTensor> = {
-    images: { shape: images.shape, data: toFloat32(images, `'${batchFile}' entry 'images'`) },
-    labels: { shape: [b], data: labelData },
-    class_mask: { shape: [c.classes], data: classMask },
+    ...batchFeeds,
   };
   for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)!.slice() };
   const session = await compile(step.outputs, runtime);

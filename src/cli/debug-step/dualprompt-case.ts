@@ -8,10 +8,10 @@ import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
-import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
 import { promptMaskIds, takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
 import { buildDualPromptEvalStep, buildDualPromptTrainStep } from '../../dualprompt/step.ts';
+import { readCaseBatch } from './case-batch.ts';
 
 interface DualPromptCase {
   img: number;
@@ -102,23 +102,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
     trained.set(k, data);
   }
 
-  const batchFile = join(dir, 'batch.npz');
-  const batch = readNpz(batchFile);
-  const images = batch.get('images');
-  const labels = batch.get('labels');
-  const mask = batch.get('class_mask');
-  if (!images || !labels || !mask) throw new UserError(`'${batchFile}' must hold 'images', 'labels' and 'class_mask'`);
-  checkImages(vit, images.shape, `'${batchFile}' entry 'images'`);
-  const b = images.shape[0];
-  const classMask = new Uint8Array(c.classes);
-  for (const k of Array.from(mask.data as Int32Array, Number)) {
-    if (!(k >= 0 && k < c.classes)) throw new UserError(`'${batchFile}': class_mask holds ${k}, outside [0, ${c.classes})`);
-    classMask[k] = 1;
-  }
-  const labelData = Int32Array.from(labels.data as Int32Array, Number);
-  for (const y of labelData) if (!(y >= 0 && y < c.classes)) throw new UserError(`'${batchFile}': label ${y} is outside [0, ${c.classes})`);
-  const imageData = toFloat32(images, `'${batchFile}' entry 'images'`);
-  const imageSize: [number, number] = [images.shape[1], images.shape[2]];
+  const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
   const isTrained = (path: string) => shapes.has(path);
   const testSelection = c.batchwise ? 'batchwise' : 'per_instance';
   const useMask = c.use_prompt_mask ?? true;
@@ -135,9 +119,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
     gradOfFrozen: (c.clip_scope ?? 'trained') === 'all',
   });
   const feeds: Record<string, HostTensor> = {
-    images: { shape: images.shape, data: imageData },
-    labels: { shape: [b], data: labelData },
-    class_mask: { shape: [c.classes], data: classMask },
+    ...batchFeeds,
   };
   if (useMask) {
     const row = promptMaskIds(o.e!, c.task_id);

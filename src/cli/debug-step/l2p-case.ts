@@ -7,9 +7,9 @@ import { readNpz } from '../../io/npz.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
 import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
-import { checkImages } from '../../vit/features.ts';
 import { loadViT, type Params } from '../../vit/params.ts';
 import { buildTrainStep } from '../../l2p/step.ts';
+import { readCaseBatch } from './case-batch.ts';
 
 export const TRAINED = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'] as const;
 
@@ -80,28 +80,12 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Pro
     params.set(k, { shape, data });
     trained.set(k, data);
   }
-  const batchFile = join(dir, 'batch.npz');
-  const batch = readNpz(batchFile);
-  const images = batch.get('images');
-  const labels = batch.get('labels');
-  const mask = batch.get('class_mask');
-  if (!images || !labels || !mask) throw new UserError(`'${batchFile}' must hold 'images', 'labels' and 'class_mask'`);
-  checkImages(vit, images.shape, `'${batchFile}' entry 'images'`);
-  const b = images.shape[0];
-  const classMask = new Uint8Array(c.classes);
-  for (const k of Array.from(mask.data as Int32Array, Number)) {
-    if (!(k >= 0 && k < c.classes)) throw new UserError(`'${batchFile}': class_mask holds ${k}, outside [0, ${c.classes})`);
-    classMask[k] = 1;
-  }
-  const labelData = Int32Array.from(labels.data as Int32Array, Number);
-  for (const y of labelData) {
-    if (!(y >= 0 && y < c.classes)) throw new UserError(`'${batchFile}': label ${y} is outside [0, ${c.classes})`);
-  }
+  const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
 
   const step = buildTrainStep(params, {
     model: { vit: v, numClasses: c.classes, topK: c.top_k, promptKey: true, layout: 'head', classifier: 'prompt', temperature: 1, normPreLogits: false },
     batch: b,
-    imageSize: [images.shape[1], images.shape[2]],
+    imageSize,
     selection: c.batchwise ? 'batchwise' : 'per_instance',
     voteGroup: b,
     trainMask: true,
@@ -111,9 +95,7 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Pro
   });
   const session = await compile(step.outputs, runtime);
   const feeds: Record<string, HostTensor> = {
-    images: { shape: images.shape, data: toFloat32(images, `'${batchFile}' entry 'images'`) },
-    labels: { shape: [b], data: labelData },
-    class_mask: { shape: [c.classes], data: classMask },
+    ...batchFeeds,
   };
   for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)! };
   const r = await session.run(feeds);
