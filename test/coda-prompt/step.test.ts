@@ -10,31 +10,18 @@ import { runCodaCase } from '../../src/cli/debug-step/coda-case.ts';
 import { gramSchmidtRows, initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../../src/coda-prompt/options.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz } from '../../src/io/npz.ts';
-import type { NpyArray } from '../../src/io/npy.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import { assertGoldenClose } from '../helpers/golden.ts';
 
 after(disposeAll);
 const root = 'test/fixtures/coda';
-
-function compare(got: Map<string, NpyArray>, want: Map<string, NpyArray>, label: string): void {
-  for (const [k, w] of want) {
-    const x = got.get(k);
-    assert.ok(x, `${label}: '${k}' is missing`);
-    assert.deepEqual(x.shape, w.shape, `${label}: shape of '${k}'`);
-    for (let i = 0; i < w.data.length; i++) {
-      const a = Number(x.data[i]);
-      const b = Number(w.data[i]);
-      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${label}: ${k}[${i}] = ${a}, expected ${b}`);
-    }
-  }
-}
 
 for (const name of ['coda0', 'coda1']) {
   test(`CODA-Prompt ${name}: weights, logits, loss, gradients and the Adam update match the NumPy reference`, async () => {
     const dir = join(root, name);
     const want = readNpz(join(dir, 'expected.npz'));
-    compare(await runCodaCase(dir), want, name);
+    assertGoldenClose(await runCodaCase(dir), want, name);
     if (name === 'coda0') {
       // Task 1 of 3, two components each: rows 0-1 frozen and 4-5 unused get no gradient at all.
       const gk = want.get('grad/prompt/e_k_0')!.data as Float32Array;
@@ -48,7 +35,7 @@ for (const name of ['coda0', 'coda1']) {
 test('CODA-Prompt coda0: npx l2p debug-step runs the case', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'l2p-coda-')), 'out.npz');
   execFileSync(process.execPath, ['bin/l2p.mjs', 'debug-step', join(root, 'coda0'), '--out', out], { stdio: 'pipe' });
-  compare(readNpz(out), readNpz(join(root, 'coda0', 'expected.npz')), 'cli coda0');
+  assertGoldenClose(readNpz(out), readNpz(join(root, 'coda0', 'expected.npz')), 'cli coda0');
 });
 
 const dot = (a: Float32Array, i: number, j: number, n: number) => {
@@ -125,5 +112,5 @@ test('CODA-Prompt evaluation graph: the same components [0, end) give the traini
   const session = await compile(step.outputs);
   const r = await session.run({ images: { shape: images.shape, data: images.data as Float32Array } });
   await session.dispose();
-  compare(new Map([['logits', { dtype: 'float32', shape: [4, 6], data: r.logits.data as Float32Array }]]), new Map([['logits', readNpz(join(dir, 'expected.npz')).get('logits')!]]), 'eval coda0');
+  assertGoldenClose(new Map([['logits', { dtype: 'float32', shape: [4, 6], data: r.logits.data as Float32Array }]]), new Map([['logits', readNpz(join(dir, 'expected.npz')).get('logits')!]]), 'eval coda0');
 });

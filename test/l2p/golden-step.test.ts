@@ -10,22 +10,10 @@ import type { NpyArray } from '../../src/io/npy.ts';
 import { caseMethod } from '../../src/cli/debug-step/case-method.ts';
 import { runCase } from '../../src/cli/debug-step.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import { assertGoldenClose } from '../helpers/golden.ts';
 
 after(disposeAll);
 const root = 'test/fixtures/golden';
-
-function compare(got: Map<string, NpyArray>, want: Map<string, NpyArray>, label: string): void {
-  for (const [k, w] of want) {
-    const x = got.get(k);
-    assert.ok(x, `${label}: '${k}' is missing`);
-    assert.deepEqual(x.shape, w.shape, `${label}: shape of '${k}'`);
-    for (let i = 0; i < w.data.length; i++) {
-      const a = Number(x.data[i]);
-      const b = Number(w.data[i]);
-      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${label}: ${k}[${i}] = ${a}, expected ${b}`);
-    }
-  }
-}
 
 const cases = readdirSync(root).filter((n) => existsSync(join(root, n, 'expected.npz')) && caseMethod(join(root, n)) === 'l2p');
 assert.ok(cases.includes('a') && cases.includes('e'));
@@ -33,7 +21,7 @@ assert.ok(cases.includes('a') && cases.includes('e'));
 for (const name of cases) {
   test(`golden ${name}: one training step matches expected.npz to 1e-4`, async () => {
     const dir = join(root, name);
-    compare(await runCase(dir), readNpz(join(dir, 'expected.npz')), name);
+    assertGoldenClose(await runCase(dir), readNpz(join(dir, 'expected.npz')), name);
   });
 }
 
@@ -41,7 +29,7 @@ for (const name of ['a', 'e']) {
   test(`golden ${name}: npx l2p debug-step writes every expected array`, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'l2p-ds-')), 'out.npz');
     execFileSync(process.execPath, ['bin/l2p.mjs', 'debug-step', join(root, name), '--out', out], { stdio: 'pipe' });
-    compare(readNpz(out), readNpz(join(root, name, 'expected.npz')), `cli ${name}`);
+    assertGoldenClose(readNpz(out), readNpz(join(root, name, 'expected.npz')), `cli ${name}`);
   });
 }
 
