@@ -5,9 +5,10 @@ import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { toOnnx } from './onnx.ts';
+import { checkedFeed } from './feeds.ts';
 import { providerError } from './provider.ts';
 import type { DType, Shape, Tensor } from '../graph/tensor.ts';
-import { numel, topoSort } from '../graph/tensor.ts';
+import { topoSort } from '../graph/tensor.ts';
 import { input } from '../graph/ops/source.ts';
 import { UserError } from '../errors.ts';
 
@@ -187,10 +188,7 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
       if (disposed) throw new Error('run() on a disposed session');
       const ortFeeds: Record<string, ort.Tensor> = { ...constantFeeds };
       for (const spec of inputs) {
-        const f = feeds[spec.name];
-        if (!f) throw new Error(`run: input '${spec.name}' was not fed`);
-        const ok = f.shape.length === spec.shape.length && f.shape.every((d, i) => d === spec.shape[i]) && f.data.length === numel(spec.shape);
-        if (!ok) throw new Error(`run: input '${spec.name}' fed [${f.shape.join(', ')}], graph expects [${spec.shape.join(', ')}]`);
+        const f = checkedFeed(spec, feeds[spec.name]);
         ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
       }
       const res = await session.run(ortFeeds);

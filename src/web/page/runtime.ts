@@ -6,8 +6,9 @@
 import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortGpu from 'onnxruntime-web/webgpu';
 import { toOnnx } from '../../runtime/onnx.ts';
+import { checkedFeed } from '../../runtime/feeds.ts';
 import type { DType, Shape, Tensor } from '../../graph/tensor.ts';
-import { numel, topoSort } from '../../graph/tensor.ts';
+import { topoSort } from '../../graph/tensor.ts';
 import { UserError } from '../../errors.ts';
 
 export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
@@ -119,10 +120,7 @@ async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeO
       if (disposed) throw new Error('run() on a disposed session');
       const ortFeeds: Record<string, ortWasm.Tensor> = { ...constantFeeds };
       for (const spec of inputs) {
-        const f = feeds[spec.name];
-        if (!f) throw new Error(`run: input '${spec.name}' was not fed`);
-        const ok = f.shape.length === spec.shape.length && f.shape.every((d, i) => d === spec.shape[i]) && f.data.length === numel(spec.shape);
-        if (!ok) throw new Error(`run: input '${spec.name}' fed [${f.shape.join(', ')}], graph expects [${spec.shape.join(', ')}]`);
+        const f = checkedFeed(spec, feeds[spec.name]);
         ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
       }
       const res = await session.run(ortFeeds);
