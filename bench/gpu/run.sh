@@ -7,7 +7,10 @@
 #   peer:   the same steps in PyTorch on CUDA, fp32 (bench/peer/l2p_step.py --device cuda), and the
 #           ratios peer_s / ours_s per step (above 1: we are faster)
 #   golden: the golden cases on the GPU against expected.npz and against the CPU provider
-# Run from the repository root:  bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE]
+# Run from the repository root:
+#   bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE] [--out DIR] [--budget S]
+# --out: keep every phase's output and the JSON (summary.json) in DIR, written as each phase ends, so
+# that a call cut short still returns what finished. --budget: start no phase after S seconds.
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
 set -uo pipefail
@@ -15,6 +18,8 @@ cd "$(dirname "$0")/../.."
 pack=bench/gpu/l2p-gpu.tar.xz
 dry=0
 batches=""
+keep=""
+budget=0
 want_device=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,7 +27,9 @@ while [ $# -gt 0 ]; do
     --batches) batches="$2"; shift ;;
     --device) want_device="$2"; shift ;;
     --pack) pack="$2"; shift ;;
-    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE]" >&2; exit 2 ;;
+    --out) keep="$2"; shift ;;
+    --budget) budget="$2"; shift ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -30,7 +37,7 @@ done
 if [ "$dry" = 1 ]; then
   device=cpu; model=mu/8; image=32; iters=1; phase_timeout=300; batches="${batches:-2 4}"
 else
-  device=webgpu; model=B/16; image=224; iters=3; phase_timeout=240; batches="${batches:-16 64 128}"
+  device=webgpu; model=B/16; image=224; iters=3; phase_timeout=150; batches="${batches:-16 64 128}"
 fi
 device="${want_device:-$device}"
 
@@ -39,8 +46,10 @@ trap 'kill "$sampler" 2>/dev/null; rm -rf "$work"' EXIT
 sampler=""
 tar -xJf "$pack" -C "$work"
 app="$work/l2p-gpu"
-out="$work/out"
+out="${keep:-$work/out}"
 mkdir -p "$out" "$work/xdg"
+started=$SECONDS
+in_budget() { [ "$budget" = 0 ] || [ $((SECONDS - started)) -lt "$budget" ]; }
 chmod 700 "$work/xdg"
 export XDG_RUNTIME_DIR="$work/xdg" ORT_DISABLE_TELEMETRY=1
 
@@ -53,7 +62,7 @@ if ! ldconfig -p | grep 'libvulkan\.so\.1 ' >/dev/null; then
 fi
 icd="${VK_ICD_FILENAMES:-}"
 if [ "$dry" = 0 ] && [ -z "$icd" ]; then
-  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d; do
     for f in "$d"/nvidia*.json; do [ -f "$f" ] && { icd="$f"; break 2; }; done
   done
   if [ -z "$icd" ] && ldconfig -p | grep 'libGLX_nvidia\.so\.0 ' >/dev/null; then
@@ -74,7 +83,12 @@ sample_start() {
 sample_stop() { [ -n "$sampler" ] && kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null; sampler=""; }
 
 gpu_base="$(gpu_mem)"
+{ nvidia-smi 2>&1 | head -20; echo "loader=$loader icd=${VK_ICD_FILENAMES:-}"; ldconfig -p | grep -i -E 'vulkan|nvidia' | head -20; } > "$out/machine.txt" 2>&1
+# The golden cases first: they are short, and they say whether the provider starts at all.
+node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
+echo $? > "$out/golden.rc"
 for b in $batches; do
+  in_budget || { echo "budget of ${budget} s spent: batch $b not run" > "$out/ours-$b.err"; echo 125 > "$out/ours-$b.rc"; cp "$out/ours-$b.err" "$out/peer-$b.err"; echo 125 > "$out/peer-$b.rc"; continue; }
   sample_start "$out/mem-ours-$b.txt"
   node bench --model "$model" --image "$image" --batch "$b" --iters "$iters" --device "$device" --json > "$out/ours-$b.json" 2> "$out/ours-$b.err"
   echo $? > "$out/ours-$b.rc"
@@ -84,8 +98,6 @@ for b in $batches; do
   timeout "$phase_timeout" python3 bench/peer/l2p_step.py "${peer_args[@]}" > "$out/peer-$b.json" 2> "$out/peer-$b.err"
   echo $? > "$out/peer-$b.rc"
 done
-node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
-echo $? > "$out/golden.rc"
 
 python3 - "$out" "$device" "$model" "$image" "$loader" "${VK_ICD_FILENAMES:-}" "${gpu_base:-}" "$dry" $batches <<'PY'
 import json, os, subprocess, sys
@@ -99,7 +111,7 @@ def phase(name):
         except Exception as e:  # noqa: BLE001
             return None, f'unreadable output: {e}'
     err = [l for l in open(os.path.join(out, name + '.err')).read().splitlines() if l.strip()]
-    return None, (f'timed out' if rc == 124 else f'exit {rc}') + (': ' + ' | '.join(err[-3:]) if err else '')
+    return None, ('timed out' if rc == 124 else 'not run' if rc == 125 else f'exit {rc}') + (': ' + ' | '.join(err[-3:]) if err else '')
 
 def peak(name):
     p = os.path.join(out, name)
@@ -122,7 +134,7 @@ for b in batches:
     peer, peer_err = phase(f'peer-{b}')
     row = {}
     if ours:
-        row['ours'] = {k: 1 / ours[f'{k}_s_per_img'] for k in ('query', 'train', 'eval')}
+        row['ours'] = {k: 1 / ours[f'{k}_s_per_img'] for k in ('query', 'train', 'train_trained', 'eval')}
         row['ours']['unit'] = 'images/s'
         row['ours']['peak_gpu_mb'] = peak(f'mem-ours-{b}.txt')
         row['ours']['peak_rss_mb'] = ours.get('peak_rss_mb')
@@ -137,7 +149,11 @@ for b in batches:
     else:
         row['peer_error'] = peer_err
     if ours and peer:
-        row['peer_s_over_ours_s'] = {k: peer[f'{k}_s_per_img'] / ours[f'{k}_s_per_img'] for k in ('query', 'train', 'eval')}
+        # The peer's step clips over the trained tensors' gradients only: our 'trained' scope is the same
+        # step; our 'train' (scope 'all', the preset default) also takes every frozen gradient's norm.
+        row['peer_s_over_ours_s'] = {k: peer[f'{k}_s_per_img'] / ours[f'{k}_s_per_img'] for k in ('query', 'eval')}
+        row['peer_s_over_ours_s']['train_same_step'] = peer['train_s_per_img'] / ours['train_trained_s_per_img']
+        row['peer_s_over_ours_s']['train_ours_scope_all'] = peer['train_s_per_img'] / ours['train_s_per_img']
     res['batches'][b] = row
 golden, golden_err = phase('golden')
 res['golden'] = golden if golden else {'error': golden_err}
@@ -145,4 +161,5 @@ if golden:
     res['golden_max_rel_err_vs_expected'] = max(v['max_rel_err_vs_expected'] for v in golden.values())
     res['golden_within_1e-4'] = res['golden_max_rel_err_vs_expected'] <= 1e-4 and all(v['same_prompt_ids'] for v in golden.values())
 print(json.dumps(res, indent=1))
+open(os.path.join(out, 'summary.json'), 'w').write(json.dumps(res, indent=1) + '\n')
 PY
