@@ -62,7 +62,7 @@ if ! ldconfig -p | grep 'libvulkan\.so\.1 ' >/dev/null; then
 fi
 icd="${VK_ICD_FILENAMES:-}"
 if [ "$dry" = 0 ] && [ -z "$icd" ]; then
-  for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d; do
+  for d in /usr/local/nvidia/share/vulkan/icd.d /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
     for f in "$d"/nvidia*.json; do [ -f "$f" ] && { icd="$f"; break 2; }; done
   done
   if [ -z "$icd" ] && ldconfig -p | grep 'libGLX_nvidia\.so\.0 ' >/dev/null; then
@@ -87,12 +87,20 @@ gpu_base="$(gpu_mem)"
 # The golden cases first: they are short, and they say whether the provider starts at all.
 node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
 echo $? > "$out/golden.rc"
+# A provider that cannot start: say why once (the Vulkan loader's own log), and time only the peer.
+provider_ok=1
+if grep -q 'cannot start' "$out/golden.err"; then
+  provider_ok=0
+  VK_LOADER_DEBUG=error,warn,driver node golden "$device" test/fixtures/golden > /dev/null 2> "$out/vulkan-debug.txt"
+fi
 for b in $batches; do
   in_budget || { echo "budget of ${budget} s spent: batch $b not run" > "$out/ours-$b.err"; echo 125 > "$out/ours-$b.rc"; cp "$out/ours-$b.err" "$out/peer-$b.err"; echo 125 > "$out/peer-$b.rc"; continue; }
+  if [ "$provider_ok" = 1 ]; then
   sample_start "$out/mem-ours-$b.txt"
   node bench --model "$model" --image "$image" --batch "$b" --iters "$iters" --device "$device" --json > "$out/ours-$b.json" 2> "$out/ours-$b.err"
   echo $? > "$out/ours-$b.rc"
   sample_stop
+  else cp "$out/golden.err" "$out/ours-$b.err"; echo 1 > "$out/ours-$b.rc"; fi
   peer_args=(--model "$model" --image "$image" --batch "$b" --iters "$iters" --json)
   if [ "$dry" = 0 ]; then peer_args+=(--device cuda); fi
   timeout "$phase_timeout" python3 bench/peer/l2p_step.py "${peer_args[@]}" > "$out/peer-$b.json" 2> "$out/peer-$b.err"
