@@ -23,10 +23,14 @@ mkdir -p "$root/app/node_modules/onnxruntime-common"
 cp -r node_modules/onnxruntime-common/package.json node_modules/onnxruntime-common/dist "$root/app/node_modules/onnxruntime-common/"
 find "$root/app/node_modules" -name '*.map' -delete -o -name '*.d.ts' -delete
 
-# The Vulkan loader (Debian's libvulkan1), used where the GPU machine has none of its own.
+# The Vulkan loader (Debian's libvulkan1) and glvnd's dispatcher, used where the GPU machine has none of its own.
 loader="$(ldconfig -p | awk '/libvulkan\.so\.1 / { p = $NF } END { print p }')"
 [ -n "$loader" ] || { echo "pack: libvulkan.so.1 is not installed here (apt-get install libvulkan1)" >&2; exit 1; }
 cp -L "$loader" "$root/lib/libvulkan.so.1"
+# NVIDIA's Vulkan driver (libGLX_nvidia.so.0) needs glvnd's libGLdispatch.so.0, which a CUDA image may lack.
+dispatch="$(ldconfig -p | awk '/libGLdispatch\.so\.0 / { p = $NF } END { print p }')"
+[ -n "$dispatch" ] || { echo "pack: libGLdispatch.so.0 is not installed here (apt-get install libglvnd0)" >&2; exit 1; }
+cp -L "$dispatch" "$root/lib/libGLdispatch.so.0"
 
 tar -C "$stage" -cf - l2p-gpu | xz -T2 -6 > "$out.part"
 mv "$out.part" "$out"
