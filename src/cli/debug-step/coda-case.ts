@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
-import { toFloat32, type NpyArray } from '../../io/npy.ts';
+import type { NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
-import { adamInit, adamStep, type Tensors } from '../../train/optim.ts';
-import { loadViT, type Params } from '../../vit/params.ts';
+import type { Tensors } from '../../train/optim.ts';
 import { buildCodaTrainStep } from '../../coda-prompt/model.ts';
 import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
+import { adamCaseStep, f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface CodaCase {
   dim: number;
@@ -45,12 +45,8 @@ function readCase(file: string): CodaCase {
 export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
-  const vitFile = join(dir, 'vit.npz');
-  const vit = loadViT(vitFile);
+  const vit = loadCaseViT(dir, c);
   const v = vit.config;
-  if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
-    throw new UserError(`'${vitFile}' does not match '${caseFile}' (file: ${JSON.stringify(v)})`);
-  }
   const o: CodaPromptOptions = { vit: v, numClasses: c.classes, poolSize: c.pool, length: c.length, orthoMu: c.ortho_mu, layers: c.layers, numTasks: c.num_tasks };
   try {
     validateCodaPrompt(o);
@@ -62,16 +58,7 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
   const paramFile = join(dir, 'coda.npz');
   const stored = readNpz(paramFile);
   const shapes = codaShapes(o);
-  const params: Params = new Map(vit.params);
-  const trained: Tensors = new Map();
-  for (const [k, shape] of shapes) {
-    const a = stored.get(k);
-    if (!a) throw new UserError(`'${paramFile}': key '${k}' is missing (expected [${shape}])`);
-    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${paramFile}': key '${k}' has shape [${a.shape}], expected [${shape}]`);
-    const data = toFloat32(a, `'${paramFile}' entry '${k}'`).slice();
-    params.set(k, { shape, data });
-    trained.set(k, data);
-  }
+  const { params, trained } = takeTrained(stored, shapes, paramFile, vit.params);
   const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
 
   const step = buildCodaTrainStep(params, { model: o, taskId: c.task_id, batch: b, imageSize, isTrained: (p) => shapes.has(p) });
@@ -83,7 +70,6 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
   const r = await session.run(feeds);
   await session.dispose();
 
-  const f32 = (a: Float32Array, shape: number[]): NpyArray => ({ dtype: 'float32', shape, data: a });
   const out = new Map<string, NpyArray>();
   out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
   out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
@@ -92,7 +78,6 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
   for (const l of c.layers) out.set(`weights/${l}`, f32(r[`weights/${l}`].data as Float32Array, [...r[`weights/${l}`].shape]));
   const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
   for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), shape));
-  adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(trained.get(k)!, shape));
+  adamCaseStep(out, trained, grads, shapes, c.lr);
   return out;
 }

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
-import { toFloat32, type NpyArray } from '../../io/npy.ts';
+import type { NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
-import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
-import { loadViT, type Params } from '../../vit/params.ts';
+import { clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
 import { promptMaskIds, takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
 import { buildDualPromptEvalStep, buildDualPromptTrainStep } from '../../dualprompt/step.ts';
 import { readCaseBatch } from './case-batch.ts';
+import { adamCaseStep, f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface DualPromptCase {
   img: number;
@@ -62,19 +62,14 @@ function readCase(file: string): DualPromptCase {
   return c;
 }
 
-const f32 = (a: Float32Array | number, shape: number[] = []): NpyArray => ({ dtype: 'float32', shape, data: typeof a === 'number' ? Float32Array.of(a) : a });
 const ids = (a: Int32Array, shape: number[]): NpyArray => ({ dtype: 'int32', shape, data: a.slice() });
 
 /** Runs the case in `dir` and returns arrays named as in its expected.npz. */
 export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
-  const vitFile = join(dir, 'vit.npz');
-  const vit = loadViT(vitFile);
+  const vit = loadCaseViT(dir, c);
   const v = vit.config;
-  if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
-    throw new UserError(`'${vitFile}' does not match '${caseFile}' (file: ${JSON.stringify(v)})`);
-  }
   const o: DualPromptOptions = {
     vit: v,
     numClasses: c.classes,
@@ -94,13 +89,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
   const paramFile = join(dir, 'l2p.npz');
   const stored = readNpz(paramFile);
   const shapes = takeDualPromptParams(stored, o, paramFile);
-  const params: Params = new Map(vit.params);
-  const trained: Tensors = new Map();
-  for (const [k, shape] of shapes) {
-    const data = toFloat32(stored.get(k)!, `'${paramFile}' entry '${k}'`).slice();
-    params.set(k, { shape, data });
-    trained.set(k, data);
-  }
+  const { params, trained } = takeTrained(stored, shapes, paramFile, vit.params);
 
   const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
   const isTrained = (path: string) => shapes.has(path);
@@ -152,8 +141,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
   out.set('grad_norm', f32(clip.norm));
   out.set('clip_factor', f32(clip.factor));
   const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, all.get(k)!] as const));
-  adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(trained.get(k)!, shape));
+  adamCaseStep(out, trained, grads, shapes, c.lr);
   out.set('eval_prompt_idx', ids(re.prompt_idx.data as Int32Array, [b, c.top_k]));
   out.set('eval_logits', f32(re.logits.data as Float32Array, [b, c.classes]));
   return out;

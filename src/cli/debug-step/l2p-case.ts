@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
-import { toFloat32, type NpyArray } from '../../io/npy.ts';
+import type { NpyArray } from '../../io/npy.ts';
 import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
-import { adamInit, adamStep, clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
-import { loadViT, type Params } from '../../vit/params.ts';
+import { clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
 import { buildTrainStep } from '../../l2p/step.ts';
 import { readCaseBatch } from './case-batch.ts';
+import { adamCaseStep, f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 export const TRAINED = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'] as const;
 
@@ -50,36 +50,20 @@ function readCase(dir: string): CaseJson {
   return c;
 }
 
-function f32(a: Float32Array | number, shape: number[] = []): NpyArray {
-  return { dtype: 'float32', shape, data: typeof a === 'number' ? Float32Array.of(a) : a };
-}
-
 /** Runs the step and returns arrays named as in expected.npz. */
 export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
   const c = readCase(dir);
-  const vit = loadViT(join(dir, 'vit.npz'));
+  const vit = loadCaseViT(dir, c);
   const v = vit.config;
-  if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
-    throw new UserError(`'${join(dir, 'vit.npz')}' does not match case.json (file: ${JSON.stringify(v)})`);
-  }
   const l2pFile = join(dir, 'l2p.npz');
   const l2p = readNpz(l2pFile);
-  const want: Record<string, number[]> = {
-    'prompt_pool/prompt': [1, c.pool, c.length, c.dim],
-    'prompt_pool/key': [c.pool, c.dim],
-    'head/kernel': [c.dim, c.classes],
-    'head/bias': [c.classes],
-  };
-  const params: Params = new Map(vit.params);
-  const trained: Tensors = new Map();
-  for (const [k, shape] of Object.entries(want)) {
-    const a = l2p.get(k);
-    if (!a) throw new UserError(`'${l2pFile}': key '${k}' is missing`);
-    if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${l2pFile}': key '${k}' has shape [${a.shape}], expected [${shape}]`);
-    const data = toFloat32(a, `'${l2pFile}' entry '${k}'`).slice();
-    params.set(k, { shape, data });
-    trained.set(k, data);
-  }
+  const want = new Map<string, number[]>([
+    ['prompt_pool/prompt', [1, c.pool, c.length, c.dim]],
+    ['prompt_pool/key', [c.pool, c.dim]],
+    ['head/kernel', [c.dim, c.classes]],
+    ['head/bias', [c.classes]],
+  ]);
+  const { params, trained } = takeTrained(l2p, want, l2pFile, vit.params);
   const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
 
   const step = buildTrainStep(params, {
@@ -109,12 +93,11 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Pro
   out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
   for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
   const grads: Tensors = new Map(TRAINED.map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
-  for (const k of TRAINED) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), want[k]));
+  for (const k of TRAINED) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), want.get(k)));
   const frozenSq = r.frozen_grad_sq ? scalar('frozen_grad_sq') : 0;
   const clip = clipByGlobalNorm(grads, c.clip ?? null, frozenSq);
   out.set('grad_norm', f32(clip.norm));
   out.set('clip_factor', f32(clip.factor));
-  adamStep(trained, grads, adamInit(trained), c.lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  for (const k of TRAINED) out.set(`updated/${k}`, f32(trained.get(k)!, want[k]));
+  adamCaseStep(out, trained, grads, want, c.lr);
   return out;
 }
