@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from reference import TRAINABLE, l2p_step, loss_only
+from reference import TRAINABLE, fd_compare, l2p_step, loss_only
 
 
 # ----------------------------------------------------------------------------- io
@@ -217,28 +217,8 @@ def fdcheck(dirname, n_per=3, h=1e-6, seed=0):
   cfg, vit, l2p, batch = load_case(dirname)
   out, _ = l2p_step(cfg, vit, l2p, batch)
   idx = out['prompt_idx']
-  rng = np.random.default_rng(seed)
-  worst = 0.0
-  for n in TRAINABLE:
-    g = out['grad/' + n]
-    flat_nz = np.flatnonzero(g)
-    flat_z = np.flatnonzero(g == 0)
-    picks = list(rng.choice(flat_nz, size=min(n_per, len(flat_nz)), replace=False))
-    if len(flat_z):
-      picks.append(int(rng.choice(flat_z)))
-    for fi in picks:
-      mi = tuple(int(t) for t in np.unravel_index(fi, g.shape))
-      vals = []
-      for sgn in (+1, -1):
-        p2 = {k: np.asarray(v, np.float64).copy() for k, v in l2p.items()}
-        p2[n][mi] += sgn * h
-        vals.append(loss_only(cfg, vit, p2, batch, idx))
-      fd = (vals[0] - vals[1]) / (2 * h)
-      err = abs(fd - g[mi])
-      worst = max(worst, err / max(1e-3, abs(fd)))
-      print(f'  {n:20s} {str(mi):18s} analytic {g[mi]: .10e} fd {fd: .10e} |diff| {err:.2e}')
-  print(f'  worst relative fd error {worst:.2e}')
-  return worst
+  return fd_compare(TRAINABLE, out, l2p, lambda p: loss_only(cfg, vit, p, batch, idx),
+                    np.random.default_rng(seed), per=n_per, h=h, with_zero=True)
 
 
 def main(argv):

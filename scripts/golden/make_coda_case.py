@@ -82,13 +82,7 @@ def step(cfg, vit, params, batch, with_grads=True):
                                  np.asarray(vit['Transformer/encoder_norm/bias'], dt))
   feat = enc[:, 0]
   logits = feat @ wh + bh
-  allowed = np.zeros(logits.shape[1], bool)
-  allowed[np.asarray(batch['class_mask'])] = True
-  ml = np.where(allowed, logits, -np.inf)
-  mx = ml.max(1, keepdims=True)
-  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
-  ce = (lse - ml[np.arange(b), labels]).mean()
-  probs = np.where(allowed, np.exp(ml - lse[:, None]), 0.0)
+  ce, dlogits = ref.masked_ce(logits, labels, batch['class_mask'])
 
   mu = cfg['ortho_mu']
   ortho = 0.0
@@ -106,9 +100,6 @@ def step(cfg, vit, params, batch, with_grads=True):
   if not with_grads:
     return out
 
-  onehot = np.zeros_like(probs)
-  onehot[np.arange(b), labels] = 1.0
-  dlogits = (probs - onehot) / b
   grads = {n: np.zeros(np.shape(params[n])) for n in names(cfg)}
   grads['head/kernel'] = feat.T @ dlogits
   grads['head/bias'] = dlogits.sum(0)
@@ -180,23 +171,8 @@ def load(dirname):
 def fdcheck(dirname, h=1e-6):
   cfg, vit, params, batch = load(dirname)
   out = step(cfg, vit, params, batch)
-  rng = np.random.default_rng(0)
-  worst = 0.0
-  for n in names(cfg):
-    g = out['grad/' + n]
-    nz = np.flatnonzero(g)
-    for fi in rng.choice(nz, size=min(3, len(nz)), replace=False):
-      mi = np.unravel_index(fi, g.shape)
-      vals = []
-      for sgn in (1, -1):
-        p2 = {k: np.asarray(v, np.float64).copy() for k, v in params.items()}
-        p2[n][mi] += sgn * h
-        vals.append(float(step(cfg, vit, p2, batch, with_grads=False)['loss']))
-      fd = (vals[0] - vals[1]) / (2 * h)
-      worst = max(worst, abs(fd - g[mi]) / max(1e-3, abs(fd)))
-      print(f'  {n:18s} {str(tuple(int(t) for t in mi)):14s} analytic {g[mi]: .10e} fd {fd: .10e}')
-  print(f'  worst relative fd error {worst:.2e}')
-  return worst
+  return ref.fd_compare(names(cfg), out, params, lambda p: step(cfg, vit, p, batch, with_grads=False)['loss'],
+                        np.random.default_rng(0), per=3, h=h)
 
 
 def main(argv):

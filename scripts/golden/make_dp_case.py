@@ -163,20 +163,6 @@ def backward(cfg, params, idx, dlogits, feat, fc, images=None, vit=None):
   return grads
 
 
-def masked_ce(logits, labels, class_mask):
-  b, ncls = logits.shape
-  allowed = np.zeros(ncls, bool)
-  allowed[class_mask] = True
-  ml = np.where(allowed, logits, -np.inf)
-  mx = ml.max(1, keepdims=True)
-  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
-  ce = (lse - ml[np.arange(b), labels]).mean()
-  probs = np.where(allowed, np.exp(ml - lse[:, None]), 0.0)
-  onehot = np.zeros_like(probs)
-  onehot[np.arange(b), labels] = 1.0
-  return ce, (probs - onehot) / b
-
-
 def query(cfg, vit, images):
   dt = np.float64
   blocks = [ref.block_params(vit, i, dt) for i in range(cfg['depth'])]
@@ -206,7 +192,7 @@ def dp_step(cfg, vit, params, batch):
   idx = train_ids(cfg, sim, b)
   eval_idx, _ = ref.select_prompts(sim, cfg['top_k'], cfg['batchwise'])
   logits, feat, fc = forward(cfg, vit, params, batch['images'], idx)
-  ce, dlogits = masked_ce(logits, labels, cm)
+  ce, dlogits = ref.masked_ce(logits, labels, cm)
   reduce_sim = (kn[idx] * qn[:, None, :]).sum() / b
   loss = ce - cfg['pull'] * reduce_sim
   scope_all = cfg.get('clip_scope') == 'all'
@@ -235,7 +221,7 @@ def loss_at(cfg, vit, params, batch, idx):
   labels = np.asarray(batch['labels']).astype(np.int64)
   b = labels.shape[0]
   logits, _, _ = forward(cfg, vit, params, batch['images'], idx)
-  ce, _ = masked_ce(logits, labels, np.asarray(batch['class_mask']).astype(np.int64))
+  ce, _ = ref.masked_ce(logits, labels, np.asarray(batch['class_mask']).astype(np.int64))
   qn, _ = ref.l2_normalize(query(cfg, vit, batch['images']))
   kn, _ = ref.l2_normalize(np.asarray(params['prompt_pool/key'], np.float64))
   return ce - cfg['pull'] * (kn[idx] * qn[:, None, :]).sum() / b
@@ -245,23 +231,8 @@ def fdcheck(dirname, h=1e-6, seed=0):
   cfg, vit, params, batch = mc.load_case(dirname)
   out = dp_step(cfg, vit, params, batch)
   idx = out['train_prompt_idx']
-  rng = np.random.default_rng(seed)
-  worst = 0.0
-  for n in [n for n in TRAINABLE if n in params]:
-    g = out['grad/' + n]
-    nz = np.flatnonzero(g)
-    for fi in rng.choice(nz, size=min(4, len(nz)), replace=False):
-      mi = np.unravel_index(fi, g.shape)
-      vals = []
-      for sgn in (1, -1):
-        p2 = {k: np.asarray(v, np.float64).copy() for k, v in params.items()}
-        p2[n][mi] += sgn * h
-        vals.append(loss_at(cfg, vit, p2, batch, idx))
-      fd = (vals[0] - vals[1]) / (2 * h)
-      worst = max(worst, abs(fd - g[mi]) / max(1e-3, abs(fd)))
-      print(f'  {n:20s} {str(tuple(int(t) for t in mi)):22s} analytic {g[mi]: .10e} fd {fd: .10e}')
-  print(f'  worst relative fd error {worst:.2e}')
-  return worst
+  return ref.fd_compare([n for n in TRAINABLE if n in params], out, params,
+                        lambda p: loss_at(cfg, vit, p, batch, idx), np.random.default_rng(seed), per=4, h=h)
 
 
 # ----------------------------------------------------------------------------- generation

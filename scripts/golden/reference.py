@@ -63,6 +63,49 @@ def softmax(z, axis=-1):
   return e / e.sum(axis, keepdims=True)
 
 
+def masked_ce(logits, labels, class_mask):
+  """Mean cross-entropy over the classes in class_mask (the others at -inf), and its gradient
+  with respect to the logits."""
+  b, ncls = logits.shape
+  allowed = np.zeros(ncls, bool)
+  allowed[np.asarray(class_mask)] = True
+  ml = np.where(allowed, logits, -np.inf)
+  mx = ml.max(1, keepdims=True)
+  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
+  ce = (lse - ml[np.arange(b), labels]).mean()
+  probs = np.where(allowed, np.exp(ml - lse[:, None]), 0.0)
+  onehot = np.zeros_like(probs)
+  onehot[np.arange(b), labels] = 1.0
+  return ce, (probs - onehot) / b
+
+
+def fd_compare(names, grads, params, loss_of, rng, per=3, h=1e-6, with_zero=False):
+  """Central differences of loss_of(params) at `per` random entries of each named tensor where its
+  analytic gradient is non-zero (and one where it is zero, with_zero), printed beside the analytic
+  value. Returns the worst |fd - analytic| / max(1e-3, |fd|)."""
+  worst = 0.0
+  for n in names:
+    g = grads['grad/' + n]
+    nz = np.flatnonzero(g)
+    picks = list(rng.choice(nz, size=min(per, len(nz)), replace=False))
+    zero = np.flatnonzero(g == 0)
+    if with_zero and len(zero):
+      picks.append(int(rng.choice(zero)))
+    for fi in picks:
+      mi = tuple(int(t) for t in np.unravel_index(fi, g.shape))
+      vals = []
+      for sgn in (1, -1):
+        p2 = {k: np.asarray(v, np.float64).copy() for k, v in params.items()}
+        p2[n][mi] += sgn * h
+        vals.append(float(loss_of(p2)))
+      fd = (vals[0] - vals[1]) / (2 * h)
+      err = abs(fd - g[mi])
+      worst = max(worst, err / max(1e-3, abs(fd)))
+      print(f'  {n:20s} {str(mi):22s} analytic {g[mi]: .10e} fd {fd: .10e} |diff| {err:.2e}')
+  print(f'  worst relative fd error {worst:.2e}')
+  return worst
+
+
 def block_fwd(x0, p, heads, pk=None, pv=None):
   """One pre-LN encoder block. p: dict of this block's weights (short names).
 
@@ -249,25 +292,13 @@ def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
   feat = enc[:, :npl].mean(1)
   logits = feat @ wh + bh
 
-  # masked CE
-  ncls = logits.shape[1]
-  allowed = np.zeros(ncls, bool)
-  allowed[class_mask] = True
-  ml = np.where(allowed, logits, -np.inf)
-  mx = ml.max(1, keepdims=True)
-  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
-  ce_i = lse - ml[np.arange(b), labels]
-  ce = ce_i.mean()
-  probs = np.where(allowed, np.exp(ml - lse[:, None]), 0.0)
+  ce, dlogits = masked_ce(logits, labels, class_mask)
 
   sel_kn = kn[idx]  # [B, N, D]
   reduce_sim = (sel_kn * qn[:, None, :]).sum() / b
   loss = ce - cfg['pull'] * reduce_sim
 
   # backward
-  onehot = np.zeros_like(probs)
-  onehot[np.arange(b), labels] = 1.0
-  dlogits = (probs - onehot) / b
   g_wh = feat.T @ dlogits
   g_bh = dlogits.sum(0)
   dfeat = dlogits @ wh.T
@@ -329,12 +360,7 @@ def loss_only(cfg, vit, l2p, batch, fixed_idx):
   sel = prompt[0][fixed_idx].reshape(b, npl, d)
   enc, _ = encoder_fwd(np.concatenate([sel, x_emb], 1), blocks, cfg['heads'], vit, dt)
   logits = enc[:, :npl].mean(1) @ wh + bh
-  allowed = np.zeros(logits.shape[1], bool)
-  allowed[np.asarray(batch['class_mask'])] = True
-  ml = np.where(allowed, logits, -np.inf)
-  mx = ml.max(1, keepdims=True)
-  lse = mx[:, 0] + np.log(np.exp(ml - mx).sum(1))
-  ce = (lse - ml[np.arange(b), labels]).mean()
+  ce, _ = masked_ce(logits, labels, batch['class_mask'])
   rs = (kn[fixed_idx] * qn[:, None, :]).sum() / b
   return ce - cfg['pull'] * rs
 
