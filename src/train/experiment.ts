@@ -1,7 +1,10 @@
 // From a config to a ready learner: the backbone (official checkpoint or, without one, random weights
 // with a warning), the method's parameters and model.
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
+import { packageRoot } from '../package-root.ts';
 import { loadViT, type LoadedViT } from '../vit/params.ts';
 import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
@@ -9,19 +12,31 @@ import { decodeVariant } from '../vit/variants.ts';
 
 export { createLearner, modelOptions } from './setup.ts';
 
+/**
+ * Where an init_checkpoint is read from: as given, except a relative `models/…` path that the working
+ * directory lacks and the package ships (the Split-MNIST presets' glyph backbone), which is read from
+ * the package, so that `getPreset('split_mnist_l2p')` works from any directory.
+ */
+export function checkpointPath(p: string): string {
+  if (isAbsolute(p) || existsSync(p) || !p.startsWith('models/')) return p;
+  const shipped = join(packageRoot(), p);
+  return existsSync(shipped) ? shipped : p;
+}
+
 /** The backbone a config names; `warn` hears about random weights. */
 export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedViT {
   const cfg = decodeVariant(c.model_name);
   const grid = c.input_size / cfg.patch;
   if (!Number.isInteger(grid)) throw new UserError(`input_size ${c.input_size} is not a multiple of ${c.model_name}'s patch ${cfg.patch}`);
   if (c.init_checkpoint) {
-    const vit = loadViT(c.init_checkpoint, cfg);
+    const file = checkpointPath(c.init_checkpoint);
+    const vit = loadViT(file, cfg);
     if (vit.numPatches !== grid * grid) {
       // As the official loader: the grid of position embeddings resized, the class token's kept.
       const key = 'Transformer/posembed_input/pos_embedding';
-      vit.params.set(key, resizePosEmbedding(vit.params.get(key)!, grid * grid, c.init_checkpoint));
+      vit.params.set(key, resizePosEmbedding(vit.params.get(key)!, grid * grid, file));
       const side = (n: number) => `${Math.sqrt(n)}×${Math.sqrt(n)}`;
-      warn(`'${c.init_checkpoint}': position embedding resized from a ${side(vit.numPatches)} to a ${side(grid * grid)} grid of patches for input_size ${c.input_size} (linear zoom, class token kept, as the official loader)`);
+      warn(`'${file}': position embedding resized from a ${side(vit.numPatches)} to a ${side(grid * grid)} grid of patches for input_size ${c.input_size} (linear zoom, class token kept, as the official loader)`);
       return { ...vit, numPatches: grid * grid };
     }
     return vit;
