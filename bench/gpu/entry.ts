@@ -1,9 +1,11 @@
 // The one program bench/gpu/pack.sh bundles (with esbuild) for a GPU machine without Node:
 //   node l2p-gpu.mjs bench [l2p bench options]   the L2P step's speed (l2p bench)
 //   node l2p-gpu.mjs golden <device> [root]      golden agreement on a provider, as JSON
+//   node l2p-gpu.mjs matmul <device> [iters]     the step's matmuls in the forms a lowering could give them
 import { run as bench } from '../../src/cli/bench.ts';
 import { disposeAll, type Device } from '../../src/runtime/ort.ts';
 import { goldenAgreement } from './golden.ts';
+import { matmulForms } from './matmul-shapes.ts';
 
 const [what, ...rest] = process.argv.slice(2);
 if (what === 'bench') {
@@ -12,7 +14,11 @@ if (what === 'bench') {
   const result = await goldenAgreement((rest[0] ?? 'webgpu') as Device, rest[1]);
   await disposeAll();
   console.log(JSON.stringify(result));
+} else if (what === 'matmul') {
+  const result = await matmulForms((rest[0] ?? 'webgpu') as Device, rest[1] ? Number(rest[1]) : 5);
+  await disposeAll();
+  console.log(JSON.stringify(result));
 } else {
-  console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root]');
+  console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root] | matmul <device> [iters]');
   process.exitCode = 1;
 }

@@ -11,6 +11,7 @@
 #   bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE] [--out DIR] [--budget S]
 # --out: keep every phase's output and the JSON (summary.json) in DIR, written as each phase ends, so
 # that a call cut short still returns what finished. --budget: start no phase after S seconds.
+# --matmul: also time the step's matmuls in the forms a lowering could give them (bench/gpu/matmul-shapes.ts).
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
 set -uo pipefail
@@ -20,6 +21,7 @@ dry=0
 batches=""
 keep=""
 budget=0
+matmul=0
 want_device=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
     --pack) pack="$2"; shift ;;
     --out) keep="$2"; shift ;;
     --budget) budget="$2"; shift ;;
-    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S]" >&2; exit 2 ;;
+    --matmul) matmul=1 ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -92,6 +95,10 @@ gpu_base="$(gpu_mem)"
 # The golden cases first: they are short, and they say whether the provider starts at all.
 node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
 echo $? > "$out/golden.rc"
+if [ "$matmul" = 1 ]; then
+  node matmul "$device" > "$out/matmul.json" 2> "$out/matmul.err"
+  echo $? > "$out/matmul.rc"
+fi
 # A provider that cannot start: say why once (the Vulkan loader's own log), and time only the peer.
 provider_ok=1
 if grep -q 'cannot start' "$out/golden.err"; then
@@ -168,6 +175,9 @@ for b in batches:
         row['peer_s_over_ours_s']['train_same_step'] = peer['train_s_per_img'] / ours['train_trained_s_per_img']
         row['peer_s_over_ours_s']['train_ours_scope_all'] = peer['train_s_per_img'] / ours['train_s_per_img']
     res['batches'][b] = row
+if os.path.exists(os.path.join(out, 'matmul.rc')):
+    mm, mm_err = phase('matmul')
+    res['matmul_tflops'] = mm if mm else {'error': mm_err}
 golden, golden_err = phase('golden')
 res['golden'] = golden if golden else {'error': golden_err}
 if golden:
