@@ -11,6 +11,8 @@
 #   bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE] [--out DIR] [--budget S]
 # --out: keep every phase's output and the JSON (summary.json) in DIR, written as each phase ends, so
 # that a call cut short still returns what finished. --budget: start no phase after S seconds.
+# --memory B: also the peak GPU memory of the sessions a real run opens at batch B (bench/memory.ts),
+# against the benchmark's at that batch (run B among --batches).
 # --matmul: also time the step's matmuls in the forms a lowering could give them (bench/gpu/matmul-shapes.ts).
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
@@ -22,6 +24,7 @@ batches=""
 keep=""
 budget=0
 matmul=0
+memory=""
 want_device=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
     --out) keep="$2"; shift ;;
     --budget) budget="$2"; shift ;;
     --matmul) matmul=1 ;;
-    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul]" >&2; exit 2 ;;
+    --memory) memory="$2"; shift ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul] [--memory BATCH]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -119,6 +123,13 @@ for b in $batches; do
   echo $? > "$out/peer-$b.rc"
 done
 
+if [ -n "$memory" ] && in_budget; then
+  sample_start "$out/mem-run-$memory.txt"
+  node memory --model "$model" --image "$image" --batch "$memory" --device "$device" > "$out/memory.json" 2> "$out/memory.err"
+  echo $? > "$out/memory.rc"
+  sample_stop
+fi
+
 python3 - "$out" "$device" "$model" "$image" "$loader" "${VK_ICD_FILENAMES:-}" "${gpu_base:-}" "$dry" $batches <<'PY'
 import json, os, subprocess, sys
 out, device, model, image, loader, icd, base, dry, *batches = sys.argv[1:]
@@ -178,6 +189,14 @@ for b in batches:
 if os.path.exists(os.path.join(out, 'matmul.rc')):
     mm, mm_err = phase('matmul')
     res['matmul_tflops'] = mm if mm else {'error': mm_err}
+if os.path.exists(os.path.join(out, 'memory.rc')):
+    m, m_err = phase('memory')
+    if m:
+        b = str(m['batch'])
+        m['peak_gpu_mb'] = peak(f'mem-run-{b}.txt')
+        bench_peak = res['batches'].get(b, {}).get('ours', {}).get('peak_gpu_mb')
+        m['peak_gpu_over_bench'] = m['peak_gpu_mb'] / bench_peak if m['peak_gpu_mb'] and bench_peak else None
+    res['real_run_memory'] = m if m else {'error': m_err}
 golden, golden_err = phase('golden')
 res['golden'] = golden if golden else {'error': golden_err}
 if golden:
