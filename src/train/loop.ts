@@ -157,7 +157,7 @@ function openSession(o: RunOptions): Run {
   // Last, once nothing here can fail: the workers are processes this one must end.
   const parallel = o.parallel ? new DataParallel({ config: c, numClasses: stream.numClasses, backbone: { ...o.backbone, params: learner.pretrainedBackbone() }, runtime: o.runtime ?? {} }, o.parallel) : null;
   learner.devices = parallel;
-  if (parallel) progress.note(`data parallel: ${parallel.size} worker processes, ${c.num_devices} micro-batches of ${c.per_device_batch_size} per step`);
+  if (parallel) progress.note(`data parallel: ${parallel.size} worker process${parallel.size === 1 ? '' : 'es'}, ${c.num_devices} micro-batches of ${c.per_device_batch_size} per step`);
   return {
     o,
     c,
