@@ -5,7 +5,8 @@ import { parseWorkerEnv, type ParallelOptions } from '../train/parallel.ts';
 import { optionalInt } from './args.ts';
 
 export const PARALLEL_HELP = `  --data-parallel N   run each step's num_devices micro-batches on N worker processes, one per device,
-              gradients averaged here (docs/gpu.md, "Several GPUs"); N <= num_devices
+              gradients averaged here (docs/gpu.md, "Several GPUs"); N <= num_devices; each
+              worker runs --threads threads (default: the cores shared out among the workers)
   --worker-env [RANK:]NAME=VALUE   set a variable in every worker's environment, or in worker RANK's;
               {rank} in VALUE becomes the worker's index (e.g. a Vulkan device selection, docs/gpu.md)`;
 

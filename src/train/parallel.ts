@@ -6,6 +6,7 @@
 // in the micro-batches' order, averages, clips and updates on the host, exactly as it does when it runs
 // the micro-batches itself, one after another.
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
@@ -94,6 +95,8 @@ export class DataParallel implements MicroBatchRunner {
   private nextId = 0;
 
   constructor(init: WorkerInit, o: ParallelOptions) {
+    // Without a thread count, the cores are shared out among the workers rather than each taking all.
+    init = { ...init, runtime: { ...init.runtime, threads: init.runtime.threads || Math.max(1, Math.floor(availableParallelism() / o.workers)) } };
     for (let k = 0; k < o.workers; k++) {
       const p = fork(ENTRY, [], { env: workerEnv(k, o.env ?? []), execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       p.on('message', (m: FromWorker) => this.settle(k, m));

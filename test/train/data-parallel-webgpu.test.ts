@@ -1,9 +1,11 @@
 // Data-parallel workers on the WebGPU provider, without a GPU: each worker process starts its own
 // Vulkan (SwiftShader, as test/runtime/webgpu.test.ts) from the environment it was given. Their steps
-// agree with the same micro-batches run here on WebGPU and on the CPU provider; a worker given its own
-// Vulkan driver manifest (--worker-env RANK:VK_ICD_FILENAMES=...) uses it, and says so when it is missing.
+// agree with the same micro-batches run here on WebGPU and on the CPU provider. Each worker's adapter is
+// the one its environment names: its own Vulkan driver manifest (--worker-env RANK:VK_ICD_FILENAMES=...),
+// or, among several devices, the one Mesa's device-select layer (mesa-vulkan-drivers) is told to
+// expose, as docs/gpu.md proposes for a machine of several GPUs.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -56,4 +58,20 @@ test('a worker given its own Vulkan driver manifest uses it: a missing one is na
     trainSteps(stepConfig(), 1, { workers: 2, runtime: { device: 'webgpu' }, env }),
     /data-parallel worker 1: execution provider 'webgpu' cannot start: no Vulkan driver: the manifest\(s\) named by VK_DRIVER_FILES\/VK_ICD_FILENAMES \('\/nowhere\/icd-1\.json'\) do not exist/,
   );
+});
+
+test("Mesa's device-select layer gives each worker the adapter its environment names (SwiftShader to worker 0, llvmpipe, which Dawn refuses, to worker 1)", async () => {
+  const icd = '/usr/share/vulkan/icd.d';
+  const lvp = readdirSync(icd).find((f) => /^lvp_icd\..*\.json$/.test(f));
+  assert.ok(lvp, `no llvmpipe manifest in ${icd} (Debian: apt-get install mesa-vulkan-drivers; npm test installs it)`);
+  // Both drivers in every worker; the layer exposes one device per worker (Vulkan vendor:device ids).
+  const env = [`VK_ICD_FILENAMES=${SWIFTSHADER}:${join(icd, lvp)}`, 'MESA_VK_DEVICE_SELECT_FORCE_DEFAULT_DEVICE=1', '0:MESA_VK_DEVICE_SELECT=1ae0:c0de', '1:MESA_VK_DEVICE_SELECT=10005:0'].map((s) => parseWorkerEnv(s, 2));
+  await assert.rejects(trainSteps(stepConfig(), 1, { workers: 2, runtime: { device: 'webgpu' }, env }), (e: Error) => {
+    assert.match(e.message, /^data-parallel worker 1: execution provider 'webgpu' cannot start: no WebGPU adapter from the Vulkan driver\(s\) .*lvp_icd/);
+    return true;
+  });
+  // Both given SwiftShader: the step runs.
+  const swift = [...env.slice(0, 2), parseWorkerEnv('MESA_VK_DEVICE_SELECT=1ae0:c0de', 2)];
+  const ok = await trainSteps(stepConfig(), 1, { workers: 2, runtime: { device: 'webgpu' }, env: swift });
+  assert.ok(Number.isFinite(ok.log[0].loss));
 });
