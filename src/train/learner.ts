@@ -161,14 +161,14 @@ export class Learner {
       const feeds = this.trainPlan(n, taskId, frozenGrads).feeds(n);
       jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds });
     }
-    const results = this.devices ? await this.devices.run(jobs, this.trainedTensors) : await inOrder(jobs, (j) => this.runMicroBatch(j));
-    // In the order of the micro-batches wherever they ran, so the sums are the same numbers.
+    // Summed in the order of the micro-batches wherever they ran, so the sums are the same numbers;
+    // here, each micro-batch's gradients are added (and let go) before the next one runs.
     let sums: Tensors | null = null;
     let frozenSq = 0;
     let loss = 0;
     let correct = 0;
     const ids: number[] = [];
-    for (const r of results) {
+    const add = (r: MicroResult) => {
       loss += r.loss;
       correct += r.correct;
       for (const v of r.promptIds) ids.push(v);
@@ -178,7 +178,9 @@ export class Learner {
         const acc = sums.get(k)!;
         for (let i = 0; i < acc.length; i++) acc[i] += gr[i];
       }
-    }
+    };
+    if (this.devices) for (const r of await this.devices.run(jobs, this.trainedTensors)) add(r);
+    else for (const j of jobs) add(await this.runMicroBatch(j));
     // pmean: the gradient of the global step is the mean over devices.
     for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
     const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
@@ -328,12 +330,6 @@ function crossEntropy(row: Float32Array, label: number, mask: Uint8Array): numbe
   let s = 0;
   for (let k = 0; k < row.length; k++) if (mask[k]) s += Math.exp(row[k] - mx);
   return mask[label] ? mx + Math.log(s) - row[label] : Infinity;
-}
-
-async function inOrder<J, R>(jobs: J[], f: (j: J) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (const j of jobs) out.push(await f(j));
-  return out;
 }
 
 /** Training accuracy as the official metric counts it: argmax of the (masked) training logits. */
