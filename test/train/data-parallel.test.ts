@@ -47,6 +47,22 @@ test("grad_clip_scope 'all' (the frozen gradients averaged over devices, then no
   }
 });
 
+test("two tasks of each method (L2P's diversified selection fed from the host's counts, DualPrompt, CODA-Prompt's task-1 Gram-Schmidt): 2 workers as one process", async (t) => {
+  t.after(disposeAll);
+  const l2p = stepConfig();
+  const cases = [
+    stepConfig({ prompt_pool_param: { ...l2p.prompt_pool_param, diversify: true } }),
+    stepConfig({}, 2, 'cifar100_dualprompt_smoke'),
+    stepConfig({}, 2, 'cifar100_coda_prompt_smoke'),
+  ];
+  for (const c of cases) {
+    const here = await trainSteps(c, 2, { tasks: 2 });
+    const there = await trainSteps(c, 2, { tasks: 2, workers: 2 });
+    assertSame(there.trained, here.trained, c.method);
+    assert.deepEqual(there.log, here.log, c.method);
+  }
+});
+
 test('a worker whose provider cannot start reports the provider\'s error', async () => {
   const c = stepConfig();
   await assert.rejects(trainSteps(c, 1, { workers: 2, runtime: { device: 'cuda' } }), /^UserError: data-parallel worker \d: execution provider 'cuda' cannot start/);
