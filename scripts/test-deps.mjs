@@ -2,7 +2,9 @@
 // Fashion-MNIST IDX files, Chromium to render the HTML report, the DejaVu fonts (glyph corpus, chart
 // text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), Slurm
 // with munge (the sweep test starts its own single-node cluster from them and stops it afterwards),
-// and the Vulkan loader (test/runtime/webgpu.test.ts runs the WebGPU provider on chromium's SwiftShader).
+// and the Vulkan loader (test/runtime/webgpu.test.ts runs the WebGPU provider on chromium's SwiftShader),
+// Mesa's Vulkan drivers for their device-select layer and llvmpipe (data-parallel-webgpu.test.ts
+// chooses each worker's adapter with it).
 // `ensureTestDeps` installs the missing ones with apt-get when it can (root on Debian), so a fresh
 // machine passes `npm test` by itself; otherwise it names the command to run and fails.
 import { existsSync } from 'node:fs';
@@ -19,6 +21,7 @@ export const TEST_DEPS = [
   { pkg: 'python3-numpy', present: () => has('python3') && pythonImports('numpy') },
   { pkg: 'slurm-wlm', present: () => has('slurmctld') || existsSync('/usr/sbin/slurmctld') },
   { pkg: 'munge', present: () => has('munged') || existsSync('/usr/sbin/munged') },
+  { pkg: 'mesa-vulkan-drivers', present: () => existsSync('/usr/share/vulkan/implicit_layer.d/VkLayer_MESA_device_select.json') },
   { pkg: 'libvulkan1', present: () => spawnSync('sh', ['-c', "ldconfig -p | grep -q 'libvulkan\\.so\\.1 '"], { stdio: 'ignore' }).status === 0 },
 ];
 

@@ -16,6 +16,8 @@ export const FAULT_EVENTS = {
   checkpoint: 'between a checkpoint npz and its state',
   /** An atomic write has written part of its temporary file, before the rename (io/atomic.ts). */
   write: 'in the middle of an atomic write',
+  /** A data-parallel worker has run one of its micro-batches, before sending the results (train/parallel-worker.ts). */
+  'worker-step': 'in a data-parallel worker, after a micro-batch',
 } as const;
 
 export type FaultEvent = keyof typeof FAULT_EVENTS;

@@ -16,15 +16,18 @@ import { streamFor } from '../train/stream.ts';
 import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
+import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--set key=value ...] [--threads N] [--device cpu|webgpu] [--resume]
+                [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
 A killed demo continues where it stopped when run again with the same --workdir.
   --method  ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n            ')}
             (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)
-${DEVICE_HELP.replace('--device   ', '--device ')}`;
+${DEVICE_HELP.replace('--device   ', '--device ')}
+${PARALLEL_HELP}`;
 
 const PACKAGE_ROOT = packageRoot();
 
@@ -51,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       workers: { type: 'string' },
       device: { type: 'string' },
+      ...PARALLEL_OPTIONS,
       // Accepted for symmetry with l2p train: the demo always continues a run it finds in --workdir.
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -75,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const workdir = values.workdir ?? (values.method === undefined ? 'l2p-demo' : `l2p-demo-${method}`);
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const device = deviceOption(values.device);
+  const parallel = parallelOption(values['data-parallel'], values['worker-env']);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
@@ -88,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       runtime: { threads, device },
       notes,
       workers,
+      parallel,
     });
     printSummary(s);
     console.log(`results: ${join(workdir, SUMMARY_FILE)}; TensorBoard: tensorboard --logdir ${workdir}`);

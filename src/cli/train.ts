@@ -9,9 +9,10 @@ import { StopRequested, trainContinual } from '../train/loop.ts';
 import { streamFor } from '../train/stream.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
+import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p train --config <preset | file.json> --workdir <dir> [--set key=value ...] [--resume]
-                 [--threads N] [--workers N] [--device cpu|webgpu]
+                 [--threads N] [--workers N] [--device cpu|webgpu] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
 
 Trains L2P task after task, evaluating every task seen so far at each epoch's end, and writes
 TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the workdir.
@@ -20,7 +21,8 @@ TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the wo
   --resume    continue the run in --workdir from its last checkpoint
   --threads   ONNX Runtime intra-op threads (default: one per core)
   --workers   image decoding workers (default: automatic)
-${DEVICE_HELP}`;
+${DEVICE_HELP}
+${PARALLEL_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       workers: { type: 'string' },
       device: { type: 'string' },
+      ...PARALLEL_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -45,11 +48,12 @@ export async function run(argv: string[]): Promise<number> {
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const device = deviceOption(values.device);
+  const parallel = parallelOption(values['data-parallel'], values['worker-env']);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
   try {
-    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads, device }, workers, notes });
+    const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads, device }, workers, notes, parallel });
     console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;

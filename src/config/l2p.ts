@@ -132,6 +132,7 @@ export const l2pConfigSchema = object(
     /**
      * (ours) The global batch is per_device_batch_size × num_devices, as the official code's is
      * per_device_batch_size × jax.device_count(); its README's runs used 8 devices (batch 128).
+     * The micro-batches run in one process, or on the worker processes of --data-parallel N.
      */
     num_devices: int({ min: 1 }),
     /** Epochs per task. */

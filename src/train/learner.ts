@@ -29,7 +29,35 @@ export interface EvalResult {
 }
 
 /** How a training graph gives the frozen parameters' gradients (undefined: not at all). */
-type FrozenGrads = 'tensors' | 'sum_squares' | undefined;
+export type FrozenGrads = 'tensors' | 'sum_squares' | undefined;
+
+/** One device's share of a training step: its images and labels and what its graph is fed besides. */
+export interface MicroBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  taskId: number;
+  frozenGrads: FrozenGrads;
+  /** 1 for the current task's classes, [numClasses]. */
+  classMask: Uint8Array;
+  /** The method's own feeds (e.g. 'prompt_freq'), computed on the host where the method's state lives. */
+  feeds: Record<string, HostTensor>;
+}
+
+/** What a micro-batch's forward and backward pass gives the host. */
+export interface MicroResult {
+  loss: number;
+  correct: number;
+  promptIds: Int32Array;
+  /** The frozen gradients' summed squares (a step of one micro-batch under grad_clip_scope 'all'), else 0. */
+  frozenSq: number;
+  /** The gradient of each path the graph differentiates, in the graph's order. */
+  grads: Map<string, Float32Array>;
+}
+
+/** Runs a step's micro-batches elsewhere (data-parallel worker processes, src/train/parallel.ts), results in the jobs' order. */
+export interface MicroBatchRunner {
+  run(jobs: MicroBatch[], trained: Tensors): Promise<MicroResult[]>;
+}
 
 export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state: SgdState };
 
@@ -40,6 +68,8 @@ export class Learner {
   private readonly original: Params | undefined;
   /** The task being trained, or the last one trained: a method whose model grows with the tasks evaluates with it. */
   private task = 0;
+  /** Where training micro-batches run: null, here, one after another. */
+  devices: MicroBatchRunner | null = null;
 
   constructor(
     readonly config: L2PConfig,
@@ -99,19 +129,17 @@ export class Learner {
     return { ...(await hit), feeds: plan.feeds };
   }
 
-  private trainGraph(batch: number, taskId: number, frozenGrads: FrozenGrads) {
-    return this.cached(
-      this.model.train({
-        params: this.params,
-        taskId,
-        batch,
-        imageSize: [this.imageSize, this.imageSize],
-        isTrained: (path) => this.trained.includes(path),
-        frozenGrads,
-        weightDecay: l2Coefficient(this.config),
-        original: this.original,
-      }),
-    );
+  private trainPlan(batch: number, taskId: number, frozenGrads: FrozenGrads): GraphPlan {
+    return this.model.train({
+      params: this.params,
+      taskId,
+      batch,
+      imageSize: [this.imageSize, this.imageSize],
+      isTrained: (path) => this.trained.includes(path),
+      frozenGrads,
+      weightDecay: l2Coefficient(this.config),
+      original: this.original,
+    });
   }
 
   /** One optimiser step on a global batch. `classMask` lists the current task's classes. */
@@ -127,29 +155,32 @@ export class Learner {
     // over devices, so the tensors themselves are averaged first.
     const micro = Math.ceil(b / per);
     const frozenGrads: FrozenGrads = c.grad_clip_scope === 'trained' ? undefined : micro === 1 ? 'sum_squares' : 'tensors';
+    const jobs: MicroBatch[] = [];
+    for (let s = 0; s < b; s += per) {
+      const n = Math.min(per, b - s);
+      const feeds = this.trainPlan(n, taskId, frozenGrads).feeds(n);
+      jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds });
+    }
+    // Summed in the order of the micro-batches wherever they ran, so the sums are the same numbers;
+    // here, each micro-batch's gradients are added (and let go) before the next one runs.
     let sums: Tensors | null = null;
     let frozenSq = 0;
     let loss = 0;
     let correct = 0;
     const ids: number[] = [];
-    for (let s = 0; s < b; s += per) {
-      const n = Math.min(per, b - s);
-      const { graph, session, feeds: own } = await this.trainGraph(n, taskId, frozenGrads);
-      const feeds = { ...this.feeds(graph, images.subarray(s * px, (s + n) * px), labels.subarray(s, s + n)), ...own(n) };
-      if (graph.feedsNeeded.includes('class_mask')) feeds.class_mask = { shape: [mask.length], data: mask };
-      const r = await session.run(feeds);
-      loss += (r.loss.data as Float32Array)[0];
-      correct += countCorrect(r.logits.data as Float32Array, labels.subarray(s, s + n), this.model.numClasses, mask);
-      if (r.prompt_idx) for (const v of r.prompt_idx.data as Int32Array) ids.push(v);
-      if (r.frozen_grad_sq) frozenSq += (r.frozen_grad_sq.data as Float32Array)[0];
-      const paths = graph.gradPaths;
-      if (!sums) sums = new Map(paths.map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
-      for (const k of paths) {
+    const add = (r: MicroResult) => {
+      loss += r.loss;
+      correct += r.correct;
+      for (const v of r.promptIds) ids.push(v);
+      frozenSq += r.frozenSq;
+      if (!sums) sums = new Map([...r.grads.keys()].map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
+      for (const [k, gr] of r.grads) {
         const acc = sums.get(k)!;
-        const gr = r[`grad/${k}`].data as Float32Array;
         for (let i = 0; i < acc.length; i++) acc[i] += gr[i];
       }
-    }
+    };
+    if (this.devices) for (const r of await this.devices.run(jobs, this.trainedTensors)) add(r);
+    else for (const j of jobs) add(await this.runMicroBatch(j));
     // pmean: the gradient of the global step is the mean over devices.
     for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
     const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
@@ -159,6 +190,35 @@ export class Learner {
     const promptIds = Int32Array.from(ids);
     this.model.observe?.(taskId, promptIds);
     return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
+  }
+
+  /** The forward and backward pass of one micro-batch on this learner's sessions, with the trained tensors as they stand. */
+  async runMicroBatch(j: MicroBatch): Promise<MicroResult> {
+    const n = j.labels.length;
+    const { graph, session } = await this.cached(this.trainPlan(n, j.taskId, j.frozenGrads));
+    const feeds = { ...this.feeds(graph, j.images, j.labels), ...j.feeds };
+    if (graph.feedsNeeded.includes('class_mask')) feeds.class_mask = { shape: [j.classMask.length], data: j.classMask };
+    const r = await session.run(feeds);
+    return {
+      loss: (r.loss.data as Float32Array)[0],
+      correct: countCorrect(r.logits.data as Float32Array, j.labels, this.model.numClasses, j.classMask),
+      promptIds: r.prompt_idx ? (r.prompt_idx.data as Int32Array) : new Int32Array(0),
+      frozenSq: r.frozen_grad_sq ? (r.frozen_grad_sq.data as Float32Array)[0] : 0,
+      grads: new Map(graph.gradPaths.map((k) => [k, r[`grad/${k}`].data as Float32Array] as const)),
+    };
+  }
+
+  /** Sets the trained tensors (a data-parallel worker receives them from the host before each step). */
+  setTrained(values: Tensors): void {
+    for (const k of this.trained) this.params.get(k)!.data.set(values.get(k)!);
+  }
+
+  /**
+   * The backbone as it was pretrained (what a data-parallel worker builds its graphs from): trained
+   * backbone tensors as they were before the first step.
+   */
+  pretrainedBackbone(): Params {
+    return this.original ?? new Map([...this.params].filter(([k]) => !this.model.params.has(k)));
   }
 
   private applyUpdate(grads: Tensors, lr: number): void {

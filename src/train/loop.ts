@@ -15,6 +15,7 @@ import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, sum
 import type { Learner, StepResult } from './learner.ts';
 import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
 import { createLearner } from './experiment.ts';
+import { checkParallel, DataParallel, WorkerLost, type ParallelOptions } from './parallel.ts';
 import { methodOf } from '../methods/index.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
@@ -40,6 +41,8 @@ export interface RunOptions {
   sink?: ProgressSink;
   /** Lines to print once the workdir is claimed (warnings gathered while setting up). */
   notes?: string[];
+  /** Each step's micro-batches on worker processes, one per device (default: all here, one after another). */
+  parallel?: ParallelOptions;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   } catch (e) {
     lock.release();
     if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
+    if (e instanceof WorkerLost && hasCheckpoint(o.workdir)) throw new WorkerLost(`${e.message}; the run is kept at its last checkpoint: continue with --resume --workdir ${o.workdir}`);
     throw e;
   } finally {
     lock.release();
@@ -82,6 +86,8 @@ interface Run {
   sequential: boolean;
   sharedTest: boolean;
   state: LoopState;
+  /** The data-parallel workers, where the run has them. */
+  parallel: DataParallel | null;
   events: EventWriter;
   progress: Progress;
   plan: RunPlan;
@@ -102,6 +108,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
   } finally {
     releaseSignals();
     run.events.close();
+    await run.parallel?.close();
   }
   return writeSummary(o.workdir, run.c, run.stream, run.state, run.learner, run.sharedTest, !run.sequential);
 }
@@ -109,6 +116,7 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
 /** Claims the workdir, builds the learner, resumes from a checkpoint if asked, and plans every task. */
 function openSession(o: RunOptions): Run {
   const c = o.config;
+  if (o.parallel) checkParallel(c, o.parallel);
   const sink = o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
   const progress = new Progress(sink);
   claimWorkdir(o.workdir, c, o.resume);
@@ -146,6 +154,10 @@ function openSession(o: RunOptions): Run {
   const started = performance.now() - state.elapsed * 1000;
   const plan = planRun(trainTasks.map((task, t) => planTask(c, stepCountExamples(c, task.train.length), t)));
   const sessionStart = { time: performance.now(), steps: (plan.stepsBefore[state.task] ?? plan.totalSteps) + state.stepInTask };
+  // Last, once nothing here can fail: the workers are processes this one must end.
+  const parallel = o.parallel ? new DataParallel({ config: c, numClasses: stream.numClasses, backbone: { ...o.backbone, params: learner.pretrainedBackbone() }, runtime: o.runtime ?? {} }, o.parallel) : null;
+  learner.devices = parallel;
+  if (parallel) progress.note(`data parallel: ${parallel.size} worker process${parallel.size === 1 ? '' : 'es'}, ${c.num_devices} micro-batches of ${c.per_device_batch_size} per step`);
   return {
     o,
     c,
@@ -156,6 +168,7 @@ function openSession(o: RunOptions): Run {
     sequential: method.sequential,
     sharedTest: stream.tasks.every((t) => t.test === stream.tasks[0].test),
     state,
+    parallel,
     events,
     progress,
     plan,

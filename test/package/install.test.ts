@@ -101,9 +101,10 @@ test('npx l2p --help and a shrunken npx l2p demo run the built CLI', () => {
   const help = run('npx', ['--no', '--', 'l2p', '--help'], project).stdout;
   assert.match(help, /^usage: l2p <command>/);
   assert.match(help, /\n {2}demo /);
-  // The demo test's shrunk settings; one worker thread, so the built worker module is loaded too.
+  // The demo test's shrunk settings; one worker thread and one data-parallel worker process, so the
+  // built worker modules are loaded too.
   const workdir = join(root, 'demo');
-  const out = run('npx', ['--no', '--', 'l2p', 'demo', '--workdir', workdir, '--workers', '1', '--set', 'continual.num_train_steps_per_task=4', '--set', 'num_eval_steps=2'], project).stdout;
+  const out = run('npx', ['--no', '--', 'l2p', 'demo', '--workdir', workdir, '--workers', '1', '--data-parallel', '1', '--set', 'continual.num_train_steps_per_task=4', '--set', 'num_eval_steps=2'], project).stdout;
   const s = JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8'));
   assert.equal(s.tasks, 5);
   assert.equal(s.acc_matrix.length, 5);
