@@ -67,7 +67,7 @@ async function autorun(page: Page, tasks: number): Promise<void> {
  * losses, the updated parameters and the seconds per step, for comparing providers. (One Adam step alone moves each
  * parameter by about ±lr whatever the gradient's size; the second step depends on the sizes.)
  */
-async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boolean, steps = 2): Promise<{ losses: number[]; params: Record<string, number[]>; secondsPerStep: number }> {
+async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boolean, steps = 2): Promise<{ losses: number[]; params: Record<string, number[]>; secondsPerStep: number; stepSeconds: number[] }> {
   const config = demoConfig();
   // `tiny`: a one-block random ViT of the same input, for software GPUs where the shipped one is slow.
   const tinyVit = { hidden: 32, depth: 1, heads: 2, mlp: 64, patch: 4 };
@@ -80,15 +80,17 @@ async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boo
   batch.forEach((e, i) => images.set(toInput(e.pixels, config), i * px));
   const labels = Int32Array.from(batch, (e) => e.label);
   const losses: number[] = [];
-  let started = 0;
+  const stepSeconds: number[] = [];
   for (let s = 0; s < steps; s++) {
+    const t0 = performance.now();
     losses.push((await run.learner.trainStep(images, labels, 0, task.classMask, 1e-3)).loss);
-    // The first step compiles the session: the timing (for bench/web-step.ts) counts the steps after it.
-    if (s === 0) started = performance.now();
+    stepSeconds.push((performance.now() - t0) / 1000);
   }
-  const secondsPerStep = (performance.now() - started) / 1000 / Math.max(1, steps - 1);
+  // The first step compiles the session: the timing (for bench/web-step.ts) counts the steps after it.
+  const timed = stepSeconds.slice(1);
+  const secondsPerStep = timed.reduce((a, b) => a + b, 0) / Math.max(1, timed.length);
   const params = Object.fromEntries([...run.learner.trainedTensors].map(([k, v]) => [k, [...v]]));
-  return { losses, params, secondsPerStep };
+  return { losses, params, secondsPerStep, stepSeconds };
 }
 
 async function main(): Promise<void> {
