@@ -18,7 +18,9 @@ import { stepMetrics } from '../rundir/metrics.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
 import { packageRoot } from '../package-root.ts';
 import { pageAssets, type PageAssets } from './assets.ts';
-import { fromWire, toWire, type WireRun } from './wire.ts';
+import { fromWire, tasksFromWire, toWire, type WireRun } from './wire.ts';
+import { toRgb } from '../data/preprocess.ts';
+import { writeTfdsBuilder } from '../data/tfds-write.ts';
 
 export interface ServeOptions {
   port: number;
@@ -119,7 +121,7 @@ export class PageServer {
     const m = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (m && RUN_NAME.test(m[1])) {
       if (req.method === 'GET') return this.json(res, 200, this.importRun(m[1]));
-      if (req.method === 'POST') return this.json(res, 200, this.exportRun(m[1], await readBody(req)));
+      if (req.method === 'POST') return this.json(res, 200, await this.exportRun(m[1], await readBody(req)));
     }
     this.json(res, 404, { error: `not found: ${path}` });
   }
@@ -147,12 +149,22 @@ export class PageServer {
     return toWire({ ...config, init_checkpoint: SHIPPED_BACKBONE }, classes, Math.min(state.task, state.accMatrix[0]?.length ?? state.task), state, learner);
   }
 
-  /** Writes a page's run as a CLI workdir (config.json, checkpoints/, summary.json), all or nothing. */
-  private exportRun(name: string, body: unknown): { workdir: string } {
+  /**
+   * Writes a page's run as a CLI workdir (config.json, checkpoints/, summary.json), all or nothing.
+   * The user's own examples, when the page sends them, become the run's dataset: a TFDS builder
+   * directory data/page/1.0.0/ of the trained tasks' examples, read as dataset 'tfds' with the
+   * page's tasks as continual.task_classes.
+   */
+  private async exportRun(name: string, body: unknown): Promise<{ workdir: string }> {
     const dir = this.runDir(name);
     if (existsSync(dir)) throw new UserError(`the workdir already holds '${name}'; export under another name`);
     const w = fromWire(body);
-    const config = parseL2PConfig({ ...w.config, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
+    const numClasses = numTotalClasses(parseL2PConfig({ ...w.config, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) }));
+    const tasks = w.tasks === undefined ? undefined : tasksFromWire(w.tasks, numClasses).slice(0, w.trainedTasks);
+    if (tasks && tasks.length < w.trainedTasks) throw new UserError(`the run has ${w.trainedTasks} trained tasks but sends the examples of ${tasks.length}`);
+    const dataDir = join(dir, 'data', 'page', '1.0.0');
+    const own = tasks && { dataset: 'tfds', data_dir: dataDir, continual: { ...w.config.continual, task_classes: tasks.map((t) => t.classMask) } };
+    const config = parseL2PConfig({ ...w.config, ...own, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
     checkPageConfig(config, w.config.init_checkpoint, name);
     const learner = createLearner(config, backboneFor(config, () => {}), numTotalClasses(config));
     const trained = [...learner.trainedTensors.keys()];
@@ -174,6 +186,13 @@ export class PageServer {
         elapsed: w.elapsed,
         images: w.images,
       };
+      if (tasks) {
+        // One Image feature: drawn (grey) and dropped (RGB) examples are all written as RGB when both occur.
+        const rgb = new Set(tasks.flatMap((x) => [...x.train, ...x.test].map((e) => e.pixels.channels))).size > 1;
+        const split = (part: 'train' | 'test') => tasks.flatMap((x) => x[part].map((e) => ({ label: e.label, pixels: rgb ? toRgb(e.pixels) : e.pixels })));
+        const classes = Array.from({ length: numClasses }, (_, k) => w.classes[k] ?? String(k));
+        await writeTfdsBuilder(join(partial, 'data', 'page', '1.0.0'), { name: 'page', version: '1.0.0', classes, splits: { train: split('train'), test: split('test') } });
+      }
       writeJsonAtomic(join(partial, CONFIG_FILE), config);
       saveCheckpoint(partial, learner.params, trained, learner.opt, state);
       writeJsonAtomic(join(partial, 'page.json'), { classes: w.classes });

@@ -12,6 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { getPreset } from '../../src/config/presets.ts';
 import { parseL2PConfig } from '../../src/config/l2p.ts';
 import { NpzReader } from '../../src/io/npz.ts';
+import { encodePng } from '../../src/data/image.ts';
+import type { Pixels } from '../../src/data/types.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { backboneFor } from '../../src/train/experiment.ts';
 import { trainContinual } from '../../src/train/loop.ts';
@@ -76,6 +78,13 @@ async function draw(selector: string, shape: 'ring' | 'bar' | 'slash', jitter = 
   await page.mouse.down();
   for (const [x, y] of pts.slice(1)) await page.mouse.move(box.x + x + jitter, box.y + y, { steps: 3 });
   await page.mouse.up();
+}
+
+/** A white dot on black, 40 × 40 RGB, its centre moved by k. */
+function dot(k: number): Pixels {
+  const data = new Uint8Array(40 * 40 * 3);
+  for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) if ((x - 18 - k) ** 2 + (y - 20) ** 2 < 60) data.fill(255, 3 * (y * 40 + x), 3 * (y * 40 + x) + 3);
+  return { data, height: 40, width: 40, channels: 3 };
 }
 
 /** The page's run snapshot field, read in the page. */
@@ -229,6 +238,37 @@ test('the interactive flow: drawn classes trained as a task, the matrix, prompts
   await page.screenshot({ path: join(out, 'interactive-trained.png'), fullPage: true });
 });
 
+test("an export of drawn and dropped examples carries them: l2p eval of it scores those images as the page's matrix", async () => {
+  // Task 1: a class of dropped images (RGB files, beside task 0's grey drawings).
+  await page.fill('#class-name', 'dot');
+  await page.click('#add-class');
+  await page.selectOption('#class-select', '2');
+  const files = await Promise.all([0, 1, 2, 3, 4].map(async (k) => ({ name: `dot${k}.png`, mimeType: 'image/png', buffer: Buffer.from(await encodePng(dot(k))) })));
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction('window.l2p.page.run.snap.pending.length === 5', null, { timeout: 10_000 });
+  await page.check('#task-classes input[value="2"]');
+  await page.fill('#steps', '2');
+  await page.click('#train');
+  await waitStatus(/task 1 trained/);
+  await page.fill('#export-name', 'drawn');
+  await page.click('#export');
+  await waitMessage(/exported to/);
+  const dir = join(workdir, 'drawn');
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config.dataset, 'tfds');
+  assert.deepEqual(config.continual.task_classes, [[0, 1], [2]]);
+  // The export's test split holds the page's test examples: one of 3 drawings per class, one of 5 dots.
+  const counts = (await snapField('s.tasks.map((t) => [t.train.length, t.test.length])')) as number[][];
+  const info = JSON.parse(readFileSync(join(config.data_dir, 'dataset_info.json'), 'utf8'));
+  const lengths = Object.fromEntries(info.splits.map((x: { name: string; shardLengths: string[] }) => [x.name, Number(x.shardLengths[0])]));
+  assert.deepEqual(lengths, { train: counts[0][0] + counts[1][0], test: counts[0][1] + counts[1][1] });
+  const ev = JSON.parse(execFileSync(process.execPath, ['bin/l2p.mjs', 'eval', '--workdir', dir, '--json'], { encoding: 'utf8' }));
+  const matrix = (await snapField('s.accMatrix')) as number[][];
+  console.log(`page accuracy after task 1: ${matrix.map((r) => r[1])}; l2p eval of the export: ${ev.accuracy}`);
+  assert.equal(ev.tasks_trained, 2);
+  assert.deepEqual(ev.accuracy, matrix.map((r) => r[1]));
+});
+
 test('a full browser storage quota: a visible message, the run stays in the page', async () => {
   // IndexedDB refuses writes over the quota with a QuotaExceededError; the page's writes are made to
   // meet one here (the DevTools quota override did not make this Chromium refuse small writes).
@@ -238,5 +278,5 @@ test('a full browser storage quota: a visible message, the run stays in the page
   await page.fill('#class-name', 'slash');
   await page.click('#add-class');
   await waitMessage(/storage for this page is full/);
-  assert.deepEqual(await snapField('s.classes'), ['ring', 'bar', 'slash']);
+  assert.deepEqual(await snapField('s.classes'), ['ring', 'bar', 'dot', 'slash']);
 });

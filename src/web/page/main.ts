@@ -46,6 +46,7 @@ async function autorun(page: Page, tasks: number): Promise<void> {
   const digits = await fetchDigits('/mnist');
   const run = PageRun.fresh(config, page.backbone, Array.from({ length: 10 }, (_, d) => String(d)));
   run.snap.tasks = splitMnist(digits, config, tasks);
+  run.snap.demoStream = true;
   page.setRun(run);
   let m = null;
   for (let t = 0; t < tasks; t++) {

