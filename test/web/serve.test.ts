@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getPreset } from '../../src/config/presets.ts';
-import { parseL2PConfig } from '../../src/config/l2p.ts';
+import { globalBatchSize, parseL2PConfig } from '../../src/config/l2p.ts';
+import { Pipeline } from '../../src/data/pipeline.ts';
+import { trainSeed } from '../../src/train/seeds.ts';
 import { NpzReader } from '../../src/io/npz.ts';
 import { encodePng } from '../../src/data/image.ts';
 import type { Pixels } from '../../src/data/types.ts';
@@ -143,6 +145,23 @@ test('the run survives a reload (IndexedDB)', async () => {
   const after = await snapField(`s.trained['head/kernel'].slice(0, 8).join(',')`);
   assert.equal(after, before);
   assert.match((await page.locator('#results').textContent())!, /avg_acc \d+\.\d\d%/);
+});
+
+test("the page's training batches are the Node pipeline's, augmented or not (the demo stream, same seed)", async () => {
+  const base = getPreset('split_mnist_l2p');
+  for (const augment of [true, false]) {
+    const config = parseL2PConfig({ ...base, train_augment: augment });
+    const t = 1;
+    const stream = await streamFor(config);
+    const pipe = new Pipeline(stream.tasks[t].train, { batchSize: globalBatchSize(config), train: true, augment, seed: trainSeed(config, t), shuffleBuffer: config.shuffle_buffer_size, preprocess: { resizeSize: config.resize_size, inputSize: config.input_size }, workers: 0 });
+    for (let step = 0; step < 2; step++) {
+      const node = (await pipe.next())!;
+      const mine = (await page.evaluate(`window.l2p.demoBatch(${t}, ${step}, ${augment})`)) as { images: number[]; labels: number[] };
+      assert.deepEqual(mine.labels, Array.from(node.labels), `labels of batch ${step}, augment ${augment}`);
+      assert.deepEqual(mine.images, Array.from(node.images), `pixels of batch ${step}, augment ${augment}`);
+    }
+    await pipe.close();
+  }
 });
 
 test('a page export is a workdir that l2p eval and l2p predict read, with the page parameters', async () => {

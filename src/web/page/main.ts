@@ -7,6 +7,7 @@ import { randomViT } from '../../vit/random.ts';
 import { decodeVariant } from '../../vit/variants.ts';
 import { parseNpz } from './npz.ts';
 import { PageRun, toInput } from './run.ts';
+import { TrainStream } from './batches.ts';
 import { configureRuntime, providerName } from './runtime.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { loadRun } from './store.ts';
@@ -94,6 +95,14 @@ async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boo
   return { losses, params, secondsPerStep, stepSeconds };
 }
 
+/** Batch `step` of the demo's task t training stream in the page, augmented or not: for comparing with the Node pipeline. */
+async function demoBatch(t: number, step: number, augment: boolean): Promise<{ images: number[]; labels: number[] }> {
+  const config = { ...demoConfig(), train_augment: augment };
+  const task = splitMnist(await fetchDigits('/mnist'), config, t + 1)[t];
+  const b = new TrainStream(task.train, config, t).batch(step);
+  return { images: Array.from(b.images), labels: Array.from(b.labels) };
+}
+
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const device = await chooseProvider(q.get('provider'));
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
   // Drawn tasks test on a few images each, fewer than a global batch: the UI's runs pad the last
   // batch (eval_pad_last_batch) where the official pipeline would drop it and score nothing.
   const page = startUi({ backbone, config: { ...demoConfig(), eval_pad_last_batch: true } });
-  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps) };
+  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps), demoBatch };
   const auto = q.get('autorun');
   if (auto !== null) {
     if (auto !== 'split-mnist') throw new Error(`unknown autorun '${auto}' (the scripted run is autorun=split-mnist)`);
