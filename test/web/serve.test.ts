@@ -210,6 +210,34 @@ test('a CLI run imports into the page; a corrupt or foreign run is refused and n
   assert.deepEqual(m, nodeSummary.acc_matrix.slice(0, TASKS).map((r) => r.slice(0, TASKS)));
 });
 
+test('the head of a run started in the page has the width asked for, beyond ten classes', async () => {
+  await page.click('#reset');
+  await page.fill('#head-classes', '12');
+  for (let k = 0; k < 12; k++) {
+    await page.fill('#class-name', `c${k}`);
+    await page.click('#add-class');
+  }
+  await page.fill('#class-name', 'one too many');
+  await page.click('#add-class');
+  await waitMessage(/the head has 12 classes, all named/);
+  assert.equal(await page.locator('#head-classes').isDisabled(), true);
+  // The twelfth class trains alone as a task, in the head's last column.
+  await page.selectOption('#class-select', '11');
+  for (const j of [-8, 0, 8]) {
+    await draw('#pad', 'slash', j);
+    await page.click('#add-drawing');
+  }
+  await page.check('#task-classes input[value="11"]');
+  await page.fill('#steps', '1');
+  await page.click('#train');
+  await waitStatus(/task 0 trained/);
+  assert.deepEqual(await snapField('[s.config.continual.num_tasks * s.config.continual.num_classes_per_task, s.tasks[0].classMask, s.trained["head/bias"].length]'), [12, [11], 12]);
+  // Started over, the next run's width can be chosen again.
+  await page.click('#reset');
+  await page.waitForFunction(`!document.getElementById('head-classes').disabled`, null, { timeout: 10_000 });
+  await page.fill('#head-classes', '10');
+});
+
 test('bad input in the page: a visible message, nothing lost', async () => {
   await page.click('#reset');
   await page.click('#train');

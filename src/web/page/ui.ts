@@ -43,7 +43,13 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       if (page.run) await saveRun(page.run.snap);
     },
   };
-  const ensureRun = (): PageRun => (page.run ??= PageRun.fresh(o.config, o.backbone));
+  const ensureRun = (): PageRun => {
+    if (!page.run) {
+      page.run = PageRun.fresh(interactiveConfig(o.config, headClasses()), o.backbone);
+      page.run.snap.demoStream = false; // the user's examples, whatever the classes are called
+    }
+    return page.run;
+  };
   const guarded = (f: () => Promise<void> | void) => (): Promise<void> =>
     (queue = queue.then(async () => {
       try {
@@ -216,6 +222,10 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   function render(): void {
     const run = page.run;
     const s = run?.snap;
+    // The head's width is chosen before a run starts; a run keeps its own.
+    const head = $('head-classes') as HTMLInputElement;
+    head.disabled = run !== null;
+    if (run) head.value = String(run.numClasses);
     const classes = s?.classes ?? [];
     const sel = $('class-select') as HTMLSelectElement;
     const keep = sel.value;
@@ -282,6 +292,24 @@ function renderResults(run: PageRun | null): void {
     return [`<tr><td>${escapeHtml(c)}</td><td>${top.map(([id, m]) => `${id} (${((100 * m) / ids.length).toFixed(0)}%)`).join(', ')}</td></tr>`];
   });
   $('class-prompts').innerHTML = rows.length ? `<p>Prompts each class's test images pick:</p><table><tr><th>class</th><th>prompt ids</th></tr>${rows.join('')}</table>` : '';
+}
+
+/** The most classes the page offers a head (the page's own limit, not the model's). */
+export const MAX_HEAD_CLASSES = 100;
+
+/** The head width asked for in the page (before the first class of a run). */
+function headClasses(): number {
+  const n = Number(($('head-classes') as HTMLInputElement).value);
+  if (!Number.isInteger(n) || n < 2 || n > MAX_HEAD_CLASSES) throw new UserError(`head classes must be a whole number from 2 to ${MAX_HEAD_CLASSES}`);
+  return n;
+}
+
+/**
+ * The config of a run started in the page: a head of n classes (num_tasks n × 1 class) and so up to
+ * n tasks, each of at least one new class, of any size (an export lists them as task_classes).
+ */
+export function interactiveConfig(base: L2PConfig, n: number): L2PConfig {
+  return { ...base, continual: { ...base.continual, num_tasks: n, num_classes_per_task: 1 } };
 }
 
 function escapeHtml(s: string): string {
