@@ -1,8 +1,8 @@
 // The page's one runtime module: the browser counterpart of src/runtime/ort.ts, on onnxruntime-web.
 // The bundler (src/web/bundle.ts) points every import of runtime/ort.ts at this file, so the learner
 // and the step graphs run unchanged: compile(graph) -> run(feeds) -> dispose().
-// Two builds: the plain WASM one for 'cpu' (the WebGPU build is compiled with asyncify, which slows
-// its CPU kernels down several times) and the WebGPU one. Each session uses its own build's Tensor.
+// Two builds: the plain WASM one for 'cpu' (the WebGPU build is compiled with asyncify, measured as
+// fast at one thread and up to 1.35x slower at two: docs/web.md, "Speed") and the WebGPU one. Each session uses its own build's Tensor.
 import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortGpu from 'onnxruntime-web/webgpu';
 import { toOnnx } from '../../runtime/onnx.ts';
