@@ -141,6 +141,7 @@ function openSession(o: RunOptions): Run {
   for (const note of o.notes ?? []) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
   progress.note(parameterReport(learner, trained));
+  progress.note(`ONNX Runtime on the ${o.runtime?.device ?? 'cpu'} provider`);
   const events = new EventWriter(o.workdir);
   if (state.globalStep === 0) events.hparams(c);
   const started = performance.now() - state.elapsed * 1000;
