@@ -8,6 +8,9 @@
 #           ratios peer_s / ours_s per step (above 1: we are faster)
 #   golden: the golden cases on the GPU against expected.npz and against the CPU provider
 # Run from the repository root:  bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches "16 64 128"] [--pack FILE]
+# --fp16demo [--set key=value ...]: instead, the Split-MNIST demo in fp32 and in fp16 on the device,
+# compared (bench/gpu/fp16demo.ts), as JSON; with --dry-run on the CPU provider, shrunk to two
+# tasks of 10 steps unless --set is given.
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
 set -uo pipefail
@@ -16,13 +19,17 @@ pack=bench/gpu/l2p-gpu.tar.xz
 dry=0
 batches=""
 want_device=""
+fp16demo=0
+sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1 ;;
     --batches) batches="$2"; shift ;;
     --device) want_device="$2"; shift ;;
     --pack) pack="$2"; shift ;;
-    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE]" >&2; exit 2 ;;
+    --fp16demo) fp16demo=1 ;;
+    --set) sets+=(--set "$2"); shift ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--fp16demo [--set key=value ...]]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -72,6 +79,15 @@ sample_start() {
   sampler=$!
 }
 sample_stop() { [ -n "$sampler" ] && kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null; sampler=""; }
+
+if [ "$fp16demo" = 1 ]; then
+  if [ "$dry" = 1 ] && [ ${#sets[@]} -eq 0 ]; then sets=(--set continual.num_tasks=2 --set continual.num_train_steps_per_task=10); fi
+  phase_timeout=570
+  node fp16demo --device "$device" --workdir "$work/demo" "${sets[@]}" > "$out/fp16demo.json" 2> "$out/fp16demo.err"
+  rc=$?
+  if [ "$rc" = 0 ]; then cat "$out/fp16demo.json"; else echo "fp16demo: exit $rc" >&2; tail -20 "$out/fp16demo.err" >&2; fi
+  exit "$rc"
+fi
 
 gpu_base="$(gpu_mem)"
 for b in $batches; do
