@@ -6,12 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import * as g from '../../src/graph/index.ts';
 import { buildEvalStep, buildQueryStep, buildTrainStep, type SelectionKind, type StepGraph } from '../../src/l2p/step.ts';
 import { compile, disposeAll, type Device } from '../../src/runtime/ort.ts';
 import { createLearner, modelOptions } from '../../src/train/setup.ts';
 import { pretrainGraph } from '../../src/train/pretrain.ts';
+import type { LoadedViT } from '../../src/vit/params.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 
@@ -26,7 +28,7 @@ export function hotGraphs(model: string, image: number, batch: number): Record<s
   const config = { ...base, model_name: model, input_size: image, per_device_batch_size: batch, prompt_pool_param: { ...base.prompt_pool_param, pool_size: 6, length: 2, top_k: 2 } };
   const vit = decodeVariant(model);
   const grid = image / vit.patch;
-  const backbone = { config: vit, numPatches: grid * grid, params: randomViT(vit, grid * grid, 0) };
+  const backbone: LoadedViT = { config: vit, numPatches: grid * grid, params: randomViT(vit, grid * grid, 0) };
   const learner = createLearner(config, backbone, 10);
   const int8 = modelOptions({ ...config, query_precision: 'int8' }, vit, 10);
   const headOnly = createLearner({ ...config, method: 'head_only' }, backbone, 10);
@@ -51,10 +53,44 @@ export function hotGraphs(model: string, image: number, batch: number): Record<s
     'eval fixed prompts': evaluate('fixed', true),
     pretrain: () => pretrainGraph(headOnly.params, { vit, imageSize: image, numClasses: 10, batch, weightDecay: 0, clip: 1 }).outputs,
   };
+  Object.assign(out, methodGraphs(backbone, model, image, batch));
   // The full fine-tuning step (CORe50's freeze_part=[]): every backbone weight trains.
   const finetune: StepGraph = buildTrainStep(learner.params, { ...spec, selection: 'per_instance', trainMask: false, pull: 0, isTrained: () => true });
   out['train full fine-tuning'] = () => finetune.outputs;
   return out;
+}
+
+/**
+ * DualPrompt's and CODA-Prompt's training and evaluation graphs (their smoke presets' prompt settings,
+ * official selections): through each method's own plans, as the learner builds them.
+ */
+function methodGraphs(backbone: LoadedViT, model: string, image: number, batch: number): Record<string, () => Record<string, g.Tensor>> {
+  const setup = (preset: string, over: Partial<L2PConfig> = {}) => {
+    const config = { ...getPreset(preset), model_name: model, input_size: image, per_device_batch_size: batch, ...over };
+    const learner = createLearner(config, backbone, 10);
+    const isTrained = (k: string) => learner.trainedTensors.has(k);
+    return { learner, config, isTrained };
+  };
+  const train = (preset: string, over: Partial<L2PConfig> = {}, clipAll = false) => () => {
+    const { learner, isTrained } = setup(preset, over);
+    return learner.model.train({ params: learner.params, taskId: 1, batch, imageSize: [image, image], isTrained, weightDecay: 0, frozenGrads: clipAll ? 'sum_squares' : undefined }).build().outputs;
+  };
+  const evaluate = (preset: string, queryFed: boolean, over: Partial<L2PConfig> = {}) => () => {
+    const { learner, isTrained } = setup(preset, over);
+    return learner.model.eval({ params: learner.params, taskId: 1, batch, imageSize: [image, image], isTrained, queryFed }).build().outputs;
+  };
+  const dp = 'cifar100_dualprompt_smoke';
+  const batchwise = (c: L2PConfig): Partial<L2PConfig> => ({ prompt_pool_param: { ...c.prompt_pool_param, use_prompt_mask: false, batchwise_prompt: true }, test_time_selection: 'batchwise' });
+  return {
+    'dualprompt train (prompt mask)': train(dp),
+    'dualprompt train (prompt mask), clip over all': train(dp, { grad_clip_scope: 'all' }, true),
+    'dualprompt train batchwise': train(dp, batchwise(getPreset(dp))),
+    'dualprompt eval per_instance': evaluate(dp, false),
+    'dualprompt eval per_instance, query fed': evaluate(dp, true),
+    'dualprompt eval batchwise, query fed': evaluate(dp, true, batchwise(getPreset(dp))),
+    'coda_prompt train': train('cifar100_coda_prompt_smoke'),
+    'coda_prompt eval': evaluate('cifar100_coda_prompt_smoke', false),
+  };
 }
 
 /**
