@@ -1,7 +1,7 @@
 // Where ONNX Runtime places the nodes of every graph the commands run, on a provider (default webgpu):
 // each graph is compiled in a child process of its own with ONNX Runtime's verbose log on, and the log's
 // "Node placements" section is read back. Prints JSON: graph -> the nodes left on the CPU provider.
-//   npx tsx bench/gpu/placement.ts [--device webgpu] [--model mu/8] [--image 32] [--batch 4]
+//   npx tsx bench/gpu/placement.ts [--device webgpu] [--model mu/8] [--image 32] [--batch 4] [--precision fp32|fp16]
 // Without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (docs/gpu.md).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -121,8 +121,9 @@ export function parsePlacements(log: string, names: readonly string[]): Placemen
   return res;
 }
 
-async function child(device: Device, model: string, image: number, batch: number, only: number): Promise<void> {
-  await compile(Object.values(hotGraphs(model, image, batch))[only](), { device, verboseLog: `g${only}` });
+async function child(device: Device, model: string, image: number, batch: number, only: number, precision: 'fp32' | 'fp16'): Promise<void> {
+  const opts = { device, verboseLog: `g${only}`, ...(precision === 'fp16' ? { computePrecision: precision } : {}) };
+  await compile(Object.values(hotGraphs(model, image, batch))[only](), opts);
   await disposeAll();
 }
 
@@ -130,11 +131,11 @@ async function child(device: Device, model: string, image: number, batch: number
  * Runs one child per graph (one session each) and returns the placement of every hot graph. A child
  * whose log lacks the placement section (seen now and then on a loaded machine) is run again.
  */
-export function placement(device: Device, model = 'mu/8', image = 32, batch = 4): Placement {
+export function placement(device: Device, model = 'mu/8', image = 32, batch = 4, precision: 'fp32' | 'fp16' = 'fp32'): Placement {
   const names = Object.keys(hotGraphs(model, image, batch));
   const res: Placement = {};
   names.forEach((name, i) => {
-    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(i), '--device', device, '--model', model, '--image', String(image), '--batch', String(batch)];
+    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(i), '--device', device, '--model', model, '--image', String(image), '--batch', String(batch), '--precision', precision];
     for (let attempt = 0; attempt < 3 && !res[name]; attempt++) {
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
       if (r.status !== 0) throw new Error(`placement of '${name}' failed (status ${r.status}): ${r.stderr.split('\n').filter((l) => !l.includes('[V:') && !l.includes('[I:')).slice(-5).join('\n')}`);
@@ -146,9 +147,10 @@ export function placement(device: Device, model = 'mu/8', image = 32, batch = 4)
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { child: { type: 'string' }, device: { type: 'string', default: 'webgpu' }, model: { type: 'string', default: 'mu/8' }, image: { type: 'string', default: '32' }, batch: { type: 'string', default: '4' } },
+    options: { child: { type: 'string' }, device: { type: 'string', default: 'webgpu' }, model: { type: 'string', default: 'mu/8' }, image: { type: 'string', default: '32' }, batch: { type: 'string', default: '4' }, precision: { type: 'string', default: 'fp32' } },
   });
   const device = values.device as Device;
-  if (values.child !== undefined) await child(device, values.model!, Number(values.image), Number(values.batch), Number(values.child));
-  else console.log(JSON.stringify(placement(device, values.model, Number(values.image), Number(values.batch)), null, 1));
+  const precision = values.precision === 'fp16' ? 'fp16' : 'fp32';
+  if (values.child !== undefined) await child(device, values.model!, Number(values.image), Number(values.batch), Number(values.child), precision);
+  else console.log(JSON.stringify(placement(device, values.model, Number(values.image), Number(values.batch), precision), null, 1));
 }

@@ -129,7 +129,8 @@ function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts
  * handle's dispose() gives up this caller's share; the session closes with the last share.
  */
 export async function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
-  if (opts.computePrecision === 'fp16') await requireFloat16(opts.device ?? 'cpu');
+  // A session opened for its placement log (bench/gpu/placement.ts) is placed whether or not it can run.
+  if (opts.computePrecision === 'fp16' && opts.verboseLog === undefined) await requireFloat16(opts.device ?? 'cpu');
   const key = graphHash(outputs, opts);
   let entry = cache.get(key);
   if (!entry) {

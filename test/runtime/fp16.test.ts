@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { placement } from '../../bench/gpu/placement.ts';
 import { applyOverrides } from '../../src/config/overrides.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
@@ -133,4 +134,18 @@ test("compute_precision: 'fp16' refused on WebGPU without shader-f16 (SwiftShade
     },
   );
   assert.equal(existsSync(workdir), false, 'nothing written');
+});
+
+test('fp16 on WebGPU: every node of every hot graph is placed on the WebGPU provider (SwiftShader places them, though it cannot run float16)', () => {
+  process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'l2p-xdg-'));
+  const p = placement('webgpu', 'mu/8', 32, 4, 'fp16');
+  assert.ok(Object.keys(p).length >= 21, `placement of ${Object.keys(p).length} graphs`);
+  // The fp16 graphs are the fp32 ones with their casts: more nodes (the fp32 step places 489 after
+  // ONNX Runtime's fusions), none on the CPU.
+  assert.ok(p['train batchwise, clip over trained'].total > 489, `${p['train batchwise, clip over trained'].total} nodes`);
+  for (const [graph, { total, cpu }] of Object.entries(p)) {
+    assert.ok(total > 0, `${graph}: no placement read from the log`);
+    if (!graph.startsWith('query int8')) assert.deepEqual(cpu, [], `${graph}: nodes on the CPU provider`);
+  }
 });
