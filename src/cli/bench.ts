@@ -19,7 +19,7 @@ import { deviceOption } from './device.ts';
 
 const HELP = `usage: l2p bench [--method l2p] [--model B/16] [--batch 8] [--image 224] [--pool N] [--length N] [--top-k N]
                  [--threads N] [--iters 3] [--device cpu|cuda|webgpu] [--weights shared|copied]
-                 [--query-precision fp32|int8] [--json]
+                 [--query-precision fp32|int8] [--compute-precision fp32|fp16] [--json]
 
 Times a method's step (--method: ${Object.keys(METHODS).join(', ')}) on random weights (no checkpoint
 needed), configured as its Split CIFAR-100 preset (cifar100_<method>; cifar100_l2p for a baseline,
@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       device: { type: 'string', default: 'cpu' },
       weights: { type: 'string', default: 'shared' },
       'query-precision': { type: 'string', default: 'fp32' },
+      'compute-precision': { type: 'string', default: 'fp32' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -81,6 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   const qp = values['query-precision'];
   if (qp !== 'fp32' && qp !== 'int8') throw new UserError(`--query-precision must be fp32 or int8, got '${qp}'`);
+  const cp = values['compute-precision'];
+  if (cp !== 'fp32' && cp !== 'fp16') throw new UserError(`--compute-precision must be fp32 or fp16, got '${cp}'`);
   const method = values.method!;
   if (!(method in METHODS)) throw new UserError(`--method must be one of ${Object.keys(METHODS).join(', ')}, got '${method}'`);
   const own = `cifar100_${method}`;
@@ -91,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const config: L2PConfig = {
     ...base,
     query_precision: qp as 'fp32' | 'int8',
+    compute_precision: cp,
     model_name: values.model!,
     input_size: size,
     per_device_batch_size: b,
@@ -123,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     const { p } = bindParams(backbone.params, () => false);
     const x = g.input('images', [b, size, size, 3]);
     const queryGraph = { pre_logits: queryOf(p, { vit, queryPrecision: qp }, x) };
-    const query = await compile(queryGraph, runtime);
+    const query = await compile(queryGraph, cp === 'fp16' ? { ...runtime, computePrecision: 'fp16' } : runtime);
     const queryS = await best(iters, () => query.run({ images: { shape: [b, size, size, 3], data: images } }));
     const trainS = await best(iters, () => learner.trainStep(images, labels, 0, classMask, 1e-3));
     const trainTrainedS = await best(iters, () => fast.trainStep(images, labels, 0, classMask, 1e-3));
@@ -147,6 +151,7 @@ export async function run(argv: string[]): Promise<number> {
       device,
       weights: values.weights,
       query_precision: qp,
+      compute_precision: cp,
       threads: runtime.threads ?? 0,
       query_s_per_img: queryS / b,
       train_s_per_img: trainS / b,

@@ -12,10 +12,11 @@ import { createSweepDir, readPlan, recordLaunch, PLAN_FORMAT, type LauncherName,
 import { requireSbatch, SCRIPT_FILE, sbatchScript, submit } from '../sweep/slurm.ts';
 import { statusTable, sweepStatus, toResubmit } from '../sweep/status.ts';
 import { intArg } from './args.ts';
+import { deviceOption } from './device.ts';
 
 const HELP = `usage: l2p sweep --config <preset | file.json> --workdir DIR [--grid key=v1,v2 ...] [--seeds 0,1,2]
                  [--set key=value ...] [--class-order rand_seed|pycil|config]
-                 [--launcher local|slurm] [--max-parallel K] [--threads N] [--no-launch]
+                 [--launcher local|slurm] [--max-parallel K] [--threads N] [--device cpu|webgpu] [--no-launch]
                  [--partition P] [--time T] [--cpus-per-task C] [--gpus G] [--mem M]
                  [--signal-seconds S] [--slurm-options file.json]
        l2p sweep status DIR
@@ -35,6 +36,8 @@ for every point (the id comes from how the point's config differs from the base)
   --launcher      local (default): a pool of processes on this machine; slurm: one sbatch job array
   --max-parallel  runs at once (local default: cores / threads; slurm default: all, the %K of --array)
   --threads       ONNX Runtime threads per run (default: 1 locally, --cpus-per-task under Slurm)
+  --device        ONNX Runtime provider of every run, as 'l2p train --device': cpu (default) or
+                  webgpu (docs/gpu.md; under Slurm, ask for the GPU with --gpus)
   --no-launch     write the sweep directory (and the sbatch script) only; 'resubmit' launches it
 Slurm (per array task; --slurm-options reads the same from a JSON file of
 partition, time, cpus_per_task, gpus, mem, signal_seconds; flags win):
@@ -88,6 +91,7 @@ async function create(argv: string[]): Promise<number> {
       launcher: { type: 'string', default: 'local' },
       'max-parallel': { type: 'string' },
       threads: { type: 'string' },
+      device: { type: 'string' },
       'no-launch': { type: 'boolean', default: false },
       partition: { type: 'string' },
       time: { type: 'string' },
@@ -128,6 +132,7 @@ async function create(argv: string[]): Promise<number> {
     if (slurmOnly.length) throw new UserError(`--${slurmOnly[0]} is a Slurm option; it needs --launcher slurm`);
   }
   threads ??= 1;
+  const device = deviceOption(values.device);
   const spec: SweepSpec = {
     config: configSource(values.config),
     sets: values.set ?? [],
@@ -144,6 +149,7 @@ async function create(argv: string[]): Promise<number> {
     launcher,
     maxParallel,
     threads,
+    ...(device ? { device } : {}),
     slurm,
     points: points.map(({ index, id, values: v, seed, sets }) => ({ index, id, values: v, seed, sets })),
   };
@@ -153,7 +159,7 @@ async function create(argv: string[]): Promise<number> {
     files[SCRIPT_FILE] = sbatchScript(dir, plan);
   }
   createSweepDir(dir, plan, points, files);
-  console.log(`sweep: ${points.length} points in ${dir}/runs (${launcher}, at most ${maxParallel} at once, ${threads} thread${threads > 1 ? 's' : ''} each)`);
+  console.log(`sweep: ${points.length} points in ${dir}/runs (${launcher}, at most ${maxParallel} at once, ${threads} thread${threads > 1 ? 's' : ''} each${device ? ` on ${device}` : ''})`);
   if (values['no-launch']) {
     console.log(`not launched; launch with 'l2p sweep resubmit ${dir}'`);
     return 0;
@@ -178,7 +184,7 @@ async function launch(dir: string, plan: SweepPlan, indices: number[], maxParall
   }
   recordLaunch(dir, { time, launcher: 'local', indices });
   const points = plan.points.filter((p) => indices.includes(p.index));
-  const r = await runLocal(dir, points, { maxParallel, threads: plan.threads, log: (l) => console.log(l) });
+  const r = await runLocal(dir, points, { maxParallel, threads: plan.threads, device: plan.device, log: (l) => console.log(l) });
   const failed = [...r.rc.values()].filter((c) => c !== 0 && c !== null).length;
   const notRun = [...r.rc.values()].filter((c) => c === null).length;
   console.log(`${points.length - failed - notRun} of ${points.length} points done${failed ? `, ${failed} failed` : ''}${notRun ? `, ${notRun} not started` : ''}${failed + notRun ? `; 'l2p sweep resubmit ${dir}' relaunches them` : ''}`);

@@ -128,6 +128,13 @@ export const l2pConfigSchema = object(
      * docs/benchmarks.md says how often it picks the same prompts as fp32).
      */
     query_precision: optional(enumOf(['fp32', 'int8'])),
+    /**
+     * (ours) The backbone's products: 'fp32' (unset), or 'fp16' (opt-in, for GPUs: matmuls and
+     * attention on float16, frozen weights fed as float16; LayerNorm, softmax, the loss, the trained
+     * tensors, their gradients and Adam in float32). On WebGPU it needs the adapter's shader-f16
+     * (docs/gpu.md).
+     */
+    compute_precision: optional(enumOf(['fp32', 'fp16'])),
     /** Train the tasks in reverse order. */
     reverse_task: bool(),
     shuffle_buffer_size: int({ min: 1 }),

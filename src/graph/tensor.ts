@@ -22,6 +22,12 @@ export type LowerTarget = 'cpu' | 'webgpu';
 /** Emits ONNX nodes for one IR node; implemented by the lowering (runtime/onnx.ts). */
 export interface LowerCtx {
   readonly target: LowerTarget;
+  /** The products' arithmetic: 'fp32', or 'fp16' (matmuls on float16 operands, everything else float32). */
+  readonly precision: 'fp32' | 'fp16';
+  /** The tensor's value as float16: one Cast per tensor; a weight's float16 copy is made once per array. */
+  half(t: Tensor): string;
+  /** `t` computed as float16 in `name16`: returns its float32 name (a Cast); half(t) is then `name16`. */
+  fromHalf(t: Tensor, name16: string): string;
   /** The ONNX value name of an IR tensor. */
   name(t: Tensor): string;
   /** A fresh int64 initializer (shapes, axes, slice bounds). */

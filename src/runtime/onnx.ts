@@ -23,13 +23,18 @@ const TENSOR_TYPE = { elemType: 1, shape: 2 } as const;
 const SHAPE = { dim: 1 } as const;
 const DIM = { value: 1 } as const;
 
+/** What travels in a model: the IR's dtypes, and float16 (the fp16 lowering's weights and products). */
+export type WireType = DType | 'float16';
+/** float16 values as their IEEE 754 half-precision bits (ONNX Runtime's JS tensors hold them so). */
+export type WireValue = ConstValue | Uint16Array;
+
 export interface OnnxModel {
   bytes: Uint8Array;
   /** Graph inputs in order, with the shapes and dtypes the feeds must have. */
   inputs: { name: string; shape: Shape; dtype: DType }[];
   outputs: { name: string; shape: Shape; dtype: DType }[];
   /** Constants lowered as graph inputs (see LowerOptions.constantsAsInputsOver): fed by the runtime. */
-  constantInputs: { name: string; shape: Shape; dtype: DType; value: ConstValue }[];
+  constantInputs: { name: string; shape: Shape; dtype: WireType; value: WireValue }[];
 }
 
 export interface LowerOptions {
@@ -41,24 +46,73 @@ export interface LowerOptions {
   constantsAsInputsOver?: number;
   /** The provider the graph is for (default 'cpu'): ops pick kernels it has (see LowerTarget). */
   target?: LowerTarget;
+  /**
+   * 'fp16': every matmul (dense layers, attention, their gradients) on float16 operands, cast back to
+   * float32 after; LayerNorm, softmax, the loss and every fed or returned tensor stay float32. Weights
+   * fed by the runtime (constantsAsInputsOver) are fed as float16 where only products read them.
+   * (Default 'fp32'.)
+   */
+  precision?: 'fp32' | 'fp16';
 }
 
-function rawBytes(values: ConstValue): Uint8Array {
+const FLOAT16 = 10;
+const typeCode = (d: WireType): number => (d === 'float16' ? FLOAT16 : onnxTypeCode(d));
+
+const halfCopies = new WeakMap<Float32Array, Uint16Array>();
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 to IEEE 754 half-precision bits, rounding to nearest even (overflow to infinity). */
+export function toHalfBits(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const man = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = man | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (man >>> 13);
+  const rest = man & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** A weight's float16 copy, made once per array (every session over the same weights shares it). */
+export function halfCopy(values: Float32Array): Uint16Array {
+  let h = halfCopies.get(values);
+  if (!h) {
+    h = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) h[i] = toHalfBits(values[i]);
+    halfCopies.set(values, h);
+  }
+  return h;
+}
+
+function rawBytes(values: WireValue): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-function writeTensor(w: ProtoWriter, name: string, dtype: DType, dims: Shape, raw: Uint8Array): void {
+function writeTensor(w: ProtoWriter, name: string, dtype: WireType, dims: Shape, raw: Uint8Array): void {
   for (const d of dims) w.varint(TENSOR.dims, d);
-  w.varint(TENSOR.dataType, onnxTypeCode(dtype));
+  w.varint(TENSOR.dataType, typeCode(dtype));
   if (name) w.string(TENSOR.name, name);
   w.bytes(TENSOR.rawData, raw);
 }
 
-function writeValueInfo(w: ProtoWriter, name: string, dtype: DType, shape: Shape): void {
+function writeValueInfo(w: ProtoWriter, name: string, dtype: WireType, shape: Shape): void {
   w.string(VALUE_INFO.name, name);
   w.message(VALUE_INFO.type, (t) =>
     t.message(TYPE.tensorType, (tt) => {
-      tt.varint(TENSOR_TYPE.elemType, onnxTypeCode(dtype));
+      tt.varint(TENSOR_TYPE.elemType, typeCode(dtype));
       tt.message(TENSOR_TYPE.shape, (s) => {
         for (const d of shape) s.message(SHAPE.dim, (dm) => dm.varint(DIM.value, d));
       });
@@ -99,6 +153,19 @@ function constArray(dtype: DType, values: readonly number[]): ConstValue {
   }
 }
 
+/** The ModelProto around a graph. */
+function modelBytes(graph: ProtoWriter, domains: Iterable<string>): Uint8Array {
+  // The graph's chunks are referenced, not re-encoded: weights are copied once, into the final buffer.
+  const model = new ProtoWriter();
+  model.varint(MODEL.irVersion, IR_VERSION);
+  model.string(MODEL.producerName, 'l2p-ts');
+  model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, '').varint(OPSET_ID.version, OPSET));
+  // Contrib ops of onnxruntime (FastGelu) live in their own domain, version 1.
+  for (const d of domains) model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, d).varint(OPSET_ID.version, 1));
+  model.message(MODEL.graph, (w) => w.append(graph));
+  return model.finish();
+}
+
 /** Lowers the graph computing `outputs` (keyed by their ONNX output names). */
 export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {}, graphName = 'l2p'): OnnxModel {
   const limit = opts.constantsAsInputsOver ?? Infinity;
@@ -118,13 +185,44 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
   const int64Cache = new Map<string, string>();
   const int32Cache = new Map<string, string>();
   const domains = new Set<string>();
+  const precision = opts.precision ?? 'fp32';
+  // fp16: fed weights (and their transposes and reshapes) are lowered when first read, as float32 or
+  // float16, so a weight only products read is fed once, as float16.
+  const readsWeight = (t: Tensor): boolean => t.op === 'constant' || ((t.op === 'transpose' || t.op === 'reshape') && readsWeight(t.inputs[0]));
+  const fedWeight = (t: Tensor): boolean =>
+    precision === 'fp16' && ((t.op === 'constant' && t.size > limit) || ((t.op === 'transpose' || t.op === 'reshape') && fedWeight(t.inputs[0])));
+  const halves = new Map<number, string>();
 
   const ctx: LowerCtx = {
     target: opts.target ?? 'cpu',
+    precision,
     name: (t) => {
-      const n = names.get(t.id);
+      let n = names.get(t.id);
+      if (n === undefined && fedWeight(t)) names.set(t.id, (n = t.rules.lower(ctx, t)));
       if (n === undefined) throw new GraphError(`lowering: ${t} used before it was lowered`);
       return n;
+    },
+    half: (t) => {
+      let n = halves.get(t.id);
+      if (n !== undefined) return n;
+      if (t.dtype !== 'float32') throw new GraphError(`lowering: float16 of ${t}, which is ${t.dtype}`);
+      if (t.op === 'constant') {
+        n = fresh(`${t.label ?? `c${t.id}`}_f16`);
+        const bits = halfCopy(t.value as Float32Array);
+        if (t.size > limit) constantInputs.push({ name: n, shape: t.shape, dtype: 'float16', value: bits });
+        else graph.message(GRAPH.initializer, (w) => writeTensor(w, n!, 'float16', t.shape, rawBytes(bits)));
+      } else if ((t.op === 'transpose' || t.op === 'reshape') && readsWeight(t)) {
+        // A weight's transpose (a product's gradient) moves its float16 copy, not a float32 one.
+        n = t.rules.lower({ ...ctx, name: (u) => ctx.half(u) }, t);
+      } else {
+        n = ctx.node('Cast', [ctx.name(t)], { to: FLOAT16 })[0];
+      }
+      halves.set(t.id, n);
+      return n;
+    },
+    fromHalf: (t, name16) => {
+      halves.set(t.id, name16);
+      return ctx.node('Cast', [name16], { to: onnxTypeCode('float32') })[0];
     },
     int64s: (values) => {
       const key = values.join(',');
@@ -195,6 +293,7 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
   for (const [name, t] of outList) if (!outputOf.has(t.id) && t.inputs.length > 0) outputOf.set(t.id, name);
 
   for (const t of order) {
+    if (fedWeight(t)) continue;
     const produced = t.rules.lower(ctx, t);
     const want = outputOf.get(t.id);
     names.set(t.id, want && produced !== want ? ctx.node('Identity', [produced], {}, [want])[0] : produced);
@@ -207,18 +306,36 @@ export function toOnnx(outputs: Record<string, Tensor>, opts: LowerOptions = {},
   for (const i of [...inputs, ...constantInputs]) graph.message(GRAPH.input, (w) => writeValueInfo(w, i.name, i.dtype, i.shape));
   for (const [name, t] of outList) graph.message(GRAPH.output, (w) => writeValueInfo(w, name, t.dtype, t.shape));
 
-  // The graph's chunks are referenced, not re-encoded: weights are copied once, into the final buffer.
-  const model = new ProtoWriter();
-  model.varint(MODEL.irVersion, IR_VERSION);
-  model.string(MODEL.producerName, 'l2p-ts');
-  model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, '').varint(OPSET_ID.version, OPSET));
-  // Contrib ops of onnxruntime (FastGelu) live in their own domain, version 1.
-  for (const d of domains) model.message(MODEL.opsetImport, (w) => w.string(OPSET_ID.domain, d).varint(OPSET_ID.version, 1));
-  model.message(MODEL.graph, (w) => w.append(graph));
   return {
-    bytes: model.finish(),
+    bytes: modelBytes(graph, domains),
     inputs,
     outputs: outList.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
     constantInputs,
   };
+}
+
+/**
+ * A model of one Identity per value: inputs w0..wn, outputs d0..dn of the given types. The runtime
+ * opens it with outputs on the GPU to upload weights (float16 ones included, which the IR has no
+ * inputs of).
+ */
+export function identityModel(values: readonly { shape: Shape; dtype: WireType }[]): Uint8Array {
+  const graph = new ProtoWriter();
+  values.forEach((_, i) => graph.message(GRAPH.node, (w) => w.string(NODE.input, `w${i}`).string(NODE.output, `d${i}`).string(NODE.name, `d${i}`).string(NODE.opType, 'Identity')));
+  graph.string(GRAPH.name, 'upload');
+  values.forEach((v, i) => graph.message(GRAPH.input, (w) => writeValueInfo(w, `w${i}`, v.dtype, v.shape)));
+  values.forEach((v, i) => graph.message(GRAPH.output, (w) => writeValueInfo(w, `d${i}`, v.dtype, v.shape)));
+  return modelBytes(graph, []);
+}
+
+/** A model casting x [n] float32 to float16 and back: whether a provider runs float16 kernels. */
+export function halfProbeModel(n: number): Uint8Array {
+  const graph = new ProtoWriter();
+  graph.message(GRAPH.node, (w) => w.string(NODE.input, 'x').string(NODE.output, 'h').string(NODE.name, 'h').string(NODE.opType, 'Cast').message(NODE.attribute, (a) => writeAttr(a, 'to', FLOAT16)));
+  graph.message(GRAPH.node, (w) => w.string(NODE.input, 'h').string(NODE.input, 'h').string(NODE.output, 's').string(NODE.name, 's').string(NODE.opType, 'Add'));
+  graph.message(GRAPH.node, (w) => w.string(NODE.input, 's').string(NODE.output, 'y').string(NODE.name, 'y').string(NODE.opType, 'Cast').message(NODE.attribute, (a) => writeAttr(a, 'to', onnxTypeCode('float32'))));
+  graph.string(GRAPH.name, 'half_probe');
+  graph.message(GRAPH.input, (w) => writeValueInfo(w, 'x', 'float32', [n]));
+  graph.message(GRAPH.output, (w) => writeValueInfo(w, 'y', 'float32', [n]));
+  return modelBytes(graph, []);
 }

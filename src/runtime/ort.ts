@@ -4,12 +4,11 @@
 import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { toOnnx } from './onnx.ts';
+import { halfProbeModel, identityModel, toOnnx, type WireType } from './onnx.ts';
 import { checkedFeed } from './feeds.ts';
 import { providerError } from './provider.ts';
 import type { DType, Shape, Tensor } from '../graph/tensor.ts';
 import { topoSort } from '../graph/tensor.ts';
-import { input } from '../graph/ops/source.ts';
 import { UserError } from '../errors.ts';
 
 export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
@@ -39,6 +38,12 @@ export interface RuntimeOptions {
    * it, memory is returned as tensors die. (Default: process.env.L2P_CPU_ARENA === '1'.)
    */
   cpuArena?: boolean;
+  /**
+   * 'fp16': matmuls on float16 (the config key compute_precision; src/runtime/onnx.ts says what stays
+   * float32). On WebGPU it needs the adapter's shader-f16, checked once before the first such session.
+   * (Default 'fp32'.)
+   */
+  computePrecision?: 'fp32' | 'fp16';
 }
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
@@ -51,7 +56,7 @@ export interface Compiled {
   dispose(): Promise<void>;
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
+const ORT_TYPE: Record<WireType, ort.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
 
 /** A stable identity of the graph: ops, attributes, shapes, wiring, constants by object or content. */
 export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {
@@ -102,10 +107,8 @@ function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts
   if (missing.length > 0) {
     // One upload session for the missing ones: inputs w0..wn, outputs d0..dn (Identity each).
     const spec = { executionProviders: [opts.device ?? 'cpu'], preferredOutputLocation: 'gpu-buffer' as const };
-    const graph: Record<string, Tensor> = {};
-    missing.forEach((c, i) => (graph[`d${i}`] = input(`w${i}`, c.shape, c.dtype)));
     const all = (async () => {
-      const session = await ort.InferenceSession.create(toOnnx(graph, { target: 'webgpu' }).bytes, spec);
+      const session = await ort.InferenceSession.create(identityModel(missing), spec);
       const feeds: Record<string, ort.Tensor> = {};
       missing.forEach((c, i) => (feeds[`w${i}`] = new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape])));
       // The session stays open until disposeAll: its outputs' buffers are its allocations.
@@ -126,6 +129,8 @@ function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts
  * handle's dispose() gives up this caller's share; the session closes with the last share.
  */
 export async function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
+  // A session opened for its placement log (bench/gpu/placement.ts) is placed whether or not it can run.
+  if (opts.computePrecision === 'fp16' && opts.verboseLog === undefined) await requireFloat16(opts.device ?? 'cpu');
   const key = graphHash(outputs, opts);
   let entry = cache.get(key);
   if (!entry) {
@@ -155,6 +160,44 @@ export async function compile(outputs: Record<string, Tensor>, opts: RuntimeOpti
   };
 }
 
+const halfChecks = new Map<Device, Promise<void>>();
+
+/**
+ * Whether the provider runs float16 kernels: a float16 Cast and Add, once per process and provider.
+ * The WebGPU provider compiles them only where the adapter has shader-f16 (SwiftShader has not).
+ * ONNX Runtime's CPU provider runs float16 graphs, computing most float16 ops in float32 by casts it
+ * inserts itself: a check of the lowering, not a speed-up.
+ */
+export function requireFloat16(device: Device): Promise<void> {
+  let check = halfChecks.get(device);
+  if (!check) {
+    check = (async () => {
+      let session: ort.InferenceSession;
+      try {
+        // Quiet: a refusal is this function's one line, not ONNX Runtime's log of the failed kernel.
+        session = await ort.InferenceSession.create(halfProbeModel(4), { executionProviders: [device], logSeverityLevel: 4 });
+      } catch (e) {
+        if (device !== 'cpu') throw new UserError(providerError(device, e as Error));
+        throw e;
+      }
+      try {
+        const x = new ort.Tensor('float32', Float32Array.from([1, 0.5, -2, 1e-3]), [4]);
+        const y = (await session.run({ x })).y.data as Float32Array;
+        if (y[0] !== 2 || y[2] !== -4) throw new Error(`float16 1 + 1 gave ${y[0]}`);
+      } catch (e) {
+        const m = (e as Error).message;
+        const why = /requires f16|f16/.test(m) ? "the WebGPU adapter lacks the 'shader-f16' feature" : m.split('\n')[0];
+        throw new UserError(`compute_precision 'fp16' cannot run on the '${device}' provider: ${why} (use compute_precision 'fp32', or a GPU whose adapter has shader-f16)`);
+      } finally {
+        await session.release();
+      }
+    })();
+    check.catch(() => halfChecks.get(device) === check && halfChecks.delete(device));
+    halfChecks.set(device, check);
+  }
+  return check;
+}
+
 /** Sessions open (or opening) now: one per distinct graph with a handle not yet disposed. */
 export function openSessions(): number {
   return cache.size;
@@ -164,7 +207,7 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
   const device = opts.device ?? 'cpu';
   const gpu = device === 'webgpu';
   const constantsAsInputsOver = opts.constantsAsInputsOver ?? 4096;
-  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver, target: gpu ? 'webgpu' : 'cpu' });
+  let model: ReturnType<typeof toOnnx> | undefined = toOnnx(outputs, { constantsAsInputsOver, target: gpu ? 'webgpu' : 'cpu', precision: opts.computePrecision });
   const { inputs, outputs: outs } = model;
   const constantFeeds: Record<string, ort.Tensor> = {};
   let session: ort.InferenceSession;
@@ -174,8 +217,8 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
     if (device !== 'cpu') throw new UserError(providerError(device, e as Error));
     throw e;
   }
-  // onnxruntime-node makes GPU tensors of float32 (not int8): the rest is fed from the host.
-  const toGpu = gpu ? model.constantInputs.filter((c) => c.dtype === 'float32') : [];
+  // onnxruntime-node makes GPU tensors of float32 and float16 (not int8): the rest is fed from the host.
+  const toGpu = gpu ? model.constantInputs.filter((c) => c.dtype === 'float32' || c.dtype === 'float16') : [];
   const onGpu = await Promise.all(deviceTensors(toGpu, opts));
   toGpu.forEach((c, i) => (constantFeeds[c.name] = onGpu[i]));
   for (const c of model.constantInputs) constantFeeds[c.name] ??= new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);

@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE } from '../rundir/layout.ts';
+import type { Device } from '../runtime/ort.ts';
 import { appendAttempt, TRAIN_LOG } from './attempts.ts';
 import { runDir, type PlanPoint } from './plan.ts';
 
@@ -19,9 +20,9 @@ export function defaultParallel(threads: number, cores = availableParallelism())
 }
 
 /** The argument list of one point's run. */
-export function trainArgs(dir: string, id: string, threads: number): string[] {
+export function trainArgs(dir: string, id: string, threads: number, device?: Device): string[] {
   const rd = runDir(dir, id);
-  return ['train', '--config', join(rd, CONFIG_FILE), '--workdir', rd, '--resume', '--threads', String(threads)];
+  return ['train', '--config', join(rd, CONFIG_FILE), '--workdir', rd, '--resume', '--threads', String(threads), ...(device ? ['--device', device] : [])];
 }
 
 export interface LocalResult {
@@ -33,7 +34,7 @@ export interface LocalResult {
 export async function runLocal(
   dir: string,
   points: PlanPoint[],
-  o: { maxParallel: number; threads: number; log?: (line: string) => void },
+  o: { maxParallel: number; threads: number; device?: Device; log?: (line: string) => void },
 ): Promise<LocalResult> {
   const log = o.log ?? (() => {});
   const rc = new Map<number, number | null>(points.map((p) => [p.index, null]));
@@ -60,7 +61,7 @@ export async function runLocal(
         const out = openSync(join(rd, TRAIN_LOG), 'a');
         // Its own process group: a terminal's Ctrl-C reaches this process only, which passes on one
         // SIGTERM; a second signal would make a run quit without its checkpoint.
-        const child = spawn(process.execPath, [L2P_BIN, ...trainArgs(dir, p.id, o.threads)], { detached: true, stdio: ['ignore', out, out] });
+        const child = spawn(process.execPath, [L2P_BIN, ...trainArgs(dir, p.id, o.threads, o.device)], { detached: true, stdio: ['ignore', out, out] });
         closeSync(out);
         running.set(p.index, child);
         appendAttempt(rd, { start: new Date().toISOString(), launcher: 'local', host: hostname(), pid: child.pid });

@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
+import type { Device } from '../runtime/ort.ts';
 import type { SweepPoint, SweepSpec } from './grid.ts';
 
 export const PLAN_FILE = 'sweep-plan.json';
@@ -46,6 +47,8 @@ export interface SweepPlan {
   maxParallel: number;
   /** ONNX Runtime threads of each run (`l2p train --threads`). */
   threads: number;
+  /** The execution provider of each run (`l2p train --device`); absent: the CPU provider. */
+  device?: Device;
   slurm: SlurmOptions | null;
   points: PlanPoint[];
 }

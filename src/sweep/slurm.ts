@@ -48,7 +48,7 @@ export function sbatchScript(dir: string, plan: SweepPlan): string {
     ...(o.gpus > 0 ? [`--gres=gpu:${o.gpus}`] : []),
     ...(o.mem ? [`--mem=${o.mem}`] : []),
   ];
-  const args = trainArgs(dir, '__ID__', plan.threads).map((a) => (a.includes('__ID__') ? `"$run${a.slice(a.indexOf('__ID__') + 6)}"` : shq(a)));
+  const args = trainArgs(dir, '__ID__', plan.threads, plan.device).map((a) => (a.includes('__ID__') ? `"$run${a.slice(a.indexOf('__ID__') + 6)}"` : shq(a)));
   return `#!/bin/bash
 # l2p sweep: ${n} points of ${plan.spec.config}; array task i runs point i of ${join(dir, 'sweep-plan.json')}.
 # 'l2p sweep status ${dir}' shows them; 'l2p sweep resubmit ${dir}' relaunches what failed.

@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import { concat, Pipeline, type ContinualStream } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
-import type { RuntimeOptions } from '../runtime/ort.ts';
+import { requireFloat16, type RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
@@ -51,6 +51,8 @@ export interface RunOptions {
  * that fails before its first checkpoint takes back what it wrote, so the workdir is left as it was.
  */
 export async function trainContinual(o: RunOptions): Promise<RunSummary> {
+  // Refused before the workdir is touched where the provider has no float16 kernels.
+  if (o.config.compute_precision === 'fp16') await requireFloat16(o.runtime?.device ?? 'cpu');
   const existed = existsSync(o.workdir);
   const lock = lockRun(o.workdir);
   const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
@@ -150,6 +152,7 @@ function openSession(o: RunOptions): Run {
   for (const note of o.notes ?? []) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
   progress.note(parameterReport(learner, trained));
+  progress.note(`ONNX Runtime on the ${o.runtime?.device ?? 'cpu'} provider`);
   const events = new EventWriter(o.workdir);
   if (state.globalStep === 0) events.hparams(c);
   const started = performance.now() - state.elapsed * 1000;

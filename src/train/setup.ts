@@ -19,5 +19,6 @@ export function modelOptions(c: L2PConfig, vit: ViTConfig, numClasses: number): 
 export function createLearner(c: L2PConfig, vit: LoadedViT, numClasses: number, runtime: RuntimeOptions = {}): Learner {
   const model = methodOf(c).create(c, vit, numClasses);
   const params = new Map([...vit.params, ...model.params]);
-  return new Learner(c, model, params, c.input_size, runtime);
+  const precision = c.compute_precision === 'fp16' ? { computePrecision: 'fp16' as const } : {};
+  return new Learner(c, model, params, c.input_size, { ...runtime, ...precision });
 }

@@ -62,9 +62,13 @@ for (const dir of CASES) {
   });
 }
 
-test('webgpu: every graph of the commands runs wholly on the WebGPU provider (opt-in int8 query aside)', () => {
+test('webgpu: every graph of the commands and methods runs wholly on the WebGPU provider (opt-in int8 query aside)', () => {
   const p = placement('webgpu');
-  assert.ok(Object.keys(p).length >= 12, `placement of ${Object.keys(p).length} graphs: ${JSON.stringify(p).slice(0, 300)}`);
+  assert.ok(Object.keys(p).length >= 21, `placement of ${Object.keys(p).length} graphs: ${JSON.stringify(p).slice(0, 300)}`);
+  // Every method's hot graphs: L2P's, DualPrompt's and CODA-Prompt's training and evaluation steps, and pretraining.
+  for (const name of ['train batchwise, clip over trained', 'eval per_instance', 'pretrain', 'dualprompt train (prompt mask)', 'dualprompt train (prompt mask), clip over all', 'dualprompt eval per_instance, query fed', 'coda_prompt train', 'coda_prompt eval']) {
+    assert.ok(p[name], `no placement for '${name}'`);
+  }
   for (const [graph, { total, cpu }] of Object.entries(p)) {
     assert.ok(total > 0, `${graph}: no placement read from the log`);
     if (graph.startsWith('query int8')) assert.ok(cpu.some((n) => n.startsWith('MatMulInteger')), `${graph}: ${cpu}`);

@@ -38,7 +38,11 @@ const matmulOp = defineOp<Record<string, never>>({
     }
     return [ga, gb];
   },
-  lower: (ctx, out) => ctx.node('MatMul', out.inputs.map((x) => ctx.name(x)))[0],
+  // fp16: float16 operands and product, cast back to float32 for whatever follows (docs/gpu.md).
+  lower: (ctx, out) =>
+    ctx.precision === 'fp16'
+      ? ctx.fromHalf(out, ctx.node('MatMul', out.inputs.map((x) => ctx.half(x)))[0])
+      : ctx.node('MatMul', out.inputs.map((x) => ctx.name(x)))[0],
   evaluate: ([a, b], _a, out) => ndMatmul(a, b, out.shape),
   // 2·m·k·n per product, and per broadcast batch.
   flops: (out) => 2 * out.size * out.inputs[0].shape[out.inputs[0].rank - 1],

@@ -5,7 +5,7 @@
 // fast at one thread and up to 1.35x slower at two: docs/web.md, "Speed") and the WebGPU one. Each session uses its own build's Tensor.
 import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortGpu from 'onnxruntime-web/webgpu';
-import { toOnnx } from '../../runtime/onnx.ts';
+import { toOnnx, type WireType } from '../../runtime/onnx.ts';
 import { checkedFeed } from '../../runtime/feeds.ts';
 import type { DType, Shape, Tensor } from '../../graph/tensor.ts';
 import { topoSort } from '../../graph/tensor.ts';
@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   device?: 'cpu' | 'cuda' | 'webgpu';
   constantsAsInputsOver?: number;
   cpuArena?: boolean;
+  /** The page computes in float32: 'fp16' (the config key compute_precision) is refused. */
+  computePrecision?: 'fp32' | 'fp16';
 }
 
 export interface Compiled {
@@ -37,7 +39,7 @@ export interface Compiled {
 type Ort = typeof ortWasm;
 const ortFor = (device: string): Ort => (device === 'webgpu' ? (ortGpu as unknown as Ort) : ortWasm);
 
-const ORT_TYPE: Record<DType, ortWasm.Tensor.Type> = { float32: 'float32', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
+const ORT_TYPE: Record<WireType, ortWasm.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
 
 /** The provider every compile() of the page uses unless its options name one. */
 let defaultDevice: 'cpu' | 'webgpu' = 'cpu';
@@ -95,6 +97,7 @@ export function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = 
 
 async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeOptions): Promise<Compiled> {
   const device = opts.device ?? defaultDevice;
+  if (opts.computePrecision === 'fp16') throw new UserError("compute_precision 'fp16' is not supported on the page, which computes in float32; use l2p train --device webgpu");
   // Lowered for its provider: on WebGPU the index ops stay int32 (src/graph/ops/indexing.ts).
   const model = toOnnx(outputs, { constantsAsInputsOver: opts.constantsAsInputsOver, target: device === 'webgpu' ? 'webgpu' : 'cpu' });
   const { inputs, outputs: outs } = model;
