@@ -18,6 +18,7 @@
 # compared (bench/gpu/fp16demo.ts), limited to --fp16demo-timeout S (570); with --dry-run on the CPU
 # provider, shrunk to two tasks of 10 steps unless --set is given.
 # --fp16-batches "64": also l2p bench with compute_precision fp16 at these batches.
+# --system-debs DIR: Debian packages to unpack into / (as root) when the provider cannot start.
 # --dry-run: the same path at toy sizes (mu/8, 32 px) with the CPU provider, or with --device webgpu
 # on whatever Vulkan driver VK_ICD_FILENAMES names (SwiftShader on a machine without a GPU).
 set -uo pipefail
@@ -33,6 +34,7 @@ want_device=""
 fp16demo=0
 fp16_timeout=570
 fp16_batches=""
+debs=""
 sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     --fp16demo-timeout) fp16_timeout="$2"; shift ;;
     --fp16-batches) fp16_batches="$2"; shift ;;
     --set) sets+=(--set "$2"); shift ;;
+    --system-debs) debs="$2"; shift ;;
     *) echo "usage: bench/gpu/run.sh [--dry-run] [--device cpu|webgpu] [--batches \"16 64 128\"] [--pack FILE] [--out DIR] [--budget S] [--matmul] [--memory BATCH] [--fp16-batches \"64\"] [--fp16demo [--fp16demo-timeout S] [--set key=value ...]]" >&2; exit 2 ;;
   esac
   shift
@@ -111,15 +114,26 @@ gpu_base="$(gpu_mem)"
 # The golden cases first: they are short, and they say whether the provider starts at all.
 node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
 echo $? > "$out/golden.rc"
-if [ "$matmul" = 1 ]; then
-  node matmul "$device" > "$out/matmul.json" 2> "$out/matmul.err"
-  echo $? > "$out/matmul.rc"
-fi
 # A provider that cannot start: say why once (the Vulkan loader's own log), and time only the peer.
+# With --system-debs DIR (Debian packages such as libvulkan1 and libglvnd0, as root), unpack them
+# into / and try once more before giving up on the provider.
 provider_ok=1
 if grep -q 'cannot start' "$out/golden.err"; then
   provider_ok=0
   VK_LOADER_DEBUG=error,warn,driver node golden "$device" test/fixtures/golden > /dev/null 2> "$out/vulkan-debug.txt"
+  if [ -n "$debs" ] && [ "$(id -u)" = 0 ]; then
+    for f in "$debs"/*.deb; do dpkg -x "$f" /; done
+    ldconfig
+    loader="$loader+debs"
+    node golden "$device" test/fixtures/golden > "$out/golden.json" 2> "$out/golden.err"
+    echo $? > "$out/golden.rc"
+    grep -q 'cannot start' "$out/golden.err" || provider_ok=1
+  fi
+fi
+echo "loader=$loader provider_ok=$provider_ok" >> "$out/machine.txt"
+if [ "$matmul" = 1 ] && [ "$provider_ok" = 1 ]; then
+  node matmul "$device" > "$out/matmul.json" 2> "$out/matmul.err"
+  echo $? > "$out/matmul.rc"
 fi
 for b in $batches; do
   in_budget || { echo "budget of ${budget} s spent: batch $b not run" > "$out/ours-$b.err"; echo 125 > "$out/ours-$b.rc"; cp "$out/ours-$b.err" "$out/peer-$b.err"; echo 125 > "$out/peer-$b.rc"; continue; }
