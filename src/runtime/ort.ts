@@ -75,7 +75,8 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
-function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+/** The session options of every session compile() opens (bench/profile-step.ts adds profiling to them). */
+export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
