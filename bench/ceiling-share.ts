@@ -5,7 +5,9 @@
 // With one intra-op thread (the default) CPU time is the work done, not time spent waiting for a core;
 // with more, ORT's spinning threads count too (the ratio then also measures the threads' efficiency).
 //
-//   npx tsx bench/ceiling-share.ts [--model B/16] [--batch 8] [--threads 1] [--rounds 3] [--iters 2] [--json]
+// --mem-pattern on|off overrides the runtime's choice of ONNX Runtime's memory pattern (for comparing it).
+//
+//   npx tsx bench/ceiling-share.ts [--model B/16] [--batch 8] [--threads 1] [--rounds 3] [--iters 2] [--mem-pattern on|off] [--json]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getPreset } from '../src/config/presets.ts';
@@ -25,12 +27,15 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     iters: { type: 'string', default: '2' },
+    'mem-pattern': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const vit = decodeVariant(values.model!);
 const b = Number(values.batch);
-const runtime: RuntimeOptions = { threads: Number(values.threads) };
+const pattern = values['mem-pattern'];
+if (pattern !== undefined && pattern !== 'on' && pattern !== 'off') throw new Error(`--mem-pattern must be on or off, got '${pattern}'`);
+const runtime: RuntimeOptions = { threads: Number(values.threads), ...(pattern ? { memPattern: pattern === 'on' } : {}) };
 const size = 224;
 const grid = size / vit.patch;
 const base = getPreset('cifar100_l2p');

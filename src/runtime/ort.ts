@@ -39,6 +39,8 @@ export interface RuntimeOptions {
    * it, memory is returned as tensors die. (Default: process.env.L2P_CPU_ARENA === '1'.)
    */
   cpuArena?: boolean;
+  /** ONNX Runtime's memory pattern (default: on with the CPU arena or another provider, see sessionOptions). */
+  memPattern?: boolean;
 }
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
@@ -89,7 +91,7 @@ export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.Sessi
     // that block is fresh memory at every run: its pages fault in again each time and it adds to the
     // peak. Off, the training step takes less CPU time and l2p bench's peak RSS drops by a quarter
     // (docs/benchmarks.md), so it is on only where the arena keeps the memory, or for another provider.
-    enableMemPattern: arena || (opts.device ?? 'cpu') !== 'cpu',
+    enableMemPattern: opts.memPattern ?? (arena || (opts.device ?? 'cpu') !== 'cpu'),
     ...(opts.verboseLog !== undefined ? { logSeverityLevel: 0, logVerbosityLevel: 0, logId: opts.verboseLog } : {}),
   };
 }
