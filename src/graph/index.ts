@@ -5,7 +5,7 @@ export type { DType, Shape, NdArray, ConstValue } from './tensor.ts';
 export { GraphError } from './op.ts';
 export { input, constant, scalar } from './ops/source.ts';
 export {
-  add, sub, mul, div, pow, maximum, neg, exp, log, tanh, sqrt,
+  add, sub, mul, div, pow, maximum, neg, exp, log, tanh, sigmoid, sqrt,
   equal, less, greater, greaterEqual, where, cast, stopGradient,
 } from './ops/elementwise.ts';
 export type { Operand } from './ops/elementwise.ts';

@@ -44,6 +44,8 @@ export interface RuntimeOptions {
    * (Default 'fp32'.)
    */
   computePrecision?: 'fp32' | 'fp16';
+  /** ONNX Runtime's memory pattern (default: on with the CPU arena or another provider, see sessionOptions). */
+  memPattern?: boolean;
 }
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
@@ -80,14 +82,21 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
-function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+/** The session options of every session compile() opens (bench/profile-step.ts adds profiling to them). */
+export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+  const arena = opts.cpuArena ?? process.env.L2P_CPU_ARENA === '1';
   return {
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: opts.optimization ?? 'all',
     executionProviders: [opts.device ?? 'cpu'],
-    enableCpuMemArena: opts.cpuArena ?? process.env.L2P_CPU_ARENA === '1',
+    enableCpuMemArena: arena,
+    // The memory pattern plans one block for all of a run's intermediate tensors. Without the arena
+    // that block is fresh memory at every run: its pages fault in again each time and it adds to the
+    // peak. Off, the training step takes less CPU time and l2p bench's peak RSS drops by a quarter
+    // (docs/benchmarks.md), so it is on only where the arena keeps the memory, or for another provider.
+    enableMemPattern: opts.memPattern ?? (arena || (opts.device ?? 'cpu') !== 'cpu'),
     ...(opts.verboseLog !== undefined ? { logSeverityLevel: 0, logVerbosityLevel: 0, logId: opts.verboseLog } : {}),
   };
 }

@@ -34,6 +34,7 @@ export const cases: Case[] = [
   { name: 'exp', inputs: [f('a', 2, 2)], build: ([a]) => g.exp(a) },
   { name: 'log', inputs: [pos('a', 2, 2)], build: ([a]) => g.log(a) },
   { name: 'tanh', inputs: [f('a', 2, 2)], build: ([a]) => g.tanh(a) },
+  { name: 'sigmoid', inputs: [{ name: 'a', shape: [2, 3], range: [-4, 4] }], build: ([a]) => g.sigmoid(a) },
   { name: 'sqrt', inputs: [pos('a', 2, 2)], build: ([a]) => g.sqrt(a) },
   {
     name: 'where',

@@ -84,6 +84,7 @@ export const neg = unaryOp('neg', 'Neg', (x) => -x, (g) => neg(g));
 export const exp = unaryOp('exp', 'Exp', Math.exp, (g, _x, out) => mul(g, out));
 export const log = unaryOp('log', 'Log', Math.log, (g, x) => div(g, x));
 export const tanh = unaryOp('tanh', 'Tanh', Math.tanh, (g, _x, out) => mul(g, sub(1, mul(out, out))));
+export const sigmoid = unaryOp('sigmoid', 'Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, out) => mul(g, mul(out, sub(1, out))));
 export const sqrt = unaryOp('sqrt', 'Sqrt', Math.sqrt, (g, _x, out) => div(mul(g, 0.5), out));
 
 const whereOp = defineOp<Record<string, never>>({

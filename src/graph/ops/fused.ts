@@ -4,7 +4,7 @@
 import { map, reduce } from '../ndarray.ts';
 import { defineOp, fmt, GraphError, requireDtype } from '../op.ts';
 import type { NdArray, Tensor } from '../tensor.ts';
-import { add, div, mul, sqrt, sub, tanh } from './elementwise.ts';
+import { add, div, mul, sigmoid, sqrt, sub } from './elementwise.ts';
 import { mean, sum } from './reduce.ts';
 
 const lastAxis = (x: NdArray) => [x.shape.length - 1];
@@ -83,13 +83,15 @@ const geluOp = defineOp<Record<string, never>>({
     requireDtype('gelu', x, 'float32');
     return { shape: x.shape, dtype: x.dtype };
   },
-  // d/dx [½x(1 + t)], t = tanh(c(x + kx³)): ½(1 + t) + ½x(1 − t²)·c(1 + 3kx²)
+  // d/dx [½x(1 + t)], t = tanh(c(x + kx³)), is ½(1 + t) + ½x(1 − t²)·c(1 + 3kx²). With
+  // s = ½(1 + t) = σ(2c(x + kx³)) and 1 − t² = 4s(1 − s) it is s·(1 + (1 − s)·x·(2c + 6ck·x²)):
+  // 13 elementwise passes over the MLP's widest tensor where the tanh form takes 19.
   vjp: (g, out) => {
     const x = out.inputs[0];
     const x2 = mul(x, x);
-    const t = tanh(mul(add(x, mul(mul(x2, x), K)), C));
-    const dt = mul(sub(1, mul(t, t)), mul(add(mul(x2, 3 * K), 1), C));
-    return [mul(g, add(mul(add(t, 1), 0.5), mul(mul(x, 0.5), dt)))];
+    const s = sigmoid(mul(x, add(mul(x2, 2 * C * K), 2 * C)));
+    const p = mul(x, add(mul(x2, 6 * C * K), 2 * C));
+    return [mul(g, mul(s, add(mul(sub(1, s), p), 1)))];
   },
   // onnxruntime's FastGelu is exactly the tanh approximation.
   lower: (ctx, out) => ctx.node('FastGelu', [ctx.name(out.inputs[0])], {}, 1, 'com.microsoft')[0],
