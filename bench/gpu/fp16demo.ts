@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides } from '../../src/config/overrides.ts';
 import { getPreset } from '../../src/config/presets.ts';
-import { Pipeline } from '../../src/data/index.ts';
 import { packageRoot } from '../../src/package-root.ts';
 import { disposeAll, type Device } from '../../src/runtime/ort.ts';
 import { deviceOption } from '../../src/cli/device.ts';
 import { backboneFor } from '../../src/train/experiment.ts';
 import { trainContinual } from '../../src/train/loop.ts';
 import { openRun } from '../../src/train/open-run.ts';
+import { selectionAgreement } from '../selection-agreement.ts';
 import { streamFor } from '../../src/train/stream.ts';
 
 const PRECISIONS = ['fp32', 'fp16'] as const;
@@ -63,34 +63,12 @@ async function train(precision: Precision, device: Device, workdir: string, sets
 /** Both trained runs over every task's test split: the agreement of their selections and predictions. */
 async function compare(dirs: Record<Precision, string>, device: Device, res: Fp16Demo): Promise<void> {
   const runs = { fp32: openRun(dirs.fp32, { device }), fp16: openRun(dirs.fp16, { device }) };
-  const config = runs.fp32.config;
-  const stream = await streamFor(config);
-  const k = runs.fp32.learner.config.prompt_pool_param.top_k;
-  let images = 0;
-  let sameSet = 0;
-  let samePrediction = 0;
-  const correct = { fp32: 0, fp16: 0 };
-  for (const task of stream.tasks) {
-    const pipe = new Pipeline(task.test, { batchSize: config.per_device_batch_size, train: false, epochs: 1, workers: 0, preprocess: { resizeSize: config.resize_size, inputSize: config.input_size } });
-    for await (const b of pipe) {
-      const a = await runs.fp32.learner.evalBatch(b.images, b.labels, null);
-      const h = await runs.fp16.learner.evalBatch(b.images, b.labels, null);
-      correct.fp32 += a.correct;
-      correct.fp16 += h.correct;
-      for (let i = 0; i < b.size; i++) {
-        const set = (ids: Int32Array) => Array.from(ids.subarray(i * k, (i + 1) * k)).sort((x, y) => x - y).join();
-        if (set(a.promptIds) === set(h.promptIds)) sameSet++;
-        if (a.predictions[i] === h.predictions[i]) samePrediction++;
-      }
-      images += b.size;
-    }
-    await pipe.close();
-  }
+  const r = await selectionAgreement(runs.fp32, runs.fp16);
   await disposeAll();
-  res.images = images;
-  res.same_prompt_set_share = sameSet / images;
-  res.same_prediction_share = samePrediction / images;
-  for (const p of PRECISIONS) (res[p] as RunResult).final_test_acc = (100 * correct[p]) / images;
+  res.images = r.images;
+  res.same_prompt_set_share = r.sameSet / r.images;
+  res.same_prediction_share = r.samePrediction / r.images;
+  PRECISIONS.forEach((p, i) => ((res[p] as RunResult).final_test_acc = (100 * r.correct[i]) / r.images));
 }
 
 export async function fp16Demo(argv: string[]): Promise<Fp16Demo> {
