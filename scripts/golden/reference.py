@@ -16,7 +16,9 @@ Semantics (official JAX HEAD, prompt pool at layer 0, prompt keys, embedding_key
   * classifier 'prompt': mean of the N*Lp prompt outputs after encoder_norm; logits = f @ W + b.
   * loss = mean CE (logits of classes outside class_mask at -inf) - pull * reduce_sim,
     reduce_sim = sum_{b, j} k^_{idx[b,j]} . q^_b / B.
-  * grads of prompt, key, head/kernel, head/bias; grad_norm = global L2 norm; clip_factor =
+  * grads of prompt, key, head/kernel, head/bias; grad_norm = global L2 norm over them, and with
+    clip_scope 'all' also over the prompted model's frozen backbone (embedding, cls, position
+    embedding, every block, encoder_norm; never the query's); clip_factor =
     min(1, clip / (grad_norm + 1e-6)); one bias-corrected Adam step from zero moments.
 """
 
@@ -227,12 +229,30 @@ def encoder_fwd(x, blocks, heads, vit, dt):
   return y, (caches, c_norm)
 
 
-def encoder_bwd(dy, cache, blocks):
+def encoder_bwd(dy, cache, blocks, wgrads=None):
+  """Gradient w.r.t. the encoder input; wgrads: a list to receive each frozen tensor's gradient
+  (the encoder norm's and every block's), for the norm of clip_scope 'all'."""
   caches, c_norm = cache
   dx = layernorm_bwd(dy, c_norm)
+  if wgrads is not None:
+    wgrads += [(dy * c_norm[0]).sum((0, 1)), dy.sum((0, 1))]
   for p, c in zip(reversed(blocks), reversed(caches)):
-    dx = block_bwd(dx, c, p)
+    w = {} if wgrads is not None else None
+    dx = block_bwd(dx, c, p, wgrads=w)
+    if w is not None:
+      wgrads += list(w.values())
   return dx
+
+
+def embed_wgrads(dx_emb, images, patch, dt):
+  """Gradients of the patch embedding (kernel, bias), cls token and position embedding, given the
+  gradient w.r.t. embed()'s output [B, 1 + Np, D]."""
+  x = np.asarray(images, dtype=dt)
+  b, hh, ww, c = x.shape
+  gh, gw = hh // patch, ww // patch
+  x = x[:, :gh * patch, :gw * patch, :].reshape(b, gh, patch, gw, patch, c).transpose(0, 1, 3, 2, 4, 5)
+  dtok = dx_emb[:, 1:].reshape(b, gh, gw, -1)
+  return [np.einsum('bijxyc,bijd->xycd', x, dtok), dtok.sum((0, 1, 2)), dx_emb[:, 0].sum(0), dx_emb.sum(0)]
 
 
 def l2_normalize(x):
@@ -304,7 +324,10 @@ def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
   dfeat = dlogits @ wh.T
   denc = np.zeros_like(enc)
   denc[:, :npl] = dfeat[:, None, :] / npl
-  dx_in = encoder_bwd(denc, c_enc, blocks)
+  frozen = [] if cfg.get('clip_scope', 'trained') == 'all' else None
+  dx_in = encoder_bwd(denc, c_enc, blocks, frozen)
+  if frozen is not None:  # the prompted model's backbone; the query's original ViT never enters
+    frozen += embed_wgrads(dx_in[:, npl:], batch['images'], cfg['patch'], dt)
   dsel = dx_in[:, :npl].reshape(b, top_k, lp, d)
   g_prompt = np.zeros_like(prompt)
   np.add.at(g_prompt[0], idx, dsel)
@@ -315,7 +338,7 @@ def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
 
   grads = {'prompt_pool/prompt': g_prompt, 'prompt_pool/key': g_key,
            'head/kernel': g_wh, 'head/bias': g_bh}
-  grad_norm = np.sqrt(sum((g * g).sum() for g in grads.values()))
+  grad_norm = np.sqrt(sum((g * g).sum() for g in grads.values()) + sum((g * g).sum() for g in frozen or []))
   clip_factor = min(1.0, cfg['clip'] / (grad_norm + 1e-6))
   params = {'prompt_pool/prompt': prompt, 'prompt_pool/key': key, 'head/kernel': wh, 'head/bias': bh}
   b1, b2, eps, lr = 0.9, 0.999, 1e-8, cfg['lr']

@@ -10,15 +10,16 @@ import { test } from 'node:test';
 const root = 'test/fixtures/golden';
 const script = 'scripts/golden/make_case.py';
 
-/** The L2P cases make_case.py computes: clipping over the trained tensors (no clip_scope, or 'trained'). */
+/** The L2P cases, under either clip scope ('all' adds the prompted backbone's gradients to the norm). */
 const cases = readdirSync(root).filter((name) => {
   if (!existsSync(join(root, name, 'case.json'))) return false;
   const c = JSON.parse(readFileSync(join(root, name, 'case.json'), 'utf8'));
-  return (c.method ?? 'l2p') === 'l2p' && (c.clip_scope ?? 'trained') === 'trained';
+  return (c.method ?? 'l2p') === 'l2p';
 });
 
-test('the golden cases make_case.py reproduces include a, b, c and d', () => {
-  for (const name of ['a', 'b', 'c', 'd']) assert.ok(cases.includes(name), name);
+test('the golden cases make_case.py reproduces include a, b, c, d and e (clip_scope all)', () => {
+  for (const name of ['a', 'b', 'c', 'd', 'e']) assert.ok(cases.includes(name), name);
+  assert.equal(JSON.parse(readFileSync(join(root, 'e', 'case.json'), 'utf8')).clip_scope, 'all');
 });
 
 function python(args: string[]): string {
