@@ -59,5 +59,7 @@ export function providerError(device: string, e: Error, env: NodeJS.ProcessEnv =
       ? `${head}: no Vulkan driver: the manifest(s) named by VK_DRIVER_FILES/VK_ICD_FILENAMES ('${named}') do not exist`
       : `${head}: no Vulkan driver (no ICD manifest in ${dirs.icdDirs.join(', ')}; without a GPU: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)`;
   }
-  return `${head}: no WebGPU adapter from the Vulkan driver(s) ${drivers.join(', ')}: ${shortReason(e)}`;
+  // On the H200 machines a driver whose own libraries were missing (glvnd) read exactly so; the
+  // loader's log says which (docs/gpu.md).
+  return `${head}: no WebGPU adapter from the Vulkan driver(s) ${drivers.join(', ')}: ${shortReason(e)} (VK_LOADER_DEBUG=error,driver shows why a driver did not load)`;
 }
