@@ -5,17 +5,12 @@ import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { halfProbeModel, identityModel, toOnnx, type WireType } from './onnx.ts';
-import { checkedFeed } from './feeds.ts';
 import { providerError } from './provider.ts';
-import type { DType, Shape, Tensor } from '../graph/tensor.ts';
-import { topoSort } from '../graph/tensor.ts';
+import { graphText, sessionHandle, type Compiled, type HostData, type HostTensor } from './session.ts';
+import type { Tensor } from '../graph/tensor.ts';
 import { UserError } from '../errors.ts';
 
-export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
-export interface HostTensor {
-  shape: Shape;
-  data: HostData;
-}
+export type { Compiled, HostData, HostTensor } from './session.ts';
 
 export interface RuntimeOptions {
   /** Intra-op threads; 0 lets ONNX Runtime choose (one per core). */
@@ -51,27 +46,12 @@ export interface RuntimeOptions {
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu'];
 
-export interface Compiled {
-  readonly inputs: { name: string; shape: Shape; dtype: DType }[];
-  readonly outputs: { name: string; shape: Shape; dtype: DType }[];
-  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
-  dispose(): Promise<void>;
-}
 
 const ORT_TYPE: Record<WireType, ort.Tensor.Type> = { float32: 'float32', float16: 'float16', int32: 'int32', int64: 'int64', bool: 'bool', int8: 'int8' };
 
 /** A stable identity of the graph: ops, attributes, shapes, wiring, constants by object or content. */
 export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {
-  const h = createHash('sha256');
-  const order = topoSort(Object.values(outputs));
-  const pos = new Map<number, number>();
-  order.forEach((t, i) => {
-    pos.set(t.id, i);
-    h.update(`${t.op}|${t.attrKey}|${t.label ?? ''}|${t.dtype}|${t.shape.join(',')}|${t.inputs.map((x) => pos.get(x.id)).join(',')}\n`);
-  });
-  for (const [name, t] of Object.entries(outputs)) h.update(`out ${name}=${pos.get(t.id)}\n`);
-  h.update(JSON.stringify(opts));
-  return h.digest('hex');
+  return createHash('sha256').update(graphText(outputs, opts)).digest('hex');
 }
 
 /** One open (or opening) session and the number of handles to it not yet disposed. */
@@ -232,31 +212,7 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
   toGpu.forEach((c, i) => (constantFeeds[c.name] = onGpu[i]));
   for (const c of model.constantInputs) constantFeeds[c.name] ??= new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   model = undefined; // the runtime holds its own copy of the weights now
-  let disposed = false;
-  return {
-    inputs,
-    outputs: outs,
-    async run(feeds) {
-      if (disposed) throw new Error('run() on a disposed session');
-      const ortFeeds: Record<string, ort.Tensor> = { ...constantFeeds };
-      for (const spec of inputs) {
-        const f = checkedFeed(spec, feeds[spec.name]);
-        ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
-      }
-      const res = await session.run(ortFeeds);
-      const out: Record<string, HostTensor> = {};
-      for (const o of outs) {
-        const t = res[o.name];
-        out[o.name] = { shape: t.dims, data: t.data as HostData };
-      }
-      return out;
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      await session.release();
-    },
-  };
+  return sessionHandle(session, { inputs, outputs: outs }, constantFeeds, (dtype, data, shape) => new ort.Tensor(ORT_TYPE[dtype], data, shape), (t) => t.data as HostData);
 }
 
 /**

@@ -6,16 +6,11 @@
 import * as ortWasm from 'onnxruntime-web/wasm';
 import * as ortGpu from 'onnxruntime-web/webgpu';
 import { toOnnx, type WireType } from '../../runtime/onnx.ts';
-import { checkedFeed } from '../../runtime/feeds.ts';
-import type { DType, Shape, Tensor } from '../../graph/tensor.ts';
-import { topoSort } from '../../graph/tensor.ts';
+import { graphText, sessionHandle, type Compiled, type HostData } from '../../runtime/session.ts';
+import type { Tensor } from '../../graph/tensor.ts';
 import { UserError } from '../../errors.ts';
 
-export type HostData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
-export interface HostTensor {
-  shape: Shape;
-  data: HostData;
-}
+export type { Compiled, HostData, HostTensor } from '../../runtime/session.ts';
 
 export interface RuntimeOptions {
   /** WASM threads; 0 lets the page choose (the configured default). */
@@ -29,12 +24,6 @@ export interface RuntimeOptions {
   computePrecision?: 'fp32' | 'fp16';
 }
 
-export interface Compiled {
-  readonly inputs: { name: string; shape: Shape; dtype: DType }[];
-  readonly outputs: { name: string; shape: Shape; dtype: DType }[];
-  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
-  dispose(): Promise<void>;
-}
 
 type Ort = typeof ortWasm;
 const ortFor = (device: string): Ort => (device === 'webgpu' ? (ortGpu as unknown as Ort) : ortWasm);
@@ -71,16 +60,7 @@ function textHash(s: string): string {
 }
 
 export function graphHash(outputs: Record<string, Tensor>, opts: RuntimeOptions): string {
-  const parts: string[] = [];
-  const order = topoSort(Object.values(outputs));
-  const pos = new Map<number, number>();
-  order.forEach((t, i) => {
-    pos.set(t.id, i);
-    parts.push(`${t.op}|${t.attrKey}|${t.label ?? ''}|${t.dtype}|${t.shape.join(',')}|${t.inputs.map((x) => pos.get(x.id)).join(',')}`);
-  });
-  for (const [name, t] of Object.entries(outputs)) parts.push(`out ${name}=${pos.get(t.id)}`);
-  parts.push(JSON.stringify(opts));
-  return textHash(parts.join('\n'));
+  return textHash(graphText(outputs, opts));
 }
 
 const cache = new Map<string, Promise<Compiled>>();
@@ -115,34 +95,9 @@ async function open(key: string, outputs: Record<string, Tensor>, opts: RuntimeO
     if (device !== 'cpu') throw new UserError(`execution provider '${device}' is not available in this browser: ${(e as Error).message}`);
     throw e;
   }
-  let disposed = false;
-  return {
-    inputs,
-    outputs: outs,
-    async run(feeds) {
-      if (disposed) throw new Error('run() on a disposed session');
-      const ortFeeds: Record<string, ortWasm.Tensor> = { ...constantFeeds };
-      for (const spec of inputs) {
-        const f = checkedFeed(spec, feeds[spec.name]);
-        ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], f.data, [...f.shape]);
-      }
-      const res = await session.run(ortFeeds);
-      const out: Record<string, HostTensor> = {};
-      for (const o of outs) {
-        const t = res[o.name];
-        // Outputs on the GPU are read back; on WASM this is the tensor's own array.
-        const data = (t.location === 'cpu' ? t.data : await t.getData(true)) as HostData;
-        out[o.name] = { shape: t.dims, data };
-      }
-      return out;
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      cache.delete(key);
-      await session.release();
-    },
-  };
+  // Outputs on the GPU are read back; on WASM this is the tensor's own array.
+  const read = async (t: ortWasm.Tensor) => (t.location === 'cpu' ? t.data : await t.getData(true)) as HostData;
+  return sessionHandle(session, { inputs, outputs: outs }, constantFeeds, (dtype, data, shape) => new ort.Tensor(ORT_TYPE[dtype], data, shape), read, () => cache.delete(key));
 }
 
 export async function disposeAll(): Promise<void> {
