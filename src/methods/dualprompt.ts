@@ -9,7 +9,7 @@ import { buildDualPromptEvalStep, buildDualPromptTrainStep, type DualPromptSelec
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { slotSelectionAccuracy, tileIds } from './l2p.ts';
-import type { Method, MethodModel } from './method.ts';
+import { selectingEvalStep, type Method, type MethodModel } from './method.ts';
 
 /** The DualPrompt options a config names (config keys as the official configs/*_dualprompt.py). */
 export function dualPromptOptions(c: L2PConfig, vit: LoadedViT['config'], numClasses: number): DualPromptOptions {
@@ -80,16 +80,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     eval: (s) => ({
       key: `eval:${s.batch}:${evalSelection}:${s.queryFed}`,
       build: () =>
-        buildDualPromptEvalStep(s.params, {
-          model: o,
-          batch: s.batch,
-          imageSize: s.imageSize,
-          selection: evalSelection,
-          voteGroup: Math.min(s.batch, c.per_device_batch_size),
-          isTrained: s.isTrained,
-          original: s.original,
-          queryFed: s.queryFed,
-        }),
+        buildDualPromptEvalStep(s.params, { model: o, ...selectingEvalStep(s, evalSelection, c.per_device_batch_size) }),
       feeds: () => ({}),
     }),
     evalSelection: e ? evalSelection : 'none',

@@ -8,7 +8,7 @@ import type { L2PModelOptions } from '../l2p/model.ts';
 import { buildEvalStep, buildTrainStep, type SelectionKind } from '../l2p/step.ts';
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT, Params } from '../vit/params.ts';
-import type { GraphPlan, Method, MethodModel, TrainTask } from './method.ts';
+import { selectingEvalStep, type GraphPlan, type Method, type MethodModel, type TrainTask } from './method.ts';
 
 /** How a member of the family differs from L2P. */
 export interface L2PVariant {
@@ -167,16 +167,7 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
       return {
         key: `eval:${s.batch}:${evalSelection}:${s.queryFed}`,
         build: () =>
-          buildEvalStep(s.params, {
-            model,
-            batch: s.batch,
-            imageSize: s.imageSize,
-            selection: evalSelection,
-            voteGroup: Math.min(s.batch, c.per_device_batch_size),
-            isTrained: s.isTrained,
-            original: s.original,
-            queryFed: s.queryFed,
-          }),
+          buildEvalStep(s.params, { model, ...selectingEvalStep(s, evalSelection, c.per_device_batch_size) }),
         feeds: fixedFeeds(evalSelection, [0], model.topK),
       };
     },

@@ -54,6 +54,14 @@ export interface EvalSpec {
   queryFed: boolean;
 }
 
+/**
+ * An evaluation step's fields for a method that selects prompts: the spec's own, the selection, and
+ * one vote group per device batch (official: each device votes over its own batch).
+ */
+export function selectingEvalStep<S>(s: EvalSpec, selection: S, perDeviceBatch: number) {
+  return { batch: s.batch, imageSize: s.imageSize, selection, voteGroup: Math.min(s.batch, perDeviceBatch), isTrained: s.isTrained, original: s.original, queryFed: s.queryFed };
+}
+
 /** One method set up for one run: a config, a backbone and a head width. */
 export interface MethodModel {
   vit: ViTConfig;
