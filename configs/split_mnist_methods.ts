@@ -9,14 +9,15 @@ import { split_mnist_l2p } from './split_mnist_l2p.ts';
 export const split_mnist_dualprompt: L2PConfig = {
   ...split_mnist_l2p,
   method: 'dualprompt',
-  vit_classifier: 'token',
-  use_g_prompt: true,
-  g_prompt_length: 5,
-  g_prompt_layer_idx: [0, 1],
-  use_prefix_tune_for_g_prompt: true,
-  use_e_prompt: true,
-  e_prompt_layer_idx: [2, 3, 4],
-  use_prefix_tune_for_e_prompt: true,
+  // The official prompt settings, as the CIFAR-100 preset holds them.
+  vit_classifier: cifar100_dualprompt.vit_classifier,
+  use_g_prompt: cifar100_dualprompt.use_g_prompt,
+  g_prompt_length: cifar100_dualprompt.g_prompt_length,
+  g_prompt_layer_idx: cifar100_dualprompt.g_prompt_layer_idx,
+  use_prefix_tune_for_g_prompt: cifar100_dualprompt.use_prefix_tune_for_g_prompt,
+  use_e_prompt: cifar100_dualprompt.use_e_prompt,
+  e_prompt_layer_idx: cifar100_dualprompt.e_prompt_layer_idx,
+  use_prefix_tune_for_e_prompt: cifar100_dualprompt.use_prefix_tune_for_e_prompt,
   // The official e-pool (10 prompts of length 5, one per task with the mask, shared forward).
   prompt_pool_param: { ...cifar100_dualprompt.prompt_pool_param },
   pull_constraint_coeff: cifar100_dualprompt.pull_constraint_coeff,
