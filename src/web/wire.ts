@@ -5,17 +5,25 @@ import { UserError } from '../errors.ts';
 
 export const WIRE_FORMAT = 'l2p-ts run state';
 
-export interface WireRun {
-  format: typeof WIRE_FORMAT;
-  version: 1;
+/** What the page's stored run (src/web/page/run.ts) and the wire share: the run's config and progress. */
+export interface RunProgress {
   config: L2PConfig;
+  /** Class names by class id (the head's column). */
   classes: string[];
+  /** Tasks trained so far. */
   trainedTasks: number;
   globalStep: number;
   images: number;
   elapsed: number;
+  /** acc[i][t] in percent, as summary.json's acc_matrix. */
   accMatrix: number[][];
+  /** Per task, prompt ids chosen by its test images at the last evaluation. */
   promptUsage: number[][];
+}
+
+export interface WireRun extends RunProgress {
+  format: typeof WIRE_FORMAT;
+  version: 1;
   trained: Record<string, string>;
   optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, string>> };
   /**

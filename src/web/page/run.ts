@@ -10,6 +10,7 @@ import { learningRate } from '../../train/schedule.ts';
 import { createLearner } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
 import type { RuntimeOptions } from './runtime.ts';
+import type { RunProgress } from '../wire.ts';
 import { evalStream, toInput, TrainStream, type Example } from './batches.ts';
 
 export { toInput, type Example };
@@ -21,23 +22,11 @@ export interface PageTask {
 }
 
 /** Everything a run needs to continue, JSON-safe apart from the typed arrays (IndexedDB stores them as they are). */
-export interface RunSnapshot {
+export interface RunSnapshot extends RunProgress {
   version: 1;
-  config: L2PConfig;
-  /** Class names by class id (the head's column). */
-  classes: string[];
   tasks: PageTask[];
   /** Examples given in the page that no task holds yet. */
   pending: Example[];
-  /** Tasks trained so far. */
-  trainedTasks: number;
-  globalStep: number;
-  images: number;
-  elapsed: number;
-  /** acc[i][t] in percent, as summary.json's acc_matrix. */
-  accMatrix: number[][];
-  /** Per task, prompt ids chosen by its test images at the last evaluation. */
-  promptUsage: number[][];
   /** Per class, prompt ids chosen by its test images at the last evaluation. */
   classPrompts: number[][];
   trained: Record<string, Float32Array>;
