@@ -26,7 +26,7 @@ if (what === 'bench') {
 } else if (what === 'memory') {
   console.log(JSON.stringify(await memoryRun(rest)));
 } else if (what === 'fp16demo') {
-  console.log(JSON.stringify(await fp16Demo(rest), null, 1));
+  console.log(JSON.stringify(await fp16Demo(rest)));
 } else {
   console.error('usage: l2p-gpu.mjs bench [options] | golden <device> [root] | matmul <device> [iters] | memory [options] | fp16demo [--device D] [--workdir DIR] [--set key=value ...]');
   process.exitCode = 1;

@@ -240,14 +240,8 @@ for b in fp16_batches.split():
     else:
         row['ours_fp16_error'] = o16_err
 if os.path.exists(os.path.join(out, 'fp16demo.rc')):
-    rc = int(open(os.path.join(out, 'fp16demo.rc')).read().strip() or 1)
-    try:
-        res['fp16demo'] = json.loads(open(os.path.join(out, 'fp16demo.json')).read()) if rc == 0 else None
-    except Exception as e:  # noqa: BLE001
-        res['fp16demo'] = None
-    if res['fp16demo'] is None:
-        err = [l for l in open(os.path.join(out, 'fp16demo.err')).read().splitlines() if l.strip()]
-        res['fp16demo'] = {'error': ('timed out' if rc == 124 else f'exit {rc}') + (': ' + ' | '.join(err[-3:]) if err else '')}
+    demo, demo_err = phase('fp16demo')
+    res['fp16demo'] = demo if demo else {'error': demo_err}
 if os.path.exists(os.path.join(out, 'memory.rc')):
     m, m_err = phase('memory')
     if m:
