@@ -70,7 +70,7 @@ export async function exportRun(workdir: string, name: string, body: unknown): P
   // Dotted, so never a run name: the workdir's listing skips it, and no other export writes it.
   const partial = join(workdir, `.${name}.export-${randomUUID()}`);
   try {
-    mkdirSync(partial);
+    mkdirSync(partial, { recursive: true });
     const t = w.trainedTasks;
     const state: LoopState = {
       task: t,
