@@ -251,6 +251,8 @@ test('bad input in the page: a visible message, nothing lost', async () => {
   // One drawn example of 'ring': too few to train and to test.
   await draw('#pad', 'ring');
   await page.click('#add-drawing');
+  // The page redraws the task's checkboxes once the drawing is stored: tick after that, not before.
+  await page.waitForFunction(`/ring \\(1 example\\)/.test(document.getElementById('class-list').textContent)`, null, { timeout: 30_000 });
   await page.check('#task-classes input[value="0"]');
   await page.click('#train');
   await waitMessage(/class 'ring' has 1 example; it needs at least 2/);
