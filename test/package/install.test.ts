@@ -146,7 +146,10 @@ test('npx l2p serve serves the prebuilt page, and the page trains a task in Chro
       return Buffer.from(await res.arrayBuffer());
     };
     const html = (await get('/', /^text\/html/)).toString('utf8');
-    assert.equal(html, readFileSync(join(REPO, 'src', 'web', 'page', 'index.html'), 'utf8'));
+    // The page as built, with this start's token in its head.
+    const token = /\n<meta name="l2p-token" content="[A-Za-z0-9_-]{43}">/;
+    assert.match(html, token);
+    assert.equal(html.replace(token, ''), readFileSync(join(REPO, 'src', 'web', 'page', 'index.html'), 'utf8'));
     assert.match((await get('/app.js', /^text\/javascript$/)).toString('utf8'), /\/\/# sourceMappingURL=app\.js\.map\s*$/);
     // The WASM binary comes from the project's onnxruntime-web, wherever npm put it.
     const wasm = await get('/ort/ort-wasm-simd-threaded.wasm', /^application\/wasm$/);
