@@ -4,6 +4,7 @@
 // upload, and exports racing for one name. Each refusal is one line and leaves the workdir as it was.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -99,6 +100,27 @@ test('oversize and malformed requests: 413 before the body is read, 400 for a ba
   });
   assert.equal(big.status, 413);
   assert.match(big.body, /larger than 64 MiB/);
+  // Chunked, with no length declared: cut off at 64 MiB, answered while the sender still sends.
+  const chunked = await new Promise<{ status: number; body: string }>((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port: s.port, path: '/api/runs/big', method: 'POST', headers: { ...pageHeaders(s), 'Transfer-Encoding': 'chunked' } }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => ok({ status: res.statusCode!, body: data }));
+    });
+    req.on('error', fail);
+    const mib = Buffer.alloc(1 << 20, 32);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < 80) {
+        sent++;
+        if (!req.write(mib)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+  assert.equal(chunked.status, 413);
+  assert.match(chunked.body, /larger than 64 MiB/);
   for (const target of ['//[', 'http://[', '*', 'http://evil.example/api/runs']) {
     const r = await new Promise<string>((ok, fail) => {
       const sock = connect(s.port, '127.0.0.1', () => sock.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nConnection: close\r\n\r\n`));
