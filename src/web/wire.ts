@@ -179,7 +179,7 @@ export function fromWire(x: unknown): Omit<WireRun, 'trained' | 'optimizer'> & {
       const extra = Object.keys(trained).filter((k) => !l.trainedTensors.has(k));
       if (extra.length > 0) throw new UserError(`parameter '${extra[0]}' is not trained by this configuration`);
       if (optimizer.kind !== l.opt.kind) throw new UserError(`optimiser '${String(optimizer.kind)}' differs from the config's '${l.opt.kind}'`);
-      if (!Number.isInteger(optimizer.step) || optimizer.step < 0) throw new UserError('optimiser step must be a count');
+      if (!Number.isSafeInteger(optimizer.step) || optimizer.step < 0) throw new UserError(`optimiser step must be a count, got ${String(optimizer.step)}`);
       for (const [tag, tensors] of Object.entries(moments(l))) for (const [k, v] of tensors) put(v, optimizer.moments?.[tag]?.[k], `optimiser moment '${tag}/${k}'`);
       l.opt.state.step = optimizer.step;
     },
