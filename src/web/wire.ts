@@ -159,7 +159,7 @@ export function fromWire(x: unknown): Omit<WireRun, 'trained' | 'optimizer'> & {
   const t = w.trainedTasks;
   if (!Number.isInteger(t) || t < 0) throw new UserError(`trainedTasks must be a count, got ${String(t)}`);
   if (!isMatrix(w.accMatrix) || w.accMatrix.length !== t || w.accMatrix.some((r) => r.length !== t)) throw new UserError(`accMatrix must be ${t} × ${t} finite numbers`);
-  if (!isMatrix(w.promptUsage)) throw new UserError('promptUsage must be lists of counts');
+  if (!isMatrix(w.promptUsage) || w.promptUsage.length > t || !w.promptUsage.every((r) => r.every((v) => Number.isSafeInteger(v) && v >= 0))) throw new UserError(`promptUsage must be at most ${t} lists of counts`);
   if (!Array.isArray(w.classes) || !w.classes.every((c) => typeof c === 'string')) throw new UserError('classes must be a list of names');
   // A checkpoint is named by its step: a count a file name can spell (no 1e300), as l2p eval reads it.
   for (const k of ['globalStep', 'images'] as const) if (!Number.isSafeInteger(w[k]) || w[k] < 0) throw new UserError(`${k} must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(w[k])}`);
