@@ -20,6 +20,10 @@ eval_prompt_idx and eval_logits in place of prompt_idx, and the 'prefix' tensor)
 runs one CODA-Prompt step (coda.npz in place of l2p.npz; weights/<layer>, ortho, grad/ and updated/ per tensor).
 An L2P case.json's "clip_scope" says whose gradients the clipping norm covers: "trained" (the default) or
 "all", every parameter of the prompted model, the frozen backbone's included, as the official code.
+"devices": N splits the batch into N consecutive slices, one per device as the official pmap step
+(each its own selection and vote, loss and gradients; gradients averaged before the norm and the clip).
+The step runs through the learner that training uses (num_devices micro-batches). A case.json field
+that the method's step does not read is refused (descriptive ones aside: method, semantics, notes, seed).
 
 ${DEVICE_HELP}`;
 
