@@ -43,6 +43,8 @@ export interface MicroBatch {
   classMask: Uint8Array;
   /** The method's own feeds (e.g. 'prompt_freq'), computed on the host where the method's state lives. */
   feeds: Record<string, HostTensor>;
+  /** Give back every output of the graph (a traced step). */
+  trace?: boolean;
 }
 
 /** What a micro-batch's forward and backward pass gives the host. */
@@ -54,7 +56,7 @@ export interface MicroResult {
   frozenSq: number;
   /** The gradient of each path the graph differentiates, in the graph's order. */
   grads: Map<string, Float32Array>;
-  /** Every output of the micro-batch's graph, where the learner traces its steps (in process only). */
+  /** Every output of the micro-batch's graph, in a traced step. */
   outputs?: Record<string, HostTensor>;
 }
 
@@ -87,7 +89,7 @@ export class Learner {
   private task = 0;
   /** Where training micro-batches run: null, here, one after another. */
   devices: MicroBatchRunner | null = null;
-  /** Called after each training step with its trace; micro-batches run here then keep their graphs' outputs. */
+  /** Called after each training step with its trace (the micro-batches, wherever they run, give back their graphs' outputs). */
   onStep: ((t: StepTrace) => void) | null = null;
 
   constructor(
@@ -97,7 +99,7 @@ export class Learner {
     /** Backbone and method parameters by checkpoint path; the trained ones are updated in place. */
     readonly params: Params,
     readonly imageSize: number,
-    private readonly runtime: RuntimeOptions = {},
+    readonly runtime: RuntimeOptions = {},
   ) {
     this.trained = trainedPaths(config, model, [...params.keys()]);
     this.opt = this.freshOptimizer();
@@ -178,7 +180,7 @@ export class Learner {
     for (let s = 0; s < b; s += per) {
       const n = Math.min(per, b - s);
       const feeds = this.trainPlan(n, taskId, frozenGrads).feeds(n);
-      jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds });
+      jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds, trace: this.onStep !== null });
     }
     // Summed in the order of the micro-batches wherever they ran, so the sums are the same numbers;
     // here, each micro-batch's gradients are added (and let go) before the next one runs.
@@ -228,7 +230,7 @@ export class Learner {
       promptIds: r.prompt_idx ? (r.prompt_idx.data as Int32Array) : new Int32Array(0),
       frozenSq: r.frozen_grad_sq ? (r.frozen_grad_sq.data as Float32Array)[0] : 0,
       grads: new Map(graph.gradPaths.map((k) => [k, r[`grad/${k}`].data as Float32Array] as const)),
-      ...(this.onStep ? { outputs: r } : {}),
+      ...(j.trace ? { outputs: r } : {}),
     };
   }
 

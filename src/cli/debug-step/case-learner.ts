@@ -9,12 +9,15 @@ import type { NpyArray } from '../../io/npy.ts';
 import { methodOf } from '../../methods/index.ts';
 import type { HostTensor, RuntimeOptions } from '../../runtime/ort.ts';
 import { Learner, type StepResult, type StepTrace } from '../../train/learner.ts';
+import { DataParallel } from '../../train/parallel.ts';
 import type { LoadedViT, Params } from '../../vit/params.ts';
 import type { CaseBatch } from './case-batch.ts';
 
 /** What every case fixes in the config, whatever its method. */
 export interface CaseStepSettings {
   batch: number;
+  /** Height and width of the (square) images. */
+  imageSize: number;
   devices: number;
   clip: number | null;
   clipScope: 'all' | 'trained';
@@ -24,6 +27,7 @@ export interface CaseStepSettings {
 export function caseConfig(base: L2PConfig, s: CaseStepSettings): L2PConfig {
   return {
     ...base,
+    input_size: s.imageSize,
     per_device_batch_size: s.batch / s.devices,
     num_devices: s.devices,
     optim: 'adam',
@@ -37,26 +41,43 @@ export function caseConfig(base: L2PConfig, s: CaseStepSettings): L2PConfig {
 }
 
 /** A learner for the case: the method's model under `config`, with the case's tensors (`own`, by path) as its parameters. */
-export function caseLearner(config: L2PConfig, vit: LoadedViT, classes: number, batch: CaseBatch, own: Params, file: string, runtime: RuntimeOptions): Learner {
+export function caseLearner(config: L2PConfig, vit: LoadedViT, classes: number, own: Params, file: string, runtime: RuntimeOptions): Learner {
   const model = methodOf(config).create(config, vit, classes);
   const want = [...model.params.keys()].sort().join(', ');
   const got = [...own.keys()].sort().join(', ');
   if (want !== got) throw new UserError(`'${file}' holds ${got}; the case's settings give the tensors ${want}`);
   for (const [k, v] of own) model.params.set(k, v);
-  const [h, w] = batch.imageSize;
-  if (h !== w) throw new UserError(`'${file}': the learner trains square images; the case's are ${h}×${w}`);
-  return new Learner(config, model, new Map([...vit.params, ...model.params]), h, runtime);
+  return new Learner(config, model, new Map([...vit.params, ...model.params]), config.input_size, runtime);
 }
 
-/** One training step with its trace (each micro-batch's graph outputs, the averaged gradients, the clip). */
-export async function traceStep(learner: Learner, batch: CaseBatch, taskId: number, lr: number): Promise<{ result: StepResult; trace: StepTrace }> {
+/** The case's image size, refused unless square (the learner trains square images). */
+export function squareSize(batch: CaseBatch, file: string): number {
+  const [h, w] = batch.imageSize;
+  if (h !== w) throw new UserError(`'${file}': the learner trains square images; the case's are ${h}×${w}`);
+  return h;
+}
+
+/**
+ * One training step with its trace (each micro-batch's graph outputs, the averaged gradients, the
+ * clip); with `workers`, the micro-batches run on that many data-parallel worker processes.
+ */
+export async function traceStep(learner: Learner, vit: LoadedViT, batch: CaseBatch, taskId: number, lr: number, workers = 0): Promise<{ result: StepResult; trace: StepTrace }> {
   let trace: StepTrace | null = null;
   learner.onStep = (t) => (trace = t);
   const f = batch.feeds;
   const mask = [...(f.class_mask.data as Uint8Array)].flatMap((on, k) => (on ? [k] : []));
-  const result = await learner.trainStep(f.images.data as Float32Array, f.labels.data as Int32Array, taskId, mask, lr);
-  learner.onStep = null;
-  return { result, trace: trace! };
+  const c = learner.config;
+  if (workers > c.num_devices) throw new UserError(`--data-parallel ${workers}: the case's step has ${c.num_devices} device(s), so a worker would have none`);
+  const pool = workers > 0 ? new DataParallel({ config: c, numClasses: learner.model.numClasses, backbone: { ...vit, params: learner.pretrainedBackbone() }, runtime: learner.runtime }, { workers }) : null;
+  learner.devices = pool;
+  try {
+    const result = await learner.trainStep(f.images.data as Float32Array, f.labels.data as Int32Array, taskId, mask, lr);
+    return { result, trace: trace! };
+  } finally {
+    learner.onStep = null;
+    learner.devices = null;
+    await pool?.close();
+  }
 }
 
 /** One output of every micro-batch, its rows in batch order: [B, ...rest]. */

@@ -10,7 +10,7 @@ import type { RuntimeOptions } from '../../runtime/ort.ts';
 import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
 import { caseDevices, readCaseJson } from './case-fields.ts';
-import { caseConfig, caseLearner, meanOver, rows, traceStep } from './case-learner.ts';
+import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';
 import { f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface CodaCase {
@@ -40,7 +40,7 @@ function readCase(file: string): CodaCase {
   return c;
 }
 
-export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
+export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}, workers = 0): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vit = loadCaseViT(dir, c);
@@ -65,10 +65,10 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
       coda_prompt_param: { pool_size: c.pool, length: c.length, ortho_mu: c.ortho_mu, layer_idx: c.layers },
       continual: { ...base.continual, num_tasks: c.num_tasks },
     },
-    { batch: batch.b, devices, clip: null, clipScope: 'trained' },
+    { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: null, clipScope: 'trained' },
   );
-  const learner = caseLearner(config, vit, c.classes, batch, params, paramFile, runtime);
-  const { trace } = await traceStep(learner, batch, c.task_id, c.lr);
+  const learner = caseLearner(config, vit, c.classes, params, paramFile, runtime);
+  const { trace } = await traceStep(learner, vit, batch, c.task_id, c.lr, workers);
 
   const out = new Map<string, NpyArray>();
   for (const k of ['pre_logits', 'logits', ...c.layers.map((l) => `weights/${l}`)]) out.set(k, rows(trace.outputs, k));

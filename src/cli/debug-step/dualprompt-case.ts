@@ -11,7 +11,7 @@ import type { RuntimeOptions } from '../../runtime/ort.ts';
 import { takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
 import { caseDevices, readCaseJson } from './case-fields.ts';
-import { caseConfig, caseLearner, meanOver, rows, traceStep } from './case-learner.ts';
+import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';
 import { f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface DualPromptCase {
@@ -61,7 +61,7 @@ function readCase(file: string): DualPromptCase {
 }
 
 /** Runs the case in `dir` and returns arrays named as in its expected.npz. */
-export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
+export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}, workers = 0): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vit = loadCaseViT(dir, c);
@@ -111,13 +111,13 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
       pull_constraint_coeff: c.pull,
       continual: { ...base.continual, num_tasks: useMask ? Math.floor(c.pool / c.top_k) : base.continual.num_tasks },
     },
-    { batch: batch.b, devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
+    { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
   );
-  const learner = caseLearner(config, vit, c.classes, batch, params, paramFile, runtime);
+  const learner = caseLearner(config, vit, c.classes, params, paramFile, runtime);
   learner.atTask(c.task_id);
   const f = batch.feeds;
   const evaluated = await learner.evalBatch(f.images.data as Float32Array, f.labels.data as Int32Array, null);
-  const { trace } = await traceStep(learner, batch, c.task_id, c.lr);
+  const { trace } = await traceStep(learner, vit, batch, c.task_id, c.lr, workers);
 
   const out = new Map<string, NpyArray>();
   for (const k of ['pre_logits', 'sim', 'logits']) out.set(k, rows(trace.outputs, k));

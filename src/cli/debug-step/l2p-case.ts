@@ -9,7 +9,7 @@ import type { NpyArray } from '../../io/npy.ts';
 import type { RuntimeOptions } from '../../runtime/ort.ts';
 import { readCaseBatch } from './case-batch.ts';
 import { caseDevices, readCaseJson } from './case-fields.ts';
-import { caseConfig, caseLearner, meanOver, rows, traceStep } from './case-learner.ts';
+import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';
 import { f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 export const TRAINED = ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'] as const;
@@ -49,7 +49,7 @@ function readCase(dir: string): CaseJson {
 }
 
 /** Runs the step and returns arrays named as in expected.npz. */
-export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
+export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}, workers = 0): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(dir);
   const vit = loadCaseViT(dir, c);
@@ -77,10 +77,10 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}): Pro
       pull_constraint: true,
       pull_constraint_coeff: c.pull,
     },
-    { batch: batch.b, devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
+    { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
   );
-  const learner = caseLearner(config, vit, c.classes, batch, params, l2pFile, runtime);
-  const { trace } = await traceStep(learner, batch, 0, c.lr);
+  const learner = caseLearner(config, vit, c.classes, params, l2pFile, runtime);
+  const { trace } = await traceStep(learner, vit, batch, 0, c.lr, workers);
 
   const out = new Map<string, NpyArray>();
   for (const k of ['pre_logits', 'sim', 'prompt_idx', 'logits']) out.set(k, rows(trace.outputs, k));
