@@ -4,6 +4,7 @@
 // selection and vote, loss and gradients), the gradients averaged, clipped by the global norm, one
 // Adam step (β1 0.9, β2 0.999, ε 1e-8) from zero moments.
 import type { L2PConfig } from '../../config/l2p.ts';
+import { getPreset } from '../../config/presets.ts';
 import { UserError } from '../../errors.ts';
 import type { NpyArray } from '../../io/npy.ts';
 import { methodOf } from '../../methods/index.ts';
@@ -23,10 +24,16 @@ export interface CaseStepSettings {
   clipScope: 'all' | 'trained';
 }
 
-/** `base` (the method's preset) with the step a case describes: its micro-batches, clip and optimiser. */
-export function caseConfig(base: L2PConfig, s: CaseStepSettings): L2PConfig {
+/**
+ * The config of a case's step: the official L2P preset (the JAX family, whose backbone settings the
+ * cases' vit.npz follows) with the method's settings `method` and the step the case describes (its
+ * micro-batches, clip and optimiser). Another method's preset would bring its own backbone settings.
+ */
+export function caseConfig(method: Partial<L2PConfig>, s: CaseStepSettings): L2PConfig {
+  const base = getPreset('cifar100_l2p');
   return {
     ...base,
+    ...method,
     input_size: s.imageSize,
     per_device_batch_size: s.batch / s.devices,
     num_devices: s.devices,
@@ -36,7 +43,7 @@ export function caseConfig(base: L2PConfig, s: CaseStepSettings): L2PConfig {
     grad_clip_max_norm: s.clip,
     grad_clip_scope: s.clipScope,
     freeze_part: ['encoder', 'embedding', 'cls'],
-    continual: { ...base.continual, train_mask: true },
+    continual: { ...base.continual, ...method.continual, train_mask: true },
   };
 }
 

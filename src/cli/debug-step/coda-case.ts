@@ -58,12 +58,14 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}, wor
   const batch = readCaseBatch(dir, vit, c.classes);
   const devices = caseDevices(caseFile, c, batch.b);
 
-  const base = getPreset('cifar100_coda_prompt');
   const config = caseConfig(
     {
-      ...base,
+      method: 'coda_prompt',
+      vit_classifier: 'token',
+      prompt_pool: false,
+      pull_constraint: false,
       coda_prompt_param: { pool_size: c.pool, length: c.length, ortho_mu: c.ortho_mu, layer_idx: c.layers },
-      continual: { ...base.continual, num_tasks: c.num_tasks },
+      continual: { ...getPreset('cifar100_l2p').continual, num_tasks: c.num_tasks },
     },
     { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: null, clipScope: 'trained' },
   );

@@ -90,10 +90,11 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
   const batch = readCaseBatch(dir, vit, c.classes);
   const devices = caseDevices(caseFile, c, batch.b);
 
-  const base = getPreset('cifar100_dualprompt');
+  const pp = getPreset('cifar100_dualprompt').prompt_pool_param;
   const config = caseConfig(
     {
-      ...base,
+      method: 'dualprompt',
+      prompt_pool: true,
       use_g_prompt: o.g !== null,
       g_prompt_length: c.g_length,
       g_prompt_layer_idx: c.g_layers,
@@ -102,14 +103,14 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
       use_e_prompt: true,
       e_prompt_layer_idx: c.e_layers,
       use_prefix_tune_for_e_prompt: o.e!.prefixTune,
-      prompt_pool_param: { ...base.prompt_pool_param, pool_size: c.pool, length: c.e_length, top_k: c.top_k, batchwise_prompt: c.batchwise, use_prompt_mask: useMask, prompt_key: true, embedding_key: 'cls', diversify: false },
+      prompt_pool_param: { ...pp, pool_size: c.pool, length: c.e_length, top_k: c.top_k, batchwise_prompt: c.batchwise, use_prompt_mask: useMask, prompt_key: true, embedding_key: 'cls', diversify: false },
       test_time_selection: c.batchwise ? 'batchwise' : 'per_instance',
       vit_classifier: o.classifier,
       temperature: 1,
       norm_pre_logits: false,
       pull_constraint: true,
       pull_constraint_coeff: c.pull,
-      continual: { ...base.continual, num_tasks: useMask ? Math.floor(c.pool / c.top_k) : base.continual.num_tasks },
+      ...(useMask ? { continual: { ...getPreset('cifar100_dualprompt').continual, num_tasks: Math.floor(c.pool / c.top_k) } } : {}),
     },
     { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
   );

@@ -64,12 +64,12 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}, work
   const batch = readCaseBatch(dir, vit, c.classes);
   const devices = caseDevices(caseFile, c, batch.b);
 
-  const base = getPreset('cifar100_l2p');
+  const pp = getPreset('cifar100_l2p').prompt_pool_param;
   const config = caseConfig(
     {
-      ...base,
+      method: 'l2p',
       prompt_pool: true,
-      prompt_pool_param: { ...base.prompt_pool_param, pool_size: c.pool, length: c.length, top_k: c.top_k, batchwise_prompt: c.batchwise, use_prompt_mask: false, prompt_key: true, embedding_key: 'cls', diversify: false },
+      prompt_pool_param: { ...pp, pool_size: c.pool, length: c.length, top_k: c.top_k, batchwise_prompt: c.batchwise, use_prompt_mask: false, prompt_key: true, embedding_key: 'cls', diversify: false },
       prompt_layout: 'head',
       vit_classifier: 'prompt',
       temperature: 1,
