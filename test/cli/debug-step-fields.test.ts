@@ -17,7 +17,7 @@ const cases: [CaseMethod, string][] = [
 
 for (const [method, dir] of cases) {
   test(`${method}: every field of ${dir} is read; an unknown one is refused, naming it and the method`, () => {
-    assert.equal(readCaseJson(dir, method).devices, 2, 'the case itself, with its descriptive fields, is read');
+    assert.ok(Number(readCaseJson(dir, method).devices) > 1, 'the case itself, with its descriptive fields, is read');
     assert.ok(UNDERSTOOD[method].includes('devices'));
     const copy = mkdtempSync(join(tmpdir(), 'l2p-fields-'));
     for (const extra of ['label_smoothing', method === 'coda_prompt' ? 'clip' : 'ortho_mu']) {
