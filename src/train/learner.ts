@@ -66,8 +66,6 @@ export interface StepTrace {
   outputs: Record<string, HostTensor>[];
   /** The gradients averaged over the micro-batches, before the clip: the trained ones and any frozen ones the norm takes in. */
   grads: Tensors;
-  /** The summed squares of the frozen gradients the norm took in (given as squares or as tensors). */
-  frozenSq: number;
   norm: number;
   /** The clip's factor, min(1, max_norm / (norm + 1e-6)). */
   factor: number;
@@ -211,7 +209,7 @@ export class Learner {
     const averaged = this.onStep ? new Map([...sums!].map(([k, g]) => [k, g.slice()] as const)) : null;
     const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
     this.applyUpdate(grads, lr);
-    if (this.onStep) this.onStep({ outputs, grads: averaged!, frozenSq, norm: clip.norm, factor: clip.factor });
+    if (this.onStep) this.onStep({ outputs, grads: averaged!, norm: clip.norm, factor: clip.factor });
     const promptIds = Int32Array.from(ids);
     this.model.observe?.(taskId, promptIds);
     return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
@@ -312,7 +310,7 @@ export class Learner {
       lossSum += losses[i];
     }
     const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
-    return { correct, count: n, lossSum, losses, predictions, promptIds, logits: logits.slice() };
+    return { correct, count: n, lossSum, losses, predictions, promptIds, logits };
   }
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {
