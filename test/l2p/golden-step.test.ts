@@ -60,7 +60,7 @@ test('golden f: two devices vote differently, and one device over the whole batc
   assert.notDeepEqual(Array.from(got.get('prompt_idx')!.data as Int32Array), ids);
 });
 
-test('debug-step refuses a case.json field that its method does not read, and devices that do not divide the batch', () => {
+test('debug-step refuses a case.json field that its method does not read, devices that do not divide the batch, a class mask not the batch\'s', () => {
   const dir = mkdtempSync(join(tmpdir(), 'l2p-field-'));
   for (const f of ['vit.npz', 'l2p.npz', 'batch.npz']) copyFileSync(join(root, 'f', f), join(dir, f));
   const c = JSON.parse(readFileSync(join(root, 'f', 'case.json'), 'utf8'));
@@ -75,5 +75,6 @@ test('debug-step refuses a case.json field that its method does not read, and de
   const d = run({ devices: 4 });
   assert.equal(d.status, 1);
   assert.match(d.stderr, /'devices' 4 does not divide the batch of 6 into equal slices/);
+  assert.match(run({ class_mask: [2, 3] }).stderr, /'class_mask' \[2,3\] is not batch\.npz's \[2,3,4,5\]\n$/);
   assert.equal(run({ notes: 'descriptive', seed: 3 }).status, 0);
 });

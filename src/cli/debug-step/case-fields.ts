@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
+import type { CaseBatch } from './case-batch.ts';
 import type { CaseMethod } from './case-method.ts';
 
 /** Fields that describe a case and change nothing in its computation. */
@@ -38,13 +39,19 @@ export function readCaseJson(dir: string, method: CaseMethod): Record<string, un
 
 /**
  * The case's devices (official pmap: the batch in that many equal consecutive slices), 1 when absent;
- * refused unless a whole number that divides the batch (whose size, where case.json gives it, is batch.npz's).
+ * refused unless a whole number that divides the batch. Where case.json repeats the batch size or the
+ * class mask, they must be batch.npz's.
  */
-export function caseDevices(file: string, c: { devices?: unknown; batch?: unknown }, batch: number): number {
-  if (c.batch !== undefined && c.batch !== batch) throw new UserError(`'${file}': 'batch' ${JSON.stringify(c.batch)} is not the ${batch} images of batch.npz`);
-  const devices = c.devices;
-  const n = devices ?? 1;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new UserError(`'${file}': 'devices' must be a whole number of at least 1, got ${JSON.stringify(devices)}`);
-  if (batch % n !== 0) throw new UserError(`'${file}': 'devices' ${n} does not divide the batch of ${batch} into equal slices`);
+export function caseDevices(file: string, c: { devices?: unknown; batch?: unknown; class_mask?: unknown }, batch: CaseBatch): number {
+  const b = batch.b;
+  if (c.batch !== undefined && c.batch !== b) throw new UserError(`'${file}': 'batch' ${JSON.stringify(c.batch)} is not the ${b} images of batch.npz`);
+  if (c.class_mask !== undefined) {
+    const mask = [...(batch.feeds.class_mask.data as Uint8Array)].flatMap((on, k) => (on ? [k] : []));
+    const given = Array.isArray(c.class_mask) ? [...new Set(c.class_mask as unknown[])].sort((x, y) => Number(x) - Number(y)) : c.class_mask;
+    if (JSON.stringify(given) !== JSON.stringify(mask)) throw new UserError(`'${file}': 'class_mask' ${JSON.stringify(c.class_mask)} is not batch.npz's [${mask}]`);
+  }
+  const n = c.devices ?? 1;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new UserError(`'${file}': 'devices' must be a whole number of at least 1, got ${JSON.stringify(c.devices)}`);
+  if (b % n !== 0) throw new UserError(`'${file}': 'devices' ${n} does not divide the batch of ${b} into equal slices`);
   return n;
 }

@@ -56,7 +56,7 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}, wor
   const shapes = codaShapes(o);
   const params = takeTrained(readNpz(paramFile), shapes, paramFile);
   const batch = readCaseBatch(dir, vit, c.classes);
-  const devices = caseDevices(caseFile, c, batch.b);
+  const devices = caseDevices(caseFile, c, batch);
 
   const config = caseConfig(
     {

@@ -88,7 +88,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
   const shapes = takeDualPromptParams(stored, o, paramFile);
   const params = takeTrained(stored, shapes, paramFile);
   const batch = readCaseBatch(dir, vit, c.classes);
-  const devices = caseDevices(caseFile, c, batch.b);
+  const devices = caseDevices(caseFile, c, batch);
 
   const pp = getPreset('cifar100_dualprompt').prompt_pool_param;
   const config = caseConfig(

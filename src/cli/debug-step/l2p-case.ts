@@ -62,7 +62,7 @@ export async function runL2PCase(dir: string, runtime: RuntimeOptions = {}, work
   ]);
   const params = takeTrained(readNpz(l2pFile), want, l2pFile);
   const batch = readCaseBatch(dir, vit, c.classes);
-  const devices = caseDevices(caseFile, c, batch.b);
+  const devices = caseDevices(caseFile, c, batch);
 
   const pp = getPreset('cifar100_l2p').prompt_pool_param;
   const config = caseConfig(
