@@ -6,7 +6,7 @@ Attention with prompt, learners/prompt.py update_model), not from the project's 
 hand-written backward, the ViT blocks from make_case.py (the project's flax-semantics backbone).
 
 Usage:
-  python3 scripts/golden/make_coda_case.py generate NAME OUTDIR   # write case NAME (coda0)
+  python3 scripts/golden/make_coda_case.py generate NAME OUTDIR   # write case NAME (coda0, coda1, coda2)
   python3 scripts/golden/make_coda_case.py verify DIR
   python3 scripts/golden/make_coda_case.py fdcheck DIR
 
@@ -16,7 +16,9 @@ without gradient.  Per prompted layer l, with the query q [B, D] (the frozen ViT
   prefix keys = P_[b, :Lp/2], values = P_[b, Lp/2:], reshaped to heads, before the projected keys/values.
 Logits = head(encoder_norm output at the class token); loss = mean CE over the current task's classes
 (others at -inf) + ortho_mu * sum_l [pen(K) + pen(A) + pen(P.reshape(f, -1))], pen(T) = mean((T T^T - I)^2).
-One Adam step (0.9, 0.999, eps 1e-8) from zero moments, no clipping.
+One Adam step (0.9, 0.999, eps 1e-8) from zero moments, no clipping.  "devices": N splits the batch as the
+official pmap step of L2P and DualPrompt does (devices.py): each device its own mean CE and penalty,
+gradients averaged over devices.
 """
 import json
 import os
@@ -27,6 +29,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_case as mc  # noqa: E402
 import reference as ref  # noqa: E402
+from devices import pmap_step  # noqa: E402
 
 
 def names(cfg):
@@ -46,7 +49,8 @@ def normalize_bwd(dy, x, n):
   return (dy - y * (dy * y).sum(-1, keepdims=True)) / n
 
 
-def step(cfg, vit, params, batch, with_grads=True):
+def device_step(cfg, vit, params, batch, with_grads=True):
+  """One device's step on its slice: (out, grads, [], None) as devices.py takes them (out alone without grads)."""
   dt = np.float64
   heads, depth, lp = cfg['heads'], cfg['depth'], cfg['length']
   pt = cfg['pool'] // cfg['num_tasks']
@@ -123,12 +127,14 @@ def step(cfg, vit, params, batch, with_grads=True):
       if mu > 0:
         gr = gr + gortho[name].reshape(gr.shape)
       grads[name][s:f] = gr[s:f]  # earlier components are detached, later ones unused
-  for n in names(cfg):
-    g = grads[n]
-    out['grad/' + n] = g
-    m, v = 0.1 * g, 0.001 * g * g
-    out['updated/' + n] = np.asarray(params[n], np.float64) - cfg['lr'] * (m / 0.1) / (np.sqrt(v / 0.001) + 1e-8)
-  return out
+  return out, grads, [], None
+
+
+def step(cfg, vit, params, batch):
+  """The step over cfg['devices'] devices (devices.py), without a clip: expected.npz's arrays."""
+  rows = ['pre_logits', 'logits'] + [f'weights/{l}' for l in cfg['layers']]
+  return pmap_step(cfg, batch, params, names(cfg), lambda sub: device_step(cfg, vit, params, sub), rows,
+                   ['ce', 'ortho', 'loss'], clip=False)[0]
 
 
 CASES = {
@@ -140,6 +146,9 @@ CASES = {
     # every layer prompted.
     'coda1': dict(img=16, patch=8, dim=24, heads=3, mlp=32, depth=2, pool=5, length=2, ortho_mu=0.0,
                   layers=[0, 1], num_tasks=2, task_id=0, batch=3, classes=4, class_mask=[0, 1], lr=0.001),
+    # two devices (each its own mean CE and penalty, gradients averaged), task 1 of 2, ortho penalty on.
+    'coda2': dict(img=16, patch=8, dim=16, heads=2, mlp=32, depth=2, pool=4, length=2, ortho_mu=0.1,
+                  layers=[0, 1], num_tasks=2, task_id=1, batch=6, devices=2, classes=4, class_mask=[2, 3], lr=0.01),
 }
 
 
@@ -171,7 +180,7 @@ def load(dirname):
 def fdcheck(dirname, h=1e-6):
   cfg, vit, params, batch = load(dirname)
   out = step(cfg, vit, params, batch)
-  return ref.fd_compare(names(cfg), out, params, lambda p: step(cfg, vit, p, batch, with_grads=False)['loss'],
+  return ref.fd_compare(names(cfg), out, params, lambda p: device_step(cfg, vit, p, batch, with_grads=False)['loss'],
                         np.random.default_rng(0), per=3, h=h)
 
 

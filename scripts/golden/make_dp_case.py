@@ -8,7 +8,7 @@ TypeScript.  float64 with a hand-written backward; the ViT blocks come from make
 Usage:
   python3 scripts/golden/make_dp_case.py verify DIR            # recompute DIR/expected.npz (dp0 included)
   python3 scripts/golden/make_dp_case.py fdcheck DIR           # finite differences of the five gradients
-  python3 scripts/golden/make_dp_case.py generate NAME OUTDIR  # write case NAME (dp1, dp2, dp3)
+  python3 scripts/golden/make_dp_case.py generate NAME OUTDIR  # write case NAME (dp1 .. dp5)
 
 Semantics beyond L2P's (see make_case.py for the ViT, the selection and the loss):
   * 'prefix' (g-prompt): prefix-tuning [depth, 2, Lg, H, hd] (same_key_value: [depth, 1, Lg, H, hd], tiled
@@ -25,6 +25,7 @@ Semantics beyond L2P's (see make_case.py for the ViT, the selection and the loss
     similarity (batch-wise vote when batchwise); evaluation: selection by similarity, before the update.
   * clip over the five trainable tensors (clip_scope 'trained'), or also over every backbone gradient of
     the prompted model (clip_scope 'all', as dp0); one Adam step as make_case.py.
+  * "devices": N: the official pmap step (devices.py); evaluation, pmapped too, votes per device.
 """
 import json
 import os
@@ -35,6 +36,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_case as mc  # noqa: E402
 import reference as ref  # noqa: E402
+from devices import pmap_step  # noqa: E402
 
 TRAINABLE = ['prefix', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']
 
@@ -100,8 +102,8 @@ def forward(cfg, vit, params, images, idx):
 def backward(cfg, params, idx, dlogits, feat, fc, images=None, vit=None):
   """Gradients of the prompt tensors and the head from dlogits (the key's pull term is added apart).
 
-  With images and vit, also the sum of squares of every backbone gradient of the prompted model
-  (embedding, cls, position embedding, blocks, encoder_norm), returned as grads['<backbone>']."""
+  With images and vit, also every backbone gradient of the prompted model (encoder_norm, blocks, position
+  embedding, cls, embedding), a list in that fixed order, returned as grads['<backbone>']."""
   gpt, ept, skv, _ = flags(cfg)
   blocks, caches, c_norm, ntoks, enc_shape, total, e_rows, b, d = fc
   heads, k = cfg['heads'], cfg['top_k']
@@ -116,14 +118,14 @@ def backward(cfg, params, idx, dlogits, feat, fc, images=None, vit=None):
   else:
     denc[:] = dfeat[:, None, :] / enc_shape[1]
   dx = ref.layernorm_bwd(denc, c_norm)
-  sq = 0.0
+  frozen = []
   if vit is not None:
-    sq += ((denc * c_norm[0]).sum((0, 1)) ** 2).sum() + (denc.sum((0, 1)) ** 2).sum()  # encoder_norm
+    frozen += [(denc * c_norm[0]).sum((0, 1)), denc.sum((0, 1))]  # encoder_norm
   for lyr in reversed(range(cfg['depth'])):
     wg = {} if vit is not None else None
     dx, dpk, dpv = ref.block_bwd(dx, caches[lyr], blocks[lyr], with_prefix=True, wgrads=wg)
     if wg is not None:
-      sq += sum((w ** 2).sum() for w in wg.values())
+      frozen += [wg[n] for n in sorted(wg)]
     in_g = cfg['g_layers'] and lyr in cfg['g_layers']
     in_e = lyr in e_rows
     off = 0
@@ -157,9 +159,9 @@ def backward(cfg, params, idx, dlogits, feat, fc, images=None, vit=None):
     pt = cfg['patch']
     gh, gw = x.shape[1] // pt, x.shape[2] // pt
     patches = x[:, :gh * pt, :gw * pt].reshape(b, gh, pt, gw, pt, 3).transpose(0, 1, 3, 2, 4, 5).reshape(b, gh * gw, -1)
-    sq += (dx.sum(0) ** 2).sum() + (dx[:, 0].sum(0) ** 2).sum()  # position embedding, cls
-    sq += (dx[:, 1:].sum((0, 1)) ** 2).sum() + (np.einsum('bnp,bnd->pd', patches, dx[:, 1:]) ** 2).sum()  # embedding
-    grads['<backbone>'] = sq
+    frozen += [dx.sum(0), dx[:, 0].sum(0)]  # position embedding, cls
+    frozen += [dx[:, 1:].sum((0, 1)), np.einsum('bnp,bnd->pd', patches, dx[:, 1:])]  # embedding
+    grads['<backbone>'] = frozen
   return grads
 
 
@@ -180,7 +182,8 @@ def train_ids(cfg, sim, b):
   return ref.select_prompts(sim, k, cfg['batchwise'])[0]
 
 
-def dp_step(cfg, vit, params, batch):
+def dp_device(cfg, vit, params, batch):
+  """One device's evaluation and training step on its slice: (out, grads, frozen, info) as devices.py takes them."""
   labels = np.asarray(batch['labels']).astype(np.int64)
   cm = np.asarray(batch['class_mask']).astype(np.int64)
   b = labels.shape[0]
@@ -197,24 +200,23 @@ def dp_step(cfg, vit, params, batch):
   loss = ce - cfg['pull'] * reduce_sim
   scope_all = cfg.get('clip_scope') == 'all'
   grads = backward(cfg, params, idx, dlogits, feat, fc, *((batch['images'], vit) if scope_all else ()))
-  backbone_sq = grads.pop('<backbone>', 0.0)
+  frozen = grads.pop('<backbone>', [])
   dkn = np.zeros_like(kn)
   np.add.at(dkn, idx, np.broadcast_to(-cfg['pull'] / b * qn[:, None, :], kn[idx].shape))
   grads['prompt_pool/key'] = ref.l2_normalize_bwd(dkn, c_kn)
-  names = [n for n in TRAINABLE if n in params]
-  grad_norm = np.sqrt(backbone_sq + sum((grads[n] ** 2).sum() for n in names))
-  clip_factor = min(1.0, cfg['clip'] / (grad_norm + 1e-6))
   out = {'pre_logits': pre_logits, 'sim': sim, 'train_prompt_idx': idx.astype(np.int32), 'logits': logits,
          'ce': np.asarray(ce), 'reduce_sim': np.asarray(reduce_sim), 'loss': np.asarray(loss),
-         'grad_norm': np.asarray(grad_norm), 'clip_factor': np.asarray(clip_factor)}
-  for n in names:
-    gc = grads[n] * clip_factor
-    m, v = 0.1 * gc, 0.001 * gc * gc
-    out['grad/' + n] = grads[n]
-    out['updated/' + n] = np.asarray(params[n], np.float64) - cfg['lr'] * (m / 0.1) / (np.sqrt(v / 0.001) + 1e-8)
-  out['eval_prompt_idx'] = eval_idx.astype(np.int32)
-  out['eval_logits'] = forward(cfg, vit, params, batch['images'], eval_idx)[0]
-  return out
+         'eval_prompt_idx': eval_idx.astype(np.int32),
+         'eval_logits': forward(cfg, vit, params, batch['images'], eval_idx)[0]}
+  return out, grads, frozen, None
+
+
+def dp_step(cfg, vit, params, batch):
+  """The step over cfg['devices'] devices (devices.py; evaluation too votes per device): expected.npz's arrays."""
+  names = [n for n in TRAINABLE if n in params]
+  rows = ['pre_logits', 'sim', 'train_prompt_idx', 'logits', 'eval_prompt_idx', 'eval_logits']
+  return pmap_step(cfg, batch, params, names, lambda sub: dp_device(cfg, vit, params, sub), rows,
+                   ['ce', 'reduce_sim', 'loss'])[0]
 
 
 def loss_at(cfg, vit, params, batch, idx):
@@ -257,6 +259,20 @@ CASES = {
                 task_id=2, pull=1.0, lr=0.02, clip=1.0, classifier='gap',
                 use_prefix_tune_for_g_prompt=True, use_prefix_tune_for_e_prompt=False,
                 same_key_value=False, use_prompt_mask=True, clip_scope='trained'),
+    # g prefix-tuning at layers 1 and 2, not 0: a g-prefix put by position (0, 1) instead of by layer
+    # differs here; e-prefixes at layers 2 and 3; mask on.
+    'dp4': dict(img=16, patch=8, dim=16, heads=2, mlp=32, depth=4, g_length=2, g_layers=[1, 2], e_layers=[2, 3],
+                pool=6, e_length=2, top_k=2, batchwise=True, batch=4, classes=6, class_mask=[2, 3, 4, 5],
+                task_id=1, pull=1.0, lr=0.01, clip=1.0, classifier='token',
+                use_prefix_tune_for_g_prompt=True, use_prefix_tune_for_e_prompt=True,
+                same_key_value=False, use_prompt_mask=True, clip_scope='all'),
+    # two devices, no prompt mask: each device's batch-wise vote picks the training prompts of its half
+    # (the halves vote differently, in training and in evaluation); g-prefix at layer 1; clip over all.
+    'dp5': dict(img=16, patch=8, dim=16, heads=2, mlp=32, depth=3, g_length=2, g_layers=[1], e_layers=[0, 2],
+                pool=5, e_length=2, top_k=2, batchwise=True, batch=6, devices=2, classes=6, class_mask=[0, 1, 2],
+                task_id=0, pull=1.0, lr=0.01, clip=1.0, classifier='token',
+                use_prefix_tune_for_g_prompt=True, use_prefix_tune_for_e_prompt=True,
+                same_key_value=False, use_prompt_mask=False, clip_scope='all'),
 }
 
 
@@ -299,6 +315,15 @@ def acceptable(cfg, out):
     return False  # per-instance selection must differ between inputs
   if not cfg['use_prompt_mask'] and len({tuple(r) for r in out['train_prompt_idx'].tolist()}) < 2:
     return False
+  if cfg.get('devices', 1) > 1:
+    # each device votes on its own slice: the slices' selections differ, in training and evaluation
+    halves = lambda k: {tuple(map(tuple, h.tolist())) for h in np.split(out[k], cfg['devices'])}
+    if len(halves('train_prompt_idx')) < 2 or len(halves('eval_prompt_idx')) < 2:
+      return False
+  if cfg['clip_scope'] == 'all':
+    trained = np.sqrt(sum((out['grad/' + n] ** 2).sum() for n in TRAINABLE))
+    if out['grad_norm'] < 1.01 * trained:
+      return False  # the frozen gradients must move the norm by more than the tests' tolerance
   return (out['clip_factor'] < 1.0) == (cfg['clip'] < 10)
 
 

@@ -20,9 +20,12 @@ Semantics (official JAX HEAD, prompt pool at layer 0, prompt keys, embedding_key
     clip_scope 'all' also over the prompted model's frozen backbone (embedding, cls, position
     embedding, every block, encoder_norm; never the query's); clip_factor =
     min(1, clip / (grad_norm + 1e-6)); one bias-corrected Adam step from zero moments.
+  * "devices": N: the official pmap step, each device on its slice of the batch (devices.py).
 """
 
 import numpy as np
+
+from devices import pmap_step
 
 LN_EPS = 1e-6
 L2_EPS = 1e-12
@@ -281,7 +284,8 @@ def select_prompts(sim, top_k, batchwise):
 
 # ----------------------------------------------------------------------------- the step
 
-def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
+def l2p_device(cfg, vit, l2p, batch, dt=np.float64):
+  """One device's forward and backward on its slice: (out, grads, frozen, info) as devices.py takes them."""
   heads, depth = cfg['heads'], cfg['depth']
   top_k, lp = cfg['top_k'], cfg['length']
   blocks = [block_params(vit, i, dt) for i in range(depth)]
@@ -338,29 +342,20 @@ def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
 
   grads = {'prompt_pool/prompt': g_prompt, 'prompt_pool/key': g_key,
            'head/kernel': g_wh, 'head/bias': g_bh}
-  grad_norm = np.sqrt(sum((g * g).sum() for g in grads.values()) + sum((g * g).sum() for g in frozen or []))
-  clip_factor = min(1.0, cfg['clip'] / (grad_norm + 1e-6))
-  params = {'prompt_pool/prompt': prompt, 'prompt_pool/key': key, 'head/kernel': wh, 'head/bias': bh}
-  b1, b2, eps, lr = 0.9, 0.999, 1e-8, cfg['lr']
-  updated = {}
-  for n in TRAINABLE:
-    gc = grads[n] * clip_factor
-    m = (1 - b1) * gc
-    v = (1 - b2) * gc * gc
-    mhat = m / (1 - b1)
-    vhat = v / (1 - b2)
-    updated[n] = params[n] - lr * mhat / (np.sqrt(vhat) + eps)
-
-  out = {
-      'pre_logits': pre_logits, 'sim': sim, 'prompt_idx': idx.astype(np.int32), 'logits': logits,
-      'ce': np.asarray(ce), 'reduce_sim': np.asarray(reduce_sim), 'loss': np.asarray(loss),
-      'grad_norm': np.asarray(grad_norm), 'clip_factor': np.asarray(clip_factor),
-  }
-  for n in TRAINABLE:
-    out['grad/' + n] = grads[n]
-    out['updated/' + n] = updated[n]
+  out = {'pre_logits': pre_logits, 'sim': sim, 'prompt_idx': idx.astype(np.int32), 'logits': logits,
+         'ce': np.asarray(ce), 'reduce_sim': np.asarray(reduce_sim), 'loss': np.asarray(loss)}
   info = {'vote_counts': None if counts is None else counts.tolist(),
           'per_example_topk': np.argsort(-sim, axis=1, kind='stable')[:, :top_k].tolist()}
+  return out, grads, frozen or [], info
+
+
+def l2p_step(cfg, vit, l2p, batch, dt=np.float64):
+  """The step over cfg['devices'] devices (devices.py): every array of expected.npz, and the selection's info."""
+  params = {n: np.asarray(l2p[n], dt) for n in TRAINABLE}
+  out, infos = pmap_step(cfg, batch, params, TRAINABLE, lambda sub: l2p_device(cfg, vit, l2p, sub, dt),
+                         ['pre_logits', 'sim', 'prompt_idx', 'logits'], ['ce', 'reduce_sim', 'loss'])
+  info = {'vote_counts': infos[0]['vote_counts'] if len(infos) == 1 else [i['vote_counts'] for i in infos],
+          'per_example_topk': sum((i['per_example_topk'] for i in infos), [])}
   return out, info
 
 

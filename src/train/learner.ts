@@ -26,6 +26,8 @@ export interface EvalResult {
   losses: Float32Array;
   predictions: Int32Array;
   promptIds: Int32Array;
+  /** Unmasked logits, [n, classes]. */
+  logits: Float32Array;
 }
 
 /** How a training graph gives the frozen parameters' gradients (undefined: not at all). */
@@ -41,6 +43,8 @@ export interface MicroBatch {
   classMask: Uint8Array;
   /** The method's own feeds (e.g. 'prompt_freq'), computed on the host where the method's state lives. */
   feeds: Record<string, HostTensor>;
+  /** Give back every output of the graph (a traced step). */
+  trace?: boolean;
 }
 
 /** What a micro-batch's forward and backward pass gives the host. */
@@ -52,6 +56,19 @@ export interface MicroResult {
   frozenSq: number;
   /** The gradient of each path the graph differentiates, in the graph's order. */
   grads: Map<string, Float32Array>;
+  /** Every output of the micro-batch's graph, in a traced step. */
+  outputs?: Record<string, HostTensor>;
+}
+
+/** A traced step beyond its result: what `l2p debug-step` writes out (and tests compare with a reference). */
+export interface StepTrace {
+  /** Each micro-batch's graph outputs, in batch order. */
+  outputs: Record<string, HostTensor>[];
+  /** The gradients averaged over the micro-batches, before the clip: the trained ones and any frozen ones the norm takes in. */
+  grads: Tensors;
+  norm: number;
+  /** The clip's factor, min(1, max_norm / (norm + 1e-6)). */
+  factor: number;
 }
 
 /** Runs a step's micro-batches elsewhere (data-parallel worker processes, src/train/parallel.ts), results in the jobs' order. */
@@ -70,6 +87,8 @@ export class Learner {
   private task = 0;
   /** Where training micro-batches run: null, here, one after another. */
   devices: MicroBatchRunner | null = null;
+  /** Called after each training step with its trace (the micro-batches, wherever they run, give back their graphs' outputs). */
+  onStep: ((t: StepTrace) => void) | null = null;
 
   constructor(
     readonly config: L2PConfig,
@@ -78,7 +97,7 @@ export class Learner {
     /** Backbone and method parameters by checkpoint path; the trained ones are updated in place. */
     readonly params: Params,
     readonly imageSize: number,
-    private readonly runtime: RuntimeOptions = {},
+    readonly runtime: RuntimeOptions = {},
   ) {
     this.trained = trainedPaths(config, model, [...params.keys()]);
     this.opt = this.freshOptimizer();
@@ -159,12 +178,13 @@ export class Learner {
     for (let s = 0; s < b; s += per) {
       const n = Math.min(per, b - s);
       const feeds = this.trainPlan(n, taskId, frozenGrads).feeds(n);
-      jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds });
+      jobs.push({ images: images.subarray(s * px, (s + n) * px), labels: labels.subarray(s, s + n), taskId, frozenGrads, classMask: mask, feeds, trace: this.onStep !== null });
     }
     // Summed in the order of the micro-batches wherever they ran, so the sums are the same numbers;
     // here, each micro-batch's gradients are added (and let go) before the next one runs.
     let sums: Tensors | null = null;
     let frozenSq = 0;
+    const outputs: Record<string, HostTensor>[] = [];
     let loss = 0;
     let correct = 0;
     const ids: number[] = [];
@@ -173,6 +193,7 @@ export class Learner {
       correct += r.correct;
       for (const v of r.promptIds) ids.push(v);
       frozenSq += r.frozenSq;
+      if (r.outputs) outputs.push(r.outputs);
       if (!sums) sums = new Map([...r.grads.keys()].map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
       for (const [k, gr] of r.grads) {
         const acc = sums.get(k)!;
@@ -185,8 +206,10 @@ export class Learner {
     for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
     const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
     for (const [k, acc] of sums!) if (!grads.has(k)) for (let i = 0; i < acc.length; i++) frozenSq += acc[i] * acc[i];
+    const averaged = this.onStep ? new Map([...sums!].map(([k, g]) => [k, g.slice()] as const)) : null;
     const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
     this.applyUpdate(grads, lr);
+    if (this.onStep) this.onStep({ outputs, grads: averaged!, norm: clip.norm, factor: clip.factor });
     const promptIds = Int32Array.from(ids);
     this.model.observe?.(taskId, promptIds);
     return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
@@ -205,6 +228,7 @@ export class Learner {
       promptIds: r.prompt_idx ? (r.prompt_idx.data as Int32Array) : new Int32Array(0),
       frozenSq: r.frozen_grad_sq ? (r.frozen_grad_sq.data as Float32Array)[0] : 0,
       grads: new Map(graph.gradPaths.map((k) => [k, r[`grad/${k}`].data as Float32Array] as const)),
+      ...(j.trace ? { outputs: r } : {}),
     };
   }
 
@@ -286,7 +310,7 @@ export class Learner {
       lossSum += losses[i];
     }
     const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
-    return { correct, count: n, lossSum, losses, predictions, promptIds };
+    return { correct, count: n, lossSum, losses, predictions, promptIds, logits };
   }
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {

@@ -1,4 +1,4 @@
-// CODA-Prompt: one training step against the independent NumPy reference (scripts/golden/make_coda_case.py),
+// CODA-Prompt: one training step (coda2: over two devices) against the independent NumPy reference (scripts/golden/make_coda_case.py),
 // the Gram–Schmidt initialisation of a task's components, and the settings it refuses.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import { assertGoldenClose } from '../helpers/golden.ts';
 after(disposeAll);
 const root = 'test/fixtures/coda';
 
-for (const name of ['coda0', 'coda1']) {
+for (const name of ['coda0', 'coda1', 'coda2']) {
   test(`CODA-Prompt ${name}: weights, logits, loss, gradients and the Adam update match the NumPy reference`, async () => {
     const dir = join(root, name);
     const want = readNpz(join(dir, 'expected.npz'));

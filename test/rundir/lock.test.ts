@@ -30,12 +30,17 @@ async function stopped(pid: number, ms = 60_000): Promise<void> {
   throw new Error(`process ${pid} did not stop within ${ms} ms`);
 }
 
-test('a second writer is refused while the first runs, readers are not, and a killed writer’s lock is taken over', async () => {
+test('a second writer is refused while the first runs, readers are not, and a killed writer’s lock is taken over', async (t) => {
   const workdir = join(tempDir('lock-run'), 'run');
   const argv = trainArgv(workdir, { dataDir, epochs: 10 });
   // The first writer stops itself (SIGSTOP) after its 6th step, holding the lock, alive.
   const first = spawn(process.execPath, argv, { stdio: 'ignore', env: { ...process.env, L2P_FAULT: 'step:6:SIGSTOP' } });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => first.on('exit', (_c, s) => resolve(s)));
+  // A stopped child keeps the test process waiting on it: when an assertion fails before the kill
+  // below, the test still ends (and fails) instead of hanging.
+  t.after(() => {
+    if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL');
+  });
   await stopped(first.pid!);
 
   const holder = JSON.parse(readFileSync(runFiles(workdir).lock, 'utf8'));

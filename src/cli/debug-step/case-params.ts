@@ -1,10 +1,8 @@
 // What the three debug-step harnesses share around their step: the case's backbone checked against
-// case.json, its stored trained tensors taken with their shapes, and the one Adam update from zero
-// moments that expected.npz's `updated/*` arrays hold.
+// case.json and its stored trained tensors taken with their shapes.
 import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { toFloat32, type NpyArray } from '../../io/npy.ts';
-import { adamInit, adamStep, type Tensors } from '../../train/optim.ts';
 import { loadViT, type LoadedViT, type Params } from '../../vit/params.ts';
 
 interface CaseViT {
@@ -26,31 +24,16 @@ export function loadCaseViT(dir: string, c: CaseViT): LoadedViT {
   return vit;
 }
 
-/**
- * The trained tensors named in `shapes`, from a stored npz: each present, of its shape, as float32.
- * `params` is the backbone's with them added; `trained` shares their data (the step updates it).
- */
-export function takeTrained(stored: Map<string, NpyArray>, shapes: ReadonlyMap<string, number[]>, file: string, backbone: Params): { params: Params; trained: Tensors } {
-  const params: Params = new Map(backbone);
-  const trained: Tensors = new Map();
+/** The trained tensors named in `shapes`, from a stored npz: each present, of its shape, as float32 (a copy). */
+export function takeTrained(stored: Map<string, NpyArray>, shapes: ReadonlyMap<string, number[]>, file: string): Params {
+  const params: Params = new Map();
   for (const [k, shape] of shapes) {
     const a = stored.get(k);
     if (!a) throw new UserError(`'${file}': key '${k}' is missing (expected [${shape}])`);
     if (a.shape.join(',') !== shape.join(',')) throw new UserError(`'${file}': key '${k}' has shape [${a.shape}], expected [${shape}]`);
-    const data = toFloat32(a, `'${file}' entry '${k}'`).slice();
-    params.set(k, { shape, data });
-    trained.set(k, data);
+    params.set(k, { shape, data: toFloat32(a, `'${file}' entry '${k}'`).slice() });
   }
-  return { params, trained };
+  return params;
 }
 
 export const f32 = (a: Float32Array | number, shape: number[] = []): NpyArray => ({ dtype: 'float32', shape, data: typeof a === 'number' ? Float32Array.of(a) : a });
-
-/**
- * The case's update: Adam (β1 0.9, β2 0.999, ε 1e-8) from zero moments on the (already clipped)
- * gradients, written into `out` as `updated/<path>`.
- */
-export function adamCaseStep(out: Map<string, NpyArray>, trained: Tensors, grads: Tensors, shapes: ReadonlyMap<string, number[]>, lr: number): void {
-  adamStep(trained, grads, adamInit(trained), lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(trained.get(k)!, shape));
-}

@@ -1,16 +1,17 @@
 // One CODA-Prompt training step on a case ("method": "coda_prompt"; written by
-// scripts/golden/make_coda_case.py): case.json, vit.npz, coda.npz, batch.npz -> the arrays of expected.npz.
-import { readFileSync } from 'node:fs';
+// scripts/golden/make_coda_case.py), through the learner that training uses: case.json, vit.npz,
+// coda.npz, batch.npz -> the arrays of expected.npz. No clipping (the official step has none).
 import { join } from 'node:path';
+import { getPreset } from '../../config/presets.ts';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import type { NpyArray } from '../../io/npy.ts';
-import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
-import type { Tensors } from '../../train/optim.ts';
-import { buildCodaTrainStep } from '../../coda-prompt/model.ts';
+import type { RuntimeOptions } from '../../runtime/ort.ts';
 import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
-import { adamCaseStep, f32, loadCaseViT, takeTrained } from './case-params.ts';
+import { caseDevices, readCaseJson } from './case-fields.ts';
+import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';
+import { f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface CodaCase {
   dim: number;
@@ -26,15 +27,12 @@ interface CodaCase {
   task_id: number;
   classes: number;
   lr: number;
+  /** Official pmap: the batch in this many consecutive slices, one per device (1 when absent). */
+  devices?: number;
 }
 
 function readCase(file: string): CodaCase {
-  let c: CodaCase;
-  try {
-    c = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`'${file}' cannot be read as JSON: ${(e as Error).message}`);
-  }
+  const c = readCaseJson(join(file, '..'), 'coda_prompt') as unknown as CodaCase;
   for (const k of ['dim', 'heads', 'mlp', 'depth', 'patch', 'pool', 'length', 'ortho_mu', 'num_tasks', 'task_id', 'classes', 'lr'] as const) {
     if (typeof c[k] !== 'number') throw new UserError(`'${file}': '${k}' must be a number`);
   }
@@ -42,12 +40,11 @@ function readCase(file: string): CodaCase {
   return c;
 }
 
-export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
+export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}, workers = 0): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vit = loadCaseViT(dir, c);
-  const v = vit.config;
-  const o: CodaPromptOptions = { vit: v, numClasses: c.classes, poolSize: c.pool, length: c.length, orthoMu: c.ortho_mu, layers: c.layers, numTasks: c.num_tasks };
+  const o: CodaPromptOptions = { vit: vit.config, numClasses: c.classes, poolSize: c.pool, length: c.length, orthoMu: c.ortho_mu, layers: c.layers, numTasks: c.num_tasks };
   try {
     validateCodaPrompt(o);
   } catch (e) {
@@ -56,28 +53,30 @@ export async function runCodaCase(dir: string, runtime: RuntimeOptions = {}): Pr
   }
   if (!(Number.isInteger(c.task_id) && c.task_id >= 0 && c.task_id < c.num_tasks)) throw new UserError(`'${caseFile}': task_id ${c.task_id} is outside [0, num_tasks ${c.num_tasks})`);
   const paramFile = join(dir, 'coda.npz');
-  const stored = readNpz(paramFile);
   const shapes = codaShapes(o);
-  const { params, trained } = takeTrained(stored, shapes, paramFile, vit.params);
-  const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
+  const params = takeTrained(readNpz(paramFile), shapes, paramFile);
+  const batch = readCaseBatch(dir, vit, c.classes);
+  const devices = caseDevices(caseFile, c, batch);
 
-  const step = buildCodaTrainStep(params, { model: o, taskId: c.task_id, batch: b, imageSize, isTrained: (p) => shapes.has(p) });
-  const feeds: Record<string, HostTensor> = {
-    ...batchFeeds,
-  };
-  for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: trained.get(t.label!)!.slice() };
-  const session = await compile(step.outputs, runtime);
-  const r = await session.run(feeds);
-  await session.dispose();
+  const config = caseConfig(
+    {
+      method: 'coda_prompt',
+      vit_classifier: 'token',
+      prompt_pool: false,
+      pull_constraint: false,
+      coda_prompt_param: { pool_size: c.pool, length: c.length, ortho_mu: c.ortho_mu, layer_idx: c.layers },
+      continual: { ...getPreset('cifar100_l2p').continual, num_tasks: c.num_tasks },
+    },
+    { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: null, clipScope: 'trained' },
+  );
+  const learner = caseLearner(config, vit, c.classes, params, paramFile, runtime);
+  const { trace } = await traceStep(learner, vit, batch, c.task_id, c.lr, workers);
 
   const out = new Map<string, NpyArray>();
-  out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
-  out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
-  for (const k of ['ce', 'loss']) out.set(k, f32(r[k].data as Float32Array, []));
-  out.set('ortho', f32(r.ortho ? (r.ortho.data as Float32Array) : Float32Array.of(0), []));
-  for (const l of c.layers) out.set(`weights/${l}`, f32(r[`weights/${l}`].data as Float32Array, [...r[`weights/${l}`].shape]));
-  const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
-  for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(grads.get(k)!.slice(), shape));
-  adamCaseStep(out, trained, grads, shapes, c.lr);
+  for (const k of ['pre_logits', 'logits', ...c.layers.map((l) => `weights/${l}`)]) out.set(k, rows(trace.outputs, k));
+  for (const k of ['ce', 'loss']) out.set(k, meanOver(trace.outputs, k));
+  out.set('ortho', trace.outputs[0].ortho ? meanOver(trace.outputs, 'ortho') : f32(0));
+  for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(trace.grads.get(k)!, shape));
+  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(learner.params.get(k)!.data, shape));
   return out;
 }

@@ -1,17 +1,18 @@
 // One DualPrompt training step on a golden case ("method": "dualprompt" in case.json; the format is in
-// ../shared/golden/README.md), with every array expected.npz holds: the training step under the prompt
-// mask (or selection by similarity), the clipped Adam update, and the evaluation before the update.
-import { readFileSync } from 'node:fs';
+// ../shared/golden/README.md), through the learner that training uses, with every array expected.npz
+// holds: the evaluation before the update, the training step under the prompt mask (or selection by
+// similarity), the clipped Adam update.
 import { join } from 'node:path';
+import { getPreset } from '../../config/presets.ts';
 import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import type { NpyArray } from '../../io/npy.ts';
-import { compile, type HostTensor, type RuntimeOptions } from '../../runtime/ort.ts';
-import { clipByGlobalNorm, type Tensors } from '../../train/optim.ts';
-import { promptMaskIds, takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
-import { buildDualPromptEvalStep, buildDualPromptTrainStep } from '../../dualprompt/step.ts';
+import type { RuntimeOptions } from '../../runtime/ort.ts';
+import { takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
-import { adamCaseStep, f32, loadCaseViT, takeTrained } from './case-params.ts';
+import { caseDevices, readCaseJson } from './case-fields.ts';
+import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';
+import { f32, loadCaseViT, takeTrained } from './case-params.ts';
 
 interface DualPromptCase {
   img: number;
@@ -39,15 +40,12 @@ interface DualPromptCase {
   use_prefix_tune_for_e_prompt?: boolean;
   same_key_value?: boolean;
   use_prompt_mask?: boolean;
+  /** Official pmap: the batch in this many consecutive slices, one per device (1 when absent). */
+  devices?: number;
 }
 
 function readCase(file: string): DualPromptCase {
-  let c: DualPromptCase;
-  try {
-    c = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`'${file}' cannot be read as JSON: ${(e as Error).message}`);
-  }
+  const c = readCaseJson(join(file, '..'), 'dualprompt') as unknown as DualPromptCase;
   for (const k of ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'g_length', 'pool', 'e_length', 'top_k', 'classes', 'task_id', 'pull', 'lr'] as const) {
     if (typeof c[k] !== 'number') throw new UserError(`'${file}': '${k}' must be a number`);
   }
@@ -62,16 +60,13 @@ function readCase(file: string): DualPromptCase {
   return c;
 }
 
-const ids = (a: Int32Array, shape: number[]): NpyArray => ({ dtype: 'int32', shape, data: a.slice() });
-
 /** Runs the case in `dir` and returns arrays named as in its expected.npz. */
-export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}): Promise<Map<string, NpyArray>> {
+export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {}, workers = 0): Promise<Map<string, NpyArray>> {
   const caseFile = join(dir, 'case.json');
   const c = readCase(caseFile);
   const vit = loadCaseViT(dir, c);
-  const v = vit.config;
   const o: DualPromptOptions = {
-    vit: v,
+    vit: vit.config,
     numClasses: c.classes,
     g: c.g_layers.length ? { length: c.g_length, layers: c.g_layers, prefixTune: c.use_prefix_tune_for_g_prompt ?? true, sameKeyValue: c.same_key_value ?? false } : null,
     e: { length: c.e_length, layers: c.e_layers, poolSize: c.pool, topK: c.top_k, prefixTune: c.use_prefix_tune_for_e_prompt ?? true },
@@ -85,64 +80,55 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
     if (e instanceof UserError) throw new UserError(`'${caseFile}': ${e.message}`);
     throw e;
   }
+  const useMask = c.use_prompt_mask ?? true;
+  if (useMask && (c.task_id + 1) * c.top_k > c.pool) throw new UserError(`'${caseFile}': the prompt mask of task_id ${c.task_id} (ids ${c.task_id * c.top_k}..) runs past pool ${c.pool}`);
 
   const paramFile = join(dir, 'l2p.npz');
   const stored = readNpz(paramFile);
   const shapes = takeDualPromptParams(stored, o, paramFile);
-  const { params, trained } = takeTrained(stored, shapes, paramFile, vit.params);
+  const params = takeTrained(stored, shapes, paramFile);
+  const batch = readCaseBatch(dir, vit, c.classes);
+  const devices = caseDevices(caseFile, c, batch);
 
-  const { b, imageSize, feeds: batchFeeds } = readCaseBatch(dir, vit, c.classes);
-  const isTrained = (path: string) => shapes.has(path);
-  const testSelection = c.batchwise ? 'batchwise' : 'per_instance';
-  const useMask = c.use_prompt_mask ?? true;
-
-  const step = buildDualPromptTrainStep(params, {
-    model: o,
-    batch: b,
-    imageSize,
-    selection: useMask ? 'mask' : testSelection,
-    voteGroup: b,
-    trainMask: true,
-    pull: c.pull,
-    isTrained,
-    gradOfFrozen: (c.clip_scope ?? 'trained') === 'all',
-  });
-  const feeds: Record<string, HostTensor> = {
-    ...batchFeeds,
-  };
-  if (useMask) {
-    const row = promptMaskIds(o.e!, c.task_id);
-    feeds.prompt_ids = { shape: [b, c.top_k], data: Int32Array.from({ length: b * c.top_k }, (_, i) => row[i % c.top_k]) };
-  }
-  const params0 = new Map([...trained].map(([k, a]) => [k, a.slice()] as const));
-  for (const t of step.trained) feeds[t.label!] = { shape: t.shape, data: params0.get(t.label!)! };
-  const session = await compile(step.outputs, runtime);
-  const r = await session.run(feeds);
-  await session.dispose();
-
-  const evalStep = buildDualPromptEvalStep(params, { model: o, batch: b, imageSize, selection: testSelection, voteGroup: b, isTrained });
-  const evalFeeds: Record<string, HostTensor> = { images: feeds.images };
-  for (const t of evalStep.trained) evalFeeds[t.label!] = feeds[t.label!];
-  const evalSession = await compile(evalStep.outputs, runtime);
-  const re = await evalSession.run(evalFeeds);
-  await evalSession.dispose();
+  const pp = getPreset('cifar100_dualprompt').prompt_pool_param;
+  const config = caseConfig(
+    {
+      method: 'dualprompt',
+      prompt_pool: true,
+      use_g_prompt: o.g !== null,
+      g_prompt_length: c.g_length,
+      g_prompt_layer_idx: c.g_layers,
+      use_prefix_tune_for_g_prompt: o.g?.prefixTune ?? true,
+      same_key_value: o.g?.sameKeyValue ?? false,
+      use_e_prompt: true,
+      e_prompt_layer_idx: c.e_layers,
+      use_prefix_tune_for_e_prompt: o.e!.prefixTune,
+      prompt_pool_param: { ...pp, pool_size: c.pool, length: c.e_length, top_k: c.top_k, batchwise_prompt: c.batchwise, use_prompt_mask: useMask, prompt_key: true, embedding_key: 'cls', diversify: false },
+      test_time_selection: c.batchwise ? 'batchwise' : 'per_instance',
+      vit_classifier: o.classifier,
+      temperature: 1,
+      norm_pre_logits: false,
+      pull_constraint: true,
+      pull_constraint_coeff: c.pull,
+      ...(useMask ? { continual: { ...getPreset('cifar100_dualprompt').continual, num_tasks: Math.floor(c.pool / c.top_k) } } : {}),
+    },
+    { batch: batch.b, imageSize: squareSize(batch, caseFile), devices, clip: c.clip ?? null, clipScope: c.clip_scope ?? 'trained' },
+  );
+  const learner = caseLearner(config, vit, c.classes, params, paramFile, runtime);
+  learner.atTask(c.task_id);
+  const f = batch.feeds;
+  const evaluated = await learner.evalBatch(f.images.data as Float32Array, f.labels.data as Int32Array, null);
+  const { trace } = await traceStep(learner, vit, batch, c.task_id, c.lr, workers);
 
   const out = new Map<string, NpyArray>();
-  const scalar = (k: string) => (r[k].data as Float32Array)[0];
-  out.set('pre_logits', f32(r.pre_logits.data as Float32Array, [b, c.dim]));
-  out.set('sim', f32(r.sim.data as Float32Array, [b, c.pool]));
-  out.set('train_prompt_idx', ids(r.prompt_idx.data as Int32Array, [b, c.top_k]));
-  out.set('logits', f32(r.logits.data as Float32Array, [b, c.classes]));
-  for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, f32(scalar(k)));
-  // Every gradient the step output enters the global norm; only the DualPrompt tensors update.
-  const all: Tensors = new Map(step.gradPaths.map((k) => [k, (r[`grad/${k}`].data as Float32Array).slice()] as const));
-  for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(all.get(k)!.slice(), shape));
-  const clip = clipByGlobalNorm(all, c.clip ?? null);
-  out.set('grad_norm', f32(clip.norm));
-  out.set('clip_factor', f32(clip.factor));
-  const grads: Tensors = new Map([...shapes.keys()].map((k) => [k, all.get(k)!] as const));
-  adamCaseStep(out, trained, grads, shapes, c.lr);
-  out.set('eval_prompt_idx', ids(re.prompt_idx.data as Int32Array, [b, c.top_k]));
-  out.set('eval_logits', f32(re.logits.data as Float32Array, [b, c.classes]));
+  for (const k of ['pre_logits', 'sim', 'logits']) out.set(k, rows(trace.outputs, k));
+  out.set('train_prompt_idx', rows(trace.outputs, 'prompt_idx'));
+  for (const k of ['ce', 'reduce_sim', 'loss']) out.set(k, meanOver(trace.outputs, k));
+  for (const [k, shape] of shapes) out.set(`grad/${k}`, f32(trace.grads.get(k)!, shape));
+  out.set('grad_norm', f32(trace.norm));
+  out.set('clip_factor', f32(trace.factor));
+  for (const [k, shape] of shapes) out.set(`updated/${k}`, f32(learner.params.get(k)!.data, shape));
+  out.set('eval_prompt_idx', { dtype: 'int32', shape: [batch.b, c.top_k], data: evaluated.promptIds });
+  out.set('eval_logits', f32(evaluated.logits, [batch.b, c.classes]));
   return out;
 }
