@@ -102,6 +102,12 @@ export const l2pConfigSchema = object(
     model_name: string(),
     /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
     init_checkpoint: nullable(string()),
+    /**
+     * (ours) The backbone MLP's GELU: 'tanh', the approximation of the official JAX code (flax nn.gelu), or
+     * 'erf', the exact form of timm's ViT (the official CODA-Prompt backbone). Unset: the checkpoint
+     * family's (the official npz layout and our glyph backbone: 'tanh').
+     */
+    gelu: optional(enumOf(['tanh', 'erf'])),
 
     /** (ours) 'tfds': a TFDS builder directory of one's own (data_dir holds its dataset_info.json), class-incremental. */
     dataset: enumOf(DATASETS),
