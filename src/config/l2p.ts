@@ -256,6 +256,7 @@ export const l2pConfigSchema = object(
     offline_eval: NEVER_READ,
     recreate_eval: NEVER_READ,
     trial: NEVER_READ,
+    same_key_value_for_pool: "the official create_model stores it, but never hands it to the e-prompt pool (models/vit.py builds prompt.Prompt without it): it changes nothing",
     task_specific_cls_token: NEVER_READ,
     predefined_key_path: NEVER_READ,
     prompt_mask_mode: NEVER_READ,
