@@ -181,7 +181,11 @@ export const l2pConfigSchema = object(
      * backbone weight gradients, a cheaper step; another norm, so other clipped steps).
      */
     grad_clip_scope: enumOf(['all', 'trained']),
-    learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
+    /**
+     * 'constant', 'cosine' and 'linear' as the official L2P code (per step, after warmup); 'coda_cosine'
+     * (ours: official CODA-Prompt's utils/schedulers.py) changes once per epoch, base · cos(99π·e / (200·(K − 1))).
+     */
+    learning_rate_schedule: enumOf(['constant', 'cosine', 'linear', 'coda_cosine']),
     /** Linear warmup, in epochs of the current task; must be below num_epochs. */
     warmup_epochs: number({ min: 0 }),
     /** Floor of the decayed learning rate (after warmup), also scaled by batch / 256. */

@@ -63,4 +63,5 @@ export const codaPrompt: Method = {
   create,
   trainTasks: (tasks) => [...tasks],
   sequential: true,
+  evalClasses: 'seen',
 };
