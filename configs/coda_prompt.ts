@@ -52,4 +52,7 @@ export const imr_coda_prompt_5task: L2PConfig = coda(imagenetR, CODA_OFFICIAL.im
 export const imr_coda_prompt_20task: L2PConfig = coda(imagenetR, CODA_OFFICIAL.imagenet_r_20task);
 
 /** DomainNet class-incremental as CODA-Prompt splits it: all domains pooled, 345 classes in 5 tasks of 69. */
-export const domainnet_coda_prompt: L2PConfig = coda(domainnet_l2p_cil, CODA_OFFICIAL.domainnet);
+export const domainnet_coda_prompt: L2PConfig = coda(
+  { ...domainnet_l2p_cil, test_time_selection: cifar100_l2p.test_time_selection }, // (L2P's key: CODA-Prompt selects nothing)
+  CODA_OFFICIAL.domainnet,
+);
