@@ -7,6 +7,7 @@ import { decodeImage } from './data/image.ts';
 import { Pipeline, type ContinualStream } from './data/index.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from './data/preprocess.ts';
 import { UserError } from './errors.ts';
+import { evalClassMask } from './train/eval-classes.ts';
 import { evalOptionsOf, evaluateSource } from './train/evaluate.ts';
 import { backboneFor } from './train/experiment.ts';
 import { trainContinual } from './train/loop.ts';
@@ -110,7 +111,7 @@ export async function evaluate(run: Run, o: { tasks?: number[]; workers?: number
   for (const i of tasks) {
     const task = stream.tasks[i];
     if (!task) throw new UserError(`task ${i} is not in the stream (${stream.tasks.length} tasks)`);
-    const mask = c.continual.eval_task_inc ? task.classMask : null;
+    const mask = evalClassMask(c, task, stream.tasks.slice(0, trained));
     const opts = { ...evalOptionsOf(c), maxBatches: -1, workers: o.workers };
     res.push(await evaluateSource(run.learner, task.test, mask, opts));
   }

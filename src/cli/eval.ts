@@ -6,6 +6,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { runFiles } from '../rundir/layout.ts';
 import { lockRun, type RunLock } from '../rundir/lock.ts';
 import { disposeAll } from '../runtime/ort.ts';
+import { evalClassMask } from '../train/eval-classes.ts';
 import { evalOptionsOf, evaluateSource } from '../train/evaluate.ts';
 import { openRun } from '../train/open-run.ts';
 import { streamFor } from '../train/stream.ts';
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     const accuracy: number[] = [];
     for (const i of ids) {
       const task = stream.tasks[i];
-      const r = await evaluateSource(learner, task.test, config.continual.eval_task_inc ? task.classMask : null, { ...evalOptionsOf(config), maxBatches: -1 });
+      const r = await evaluateSource(learner, task.test, evalClassMask(config, task, stream.tasks.slice(0, trainedTasks)), { ...evalOptionsOf(config), maxBatches: -1 });
       accuracy.push(r.accuracy);
       if (!values.json) console.log(`task ${i}: accuracy ${r.accuracy.toFixed(2)}% (${r.count} images), loss ${r.loss.toFixed(4)}`);
     }

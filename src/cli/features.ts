@@ -5,16 +5,19 @@ import { NpzReader, writeNpy } from '../io/npz.ts';
 import { toFloat32 } from '../io/npy.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
-import { loadViT } from '../vit/params.ts';
+import type { Gelu } from '../graph/index.ts';
+import { loadViT, type LoadedViT } from '../vit/params.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N] [--device cpu|webgpu]
+const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--gelu tanh|erf] [--batch N] [--threads N] [--device cpu|webgpu]
 
 Writes the frozen backbone's pre_logits [B, D] (float32): the encoder_norm output at the class token.
   --checkpoint  a ViT in the official npz layout (ViT-B_16.npz and the like)
   --images      an npz whose 'images' entry (or only entry) is [B, H, W, 3] float32 in [0, 1]
   --out         the .npy file to write
+  --gelu        the MLP activation: 'tanh' (the official JAX checkpoints') or 'erf' (timm's, exact);
+                default: the checkpoint family's (tanh for the official npz layout)
   --batch       images per forward pass (default 32)
   --threads     ONNX Runtime intra-op threads (default: one per core)
 ${DEVICE_HELP.replace('--device   ', '--device     ')}`;
@@ -26,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       checkpoint: { type: 'string' },
       images: { type: 'string' },
       out: { type: 'string' },
+      gelu: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
@@ -40,7 +44,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const k of ['checkpoint', 'images', 'out'] as const) {
     if (!values[k]) throw new UserError(`--${k} is required\n\n${HELP}`);
   }
-  const vit = loadViT(values.checkpoint!);
+  const gelu = values.gelu;
+  if (gelu !== undefined && gelu !== 'tanh' && gelu !== 'erf') throw new UserError(`--gelu must be 'tanh' or 'erf', got '${gelu}'`);
+  const loaded = loadViT(values.checkpoint!);
+  const vit: LoadedViT = gelu === undefined ? loaded : { ...loaded, config: { ...loaded.config, gelu: gelu as Gelu } };
   const npz = NpzReader.open(values.images!);
   let images: Float32Array;
   let shape: number[];

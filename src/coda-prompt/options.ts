@@ -1,7 +1,7 @@
 // CODA-Prompt (Smith et al., CVPR 2023; public code GT-RIPL/CODA-Prompt, models/zoo.py): at each of its
 // layers a pool of M prompt components P [M, Lp, D] with keys K [M, D] and attention vectors A [M, D].
 // Task t owns components [t·M/T, (t+1)·M/T); it trains those, sees the earlier ones frozen and the later
-// ones not at all. Options, parameter shapes, published defaults, and the Gram–Schmidt initialisation.
+// ones not at all. Options, parameter shapes, the official settings, and the Gram–Schmidt initialisation.
 import { UserError } from '../errors.ts';
 import type { Params } from '../vit/params.ts';
 import type { ViTConfig } from '../vit/variants.ts';
@@ -21,13 +21,23 @@ export interface CodaPromptOptions {
 }
 
 /**
- * The published settings (experiments/cifar-100.sh, experiments/imagenet-r.sh and configs/*_prompt.yaml of
- * GT-RIPL/CODA-Prompt): Adam (0.9, 0.999), weight decay 0, batch 128, cosine schedule over the epochs,
- * 10 tasks; ImageNet-R's ortho weight is 0 ("with updated code, now can be 0").
+ * The settings of the official code at its HEAD (GT-RIPL/CODA-Prompt 6417d4f), per benchmark: the
+ * `--prompt_param 100 8 0.0` of every experiments/*.sh (pool, length, ortho weight: "with updated code, now
+ * can be 0") and the matching configs/*.yaml (first/other_split_size, schedule, batch_size, lr; Adam with
+ * betas (0.9, 0.999), weight_decay 0, schedule_type cosine). Layers 0–4 are models/zoo.py's e_layers.
  */
-export const CODA_PUBLISHED = {
-  cifar100: { poolSize: 100, length: 8, orthoMu: 0.1, layers: [0, 1, 2, 3, 4], numTasks: 10, lr: 0.001, epochs: 20, batch: 128, schedule: 'cosine' },
-  imagenet_r: { poolSize: 100, length: 8, orthoMu: 0.0, layers: [0, 1, 2, 3, 4], numTasks: 10, lr: 0.001, epochs: 50, batch: 128, schedule: 'cosine' },
+const COMMON = { poolSize: 100, length: 8, orthoMu: 0.0, layers: [0, 1, 2, 3, 4], lr: 0.001, batch: 128, schedule: 'coda_cosine' } as const;
+export const CODA_OFFICIAL = {
+  /** experiments/cifar-100.sh, configs/cifar-100_prompt.yaml */
+  cifar100: { ...COMMON, numTasks: 10, classesPerTask: 10, epochs: 20 },
+  /** experiments/imagenet-r.sh, configs/imnet-r_prompt.yaml */
+  imagenet_r: { ...COMMON, numTasks: 10, classesPerTask: 20, epochs: 50 },
+  /** experiments/imagenet-r_short.sh, configs/imnet-r_prompt_short.yaml */
+  imagenet_r_5task: { ...COMMON, numTasks: 5, classesPerTask: 40, epochs: 50 },
+  /** experiments/imagenet-r_long.sh, configs/imnet-r_prompt_long.yaml */
+  imagenet_r_20task: { ...COMMON, numTasks: 20, classesPerTask: 10, epochs: 50 },
+  /** experiments/domainnet.sh, configs/domainnet_prompt.yaml: class-incremental, 345 classes in 5 tasks of 69 */
+  domainnet: { ...COMMON, numTasks: 5, classesPerTask: 69, epochs: 5 },
 } as const;
 
 /** Components per task: the official int(M / T). */

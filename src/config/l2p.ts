@@ -102,6 +102,12 @@ export const l2pConfigSchema = object(
     model_name: string(),
     /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
     init_checkpoint: nullable(string()),
+    /**
+     * (ours) The backbone MLP's GELU: 'tanh', the approximation of the official JAX code (flax nn.gelu), or
+     * 'erf', the exact form of timm's ViT (the official CODA-Prompt backbone). Unset: the checkpoint
+     * family's (the official npz layout and our glyph backbone: 'tanh').
+     */
+    gelu: optional(enumOf(['tanh', 'erf'])),
 
     /** (ours) 'tfds': a TFDS builder directory of one's own (data_dir holds its dataset_info.json), class-incremental. */
     dataset: enumOf(DATASETS),
@@ -175,7 +181,11 @@ export const l2pConfigSchema = object(
      * backbone weight gradients, a cheaper step; another norm, so other clipped steps).
      */
     grad_clip_scope: enumOf(['all', 'trained']),
-    learning_rate_schedule: enumOf(['constant', 'cosine', 'linear']),
+    /**
+     * 'constant', 'cosine' and 'linear' as the official L2P code (per step, after warmup); 'coda_cosine'
+     * (ours: official CODA-Prompt's utils/schedulers.py) changes once per epoch, base · cos(99π·e / (200·(K − 1))).
+     */
+    learning_rate_schedule: enumOf(['constant', 'cosine', 'linear', 'coda_cosine']),
     /** Linear warmup, in epochs of the current task; must be below num_epochs. */
     warmup_epochs: number({ min: 0 }),
     /** Floor of the decayed learning rate (after warmup), also scaled by batch / 256. */
@@ -250,6 +260,7 @@ export const l2pConfigSchema = object(
     offline_eval: NEVER_READ,
     recreate_eval: NEVER_READ,
     trial: NEVER_READ,
+    same_key_value_for_pool: "the official create_model stores it, but never hands it to the e-prompt pool (models/vit.py builds prompt.Prompt without it): it changes nothing",
     task_specific_cls_token: NEVER_READ,
     predefined_key_path: NEVER_READ,
     prompt_mask_mode: NEVER_READ,

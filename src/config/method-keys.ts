@@ -17,7 +17,7 @@ export const dualPromptKeys = {
   e_prompt_layer_idx: optional(list(int({ min: 0 }))),
   use_prefix_tune_for_e_prompt: optional(bool()),
   /** One stored g-prefix serves as both keys and values (prefix-tuning only); official default false. */
-  same_key_value: optional(bool()),
+  same_key_value_for_shared: optional(bool()),
 };
 
 /** CODA-Prompt's prompt parameters (official prompt_param [pool, length, ortho_mu]) and its layers. */
@@ -42,9 +42,9 @@ const OWNED: Record<string, readonly string[]> = {
   coda_prompt: Object.keys(codaPromptKeys),
 };
 
-/** The keys a method needs set ('same_key_value' has the official default false). */
+/** The keys a method needs set ('same_key_value_for_shared' has the official default false). */
 const REQUIRED: Record<string, readonly string[]> = {
-  dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value'),
+  dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
 };
 

@@ -1,9 +1,9 @@
-// The named presets: the official L2P and DualPrompt configs, CODA-Prompt's published settings
+// The named presets: the official L2P and DualPrompt configs, CODA-Prompt's official settings
 // (configs/*.ts), and a `<name>_smoke` shrink of each.
 import { UserError } from '../errors.ts';
 import { cifar100_gaussian_l2p } from '../../configs/cifar100_gaussian_l2p.ts';
 import { cifar100_dualprompt } from '../../configs/cifar100_dualprompt.ts';
-import { cifar100_coda_prompt, imr_coda_prompt } from '../../configs/coda_prompt.ts';
+import { cifar100_coda_prompt, domainnet_coda_prompt, imr_coda_prompt, imr_coda_prompt_20task, imr_coda_prompt_5task } from '../../configs/coda_prompt.ts';
 import { cifar100_l2p } from '../../configs/cifar100_l2p.ts';
 import { imr_dualprompt } from '../../configs/imr_dualprompt.ts';
 import { split_mnist_coda_prompt, split_mnist_dualprompt } from '../../configs/split_mnist_methods.ts';
@@ -27,6 +27,9 @@ const FULL: Record<string, L2PConfig> = {
   imr_dualprompt,
   cifar100_coda_prompt,
   imr_coda_prompt,
+  imr_coda_prompt_5task,
+  imr_coda_prompt_20task,
+  domainnet_coda_prompt,
   split_mnist_dualprompt,
   split_mnist_coda_prompt,
 };

@@ -27,7 +27,7 @@ function row(t: Tensor, i: number): Tensor {
 function gPrompt(prefix: Tensor, layer: number, b: number, prefixTune: boolean): KVPrefix | Tensor {
   const r = row(prefix, layer); // [kv, Lg, H, hd] or [Lg, D]
   if (!prefixTune) return g.expand(g.unsqueeze(r, 0), [b, ...r.shape]); // [B, Lg, D]
-  const kv = r.shape[0]; // 1 with same_key_value: the one prefix is both
+  const kv = r.shape[0]; // 1 with same_key_value_for_shared: the one prefix is both
   const part = (j: number) => g.expand(g.slice(r, 0, j, j + 1), [b, ...r.shape.slice(1)]); // [B, Lg, H, hd]
   return { key: part(0), value: part(kv - 1) };
 }

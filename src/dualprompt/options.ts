@@ -5,7 +5,7 @@
 import { UserError } from '../errors.ts';
 import type { ViTConfig } from '../vit/variants.ts';
 
-/** The g-prompt (official g_prompt_length, g_prompt_layer_idx, use_prefix_tune_for_g_prompt, same_key_value). */
+/** The g-prompt (official g_prompt_length, g_prompt_layer_idx, use_prefix_tune_for_g_prompt, same_key_value_for_shared). */
 export interface GPrompt {
   length: number;
   layers: number[];
@@ -18,8 +18,8 @@ export interface GPrompt {
 /**
  * The e-prompt pool (official prompt_pool_param.{length, pool_size, top_k}, e_prompt_layer_idx,
  * use_prefix_tune_for_e_prompt). Keys are always learned: the official mean-of-prompt keys are
- * undefined for prefixes. The official code never hands same_key_value to the pool, so its keys and
- * values are always stored apart.
+ * undefined for prefixes. The official code never hands same_key_value_for_pool to the pool, so its keys
+ * and values are always stored apart.
  */
 export interface EPrompt {
   length: number;
@@ -75,7 +75,7 @@ export function validateDualPrompt(o: DualPromptOptions, keys: DualPromptKeyName
     checkLayers(keys.gLayers, o.g.layers);
     if (!(o.g.length >= 1)) throw new UserError(`${keys.gLength} must be at least 1, got ${o.g.length}`);
     if (!o.g.prefixTune) {
-      if (o.g.sameKeyValue) throw new UserError('same_key_value applies to prefix-tuning only (use_prefix_tune_for_g_prompt is false)');
+      if (o.g.sameKeyValue) throw new UserError('same_key_value_for_shared applies to prefix-tuning only (use_prefix_tune_for_g_prompt is false)');
       // The official encoder prepends g-prompt tokens only together with e-prompt tokens, and reads the
       // class token behind all g_length × len(g_prompt_layer_idx) of them: other layouts misread it.
       if (!o.e || o.e.prefixTune) throw new UserError('use_prefix_tune_for_g_prompt false needs use_prefix_tune_for_e_prompt false: the official encoder prepends g-prompt tokens only beside e-prompt tokens');
@@ -124,7 +124,7 @@ export function describeShape(o: DualPromptOptions, key: string): string {
   switch (key) {
     case 'prefix':
       return o.g!.prefixTune
-        ? `[depth ${depth}, ${o.g!.sameKeyValue ? '1 (same_key_value)' : '2 (key, value)'}, g_prompt_length ${o.g!.length}, heads ${h}, head_dim ${hd}]`
+        ? `[depth ${depth}, ${o.g!.sameKeyValue ? '1 (same_key_value_for_shared)' : '2 (key, value)'}, g_prompt_length ${o.g!.length}, heads ${h}, head_dim ${hd}]`
         : `[depth ${depth}, g_prompt_length ${o.g!.length}, hidden ${d}]`;
     case 'prompt_pool/prompt':
       return o.e!.prefixTune
@@ -140,21 +140,18 @@ export function describeShape(o: DualPromptOptions, key: string): string {
 }
 
 /**
- * The prompt mask at training (official use_prompt_mask): task t uses pool ids t·top_k .. t·top_k + top_k − 1.
- * The official code silently falls back to selection by similarity once those run past the pool; here that
- * is refused up front (`checkMaskedPool`), so every task trains its own prompts.
+ * The prompt mask at training (official use_prompt_mask): task t uses pool ids t·top_k .. t·top_k + top_k − 1,
+ * while they fit in the pool (`maskFits`); past it the official code selects by similarity instead.
  */
 export function promptMaskIds(e: EPrompt, taskId: number): number[] {
+  if (!maskFits(e, taskId)) throw new UserError(`prompt mask of task ${taskId}: ids ${taskId * e.topK}..${taskId * e.topK + e.topK - 1} run past prompt_pool_param.pool_size ${e.poolSize}`);
   const start = taskId * e.topK;
-  if (start + e.topK > e.poolSize) throw new UserError(`prompt mask of task ${taskId}: ids ${start}..${start + e.topK - 1} run past prompt_pool_param.pool_size ${e.poolSize}`);
   return Array.from({ length: e.topK }, (_, i) => start + i);
 }
 
-/** With the prompt mask on, the pool must hold num_tasks × top_k prompts. */
-export function checkMaskedPool(e: EPrompt, numTasks: number): void {
-  if (e.poolSize < numTasks * e.topK) {
-    throw new UserError(`prompt_pool_param.pool_size ${e.poolSize} is smaller than continual.num_tasks ${numTasks} × top_k ${e.topK} = ${numTasks * e.topK}, which use_prompt_mask needs`);
-  }
+/** Whether task t's masked ids lie inside the pool (official: (t + 1) · top_k <= pool_size). */
+export function maskFits(e: EPrompt, taskId: number): boolean {
+  return (taskId + 1) * e.topK <= e.poolSize;
 }
 
 /**

@@ -5,7 +5,7 @@ export type { DType, Shape, NdArray, ConstValue } from './tensor.ts';
 export { GraphError } from './op.ts';
 export { input, constant, scalar } from './ops/source.ts';
 export {
-  add, sub, mul, div, pow, maximum, neg, exp, log, tanh, sigmoid, sqrt,
+  add, sub, mul, div, pow, maximum, neg, exp, log, tanh, erf, sigmoid, sqrt,
   equal, less, greater, greaterEqual, where, cast, stopGradient,
 } from './ops/elementwise.ts';
 export type { Operand } from './ops/elementwise.ts';
@@ -14,7 +14,7 @@ export { reshape, transpose, concat, slice, pad, expand, unsqueeze } from './ops
 export { sum, max, mean, sumTo } from './ops/reduce.ts';
 export { gather, scatterAdd, topk } from './ops/indexing.ts';
 export { qdense } from './ops/quantized.ts';
-export { softmax, logSoftmax, layerNorm, gelu, dense, l2Normalize, oneHot, rsqrt } from './nn.ts';
+export { softmax, logSoftmax, layerNorm, gelu, type Gelu, dense, l2Normalize, oneHot, rsqrt } from './nn.ts';
 export { maskedCrossEntropy } from './loss.ts';
 export { grad } from './autodiff.ts';
 export { interpret } from './interp.ts';

@@ -1,7 +1,7 @@
 // Composite functions built from primitive ops, adding no rule of their own: softmax on any axis,
-// logSoftmax, dense, l2Normalize, oneHot. softmax, layerNorm and gelu on the last axis are fused
+// logSoftmax, dense, l2Normalize, oneHot, the exact GELU. softmax, layerNorm and the tanh GELU are fused
 // primitives (ops/fused.ts, with their own gradient rules); the functions here pick and wrap them.
-import { add, cast, div, equal, exp, log, maximum, mul, sqrt, stopGradient, sub } from './ops/elementwise.ts';
+import { add, cast, div, equal, erf, exp, log, maximum, mul, sqrt, stopGradient, sub } from './ops/elementwise.ts';
 import { geluTanh, layerNormLast, softmaxLast } from './ops/fused.ts';
 import { matmul } from './ops/linalg.ts';
 import { transpose, unsqueeze } from './ops/layout.ts';
@@ -33,9 +33,15 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, eps = 1e-6): T
   return layerNormLast(x, scale, bias, eps);
 }
 
-/** GELU, tanh approximation (jax.nn.gelu's default, used by flax ViT). */
-export function gelu(x: Tensor): Tensor {
-  return geluTanh(x);
+/**
+ * Which GELU: 'tanh', the approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))) that jax.nn.gelu (the flax
+ * ViT of the official L2P/DualPrompt code) computes by default; 'erf', the exact ½x(1 + erf(x/√2)) of
+ * torch's nn.GELU (timm's ViT, the official CODA-Prompt backbone).
+ */
+export type Gelu = 'tanh' | 'erf';
+
+export function gelu(x: Tensor, kind: Gelu = 'tanh'): Tensor {
+  return kind === 'tanh' ? geluTanh(x) : mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
 /** x @ W + b over the last axis. */

@@ -6,7 +6,7 @@ export const OP_NAMES = [
   'input', 'constant',
   // elementwise, numpy broadcasting (ops/elementwise.ts)
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'equal', 'less', 'greater', 'greaterEqual',
-  'neg', 'exp', 'log', 'tanh', 'sigmoid', 'sqrt', 'where', 'cast', 'stopGradient',
+  'neg', 'exp', 'log', 'tanh', 'erf', 'sigmoid', 'sqrt', 'where', 'cast', 'stopGradient',
   // ops/linalg.ts, ops/quantized.ts
   'matmul', 'qdense',
   // fused kernels over the last axis (ops/fused.ts)

@@ -22,7 +22,7 @@ function refuseUnsupported(c: L2PConfig): void {
     throw new UserError(`config key '${key}' = ${JSON.stringify(value)} is not supported with method 'coda_prompt': ${why}`);
   };
   if (c.grad_clip_scope === 'all') refuse('grad_clip_scope', 'all', "CODA-Prompt's graph gives no frozen gradients; set grad_clip_scope=trained");
-  if (c.weight_decay > 0 && c.optim !== 'adamw') refuse('weight_decay', c.weight_decay, "the L2 loss term of 'adam'/'sgd' is not in CODA-Prompt's graph (the published settings use 0)");
+  if (c.weight_decay > 0 && c.optim !== 'adamw') refuse('weight_decay', c.weight_decay, "the L2 loss term of 'adam'/'sgd' is not in CODA-Prompt's graph (the official settings use 0)");
   if (!c.continual.train_mask) refuse('continual.train_mask', false, 'CODA-Prompt always trains on the current task\'s logits');
 }
 
@@ -63,4 +63,5 @@ export const codaPrompt: Method = {
   create,
   trainTasks: (tasks) => [...tasks],
   sequential: true,
+  evalClasses: 'seen',
 };

@@ -1,10 +1,11 @@
 // DualPrompt (Wang et al., ECCV 2022) as the official code runs it: a task-invariant g-prompt and a pool
 // of e-prompts chosen by key, as attention prefixes (or prepended tokens) at their layers; the prompt
-// mask while training, the shared-pool copy at a task's start, selection by similarity at test.
+// mask while training (selection by similarity once a task's ids run past the pool, as official), the
+// shared-pool copy at a task's start, selection by similarity at test.
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { initDualPromptParams, sharedPoolCopy } from '../dualprompt/init.ts';
-import { checkMaskedPool, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../dualprompt/options.ts';
+import { maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../dualprompt/options.ts';
 import { buildDualPromptEvalStep, buildDualPromptTrainStep, type DualPromptSelection } from '../dualprompt/step.ts';
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
@@ -21,7 +22,7 @@ export function dualPromptOptions(c: L2PConfig, vit: LoadedViT['config'], numCla
     vit,
     numClasses,
     g: c.use_g_prompt
-      ? { length: c.g_prompt_length!, layers: c.g_prompt_layer_idx!, prefixTune: c.use_prefix_tune_for_g_prompt!, sameKeyValue: c.same_key_value ?? false }
+      ? { length: c.g_prompt_length!, layers: c.g_prompt_layer_idx!, prefixTune: c.use_prefix_tune_for_g_prompt!, sameKeyValue: c.same_key_value_for_shared ?? false }
       : null,
     e: c.use_e_prompt ? { length: pp.length, layers: c.e_prompt_layer_idx!, poolSize: pp.pool_size, topK: pp.top_k, prefixTune: c.use_prefix_tune_for_e_prompt! } : null,
     classifier: c.vit_classifier,
@@ -29,7 +30,6 @@ export function dualPromptOptions(c: L2PConfig, vit: LoadedViT['config'], numCla
     normPreLogits: c.norm_pre_logits,
   };
   validateDualPrompt(o);
-  if (o.e && pp.use_prompt_mask) checkMaskedPool(o.e, c.continual.num_tasks);
   return o;
 }
 
@@ -51,23 +51,25 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
   const o = dualPromptOptions(c, vit.config, numClasses);
   const params = initDualPromptParams(o, { initializer: pp.initializer, keyInit: pp.prompt_key_init, seed: c.seed });
   const e = o.e;
-  const trainSelection: DualPromptSelection = pp.use_prompt_mask ? 'mask' : pp.batchwise_prompt ? 'batchwise' : 'per_instance';
+  const bySimilarity: DualPromptSelection = pp.batchwise_prompt ? 'batchwise' : 'per_instance';
+  // Official train_continual.py: the mask while task t's ids fit the pool, selection by similarity after.
+  const trainSelection = (t: number): DualPromptSelection => (e && pp.use_prompt_mask && maskFits(e, t) ? 'mask' : bySimilarity);
   const evalSelection: DualPromptSelection = pp.batchwise_prompt && c.test_time_selection === 'batchwise' ? 'batchwise' : 'per_instance';
   const maskFeeds = (t: number) => (n: number): Record<string, HostTensor> =>
-    e && trainSelection === 'mask' ? { prompt_ids: { shape: [n, e.topK], data: tileIds(promptMaskIds(e, t), n) } } : {};
+    e && trainSelection(t) === 'mask' ? { prompt_ids: { shape: [n, e.topK], data: tileIds(promptMaskIds(e, t), n) } } : {};
   return {
     vit: vit.config,
     numClasses,
     params,
     trains: [...(o.g ? ['prefix'] : []), ...(e ? ['prompt_pool/*'] : []), 'head/*'],
     train: (s) => ({
-      key: `train:${s.batch}:${trainSelection}:${s.frozenGrads !== undefined}`,
+      key: `train:${s.batch}:${trainSelection(s.taskId)}:${s.frozenGrads !== undefined}`,
       build: () =>
         buildDualPromptTrainStep(s.params, {
           model: o,
           batch: s.batch,
           imageSize: s.imageSize,
-          selection: trainSelection,
+          selection: trainSelection(s.taskId),
           voteGroup: s.batch,
           trainMask: c.continual.train_mask,
           pull: c.pull_constraint ? c.pull_constraint_coeff : 0,

@@ -115,4 +115,10 @@ export interface Method {
   trainTasks<S>(tasks: readonly TrainTask<S>[], concat: (sources: S[]) => S): TrainTask<S>[];
   /** Each training task tested only on the tasks seen so far (false: every task, once, after the one training). */
   sequential: boolean;
+  /**
+   * The classes an evaluation ranks (class-incremental): 'all', every column of the head (official L2P,
+   * DualPrompt), or 'seen', those of the tasks trained so far (official CODA-Prompt's
+   * logits[:, :valid_out_dim]). Unset: 'all'.
+   */
+  evalClasses?: 'all' | 'seen';
 }

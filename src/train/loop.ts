@@ -10,6 +10,7 @@ import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import { requireFloat16, type RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
+import { evalClassMask } from './eval-classes.ts';
 import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import type { Learner, StepResult } from './learner.ts';
@@ -211,7 +212,7 @@ async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<Task
   for (const i of upto) {
     const task = stream.tasks[i];
     progress.begin(`  eval task ${i}`, task.test.length);
-    const mask = c.continual.eval_task_inc ? task.classMask : null;
+    const mask = evalClassMask(c, task, run.trainTasks.slice(0, t + 1));
     const r = await evaluateSource(run.learner, task.test, mask, { ...run.evalOpts, onBatch: (n) => progress.update(n, n) });
     res.push(r);
     state.accMatrix[i][t] = r.accuracy;

@@ -15,8 +15,14 @@ export function modelOptions(c: L2PConfig, vit: ViTConfig, numClasses: number): 
   return l2pModelOptions(c, L2P_VARIANT, vit, numClasses);
 }
 
+/** The backbone with the config's GELU; unset, the checkpoint family's (tanh where the loader names none). */
+export function withGelu(c: L2PConfig, vit: LoadedViT): LoadedViT {
+  return { ...vit, config: { ...vit.config, gelu: c.gelu ?? vit.config.gelu ?? 'tanh' } };
+}
+
 /** A learner for the config's method: the backbone's parameters and the method's own, initialised. */
-export function createLearner(c: L2PConfig, vit: LoadedViT, numClasses: number, runtime: RuntimeOptions = {}): Learner {
+export function createLearner(c: L2PConfig, loaded: LoadedViT, numClasses: number, runtime: RuntimeOptions = {}): Learner {
+  const vit = withGelu(c, loaded);
   const model = methodOf(c).create(c, vit, numClasses);
   const params = new Map([...vit.params, ...model.params]);
   const precision = c.compute_precision === 'fp16' ? { computePrecision: 'fp16' as const } : {};

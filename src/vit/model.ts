@@ -1,6 +1,7 @@
 // The Vision Transformer forward pass as an IR graph, with the official (flax) semantics:
 // conv patch embedding (HWIO kernel), class token, learned position embedding, pre-LN blocks with
-// [D, heads, head_dim] attention kernels, tanh-GELU MLP, LayerNorm eps 1e-6, final encoder_norm.
+// [D, heads, head_dim] attention kernels, GELU MLP (tanh approximation unless the config says 'erf'),
+// LayerNorm eps 1e-6, final encoder_norm.
 import * as g from '../graph/index.ts';
 import type { Tensor } from '../graph/index.ts';
 import type { ViTConfig } from './variants.ts';
@@ -76,9 +77,9 @@ function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense:
   return dense(merged, g.reshape(p(`${a}out/kernel`), [d, d]), p(`${a}out/bias`)); // [B, T, D]
 }
 
-function mlp(p: ParamFn, prefix: string, x: Tensor, dense: Dense): Tensor {
+function mlp(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense): Tensor {
   const m = `${prefix}MlpBlock_3/`;
-  const hidden = g.gelu(dense(x, p(`${m}Dense_0/kernel`), p(`${m}Dense_0/bias`))); // [B, T, mlp]
+  const hidden = g.gelu(dense(x, p(`${m}Dense_0/kernel`), p(`${m}Dense_0/bias`)), cfg.gelu); // [B, T, mlp]
   return dense(hidden, p(`${m}Dense_1/kernel`), p(`${m}Dense_1/bias`)); // [B, T, D]
 }
 
@@ -91,7 +92,7 @@ export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor, dense: Dense = fp3
     const y = g.layerNorm(x, p(`${b}LayerNorm_0/scale`), p(`${b}LayerNorm_0/bias`), EPS);
     x = g.add(x, attention(p, cfg, b, y, dense, hooks.prefix?.(i) ?? null));
     const z = g.layerNorm(x, p(`${b}LayerNorm_2/scale`), p(`${b}LayerNorm_2/bias`), EPS);
-    x = g.add(x, mlp(p, b, z, dense));
+    x = g.add(x, mlp(p, cfg, b, z, dense));
   }
   return g.layerNorm(x, p('Transformer/encoder_norm/scale'), p('Transformer/encoder_norm/bias'), EPS);
 }

@@ -1,5 +1,6 @@
 // ViT sizes by name, as big_vision's decode_variant: 'B/16' -> width, depth, heads, MLP width, patch.
 import { UserError } from '../errors.ts';
+import type { Gelu } from '../graph/index.ts';
 
 export interface ViTConfig {
   hidden: number;
@@ -7,6 +8,8 @@ export interface ViTConfig {
   heads: number;
   mlp: number;
   patch: number;
+  /** The MLP's activation; unset: 'tanh' (the official JAX checkpoints' and our glyph backbone's). */
+  gelu?: Gelu;
 }
 
 const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {

@@ -1,8 +1,9 @@
-// CODA-Prompt: one training step (coda2: over two devices) against the independent NumPy reference (scripts/golden/make_coda_case.py),
-// the Gram–Schmidt initialisation of a task's components, and the settings it refuses.
+// CODA-Prompt: one training step (coda2: over two devices) against the independent NumPy reference
+// (scripts/golden/make_coda_case.py) and against the official GT-RIPL/CODA-Prompt code itself (golden/coda_p0,
+// exact GELU), the Gram–Schmidt initialisation of a task's components, and the settings it refuses.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -31,6 +32,25 @@ for (const name of ['coda0', 'coda1', 'coda2']) {
     }
   });
 }
+
+const official = 'test/fixtures/golden/coda_p0';
+
+test('CODA-Prompt coda_p0 (the official code, timm ViT): npx l2p debug-step honours "gelu": "erf" and matches to 1e-4', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'l2p-coda-')), 'out.npz');
+  execFileSync(process.execPath, ['bin/l2p.mjs', 'debug-step', official, '--out', out], { stdio: 'pipe' });
+  assertGoldenClose(readNpz(out), readNpz(join(official, 'expected.npz')), 'cli coda_p0');
+});
+
+test('CODA-Prompt coda_p0 with the tanh GELU instead misses the official logits by more than 1e-4', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'l2p-coda-tanh-'));
+  cpSync(official, dir, { recursive: true });
+  const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'));
+  writeFileSync(join(dir, 'case.json'), JSON.stringify({ ...c, gelu: 'tanh' }));
+  const got = (await runCodaCase(dir)).get('logits')!.data as Float32Array;
+  const want = readNpz(join(official, 'expected.npz')).get('logits')!.data as Float32Array;
+  const worst = Math.max(...Array.from(want, (w, i) => Math.abs(got[i] - w)));
+  assert.ok(worst > 1e-4, `tanh GELU logits within ${worst} of the official erf ones`);
+});
 
 test('CODA-Prompt coda0: npx l2p debug-step runs the case', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'l2p-coda-')), 'out.npz');

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runDualPromptCase } from '../../src/cli/debug-step/dualprompt-case.ts';
 import { initDualPromptParams, sharedPoolCopy } from '../../src/dualprompt/init.ts';
-import { checkMaskedPool, dualPromptShapes, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../src/dualprompt/options.ts';
+import { parseL2PConfig } from '../../src/config/l2p.ts';
+import { getPreset } from '../../src/config/presets.ts';
+import { dualPromptOptions } from '../../src/methods/dualprompt.ts';
+import { dualPromptShapes, maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../src/dualprompt/options.ts';
+import { METHODS } from '../../src/methods/index.ts';
+import { randomViT } from '../../src/vit/random.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz, writeNpz } from '../../src/io/npz.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
@@ -48,12 +53,27 @@ test('layer indices outside the depth, repeats, and prompt-tuning layouts the of
   validateDualPrompt({ ...base, g: { ...base.g!, layers: [2], prefixTune: false }, e: { ...base.e!, prefixTune: false } });
 });
 
-test('the prompt mask: task t uses ids t·k .. t·k+k−1; a pool smaller than num_tasks × top_k is refused', () => {
+test('the prompt mask: task t uses ids t·k .. t·k+k−1 while they fit in the pool', () => {
   const e = { ...base.e!, poolSize: 6, topK: 2 };
   assert.deepEqual(promptMaskIds(e, 2), [4, 5]);
+  assert.ok(maskFits(e, 2) && !maskFits(e, 3));
   assert.throws(() => promptMaskIds(e, 3), /ids 6..7 run past prompt_pool_param.pool_size 6/);
-  checkMaskedPool(e, 3);
-  assert.throws(() => checkMaskedPool(e, 4), /pool_size 6 is smaller than continual.num_tasks 4 × top_k 2 = 8/);
+});
+
+test('a pool smaller than num_tasks × top_k: tasks past it select by similarity, as the official train_continual.py', () => {
+  const c = getPreset('split_mnist_dualprompt');
+  c.continual.num_tasks = 5;
+  c.prompt_pool_param = { ...c.prompt_pool_param, pool_size: 4, top_k: 2, use_prompt_mask: true, batchwise_prompt: true };
+  const cfg = { hidden: 24, heads: 2, mlp: 48, depth: 3, patch: 8 };
+  const m = METHODS.dualprompt.create({ ...c, g_prompt_layer_idx: [0], e_prompt_layer_idx: [1] }, { config: cfg, numPatches: 4, params: randomViT(cfg, 4) }, 10);
+  const plan = (t: number) => m.train({ params: m.params, taskId: t, batch: 3, imageSize: [16, 16], isTrained: () => true, weightDecay: 0 });
+  // Tasks 0 and 1 own ids [0, 1] and [2, 3]; task 2's [4, 5] would run past the pool of 4.
+  assert.deepEqual(Array.from(plan(1).feeds(3).prompt_ids.data as Int32Array), [2, 3, 2, 3, 2, 3]);
+  assert.match(plan(1).key, /:mask:/);
+  for (const t of [2, 4]) {
+    assert.deepEqual(plan(t).feeds(3), {}, `task ${t} feeds no prompt ids`);
+    assert.match(plan(t).key, /:batchwise:/);
+  }
 });
 
 test('initialisation: prefix and a uniform pool in [0, 0.01), zero keys when asked, zero head', () => {
@@ -107,4 +127,13 @@ test('a case with a layer index outside the depth names the key and the numbers'
     writeFileSync(join(d, 'case.json'), JSON.stringify({ ...c, e_layers: [5] }));
   });
   await assert.rejects(runDualPromptCase(dir), (e: unknown) => e instanceof UserError && /case.json': e_layers holds 5, outside the backbone's layers \[0, 3\)/.test(e.message));
+});
+
+test('same_key_value_for_shared (official name) stores one g-prefix for keys and values; same_key_value_for_pool changes nothing officially and is refused so', () => {
+  const cfg = { hidden: 24, heads: 2, mlp: 48, depth: 6, patch: 8 };
+  const c = parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value_for_shared: true });
+  assert.deepEqual(dualPromptShapes(dualPromptOptions(c, cfg, 10)).get('prefix'), [6, 1, 5, 2, 12]);
+  assert.deepEqual(dualPromptShapes(dualPromptOptions(getPreset('split_mnist_dualprompt'), cfg, 10)).get('prefix'), [6, 2, 5, 2, 12]);
+  assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value_for_pool: true }), /same_key_value_for_pool' is not supported: the official create_model stores it, but never hands it to the e-prompt pool/);
+  assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value: true }), /config key 'same_key_value' is unknown/);
 });

@@ -36,6 +36,7 @@ export const cases: Case[] = [
   { name: 'tanh', inputs: [f('a', 2, 2)], build: ([a]) => g.tanh(a) },
   { name: 'sigmoid', inputs: [{ name: 'a', shape: [2, 3], range: [-4, 4] }], build: ([a]) => g.sigmoid(a) },
   { name: 'sqrt', inputs: [pos('a', 2, 2)], build: ([a]) => g.sqrt(a) },
+  { name: 'erf', inputs: [{ name: 'a', shape: [3, 4], range: [-4, 4] }], build: ([a]) => g.erf(a) },
   {
     name: 'where',
     inputs: [f('a', 2, 3), f('b', 3)],
@@ -68,6 +69,7 @@ export const cases: Case[] = [
   { name: 'logSoftmax', inputs: [f('a', 3, 4)], build: ([a]) => g.logSoftmax(a, 0) },
   { name: 'layerNorm', inputs: [f('x', 2, 3, 6), f('s', 6), f('b', 6)], build: ([x, s, b]) => g.layerNorm(x, s, b) },
   { name: 'gelu', inputs: [{ name: 'a', shape: [3, 4], range: [-3, 3] }], build: ([a]) => g.gelu(a) },
+  { name: 'gelu erf', inputs: [{ name: 'a', shape: [3, 4], range: [-3, 3] }], build: ([a]) => g.gelu(a, 'erf') },
   { name: 'l2Normalize', inputs: [f('a', 3, 4)], build: ([a]) => g.l2Normalize(a) },
   {
     name: 'oneHot weighted',

@@ -84,7 +84,8 @@ test('settings a method has no graph for are refused with the key named, not ign
   refused({ ...dp, weight_decay: 0.1 }, /'weight_decay' = 0.1 is not supported with method 'dualprompt'/);
   refused({ ...dp, vit_classifier: 'prompt' }, /'vit_classifier' = 'prompt' is not one DualPrompt supports/);
   refused({ ...dp, e_prompt_layer_idx: [5] }, /e_prompt_layer_idx holds 5, outside the backbone's layers \[0, 2\)/);
-  refused({ ...dp, continual: { ...dp.continual, num_tasks: 3 } }, /pool_size 2 is smaller than continual.num_tasks 3 × top_k 1 = 3/);
+  refused({ ...dp, prompt_pool_param: { ...dp.prompt_pool_param, prompt_key: false } }, /'prompt_pool_param.prompt_key' = false is not supported with method 'dualprompt'/);
+  refused({ ...dp, prompt_pool_param: { ...dp.prompt_pool_param, embedding_key: 'mean' } }, /'prompt_pool_param.embedding_key' = "mean" is not supported with method 'dualprompt'/);
   const coda = getPreset('cifar100_coda_prompt_smoke');
   refused({ ...coda, grad_clip_scope: 'all' }, /'grad_clip_scope' = "all" is not supported with method 'coda_prompt'/);
 });

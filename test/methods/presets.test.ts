@@ -2,7 +2,6 @@
 // and configs/imr_dualprompt.py), CODA-Prompt's its published ones; each method's keys are refused elsewhere.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CODA_PUBLISHED } from '../../src/coda-prompt/options.ts';
 import { baseLearningRate, parseL2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
@@ -39,18 +38,36 @@ test('imr_dualprompt differs from cifar100_dualprompt where the official files d
   assert.deepEqual(c.continual, { ...OFFICIAL_CONTINUAL, num_classes_per_task: 20, scenario: 'class_incremental' });
 });
 
-test('the CODA-Prompt presets apply the published rate at the published batch, with its pool', () => {
-  for (const [name, p] of [['cifar100_coda_prompt', CODA_PUBLISHED.cifar100], ['imr_coda_prompt', CODA_PUBLISHED.imagenet_r]] as const) {
+test('the CODA-Prompt presets hold the official HEAD values (experiments/*.sh, configs/*_prompt.yaml) per benchmark', () => {
+  // name: [dataset, tasks, classes per task, epochs, resize_size] as GT-RIPL/CODA-Prompt 6417d4f runs them
+  const official: Record<string, [string, number, number, number, number]> = {
+    cifar100_coda_prompt: ['cifar100', 10, 10, 20, 224], // CIFAR test images: Resize(224), no crop
+    imr_coda_prompt: ['imagenet_r', 10, 20, 50, 256], // ImageNet-R: Resize(256), CenterCrop(224)
+    imr_coda_prompt_5task: ['imagenet_r', 5, 40, 50, 256],
+    imr_coda_prompt_20task: ['imagenet_r', 20, 10, 50, 256],
+    domainnet_coda_prompt: ['domainnet', 5, 69, 5, 256],
+  };
+  for (const [name, [dataset, tasks, perTask, epochs, resize]] of Object.entries(official)) {
     const c = getPreset(name);
     assert.equal(c.method, 'coda_prompt');
-    assert.ok(Math.abs(baseLearningRate(c) - p.lr) < 1e-12, name);
-    assert.equal(c.per_device_batch_size * c.num_devices, p.batch);
-    assert.equal(c.num_epochs, p.epochs);
-    assert.equal(c.learning_rate_schedule, p.schedule);
-    assert.deepEqual(c.coda_prompt_param, { pool_size: p.poolSize, length: p.length, ortho_mu: p.orthoMu, layer_idx: [...p.layers] });
-    assert.equal(c.continual.num_tasks, p.numTasks);
+    assert.equal(c.dataset, dataset, name);
+    assert.deepEqual([c.continual.num_tasks, c.continual.num_classes_per_task, c.continual.scenario], [tasks, perTask, 'class_incremental'], name);
+    assert.equal(c.num_epochs, epochs, name);
+    assert.deepEqual([c.input_size, c.resize_size], [224, resize], name);
+    // --prompt_param 100 8 0.0; lr 0.001 at batch_size 128; Adam, weight_decay 0, schedule_type cosine
+    assert.deepEqual(c.coda_prompt_param, { pool_size: 100, length: 8, ortho_mu: 0, layer_idx: [0, 1, 2, 3, 4] }, name);
+    assert.ok(Math.abs(baseLearningRate(c) - 0.001) < 1e-12, name);
+    assert.equal(c.per_device_batch_size * c.num_devices, 128);
+    assert.deepEqual([c.optim, c.weight_decay, c.grad_clip_max_norm, c.learning_rate_schedule, c.warmup_epochs, c.reinit_optimizer], ['adam', 0, null, 'coda_cosine', 0, true], name);
+    // Evaluated after each task only; seed 0 (REPEAT=1) keeps the natural class order; timm's exact GELU.
+    assert.equal(c.eval_per_epochs, epochs, name);
+    assert.equal(c.continual.rand_seed, -1, name);
+    assert.equal(c.gelu, 'erf', name);
   }
-  assert.equal(getPreset('imr_coda_prompt').continual.num_classes_per_task, 20);
+  // The demo's variant keeps its glyph backbone's own (tanh) GELU and the official prompt settings.
+  const demo = getPreset('split_mnist_coda_prompt');
+  assert.equal(demo.gelu, undefined);
+  assert.deepEqual([demo.coda_prompt_param!.ortho_mu, demo.learning_rate_schedule], [0, 'coda_cosine']);
 });
 
 test("a method's keys are refused under another method, with the owner named, and required under its own", () => {

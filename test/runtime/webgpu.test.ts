@@ -47,8 +47,9 @@ function worst(got: Map<string, NpyArray>, want: Map<string, NpyArray>, label: s
 }
 
 const root = 'test/fixtures/golden';
-// L2P (e: clipping over every parameter), DualPrompt (dp*: train and eval prompt ids), CODA-Prompt.
-const CASES = [...['a', 'b', 'c', 'd', 'e', 'dp0', 'dp3'].map((n) => join(root, n)), 'test/fixtures/coda/coda0'];
+// L2P (e: clipping over every parameter), DualPrompt (dp*: train and eval prompt ids), CODA-Prompt (coda_p0:
+// the official code's step, exact GELU through the Erf op).
+const CASES = [...['a', 'b', 'c', 'd', 'e', 'dp0', 'dp3', 'coda_p0'].map((n) => join(root, n)), 'test/fixtures/coda/coda0'];
 for (const dir of CASES) {
   const name = dir.split('/').pop()!;
   test(`webgpu golden ${name}: one training step matches expected.npz and the CPU provider to ${TOL}`, async () => {

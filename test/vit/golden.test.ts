@@ -1,7 +1,7 @@
 // The frozen backbone's pre_logits against the golden cases (an independent float64 implementation).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -23,10 +23,17 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** The case's backbone with the GELU its case.json names ('tanh' when absent, as the official JAX code). */
+function caseViT(dir: string) {
+  const vit = loadViT(join(dir, 'vit.npz'));
+  const gelu: 'tanh' | 'erf' = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).gelu ?? 'tanh';
+  return { ...vit, config: { ...vit.config, gelu } };
+}
+
 for (const name of readdirSync(root).filter((n) => existsSync(join(root, n, 'case.json')))) {
   const dir = join(root, name);
   test(`golden ${name}: pre_logits on ONNX Runtime within 1e-4`, async () => {
-    const vit = loadViT(join(dir, 'vit.npz'));
+    const vit = caseViT(dir);
     const images = readNpz(join(dir, 'batch.npz')).get('images')!;
     const want = readNpz(join(dir, 'expected.npz')).get('pre_logits')!.data as Float32Array;
     const got = await preLogits(vit, images.data as Float32Array, images.shape, { batch: 2 });
@@ -34,7 +41,7 @@ for (const name of readdirSync(root).filter((n) => existsSync(join(root, n, 'cas
   });
 
   test(`golden ${name}: pre_logits in the float64 interpreter within 1e-4`, () => {
-    const vit = loadViT(join(dir, 'vit.npz'));
+    const vit = caseViT(dir);
     const images = readNpz(join(dir, 'batch.npz')).get('images')!;
     const want = readNpz(join(dir, 'expected.npz')).get('pre_logits')!.data as Float32Array;
     const x = g.input('images', images.shape);
@@ -45,7 +52,8 @@ for (const name of readdirSync(root).filter((n) => existsSync(join(root, n, 'cas
 
   test(`golden ${name}: npx l2p features writes the same pre_logits`, () => {
     const out = join(mkdtempSync(join(tmpdir(), 'l2p-feat-')), 'pl.npy');
-    execFileSync(process.execPath, ['bin/l2p.mjs', 'features', '--checkpoint', join(dir, 'vit.npz'), '--images', join(dir, 'batch.npz'), '--out', out], { stdio: 'pipe' });
+    const gelu = caseViT(dir).config.gelu;
+    execFileSync(process.execPath, ['bin/l2p.mjs', 'features', '--checkpoint', join(dir, 'vit.npz'), '--images', join(dir, 'batch.npz'), '--out', out, '--gelu', gelu], { stdio: 'pipe' });
     const got = readNpy(out);
     const want = readNpz(join(dir, 'expected.npz')).get('pre_logits')!;
     assert.deepEqual(got.shape, want.shape);

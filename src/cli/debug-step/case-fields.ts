@@ -12,12 +12,12 @@ const DESCRIPTIVE = ['method', 'semantics', 'notes', 'seed'] as const;
 
 /** The fields each method's debug-step reads: the backbone and batch sizes, the method's settings, the step. */
 export const UNDERSTOOD: Record<CaseMethod, readonly string[]> = {
-  l2p: ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'top_k', 'batchwise', 'batch', 'classes', 'class_mask', 'pull', 'lr', 'clip', 'clip_scope', 'devices'],
+  l2p: ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'top_k', 'batchwise', 'batch', 'classes', 'class_mask', 'pull', 'lr', 'clip', 'clip_scope', 'devices', 'gelu'],
   dualprompt: [
     ...['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'g_length', 'g_layers', 'e_layers', 'pool', 'e_length', 'top_k', 'batchwise', 'batch', 'classes', 'class_mask', 'task_id'],
-    ...['pull', 'lr', 'clip', 'clip_scope', 'classifier', 'use_prefix_tune_for_g_prompt', 'use_prefix_tune_for_e_prompt', 'same_key_value', 'use_prompt_mask', 'devices'],
+    ...['pull', 'lr', 'clip', 'clip_scope', 'classifier', 'use_prefix_tune_for_g_prompt', 'use_prefix_tune_for_e_prompt', 'same_key_value', 'same_key_value_for_shared', 'use_prompt_mask', 'devices', 'gelu'],
   ],
-  coda_prompt: ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'ortho_mu', 'layers', 'num_tasks', 'task_id', 'batch', 'classes', 'class_mask', 'lr', 'devices'],
+  coda_prompt: ['img', 'patch', 'dim', 'heads', 'mlp', 'depth', 'pool', 'length', 'ortho_mu', 'layers', 'num_tasks', 'task_id', 'batch', 'classes', 'class_mask', 'lr', 'devices', 'gelu'],
 };
 
 /** The case.json of `dir` as an object, refused when it holds a field the method's debug-step does not read. */

@@ -11,9 +11,11 @@ interface CaseViT {
   mlp: number;
   depth: number;
   patch: number;
+  /** The backbone's GELU: 'tanh' (absent: the official JAX code's) or 'erf' (the official CODA-Prompt's timm ViT). */
+  gelu?: unknown;
 }
 
-/** The case's vit.npz, refused when its sizes are not the ones case.json gives. */
+/** The case's vit.npz, refused when its sizes are not the ones case.json gives; its GELU as case.json says. */
 export function loadCaseViT(dir: string, c: CaseViT): LoadedViT {
   const file = join(dir, 'vit.npz');
   const vit = loadViT(file);
@@ -21,7 +23,9 @@ export function loadCaseViT(dir: string, c: CaseViT): LoadedViT {
   if (v.hidden !== c.dim || v.heads !== c.heads || v.mlp !== c.mlp || v.depth !== c.depth || v.patch !== c.patch) {
     throw new UserError(`'${file}' does not match '${join(dir, 'case.json')}' (file: ${JSON.stringify(v)})`);
   }
-  return vit;
+  const gelu = c.gelu ?? 'tanh';
+  if (gelu !== 'tanh' && gelu !== 'erf') throw new UserError(`'${join(dir, 'case.json')}': 'gelu' must be "tanh" or "erf", got ${JSON.stringify(c.gelu)}`);
+  return { ...vit, config: { ...v, gelu } };
 }
 
 /** The trained tensors named in `shapes`, from a stored npz: each present, of its shape, as float32 (a copy). */

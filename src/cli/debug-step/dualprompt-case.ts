@@ -38,7 +38,9 @@ interface DualPromptCase {
   /** Optional, official names and defaults: prefix-tuning for both, separate keys and values, the mask on. */
   use_prefix_tune_for_g_prompt?: boolean;
   use_prefix_tune_for_e_prompt?: boolean;
+  /** Ours and the official name of the same setting. */
   same_key_value?: boolean;
+  same_key_value_for_shared?: boolean;
   use_prompt_mask?: boolean;
   /** Official pmap: the batch in this many consecutive slices, one per device (1 when absent). */
   devices?: number;
@@ -52,7 +54,7 @@ function readCase(file: string): DualPromptCase {
   for (const k of ['g_layers', 'e_layers'] as const) {
     if (!Array.isArray(c[k]) || !c[k].every((x) => typeof x === 'number')) throw new UserError(`'${file}': '${k}' must be a list of layer indices`);
   }
-  for (const k of ['batchwise', 'use_prefix_tune_for_g_prompt', 'use_prefix_tune_for_e_prompt', 'same_key_value', 'use_prompt_mask'] as const) {
+  for (const k of ['batchwise', 'use_prefix_tune_for_g_prompt', 'use_prefix_tune_for_e_prompt', 'same_key_value', 'same_key_value_for_shared', 'use_prompt_mask'] as const) {
     if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new UserError(`'${file}': '${k}' must be true or false`);
   }
   if (c.clip_scope !== undefined && c.clip_scope !== 'all' && c.clip_scope !== 'trained') throw new UserError(`'${file}': clip_scope must be 'all' or 'trained', got ${JSON.stringify(c.clip_scope)}`);
@@ -68,7 +70,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
   const o: DualPromptOptions = {
     vit: vit.config,
     numClasses: c.classes,
-    g: c.g_layers.length ? { length: c.g_length, layers: c.g_layers, prefixTune: c.use_prefix_tune_for_g_prompt ?? true, sameKeyValue: c.same_key_value ?? false } : null,
+    g: c.g_layers.length ? { length: c.g_length, layers: c.g_layers, prefixTune: c.use_prefix_tune_for_g_prompt ?? true, sameKeyValue: c.same_key_value_for_shared ?? c.same_key_value ?? false } : null,
     e: { length: c.e_length, layers: c.e_layers, poolSize: c.pool, topK: c.top_k, prefixTune: c.use_prefix_tune_for_e_prompt ?? true },
     classifier: c.classifier ?? 'token',
     temperature: 1,
@@ -81,7 +83,6 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
     throw e;
   }
   const useMask = c.use_prompt_mask ?? true;
-  if (useMask && (c.task_id + 1) * c.top_k > c.pool) throw new UserError(`'${caseFile}': the prompt mask of task_id ${c.task_id} (ids ${c.task_id * c.top_k}..) runs past pool ${c.pool}`);
 
   const paramFile = join(dir, 'l2p.npz');
   const stored = readNpz(paramFile);
@@ -99,7 +100,7 @@ export async function runDualPromptCase(dir: string, runtime: RuntimeOptions = {
       g_prompt_length: c.g_length,
       g_prompt_layer_idx: c.g_layers,
       use_prefix_tune_for_g_prompt: o.g?.prefixTune ?? true,
-      same_key_value: o.g?.sameKeyValue ?? false,
+      same_key_value_for_shared: o.g?.sameKeyValue ?? false,
       use_e_prompt: true,
       e_prompt_layer_idx: c.e_layers,
       use_prefix_tune_for_e_prompt: o.e!.prefixTune,

@@ -86,6 +86,30 @@ export const log = unaryOp('log', 'Log', Math.log, (g, x) => div(g, x));
 export const tanh = unaryOp('tanh', 'Tanh', Math.tanh, (g, _x, out) => mul(g, sub(1, mul(out, out))));
 export const sigmoid = unaryOp('sigmoid', 'Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, out) => mul(g, mul(out, sub(1, out))));
 export const sqrt = unaryOp('sqrt', 'Sqrt', Math.sqrt, (g, _x, out) => div(mul(g, 0.5), out));
+/** The error function; d/dx erf(x) = 2/√π · exp(−x²). */
+export const erf = unaryOp('erf', 'Erf', erfValue, (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+
+/**
+ * erf in float64 for the reference interpreter (JavaScript has no Math.erf): below |x| = 3 the series
+ * erf(x) = 2/√π · exp(−x²) · Σ 2ⁿx²ⁿ⁺¹ / (1·3···(2n+1)), whose terms are all positive; beyond, 1 − erfc(x)
+ * with erfc's continued fraction. Both agree with the exact value to about 1e-15.
+ */
+function erfValue(x: number): number {
+  const a = Math.abs(x);
+  if (a < 3) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; term > 1e-17 * sum; n++) {
+      term *= (2 * a * a) / (2 * n + 1);
+      sum += term;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * sum;
+  }
+  // erfc(a) = exp(−a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...))))), evaluated from the tail.
+  let f = a;
+  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
+  return Math.sign(x) * (1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f);
+}
 
 const whereOp = defineOp<Record<string, never>>({
   name: 'where',

@@ -6,6 +6,7 @@ import { UserError } from '../../errors.ts';
 import type { Pixels } from '../../data/types.ts';
 import type { Learner } from '../../train/learner.ts';
 import { stepMetrics, type StepMetrics } from '../../rundir/metrics.ts';
+import { evalClassMask } from '../../train/eval-classes.ts';
 import { learningRate } from '../../train/schedule.ts';
 import { createLearner } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
@@ -139,10 +140,10 @@ export class PageRun {
     const numTasks = this.snap.tasks.length;
     for (const row of this.snap.accMatrix) while (row.length < t + 1) row.push(0);
     while (this.snap.accMatrix.length < t + 1) this.snap.accMatrix.push(new Array<number>(t + 1).fill(0));
-    // As the Node run (and so `l2p eval` of an export): logits masked to the task's classes only
-    // under eval_task_inc; class-incremental evaluation sees every column of the head.
+    // As the Node run (and so `l2p eval` of an export): logits masked to the task's classes under
+    // eval_task_inc, to the classes seen where the method scores those (CODA-Prompt), else every column.
     for (let i = 0; i <= t && i < numTasks; i++) {
-      const mask = c.continual.eval_task_inc ? this.snap.tasks[i].classMask : null;
+      const mask = evalClassMask(c, this.snap.tasks[i], this.snap.tasks.slice(0, t + 1));
       const r = await this.evaluate(this.snap.tasks[i].test, mask);
       this.snap.accMatrix[i][t] = r.accuracy;
       this.snap.promptUsage[i] = r.promptCounts;
