@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const parallel = parallelOption(values['data-parallel'], values['worker-env']);
   const stream = await streamFor(config);
   const notes: string[] = [];
-  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
+  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`), (m) => notes.push(m));
   try {
     const s = await trainContinual({
       config,

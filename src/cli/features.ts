@@ -5,14 +5,16 @@ import { NpzReader, writeNpy } from '../io/npz.ts';
 import { toFloat32 } from '../io/npy.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
-import { loadViT } from '../vit/params.ts';
+import { describeBackbone, loadViT } from '../vit/params.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--batch N] [--threads N] [--device cpu|webgpu]
+const HELP = `usage: l2p features --checkpoint <vit> --images <images.npz> --out <out.npy> [--heads N] [--batch N] [--threads N] [--device cpu|webgpu]
 
 Writes the frozen backbone's pre_logits [B, D] (float32): the encoder_norm output at the class token.
-  --checkpoint  a ViT in the official npz layout (ViT-B_16.npz and the like)
+  --checkpoint  a ViT: the official npz layout (ViT-B_16.npz and the like), or timm's or transformers'
+                names in a safetensors file or a PyTorch zip (torch.save); docs/backbones.md
+  --heads       the head count of a timm or transformers ViT (default: width / 64)
   --images      an npz whose 'images' entry (or only entry) is [B, H, W, 3] float32 in [0, 1]
   --out         the .npy file to write
   --batch       images per forward pass (default 32)
@@ -26,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       checkpoint: { type: 'string' },
       images: { type: 'string' },
       out: { type: 'string' },
+      heads: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
@@ -40,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const k of ['checkpoint', 'images', 'out'] as const) {
     if (!values[k]) throw new UserError(`--${k} is required\n\n${HELP}`);
   }
-  const vit = loadViT(values.checkpoint!);
+  const vit = loadViT(values.checkpoint!, undefined, { heads: optionalInt(values.heads, '--heads') });
+  console.error(describeBackbone(values.checkpoint!, vit));
   const npz = NpzReader.open(values.images!);
   let images: Float32Array;
   let shape: number[];

@@ -1,5 +1,6 @@
 // ViT sizes by name, as big_vision's decode_variant: 'B/16' -> width, depth, heads, MLP width, patch.
 import { UserError } from '../errors.ts';
+import { KNOWN_BACKBONES } from './backbones.ts';
 
 export interface ViTConfig {
   hidden: number;
@@ -20,12 +21,14 @@ const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {
   L: { hidden: 1024, depth: 24, heads: 16, mlp: 4096 },
 };
 
-/** 'B/16', 'ViT-B_16', 'ViT-B/16' -> sizes. */
+/** 'B/16', 'ViT-B_16', 'ViT-B/16', or a pretrained backbone's name (backbones.ts) -> sizes. */
 export function decodeVariant(name: string): ViTConfig {
+  const known = KNOWN_BACKBONES[name.trim()];
+  if (known) return decodeVariant(known.variant);
   const m = /^(?:ViT-)?([A-Za-z]+)[/_](\d+)$/.exec(name.trim());
   const size = m ? SIZES[m[1]] : undefined;
   if (!m || !size) {
-    throw new UserError(`unknown ViT variant '${name}' (known: ${Object.keys(SIZES).map((s) => `${s}/16`).join(', ')}; patch 8, 16 or 32)`);
+    throw new UserError(`unknown ViT variant '${name}' (known: ${Object.keys(SIZES).map((s) => `${s}/16`).join(', ')}; patch 8, 16 or 32; or a pretrained backbone: ${Object.keys(KNOWN_BACKBONES).join(', ')})`);
   }
   return { ...size, patch: Number(m[2]) };
 }
