@@ -9,7 +9,7 @@ import { FLOAT_ITEMSIZE, isFloatDtype, numel, widen, type StoredTensor, type Ten
 import { ZipFile, type ZipEntry } from './zip-reader.ts';
 
 const KIND = 'PyTorch checkpoint';
-/** Nested dicts deeper than this are not searched (a pickle may hold cycles through its memo). */
+/** Nested dicts deeper than this are not searched. */
 const MAX_DEPTH = 12;
 
 /** The archive's folder when the zip's entries are a torch.save archive (`<archive>/data.pkl`), else undefined. */
@@ -95,14 +95,19 @@ function isTensor(v: PyValue): v is TensorRef {
   return typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'tensor';
 }
 
-/** Every tensor under `v`, named by the dict keys leading to it joined with '.'; lists and other values are skipped. */
-function collect(v: PyValue, prefix: string, out: Map<string, TensorRef>, depth: number): void {
+/**
+ * Every tensor under `v`, named by the dict keys leading to it joined with '.'; lists and other
+ * values are skipped. A dict reached twice (the memo can share one, or make it hold itself) is
+ * walked once, under the first name, so no pickle makes the walk long.
+ */
+function collect(v: PyValue, prefix: string, out: Map<string, TensorRef>, depth: number, seen = new Set<PyDict>()): void {
   if (isTensor(v)) {
     out.set(prefix, v);
     return;
   }
-  if (!(v instanceof PyDict) || depth >= MAX_DEPTH) return;
-  for (const [k, x] of v.map) collect(x, prefix === '' ? String(k) : `${prefix}.${k}`, out, depth + 1);
+  if (!(v instanceof PyDict) || depth >= MAX_DEPTH || seen.has(v)) return;
+  seen.add(v);
+  for (const [k, x] of v.map) collect(x, prefix === '' ? String(k) : `${prefix}.${k}`, out, depth + 1, seen);
 }
 
 /** The tensor's items in row-major order from its strided view of the storage. */
