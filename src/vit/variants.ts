@@ -32,3 +32,9 @@ export function decodeVariant(name: string): ViTConfig {
   }
   return { ...size, patch: Number(m[2]) };
 }
+
+/** The table's name for a ViT of these sizes ('ViT-B_16'), or undefined; the head count is the table's. */
+export function variantName(cfg: Omit<ViTConfig, 'heads'>): string | undefined {
+  const size = Object.entries(SIZES).find(([, s]) => s.hidden === cfg.hidden && s.depth === cfg.depth && s.mlp === cfg.mlp);
+  return size ? `ViT-${size[0]}_${cfg.patch}` : undefined;
+}

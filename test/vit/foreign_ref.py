@@ -1,6 +1,6 @@
 """Writes one small random ViT in four layouts and its float64 reference features.
 
-usage: /usr/bin/python3 foreign_ref.py OUT_DIR [--size test|mu]
+usage: /usr/bin/python3 foreign_ref.py OUT_DIR [--size test|nano]
 
 Files (all float32 weights, the same values in every layout):
   timm.pth          torch.save({'model': {'module.<timm name>': tensor}, 'epoch': 3}) (a nested,
@@ -27,8 +27,8 @@ import torch
 OUT = sys.argv[1]
 SIZE = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == '--size' else 'test'
 # 'test': head width 64, so the default head rule (width / 64) finds 2 heads.
-# 'mu': the variants table's ViT-mu_4 (heads from model_name), on 28 px images.
-D, DEPTH, MLP, HEADS, P, SIDE = {'test': (128, 2, 256, 2, 4, 4), 'mu': (48, 2, 96, 3, 4, 7)}[SIZE]
+# 'nano': the variants table's ViT-nano_4 (4 heads of 32, from model_name) on 28 px digits, the demo's size.
+D, DEPTH, MLP, HEADS, P, SIDE = {'test': (128, 2, 256, 2, 4, 4), 'nano': (128, 6, 256, 4, 4, 7)}[SIZE]
 N = SIDE * SIDE
 B = 3
 rng = np.random.default_rng(22)
