@@ -6,6 +6,7 @@ import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../package-root.ts';
 import { describeBackbone, loadViT, type LoadedViT } from '../vit/params.ts';
+import { knownBackboneNotes } from '../vit/backbones.ts';
 import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
@@ -35,6 +36,9 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void, info: (ms
     const file = checkpointPath(c.init_checkpoint);
     const vit = loadViT(file, cfg);
     info(describeBackbone(file, vit));
+    const notes = knownBackboneNotes(c.model_name, vit.family ?? 'official');
+    notes.info.forEach(info);
+    notes.warn.forEach(warn);
     if (vit.numPatches !== grid * grid) {
       // As the official loader: the grid of position embeddings resized, the class token's kept.
       const key = 'Transformer/posembed_input/pos_embedding';

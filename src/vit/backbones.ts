@@ -30,3 +30,19 @@ export const KNOWN_BACKBONES: Record<string, KnownBackbone> = {
   ibot_vitb16: { variant: 'B/16', family: 'timm', source: 'https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vitb_16/checkpoint_teacher.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
   ibot_vitb16_in22k: { variant: 'B/16', family: 'timm', source: 'https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vitb_16_pt22k/checkpoint.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
 };
+
+const FAMILY_NAMES: Record<BackboneFamily, string> = { official: 'the official JAX layout', timm: "timm's names", transformers: "transformers' names" };
+const triple = (v: readonly number[]) => `(${v.join(', ')})`;
+
+/**
+ * What a run prints when model_name names a pretrained backbone: its pretraining normalisation
+ * (this code, as the official one with norm_01, feeds every backbone pixels in [0, 1]), and a
+ * warning when the file holds another family's names than the table says.
+ */
+export function knownBackboneNotes(modelName: string, family: BackboneFamily): { info: string[]; warn: string[] } {
+  const k = KNOWN_BACKBONES[modelName];
+  if (!k) return { info: [], warn: [] };
+  const info = [`model_name '${modelName}' was pretrained on pixels normalised as (x - ${triple(k.mean)}) / ${triple(k.std)}; runs here feed pixels in [0, 1] (norm_01), as the official code does`];
+  const warn = k.family === family ? [] : [`model_name '${modelName}' is published in ${FAMILY_NAMES[k.family]}, but init_checkpoint holds ${FAMILY_NAMES[family]}`];
+  return { info, warn };
+}

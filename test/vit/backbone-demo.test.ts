@@ -31,3 +31,16 @@ for (const method of ['l2p', 'dualprompt', 'coda_prompt']) {
     assert.ok(s.acc_matrix.flat().every((a: number | null) => a === null || (a >= 0 && a <= 100)));
   });
 }
+
+test('init_checkpoint in timm names at another resolution: the position embedding is resized, the load described', async () => {
+  const { getPreset } = await import('../../src/config/presets.ts');
+  const { backboneFor } = await import('../../src/train/experiment.ts');
+  const file = join(dir, 'timm.safetensors');
+  const warnings: string[] = [];
+  const infos: string[] = [];
+  const vit = backboneFor({ ...getPreset('split_mnist_l2p'), init_checkpoint: file, input_size: 32, resize_size: 32 }, (m) => warnings.push(m), (m) => infos.push(m));
+  assert.equal(vit.numPatches, 64);
+  assert.deepEqual(vit.params.get('Transformer/posembed_input/pos_embedding')!.shape, [1, 65, 128]);
+  assert.deepEqual(infos, [`backbone '${file}': timm VisionTransformer (safetensors), width 128, depth 6, 4 heads, MLP 256, patch 4, 7×7 grid; trained with the exact (erf) GELU`]);
+  assert.deepEqual(warnings, [`'${file}': position embedding resized from a 7×7 to a 8×8 grid of patches for input_size 32 (linear zoom, class token kept, as the official loader)`]);
+});
