@@ -8,7 +8,7 @@ import { checkViT, type LoadedViT, type Params } from './layout.ts';
 import type { ViTConfig } from './variants.ts';
 
 export type ForeignFamily = 'timm' | 'transformers';
-/** Heads = width / 64 unless given: the head width of every ViT size timm and transformers ship from S up. */
+/** Heads = width / 64 unless given: the head width of ViT-Ti, S, B and L in timm and transformers. */
 export const HEAD_WIDTH = 64;
 
 /** Per family: the key that finds the backbone (its prefix is everything before it) and the names relative to that prefix. */
