@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { unpickle } from '../../src/io/pickle.ts';
 import { TorchZipFile } from '../../src/io/torch-zip.ts';
+import { zipChunks } from '../../src/io/zip-writer.ts';
 import { loadViT } from '../../src/vit/params.ts';
 import { tempDir, throwsUserError } from './npz-helpers.ts';
 
@@ -122,3 +123,41 @@ for (const [how, call, global] of [
     assert.ok(fs.existsSync(marker), 'Python did not run the payload: the test proves nothing');
   });
 }
+
+/** A torch zip by hand: one tensor 'w' of `size` at `offset` over a storage whose pickle says `numel` items and whose entry holds `bytes`. */
+function handMade(file: string, o: { storage: string; numel: number; offset: number; size: number; bytes: Uint8Array }): void {
+  const enc = new TextEncoder();
+  const str = (s: string) => [0x58, ...new Uint8Array(new Uint32Array([s.length]).buffer), ...enc.encode(s)];
+  const pkl = Uint8Array.from([
+    0x80, 2, 0x7d, ...str('w'),
+    0x63, ...enc.encode('torch._utils\n_rebuild_tensor_v2\n'),
+    0x28, 0x28, ...str('storage'), 0x63, ...enc.encode(`torch\n${o.storage}\n`), ...str('0'), ...str('cpu'), 0x4b, o.numel, 0x74, 0x51,
+    0x4b, o.offset, 0x4b, o.size, 0x85, 0x4b, 1, 0x85, 0x89, 0x29, 0x74, 0x52,
+    0x73, 0x2e,
+  ]);
+  fs.writeFileSync(file, Buffer.concat([...zipChunks([{ name: 'a/data.pkl', parts: [pkl] }, { name: 'a/data/0', parts: [o.bytes] }], { compress: false })]));
+}
+
+test('torch zip: storages and views that disagree are one line naming file and tensor', () => {
+  const p = join(dir, 'hand.pth');
+  const four = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+  handMade(p, { storage: 'FloatStorage', numel: 4, offset: 1, size: 3, bytes: four });
+  let f = TorchZipFile.open(p);
+  assert.deepEqual([...f.read('w')], [2, 3, 4]);
+  f.close();
+  const fails = (o: Parameters<typeof handMade>[1], message: string) => {
+    handMade(p, o);
+    f = TorchZipFile.open(p);
+    try {
+      throwsUserError(() => f.read('w'), `'${p}' tensor 'w': ${message}`);
+    } finally {
+      f.close();
+    }
+  };
+  fails({ storage: 'FloatStorage', numel: 4, offset: 2, size: 3, bytes: four }, 'shape [3] with strides [1] at offset 2 runs past its storage of 4 items');
+  fails({ storage: 'FloatStorage', numel: 8, offset: 0, size: 3, bytes: four }, "storage 'a/data/0' holds 16 bytes, 8 F32 items need 32");
+  fails({ storage: 'HalfStorage', numel: 4, offset: 0, size: 4, bytes: four }, "storage 'a/data/0' holds 16 bytes, 4 F16 items need 8");
+  fails({ storage: 'LongStorage', numel: 2, offset: 0, size: 2, bytes: four }, 'dtype I64 is not a float dtype a backbone is stored in (F32, F16, BF16)');
+  handMade(p, { storage: 'UntypedStorage', numel: 4, offset: 0, size: 4, bytes: four });
+  throwsUserError(() => TorchZipFile.open(p), "refused: the pickle names the global 'torch.UntypedStorage'");
+});
