@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!values[k]) throw new UserError(`--${k} is required\n\n${HELP}`);
   }
   const vit = loadViT(values.checkpoint!, undefined, { heads: optionalInt(values.heads, '--heads') });
-  console.error(describeBackbone(values.checkpoint!, vit));
+  console.log(describeBackbone(values.checkpoint!, vit));
   const npz = NpzReader.open(values.images!);
   let images: Float32Array;
   let shape: number[];

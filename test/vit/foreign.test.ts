@@ -29,11 +29,12 @@ before(() => {
  */
 const FOREIGN_GELU = (OP_NAMES as readonly string[]).includes('erf') ? 'erf' : 'tanh';
 
-function features(checkpoint: string): { out: Float32Array; stderr: string } {
+function features(checkpoint: string): { out: Float32Array; stdout: string } {
   const out = join(dir, `${checkpoint}.features.npy`);
   const r = spawnSync(process.execPath, ['bin/l2p.mjs', 'features', '--checkpoint', join(dir, checkpoint), '--images', join(dir, 'images.npz'), '--out', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return { out: readNpy(out).data as Float32Array, stderr: r.stderr };
+  assert.equal(r.stderr, '');
+  return { out: readNpy(out).data as Float32Array, stdout: r.stdout };
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -52,8 +53,8 @@ const CASES = [
 
 for (const [file, ref, family] of CASES) {
   test(`l2p features on ${file} agrees with the float64 reference (${FOREIGN_GELU} GELU) to 1e-4`, () => {
-    const { out: got, stderr } = features(file);
-    assert.equal(stderr.trim(), `backbone '${join(dir, file)}': ${family}, width 128, depth 2, 2 heads, MLP 256, patch 4, 4×4 grid; trained with the exact (erf) GELU`);
+    const { out: got, stdout } = features(file);
+    assert.equal(stdout.split('\n')[0], `backbone '${join(dir, file)}': ${family}, width 128, depth 2, 2 heads, MLP 256, patch 4, 4×4 grid; trained with the exact (erf) GELU`);
     const want = readNpy(join(dir, `${ref}_${FOREIGN_GELU}.npy`)).data as Float64Array;
     const d = maxDiff(got, want);
     assert.ok(d < 1e-4, `max |diff| ${d}`);
