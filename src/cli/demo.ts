@@ -14,6 +14,7 @@ import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { streamFor } from '../train/stream.ts';
+import { checkpointFormat } from '../io/checkpoint-format.ts';
 import { loadViT } from '../vit/params.ts';
 import { variantName } from '../vit/variants.ts';
 import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
@@ -55,8 +56,9 @@ export function printSummary(s: RunSummary, out: (line: string) => void = consol
  * head count) and its own resolution, so its position embedding is used as trained.
  */
 function backboneSettings(file: string): Partial<L2PConfig> {
-  // The head count is not needed to read the sizes; the variant's is used when the run loads it.
-  const { config: c, numPatches } = loadViT(file, undefined, { heads: 1 });
+  // A timm or transformers file does not tell its head count, which reading the sizes does not need:
+  // the variant's is used when the run loads it.
+  const { config: c, numPatches } = loadViT(file, undefined, checkpointFormat(file) === 'npz' ? {} : { heads: 1 });
   const name = variantName(c);
   if (!name) {
     throw new UserError(`'${file}': no ViT variant has width ${c.hidden}, depth ${c.depth} and MLP ${c.mlp}; name one with --set model_name=... (docs/backbones.md)`);

@@ -15,7 +15,7 @@ import type { ViTConfig } from './variants.ts';
 export { expectedShapes, checkViT, viTFromArrays, type BackboneFamily, type LoadedViT, type ParamArray, type Params } from './layout.ts';
 
 export interface LoadOptions {
-  /** The head count, where the file's shapes cannot tell it (timm, transformers); default: `expect`'s, else width / 64. */
+  /** The head count, where the file's shapes cannot tell it (timm, transformers); default: `expect`'s, else width / 64. An npz must hold this many. */
   heads?: number;
 }
 
@@ -26,7 +26,13 @@ export interface LoadOptions {
  */
 export function loadViT(file: string, expect?: ViTConfig, opts: LoadOptions = {}): LoadedViT & { format: CheckpointFormat } {
   const format = checkpointFormat(file);
-  if (format === 'npz') return { ...loadOfficial(file, expect), family: 'official', gelu: 'tanh', format };
+  if (format === 'npz') {
+    const vit = loadOfficial(file, expect);
+    if (opts.heads !== undefined && opts.heads !== vit.config.heads) {
+      throw new UserError(`${where(file)} holds ${vit.config.heads} heads (its attention kernels say so), not the ${opts.heads} asked for`);
+    }
+    return { ...vit, family: 'official', gelu: 'tanh', format };
+  }
   const archive: TensorArchive = format === 'torch' ? TorchZipFile.open(file) : SafetensorsFile.open(file);
   try {
     const found = findBackbone(archive);

@@ -92,6 +92,8 @@ test('heads: width / 64 unless given; model_name must match the stored sizes', (
   assert.equal(loadViT(file, undefined, { heads: 4 }).params.get('Transformer/encoderblock_0/MultiHeadDotProductAttention_1/query/kernel')!.shape.join(','), '128,4,32');
   assert.equal(loadViT(file, { hidden: 128, depth: 2, heads: 8, mlp: 256, patch: 4 }).config.heads, 8);
   throwsUser(() => loadViT(file, decodeVariant('ViT-B_16')), `'${file}' holds a ViT of width 128, depth 2, MLP 256, patch 4; model_name asks for width 768, depth 12, MLP 3072, patch 16`);
+  const npz = join(dir, 'official.npz');
+  throwsUser(() => loadViT(npz, undefined, { heads: 4 }), `'${npz}' holds 2 heads (its attention kernels say so), not the 4 asked for`);
   throwsUser(() => loadViT(file, undefined, { heads: 3 }), `'${file}': width 128 does not split into 3 heads; give the head count (a model_name variant, or --heads)`);
 });
 
