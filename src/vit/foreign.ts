@@ -119,7 +119,8 @@ export function foreignViT(archive: TensorArchive, found: { family: ForeignFamil
   const read = (k: string) => archive.read(prefix + k);
   const params = convert(family, config, numPatches, read);
   checkViT(new Map([...params].map(([k, v]) => [k, v.shape])), file, config);
-  return { config, numPatches, params, family, gelu: 'erf' };
+  // The family was trained with PyTorch's exact GELU; a gelu config key, when set, overrides it.
+  return { config: { ...config, gelu: 'erf' }, numPatches, params, family };
 }
 
 /** Every tensor a `family` ViT of `cfg` holds, with its shape, relative to the prefix. */

@@ -84,12 +84,6 @@ export interface LoadedViT {
   params: Params;
   /** Unset: 'official'. */
   family?: BackboneFamily;
-  /**
-   * The GELU the family was trained with: 'tanh' (the official JAX ViT's jax.nn.gelu, our glyph
-   * backbone) or 'erf' (torch.nn.GELU's exact form: timm, transformers). Unset: 'tanh'. A `gelu`
-   * config key, when set, takes precedence.
-   */
-  gelu?: 'tanh' | 'erf';
 }
 
 /**

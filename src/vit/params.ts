@@ -31,7 +31,7 @@ export function loadViT(file: string, expect?: ViTConfig, opts: LoadOptions = {}
     if (opts.heads !== undefined && opts.heads !== vit.config.heads) {
       throw new UserError(`${where(file)} holds ${vit.config.heads} heads (its attention kernels say so), not the ${opts.heads} asked for`);
     }
-    return { ...vit, family: 'official', gelu: 'tanh', format };
+    return { ...vit, family: 'official', format };
   }
   const archive: TensorArchive = format === 'torch' ? TorchZipFile.open(file) : SafetensorsFile.open(file);
   try {
@@ -70,7 +70,7 @@ export function describeBackbone(file: string, vit: LoadedViT & { format: Checkp
   const side = Math.sqrt(vit.numPatches);
   const grid = Number.isInteger(side) ? `${side}×${side}` : `${vit.numPatches}-patch`;
   const family = { official: 'official JAX layout', timm: 'timm VisionTransformer', transformers: 'transformers ViTModel' }[vit.family ?? 'official'];
-  const act = vit.gelu === 'erf' ? 'exact (erf) GELU' : 'tanh GELU';
+  const act = vit.config.gelu === 'erf' ? 'exact (erf) GELU' : 'tanh GELU';
   return `backbone '${file}': ${family} (${FORMAT_NAMES[vit.format]}), width ${hidden}, depth ${depth}, ${heads} heads, MLP ${mlp}, patch ${patch}, ${grid} grid; trained with the ${act}`;
 }
 

@@ -8,6 +8,11 @@ export interface ViTConfig {
   heads: number;
   mlp: number;
   patch: number;
+  /**
+   * The MLP's GELU: 'tanh' (the official JAX ViT's, our glyph backbone's) or 'erf' (PyTorch's exact
+   * form: timm's and transformers' checkpoints, which the loader marks so). Unset: 'tanh'.
+   */
+  gelu?: 'tanh' | 'erf';
 }
 
 const SIZES: Record<string, Omit<ViTConfig, 'patch'>> = {
