@@ -28,7 +28,8 @@ export const KNOWN_BACKBONES: Record<string, KnownBackbone> = {
   dino_vitb16: { variant: 'B/16', family: 'timm', source: 'https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vitbase16_pretrain.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
   mocov3_vitb16: { variant: 'B/16', family: 'timm', source: 'https://dl.fbaipublicfiles.com/moco-v3/vit-b-300ep/vit-b-300ep.pth.tar', mean: IMAGENET_MEAN, std: IMAGENET_STD },
   ibot_vitb16: { variant: 'B/16', family: 'timm', source: 'https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vitb_16/checkpoint_teacher.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
-  ibot_vitb16_in22k: { variant: 'B/16', family: 'timm', source: 'https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vitb_16_pt22k/checkpoint.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  // The backbone-only file: the full checkpoint.pth beside it pickles argparse.Namespace, which is refused.
+  ibot_vitb16_in22k: { variant: 'B/16', family: 'timm', source: 'https://lf3-nlp-opensource.bytetos.com/obj/nlp-opensource/archive/2022/ibot/vitb_16_pt22k/checkpoint_student.pth', mean: IMAGENET_MEAN, std: IMAGENET_STD },
 };
 
 const FAMILY_NAMES: Record<BackboneFamily, string> = { official: 'the official JAX layout', timm: "timm's names", transformers: "transformers' names" };
