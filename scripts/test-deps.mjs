@@ -1,6 +1,7 @@
 // What the test suite reads from the machine, and the Debian package that provides each: real
 // Fashion-MNIST IDX files, Chromium to render the HTML report, the DejaVu fonts (glyph corpus, chart
-// text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), Slurm
+// text), NumPy for the independent golden-case reference (scripts/golden/make_case.py), Debian's
+// PyTorch for the torch.save checkpoints the backbone readers are tested on, Slurm
 // with munge (the sweep test starts its own single-node cluster from them and stops it afterwards),
 // and the Vulkan loader (test/runtime/webgpu.test.ts runs the WebGPU provider on chromium's SwiftShader),
 // Mesa's Vulkan drivers for their device-select layer and llvmpipe (data-parallel-webgpu.test.ts
@@ -19,6 +20,8 @@ export const TEST_DEPS = [
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf') },
   { pkg: 'fonts-dejavu-extra', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSerif-BoldItalic.ttf') },
   { pkg: 'python3-numpy', present: () => has('python3') && pythonImports('numpy') },
+  // Debian's PyTorch writes the torch.save checkpoints the backbone readers are tested on (test/vit/foreign.test.ts).
+  { pkg: 'python3-torch', present: () => spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0 },
   { pkg: 'slurm-wlm', present: () => has('slurmctld') || existsSync('/usr/sbin/slurmctld') },
   { pkg: 'munge', present: () => has('munged') || existsSync('/usr/sbin/munged') },
   { pkg: 'mesa-vulkan-drivers', present: () => existsSync('/usr/share/vulkan/implicit_layer.d/VkLayer_MESA_device_select.json') },

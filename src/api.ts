@@ -48,7 +48,7 @@ export async function train(config: L2PConfig, o: TrainOptions): Promise<RunSumm
   const c = parseL2PConfig(config);
   const sink = sinkOf(o.progress);
   const stream = o.stream ?? (await streamFor(c));
-  const backbone = o.backbone ?? backboneFor(c, (m) => sink.write(`warning: ${m}\n`));
+  const backbone = o.backbone ?? backboneFor(c, (m) => sink.write(`warning: ${m}\n`), (m) => sink.write(`${m}\n`));
   return trainContinual({ config: c, workdir: o.workdir, resume: o.resume ?? false, stream, backbone, runtime: { threads: o.threads }, workers: o.workers, sink });
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { L2PConfig } from '../config/l2p.ts';
 import { applyOverrides } from '../config/overrides.ts';
 import { getPreset, presetNames } from '../config/presets.ts';
 import { METHODS } from '../methods/index.ts';
@@ -13,19 +14,25 @@ import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { streamFor } from '../train/stream.ts';
+import { checkpointFormat } from '../io/checkpoint-format.ts';
+import { loadViT } from '../vit/params.ts';
+import { variantName } from '../vit/variants.ts';
 import { CONFIG_FILE, SUMMARY_FILE } from '../rundir/layout.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
 import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--set key=value ...] [--threads N] [--device cpu|webgpu] [--resume]
-                [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
+const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--backbone PATH] [--set key=value ...] [--threads N]
+                [--device cpu|webgpu] [--resume] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
 A killed demo continues where it stopped when run again with the same --workdir.
-  --method  ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n            ')}
-            (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)
+  --method    ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n              ')}
+              (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)
+  --backbone  another backbone instead of the shipped one: an npz in the official layout, or timm's or
+              transformers' names in a safetensors file or a PyTorch zip (docs/backbones.md). model_name
+              becomes the variant of its sizes and input_size its own resolution, unless --set says otherwise
 ${DEVICE_HELP.replace('--device   ', '--device ')}
 ${PARALLEL_HELP}`;
 
@@ -44,12 +51,30 @@ export function printSummary(s: RunSummary, out: (line: string) => void = consol
   out(`wall time ${(s.wall_time_s / 60).toFixed(1)} min, ${s.images_per_s.toFixed(0)} training images/s`);
 }
 
+/**
+ * The settings that run the demo on the backbone in `file`: the variant of its sizes (the table's
+ * head count) and its own resolution, so its position embedding is used as trained.
+ */
+function backboneSettings(file: string): Partial<L2PConfig> {
+  // A timm or transformers file does not tell its head count, which reading the sizes does not need:
+  // the variant's is used when the run loads it.
+  const { config: c, numPatches } = loadViT(file, undefined, checkpointFormat(file) === 'npz' ? {} : { heads: 1 });
+  const name = variantName(c);
+  if (!name) {
+    throw new UserError(`'${file}': no ViT variant has width ${c.hidden}, depth ${c.depth} and MLP ${c.mlp}; name one with --set model_name=... (docs/backbones.md)`);
+  }
+  const side = Math.round(Math.sqrt(numPatches));
+  if (side * side !== numPatches) return { init_checkpoint: file, model_name: name };
+  return { init_checkpoint: file, model_name: name, input_size: side * c.patch, resize_size: side * c.patch };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       workdir: { type: 'string' },
       method: { type: 'string' },
+      backbone: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
       workers: { type: 'string' },
@@ -71,7 +96,8 @@ export async function run(argv: string[]): Promise<number> {
   // A method with its own prompt settings has its own demo preset; the baselines run on L2P's.
   const own = presetNames().includes(`split_mnist_${method}`);
   const base = getPreset(own ? `split_mnist_${method}` : 'split_mnist_l2p');
-  const config = applyOverrides({ ...base, init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) }, [`method=${method}`, ...(values.set ?? [])]);
+  const shipped = { init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) };
+  const config = applyOverrides({ ...base, ...(values.backbone ? backboneSettings(values.backbone) : shipped) }, [`method=${method}`, ...(values.set ?? [])]);
   if (config.init_checkpoint && !existsSync(config.init_checkpoint)) {
     throw new UserError(`the backbone '${config.init_checkpoint}' is missing; reinstall, or make one with l2p pretrain (docs/pretrain.md)`);
   }
@@ -82,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   const parallel = parallelOption(values['data-parallel'], values['worker-env']);
   const stream = await streamFor(config);
   const notes: string[] = [];
-  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
+  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`), (m) => notes.push(m));
   try {
     const s = await trainContinual({
       config,

@@ -6,14 +6,16 @@ import { toFloat32 } from '../io/npy.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { checkImages, preLogits } from '../vit/features.ts';
 import type { Gelu } from '../graph/index.ts';
-import { loadViT, type LoadedViT } from '../vit/params.ts';
+import { describeBackbone, loadViT } from '../vit/params.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
 
-const HELP = `usage: l2p features --checkpoint <vit.npz> --images <images.npz> --out <out.npy> [--gelu tanh|erf] [--batch N] [--threads N] [--device cpu|webgpu]
+const HELP = `usage: l2p features --checkpoint <vit> --images <images.npz> --out <out.npy> [--heads N] [--gelu tanh|erf] [--batch N] [--threads N] [--device cpu|webgpu]
 
 Writes the frozen backbone's pre_logits [B, D] (float32): the encoder_norm output at the class token.
-  --checkpoint  a ViT in the official npz layout (ViT-B_16.npz and the like)
+  --checkpoint  a ViT: the official npz layout (ViT-B_16.npz and the like), or timm's or transformers'
+                names in a safetensors file or a PyTorch zip (torch.save); docs/backbones.md
+  --heads       the head count of a timm or transformers ViT (default: width / 64)
   --images      an npz whose 'images' entry (or only entry) is [B, H, W, 3] float32 in [0, 1]
   --out         the .npy file to write
   --gelu        the MLP activation: 'tanh' (the official JAX checkpoints') or 'erf' (timm's, exact);
@@ -29,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
       checkpoint: { type: 'string' },
       images: { type: 'string' },
       out: { type: 'string' },
+      heads: { type: 'string' },
       gelu: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
@@ -46,8 +49,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const gelu = values.gelu;
   if (gelu !== undefined && gelu !== 'tanh' && gelu !== 'erf') throw new UserError(`--gelu must be 'tanh' or 'erf', got '${gelu}'`);
-  const loaded = loadViT(values.checkpoint!);
-  const vit: LoadedViT = gelu === undefined ? loaded : { ...loaded, config: { ...loaded.config, gelu: gelu as Gelu } };
+  const loaded = loadViT(values.checkpoint!, undefined, { heads: optionalInt(values.heads, '--heads') });
+  const vit = gelu === undefined ? loaded : { ...loaded, config: { ...loaded.config, gelu: gelu as Gelu } };
+  console.log(describeBackbone(values.checkpoint!, vit));
   const npz = NpzReader.open(values.images!);
   let images: Float32Array;
   let shape: number[];

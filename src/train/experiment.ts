@@ -5,7 +5,8 @@ import { isAbsolute, join } from 'node:path';
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../package-root.ts';
-import { loadViT, type LoadedViT } from '../vit/params.ts';
+import { describeBackbone, loadViT, type LoadedViT } from '../vit/params.ts';
+import { knownBackboneNotes } from '../vit/backbones.ts';
 import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
@@ -23,14 +24,21 @@ export function checkpointPath(p: string): string {
   return existsSync(shipped) ? shipped : p;
 }
 
-/** The backbone a config names; `warn` hears about random weights. */
-export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedViT {
+/**
+ * The backbone a config names: init_checkpoint in any of the formats loadViT reads, else random
+ * weights. `warn` hears about random weights and resized position embeddings, `info` what was loaded.
+ */
+export function backboneFor(c: L2PConfig, warn: (msg: string) => void, info: (msg: string) => void = () => {}): LoadedViT {
   const cfg = decodeVariant(c.model_name);
   const grid = c.input_size / cfg.patch;
   if (!Number.isInteger(grid)) throw new UserError(`input_size ${c.input_size} is not a multiple of ${c.model_name}'s patch ${cfg.patch}`);
   if (c.init_checkpoint) {
     const file = checkpointPath(c.init_checkpoint);
     const vit = loadViT(file, cfg);
+    info(describeBackbone(file, vit));
+    const notes = knownBackboneNotes(c.model_name, vit.family ?? 'official');
+    notes.info.forEach(info);
+    notes.warn.forEach(warn);
     if (vit.numPatches !== grid * grid) {
       // As the official loader: the grid of position embeddings resized, the class token's kept.
       const key = 'Transformer/posembed_input/pos_embedding';
@@ -41,6 +49,6 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedVi
     }
     return vit;
   }
-  warn(`init_checkpoint is not set: ${c.model_name} starts from random weights (set init_checkpoint=<ViT npz> for a pretrained backbone)`);
+  warn(`init_checkpoint is not set: ${c.model_name} starts from random weights (set init_checkpoint=<a ViT checkpoint: npz, safetensors or PyTorch zip> for a pretrained backbone)`);
   return { config: cfg, numPatches: grid * grid, params: randomViT(cfg, grid * grid, c.seed) };
 }

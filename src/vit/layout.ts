@@ -74,11 +74,16 @@ function inferConfig(shapes: Map<string, number[]>, file: string): ViTConfig & {
   return { hidden: kernel[3], depth, heads: q[1], mlp: mlp[1], patch: kernel[0], numPatches: pos[1] - 1 };
 }
 
+/** Where a backbone's parameters came from: the official JAX layout (and ours), or a PyTorch family's names. */
+export type BackboneFamily = 'official' | 'timm' | 'transformers';
+
 export interface LoadedViT {
   config: ViTConfig;
   /** Patch tokens the position embedding was trained for (excluding the class token). */
   numPatches: number;
   params: Params;
+  /** Unset: 'official'. */
+  family?: BackboneFamily;
 }
 
 /**
