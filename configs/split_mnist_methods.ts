@@ -2,6 +2,7 @@
 // `l2p demo --method <m>` compares methods on the same data. Each method keeps its official (DualPrompt)
 // or published (CODA-Prompt) prompt settings; the 6-block shipped backbone holds their layers.
 import { CODA_PUBLISHED } from '../src/coda-prompt/options.ts';
+import { onMethod } from '../src/config/keys.ts';
 import type { L2PConfig } from '../src/config/l2p.ts';
 import { cifar100_dualprompt } from './cifar100_dualprompt.ts';
 import { split_mnist_l2p } from './split_mnist_l2p.ts';
@@ -25,17 +26,13 @@ export const split_mnist_dualprompt: L2PConfig = {
 
 const published = CODA_PUBLISHED.cifar100;
 
-export const split_mnist_coda_prompt: L2PConfig = {
+// The keys CODA-Prompt does not read (L2P's pool, pull, selection) go back to their defaults.
+export const split_mnist_coda_prompt: L2PConfig = onMethod({
   ...split_mnist_l2p,
-  method: 'coda_prompt',
   // The published rate 0.001 at the demo's batch of 16 (learning_rate is given for a batch of 256).
   learning_rate: (published.lr * 256) / split_mnist_l2p.per_device_batch_size,
   learning_rate_schedule: published.schedule,
   weight_decay: 0,
   grad_clip_max_norm: null,
-  grad_clip_scope: 'trained',
-  vit_classifier: 'token',
-  prompt_pool: false,
-  pull_constraint: false,
   coda_prompt_param: { pool_size: published.poolSize, length: published.length, ortho_mu: published.orthoMu, layer_idx: [...published.layers] },
-};
+}, 'coda_prompt');

