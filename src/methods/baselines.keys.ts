@@ -2,7 +2,7 @@
 import type { KeyTable } from '../config/keys.ts';
 import { HEAD_KEYS, L2P_AS_DUALPROMPT, L2P_POOL_KEYS } from './l2p.keys.ts';
 
-/** One prompt, always used: no pool to choose from, no keys, no query. */
+/** One prompt, always used: no pool to choose from, no keys; the query serves the pull constraint only. */
 export const SHARED_PROMPT_KEYS: KeyTable = {
   reads: [
     ...HEAD_KEYS,
@@ -13,6 +13,8 @@ export const SHARED_PROMPT_KEYS: KeyTable = {
     'vit_classifier',
     'pull_constraint',
     'pull_constraint_coeff',
+    'prompt_pool_param.embedding_key',
+    'query_precision',
     'prompt_histogram',
   ],
   holds: L2P_AS_DUALPROMPT,
