@@ -31,6 +31,60 @@ export interface KeyTable {
 }
 
 /**
+ * Keys every run reads, whatever its method and dataset: the backbone, the input pipeline, the
+ * optimiser and its schedule, the plan of steps, evaluation and checkpoints (src/train), none of
+ * which asks which method runs.
+ */
+export const SHARED = [
+  'model_name',
+  'init_checkpoint',
+  'input_size',
+  'resize_size',
+  'train_augment',
+  'compute_precision',
+  'shuffle_buffer_size',
+  'subsample_rate',
+  'per_device_batch_size',
+  'num_devices',
+  'num_epochs',
+  'learning_rate',
+  'optim',
+  'sgd_momentum',
+  'optim_config.beta1',
+  'optim_config.beta2',
+  'optim_config.eps',
+  'optim_config.nesterov',
+  'weight_decay',
+  'grad_clip_max_norm',
+  'learning_rate_schedule',
+  'warmup_epochs',
+  'min_learning_rate',
+  'reinit_optimizer',
+  'freeze_part',
+  'seed',
+  'eval_every_steps',
+  'eval_per_epochs',
+  'num_eval_steps',
+  'eval_pad_last_batch',
+  'eval_augment',
+  'eval_last_only',
+  'checkpoint_every_steps',
+  'keep_checkpoints',
+  'save_last_ckpt_only',
+  'continual.num_tasks',
+  'continual.num_classes_per_task',
+  'continual.num_train_steps_per_task',
+  'continual.eval_task_inc',
+  'continual.scenario',
+] as const satisfies readonly ConfigKey[];
+
+/**
+ * Official keys held at the one value every official config gives them; any other is refused with
+ * its reason by checkL2PConfig (norm_01: false, use_cls_token: false, split_core50: true).
+ */
+export const HELD = ['norm_01', 'use_cls_token', 'split_core50'] as const satisfies readonly ConfigKey[];
+
+/**
  * Official keys that the official code itself never reads (set in its configs/*.py, read nowhere in
  * google-research/l2p): accepted at any value, since they change nothing there either, and named in
  * one notice.
@@ -96,6 +150,7 @@ export const DEFAULTS: { readonly [K in ConfigKey]?: readonly unknown[] } = {
   dataset_list: [undefined],
   gaussian_schedule: [false],
   'continual.task_classes': [undefined],
+  data_dir: [''],
 };
 
 /** The keys whose reading depends on the method: those some method's table names. */

@@ -30,6 +30,8 @@ const BASE: Record<Dataset, L2PConfig> = {
 
 /** Valid values of each key, at least two; `context` is set on both sides where the key needs it. */
 const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record<ConfigKey, unknown>> } } = {
+  // In the read test, data_dir points at a second copy with other labels (see withData).
+  data_dir: { values: ['/keys-test/a', '/keys-test/b'] },
   'continual.rand_seed': { values: [3, -1] },
   'continual.class_order': { values: ['pycil', 'l2p'], context: { 'continual.rand_seed': 1 } },
   reverse_task: { values: [true, false] },
@@ -51,21 +53,22 @@ function withKeys(c: L2PConfig, patch: Partial<Record<ConfigKey, unknown>>): L2P
 
 const cycle = (n: number, mod: number) => Array.from({ length: n }, (_, i) => i % mod);
 
-/** Writes a small copy of the dataset and returns the config pointed at it. */
-async function withData(c: L2PConfig): Promise<L2PConfig> {
+/** Writes a small copy of the dataset (its labels rotated by `shift`) and returns the config pointed at it. */
+async function withData(c: L2PConfig, shift = 0): Promise<L2PConfig> {
   const dir = tempDir(`keys-${c.dataset}`);
+  const labels = (n: number, mod: number) => cycle(n, mod).map((k) => (k + shift) % mod);
   if (c.dataset === 'domainnet') {
-    for (const d of ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch']) await writeDomainNet(dir, d, { train: [1, 2, 1], test: [2] });
+    for (const d of ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch']) await writeDomainNet(dir, d, { train: [1 + shift, 2, 1], test: [2] });
     return { ...c, data_dir: dir };
   }
   if (c.dataset === 'tfds') {
-    const builder = await writeTfds(dir, { name: 'own', numClasses: 4, splits: { train: { shards: [cycle(16, 4)] }, test: { shards: [cycle(8, 4)] } } });
+    const builder = await writeTfds(dir, { name: 'own', numClasses: 4, splits: { train: { shards: [labels(16, 4)] }, test: { shards: [labels(8, 4)] } } });
     return { ...c, data_dir: builder };
   }
   const spec = datasetSpec(c.dataset);
   const n = spec.numClasses!;
   const split = (s: string) => s.replace(/\[.*$/, '');
-  const splits = Object.fromEntries([...new Set([split(spec.train), split(spec.test)])].map((s) => [s, { shards: [cycle(3 * n, n)] }]));
+  const splits = Object.fromEntries([...new Set([split(spec.train), split(spec.test)])].map((s) => [s, { shards: [labels(3 * n, n)] }]));
   await writeTfds(dir, { name: spec.tfds!, numClasses: n, splits });
   return { ...c, data_dir: dir };
 }
@@ -111,7 +114,7 @@ for (const d of ['cifar100', 'imagenet_r', 'tfds', 'domainnet'] as const) {
     for (const key of DATASET_KEYS[d].reads) {
       const { values, context = {} } = VALUES[key]!;
       const before = parseL2PConfig(withKeys(base, context));
-      const value = values.find((v) => JSON.stringify(v) !== JSON.stringify(valueAt(before, key)));
+      const value = key === 'data_dir' ? (await withData(BASE[d], 1)).data_dir : values.find((v) => JSON.stringify(v) !== JSON.stringify(valueAt(before, key)));
       const after = parseL2PConfig(withKeys(before, { [key]: value }));
       const [a, b] = [await streamIdentity(before), await streamIdentity(after)];
       assert.equal(a, await streamIdentity(before), `${d}: the stream is the same for the same config`);
