@@ -1,7 +1,7 @@
 // What a config makes a method do, as text to compare, without running a graph: the step graphs the
 // learner asks the method for (ops, attributes, shapes, wiring, constants by content), the
 // feeds and class masks of its micro-batches, the parameters after init, after each task's start hook
-// and after one host update from fixed gradients. A key that changes none of these changes no step:
+// and after two host updates from fixed gradients. A key that changes none of these changes no step:
 // a step's result is a function of its graph, its feeds and its parameters.
 import { createHash } from 'node:crypto';
 import { numTotalClasses, type L2PConfig } from '../../src/config/l2p.ts';
@@ -48,7 +48,7 @@ function fakeResult(j: MicroBatch, paths: readonly string[], params: Params): Mi
   return { loss: 1, correct: 0, promptIds: new Int32Array(0), frozenSq: j.frozenGrads === 'sum_squares' ? 4 : 0, grads };
 }
 
-/** The named parts of what a config makes its method do over two tasks (see the file's comment). */
+/** The named parts of what a config makes its method do over its first two tasks (see the file's comment). */
 export async function stepIdentity(c: L2PConfig): Promise<Record<string, string>> {
   const cfg = decodeVariant(c.model_name);
   const grid = (c.input_size / cfg.patch) ** 2;
@@ -61,19 +61,22 @@ export async function stepIdentity(c: L2PConfig): Promise<Record<string, string>
   const out: Record<string, string> = { init: paramsText(params, model.params.keys()), trains: trained.join(' ') };
   const b = c.per_device_batch_size * c.num_devices;
   const size = c.input_size;
-  for (const t of [0, 1]) {
+  for (const t of [0, 1].slice(0, c.continual.num_tasks)) {
     learner.beginTask(t, true);
     out[`start${t}`] = paramsText(params, model.params.keys());
     jobs.length = 0;
     const labels = Int32Array.from({ length: b }, (_, i) => (2 * t + i) % model.numClasses);
-    const r = await learner.trainStep(new Float32Array(b * size * size * 3), labels, t, [2 * t, 2 * t + 1], 0.01);
-    out[`update${t}`] = `${paramsText(params, trained)} norm=${r.gradNorm}`;
+    // Two updates, so that the optimiser's moments show (Adam's first step is the same for any beta).
+    for (const k of [0, 1]) {
+      const r = await learner.trainStep(new Float32Array(b * size * size * 3), labels, t, [2 * t, 2 * t + 1], 0.01);
+      out[`update${t}.${k}`] = `${paramsText(params, trained)} norm=${r.gradNorm}`;
+    }
     out[`jobs${t}`] = jobs.map((j) => `${j.labels.length} ${j.frozenGrads} ${digest([j.classMask])} ${feedsText(j.feeds)}`).join(' | ');
     const plan = model.train({ params, taskId: t, batch: jobs[0].labels.length, imageSize: [size, size], isTrained, frozenGrads: jobs[0].frozenGrads, weightDecay: l2Coefficient(c) });
     out[`train${t}`] = `${plan.key}\n${graphText(plan.build().outputs)}`;
   }
   for (const queryFed of model.usesQuery ? [false, true] : [false]) {
-    const plan = model.eval({ params, taskId: 1, batch: c.per_device_batch_size, imageSize: [size, size], isTrained, queryFed });
+    const plan = model.eval({ params, taskId: Math.min(1, c.continual.num_tasks - 1), batch: c.per_device_batch_size, imageSize: [size, size], isTrained, queryFed });
     out[`eval${queryFed}`] = `${plan.key} ${feedsText(plan.feeds(c.per_device_batch_size))}\n${graphText(plan.build().outputs)}`;
   }
   out.selection = `${model.evalSelection} ${model.usesQuery}`;
