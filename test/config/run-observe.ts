@@ -1,6 +1,6 @@
 // What a whole run records, to compare two configs: every TensorBoard event (tag, step, value), every
 // metrics record and the summary without wall times, the checkpoint files kept, and the lines it
-// prints. Everything a run leaves behind and says is here, so a key that changes none of it changes
+// prints; apart, the config as given that it records. Everything a run leaves behind and says is here, so a key that changes none of it changes
 // nothing observable.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +21,13 @@ export async function cifarDir(): Promise<string> {
 }
 
 export interface RunRecord {
+  /** The config as given, as the run records it (TensorBoard's hparams table; config.json holds the same). */
+  configRecord: string;
   events: string;
   metrics: string;
   summary: string;
   checkpoints: string;
-  /** The lines printed, without timings. */
+  /** The lines printed, but the progress lines (their number and values follow the clock). */
   printed: string[];
 }
 
@@ -38,9 +40,10 @@ export async function runRecord(c: L2PConfig): Promise<RunRecord> {
   const sink = { write: (s: string) => printed.push(...s.split('\n').filter((l) => l.trim() !== '')), isTTY: false };
   await trainContinual({ config: c, workdir, resume: false, stream: await streamFor(c), backbone, runtime: { threads: 1 }, workers: 0, sink, notes });
   const events: string[] = [];
+  const configRecord: string[] = [];
   for await (const e of readEventDir(workdir)) {
     const { wallTime: _w, file: _f, offset: _o, ...rest } = e;
-    events.push(JSON.stringify(rest, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
+    (e.tag === 'hparams' ? configRecord : events).push(JSON.stringify(rest, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
   }
   const metrics = readFileSync(join(workdir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
     const { elapsed_s: _e, ...rest } = JSON.parse(l);
@@ -48,10 +51,12 @@ export async function runRecord(c: L2PConfig): Promise<RunRecord> {
   });
   const { wall_time_s: _t, images_per_s: _i, config: _c, ...summary } = JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8'));
   return {
+    configRecord: configRecord.join('\n'),
     events: events.join('\n'),
     metrics: metrics.join('\n'),
     summary: JSON.stringify(summary),
     checkpoints: readdirSync(join(workdir, 'checkpoints')).sort().join(' '),
-    printed: printed.map((l) => l.replace(/\d+(\.\d+)?\s*(ms|s|m|h|img\/s|images\/s)\b/g, '#')),
+    // Progress lines come as often as the clock allows; the rest are the run's notes and results.
+    printed: printed.filter((l) => !/^\s*(train|eval) task \d/.test(l)),
   };
 }
