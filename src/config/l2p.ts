@@ -247,6 +247,7 @@ export const l2pConfigSchema = object(
     ...dualPromptKeys,
     ...codaPromptKeys,
 
+    /** Official keys nothing reads, not even the official code: accepted as given and named in a notice. */
     gaussian_mode: neverRead(),
     offline_eval: neverRead(),
     recreate_eval: neverRead(),
