@@ -219,7 +219,8 @@ async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<Task
     state.promptUsage[i] = r.promptCounts;
     events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
     events.scalar(tags.evalLossTag(i), r.loss, evalStep);
-    if (c.prompt_histogram && r.promptCounts.length > 0) {
+    // Only a method that selects prompts has ids to count (the counts are zeros otherwise).
+    if (c.prompt_histogram && r.promptCounts.some((n) => n > 0)) {
       const ids = r.promptCounts.flatMap((n, id) => new Array<number>(n).fill(id));
       events.histogram(tags.promptHistogramTag(i), idHistogram(ids, r.promptCounts.length), evalStep);
     }

@@ -69,6 +69,14 @@ test('prompt_histogram changes the events of every method that reads it', async 
   assert.deepEqual(differences(await runRecord(dp), await runRecord({ ...dp, prompt_histogram: false })), ['configRecord', 'events'], 'dualprompt');
 });
 
+test('past the refusal, prompt_histogram changes no record of a method that selects no prompts', async () => {
+  const coda = { ...getPreset('cifar100_coda_prompt_smoke'), data_dir: await dataDir };
+  for (const c of [coda, await base('head_only')]) {
+    assert.equal(c.prompt_histogram, true);
+    assert.deepEqual(differences(await runRecord(c), await runRecord({ ...c, prompt_histogram: false })), ['configRecord'], c.method);
+  }
+});
+
 test('the official keys nothing reads change no record of a run, and one printed line names them all', async () => {
   const c = await base();
   const values: Patch = { gaussian_mode: '', offline_eval: true, recreate_eval: true, trial: 3, task_specific_cls_token: true, predefined_key_path: '/k.npy', prompt_mask_mode: 'x', save_prompts: true, log_loss_every_steps: 7, 'prompt_pool_param.mask_first_epoch': true };
