@@ -80,14 +80,15 @@ export const SHARED = [
 
 /**
  * Official keys held at the one value every official config gives them; any other is refused with
- * its reason by checkL2PConfig (norm_01: false, use_cls_token: false, split_core50: true).
+ * its reason by checkL2PConfig (norm_01: false, use_cls_token: false, split_core50: true,
+ * weight_norm: true, freeze_bn_stats: true).
  */
-export const HELD = ['norm_01', 'use_cls_token', 'split_core50'] as const satisfies readonly ConfigKey[];
+export const HELD = ['norm_01', 'use_cls_token', 'split_core50', 'weight_norm', 'freeze_bn_stats'] as const satisfies readonly ConfigKey[];
 
 /**
  * Official keys that the official code itself never reads (set in its configs/*.py, read nowhere in
- * google-research/l2p): accepted at any value, since they change nothing there either, and named in
- * one notice.
+ * google-research/l2p, or overwritten first): accepted at any value, since they change nothing there
+ * either, and named in one notice.
  */
 export const NEVER_READ = [
   'gaussian_mode',
@@ -100,6 +101,8 @@ export const NEVER_READ = [
   'save_prompts',
   'log_loss_every_steps',
   'prompt_pool_param.mask_first_epoch',
+  // Overwritten by the official train_continual.py (from model_name) before anything reads it.
+  'model_config',
 ] as const satisfies readonly ConfigKey[];
 
 /**

@@ -257,11 +257,14 @@ export const l2pConfigSchema = object(
     prompt_mask_mode: neverRead(),
     save_prompts: neverRead(),
     log_loss_every_steps: neverRead(),
+    /** The official train_continual.py overwrites it from model_name before reading it (here: the variants table). */
+    model_config: neverRead(),
+    /** Official: renormalise the weights after each step; false in every official config. */
+    weight_norm: optional(bool()),
+    /** Official: keep BatchNorm statistics frozen; false in every official config (a ViT has none). */
+    freeze_bn_stats: optional(bool()),
   },
   {
-    model_config: 'the official code fills it in from model_name; here the ViT variants table does',
-    freeze_bn_stats: 'the ViT has no batch norm',
-    weight_norm: 'not ported (false in every official config)',
     reweight_prompt: 'not ported (unset in every official config)',
     optim_wd_ignore: 'not ported (unset in every official config)',
     sched: "the official name is 'learning_rate_schedule'",
@@ -305,6 +308,8 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
     refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
   }
   if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
+  if (c.weight_norm) refuse('weight_norm', true, 'the official weight renormalisation is not ported; every official config sets false');
+  if (c.freeze_bn_stats) refuse('freeze_bn_stats', true, 'the ViT has no batch norm to freeze; every official config sets false');
   checkTaskClasses(c, fail);
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);

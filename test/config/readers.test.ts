@@ -16,7 +16,7 @@ test('the official keys nothing reads are accepted at any value under every meth
   for (const name of PRESETS) {
     const c = getPreset(name);
     assert.deepEqual(configNotices(c), [], `${name}: no notice without them`);
-    const odd = { gaussian_mode: 'anything', offline_eval: [1, 2], recreate_eval: null, trial: 3, task_specific_cls_token: true, predefined_key_path: '', prompt_mask_mode: null, save_prompts: {}, log_loss_every_steps: -1 };
+    const odd = { gaussian_mode: 'anything', offline_eval: [1, 2], recreate_eval: null, trial: 3, task_specific_cls_token: true, predefined_key_path: '', prompt_mask_mode: null, save_prompts: {}, log_loss_every_steps: -1, model_config: { hidden_size: 1 } };
     const parsed = parseL2PConfig({ ...c, ...odd, prompt_pool_param: { ...c.prompt_pool_param, mask_first_epoch: 'x' } });
     for (const [k, v] of Object.entries(odd)) assert.deepEqual(valueAt(parsed, k), v, k);
     const notices = configNotices(parsed);
@@ -36,9 +36,13 @@ test('keys the official code reads but we hold at its value are refused otherwis
     [{ use_cls_token: false }, 'use_cls_token'],
     [{ norm_01: false }, 'norm_01'],
     [{ split_core50: true }, 'split_core50'],
+    [{ weight_norm: true }, 'weight_norm'],
+    [{ freeze_bn_stats: true }, 'freeze_bn_stats'],
   ] as const) {
     assert.throws(() => parseL2PConfig({ ...c, ...patch }), (e: Error) => e instanceof UserError && e.message.includes(`'${key}'`) && /not supported: \S/.test(e.message) && !e.message.includes('\n'));
   }
+  // At the official configs' values they are accepted.
+  assert.equal(parseL2PConfig({ ...c, weight_norm: false, freeze_bn_stats: false, split_core50: false }).weight_norm, false);
 });
 
 test("what an official L2P file says in DualPrompt's keys is accepted under L2P; anything else is refused naming method=dualprompt", () => {
