@@ -1,5 +1,6 @@
 // What a config makes a method do, as text to compare, without running a graph: the step graphs the
-// learner asks the method for (ops, attributes, shapes, wiring, constants by content), the
+// learner asks the method for, as far as the outputs it reads (ops, attributes, shapes, wiring,
+// constants by content), the
 // feeds and class masks of its micro-batches, the parameters after init, after each task's start hook
 // and after two host updates from fixed gradients. A key that changes none of these changes no step:
 // a step's result is a function of its graph, its feeds and its parameters.
