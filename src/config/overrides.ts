@@ -2,6 +2,8 @@
 // then validation of the whole result against the schema.
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
+import { METHOD_KEYS } from '../methods/keys.ts';
+import { onMethod } from './keys.ts';
 import { l2pConfigSchema, parseL2PConfig, type L2PConfig } from './l2p.ts';
 import { getPreset } from './presets.ts';
 import { closest, join, shapeOf, unknownKey, type AnySchema, type Shape } from './schema.ts';
@@ -27,10 +29,14 @@ export function parseValue(raw: string): unknown {
 
 /**
  * Applies `--set` overrides to a copy of `config` and validates the result. A value meant for a
- * string key stays text even when it looks like JSON (`--set data_dir=2024`).
+ * string key stays text even when it looks like JSON (`--set data_dir=2024`). `method=X` moves the
+ * config to method X first (keys.ts onMethod: the keys X does not read go back to their defaults),
+ * so that another method runs on a preset's data and recipe; keys set alongside are still checked.
  */
 export function applyOverrides(config: L2PConfig, sets: readonly string[]): L2PConfig {
-  const out = structuredClone(config) as Record<string, unknown>;
+  const method = sets.map(parseSet).filter((s) => s.key.length === 1 && s.key[0] === 'method').at(-1)?.raw;
+  const moved = method !== undefined && method !== config.method && Object.hasOwn(METHOD_KEYS, method);
+  const out = structuredClone(moved ? onMethod(config, method as L2PConfig['method']) : config) as Record<string, unknown>;
   for (const arg of sets) {
     const { key, raw } = parseSet(arg);
     setKey(out, l2pConfigSchema, key, raw);

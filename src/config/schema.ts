@@ -3,7 +3,7 @@
 // The config's TypeScript type is inferred from its schema (`Infer<typeof s>`), so it is written once.
 import { UserError } from '../errors.ts';
 
-export type Kind = 'number' | 'int' | 'string' | 'bool' | 'enum' | 'list' | 'object' | 'optional' | 'nullable';
+export type Kind = 'number' | 'int' | 'string' | 'bool' | 'enum' | 'list' | 'object' | 'optional' | 'nullable' | 'any';
 
 export interface Schema<T> {
   readonly kind: Kind;
@@ -93,6 +93,11 @@ export function string(): Schema<string> {
 
 export function bool(): Schema<boolean> {
   return leaf('bool', 'true or false', (v): v is boolean => typeof v === 'boolean');
+}
+
+/** Any value at all (parsed JSON): for keys that nothing reads, kept as given. */
+export function anything(): Schema<unknown> {
+  return { kind: 'any', expected: 'any value', parse: (value) => value };
 }
 
 export function enumOf<const V extends readonly string[]>(values: V): Schema<V[number]> {

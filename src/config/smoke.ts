@@ -1,11 +1,17 @@
 // The smoke shrink of a preset, like big_vision's `runlocal`: the same method, dataset and
 // scenario with a tiny backbone, tiny images, two tasks and a few steps, so a run takes seconds.
+import { onMethod } from './keys.ts';
 import type { L2PConfig } from './l2p.ts';
 
 /** The test backbone of the ViT variants table: a few small blocks, random weights. */
 export const SMOKE_MODEL = 'ViT-mu_8';
 
+/** The shrink of a preset; keys its method does not read stay at their defaults. */
 export function smoke(c: L2PConfig): L2PConfig {
+  return onMethod(shrink(c), c.method);
+}
+
+function shrink(c: L2PConfig): L2PConfig {
   const cl = c.continual;
   // A class-incremental split keeps 2 classes per task; a shared label space keeps its size.
   const splitsClasses = cl.scenario === 'class_incremental' && !c.gaussian_schedule;

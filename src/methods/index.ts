@@ -1,4 +1,5 @@
-// Every method by its config name. Adding a method: its module here and a preset in configs/.
+// Every method by its config name. Adding a method: its module here, the table of the config keys
+// it reads in keys.ts, and a preset in configs/.
 import type { L2PConfig } from '../config/l2p.ts';
 import { headOnly, joint, sharedPrompt } from './baselines.ts';
 import { codaPrompt } from './coda-prompt.ts';

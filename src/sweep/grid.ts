@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { L2PConfig } from '../config/l2p.ts';
+import { DATASET_KEYS } from '../config/datasets.ts';
 import { parseSet, resolveConfig } from '../config/overrides.ts';
 import { UserError } from '../errors.ts';
 import { flattenConfig } from '../config/flatten.ts';
@@ -163,6 +164,9 @@ export function expandGrid(spec: SweepSpec): { base: L2PConfig; points: SweepPoi
     if (clash) throw new UserError(`--grid ${clash} clashes with --seeds (--class-order ${spec.classOrder} sets it per seed); drop one of them`);
   }
   const base = resolveConfig(spec.config, spec.sets);
+  if (spec.seeds && spec.classOrder !== 'config' && !DATASET_KEYS[base.dataset].reads.includes('continual.rand_seed')) {
+    throw new UserError(`--class-order ${spec.classOrder} sets continual.rand_seed per seed, which dataset '${base.dataset}' does not read (its task order is fixed); use --class-order config`);
+  }
   // Resolve every key once on the base, so an unknown key is named before any combination is built.
   for (const a of spec.grid) pointConfig(spec, [`${a.key}=${a.values[0]}`], `--grid ${a.key}=${a.values[0]}`);
 

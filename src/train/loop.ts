@@ -2,6 +2,7 @@
 // steps per task = (task examples × num_epochs) // global batch, evaluation at each epoch's end on
 // every task seen so far, metrics at each task's end. It checkpoints at every evaluation, so a killed
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
+import { configNotices } from '../config/keys.ts';
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
@@ -150,7 +151,7 @@ function openSession(o: RunOptions): Run {
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
   trimMetrics(o.workdir, state.globalStep);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
-  for (const note of o.notes ?? []) progress.note(note);
+  for (const note of [...(o.notes ?? []), ...configNotices(c)]) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
   progress.note(parameterReport(learner, trained));
   progress.note(`ONNX Runtime on the ${o.runtime?.device ?? 'cpu'} provider`);
@@ -219,7 +220,8 @@ async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<Task
     state.promptUsage[i] = r.promptCounts;
     events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
     events.scalar(tags.evalLossTag(i), r.loss, evalStep);
-    if (c.prompt_histogram && r.promptCounts.length > 0) {
+    // Only a method that selects prompts has ids to count (the counts are zeros otherwise).
+    if (c.prompt_histogram && r.promptCounts.some((n) => n > 0)) {
       const ids = r.promptCounts.flatMap((n, id) => new Array<number>(n).fill(id));
       events.histogram(tags.promptHistogramTag(i), idHistogram(ids, r.promptCounts.length), evalStep);
     }

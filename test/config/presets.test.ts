@@ -164,15 +164,16 @@ test('checks between fields name the key to change', () => {
     /^UserError: config key 'prompt_pool_param.top_k' must be <= prompt_pool_param.pool_size \(10\), got 11$/);
   assert.throws(() => parseL2PConfig({ ...c, input_size: 300 }), /config key 'input_size' must be <= resize_size \(256\), got 300/);
   assert.throws(() => parseL2PConfig({ ...c, warmup_epochs: 5 }), /config key 'warmup_epochs' must be < num_epochs \(5\), got 5/);
-  assert.throws(() => parseL2PConfig({ ...c, prompt_pool: false }), /config key 'prompt_pool' must be true when method is 'l2p'/);
-  assert.throws(() => parseL2PConfig({ ...c, dataset_list: ['a'] }), /config key 'dataset_list' must be one dataset per task/);
+  assert.throws(() => parseL2PConfig({ ...c, prompt_pool: false }), /^UserError: config key 'prompt_pool' = false is not read by method 'l2p' \(method=shared_prompt, joint read it\): leave it at true$/);
+  assert.throws(() => parseL2PConfig({ ...getPreset('five_datasets_l2p'), dataset_list: ['a'] }), /config key 'dataset_list' must be one dataset per task/);
   assert.throws(() => parseL2PConfig({ ...c, prompt_pool_param: { ...c.prompt_pool_param, batchwise_prompt: false } }),
     /config key 'test_time_selection' must be 'per_instance' when prompt_pool_param.batchwise_prompt is false/);
 });
 
 test('official keys left out say why', () => {
   const c = getPreset('cifar100_l2p');
-  assert.throws(() => parseL2PConfig({ ...c, use_g_prompt: false }), /config key 'use_g_prompt' belongs to method 'dualprompt'; method 'l2p' does not read it/);
+  assert.equal(parseL2PConfig({ ...c, use_g_prompt: false }).use_g_prompt, false, "what L2P means: no g-prompt");
+  assert.throws(() => parseL2PConfig({ ...c, use_g_prompt: true }), /^UserError: config key 'use_g_prompt' = true is not read by method 'l2p' \(method=dualprompt reads it\): leave it unset or at false$/);
   assert.throws(() => parseL2PConfig({ ...c, sched: 'cosine' }), /config key 'sched' is not supported: the official name is 'learning_rate_schedule'/);
   assert.throws(() => parseL2PConfig({ ...c, continual: { ...c.continual, replay: {} } }), /config key 'continual.replay' is not supported/);
 });

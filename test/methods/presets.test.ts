@@ -70,13 +70,13 @@ test('the CODA-Prompt presets hold the official HEAD values (experiments/*.sh, c
   assert.deepEqual([demo.coda_prompt_param!.ortho_mu, demo.learning_rate_schedule], [0, 'coda_cosine']);
 });
 
-test("a method's keys are refused under another method, with the owner named, and required under its own", () => {
+test("a method's keys are refused under another method, with the reader named, and required under its own", () => {
   const l2p = getPreset('cifar100_l2p');
-  assert.throws(() => parseL2PConfig({ ...l2p, g_prompt_length: 5 }), (e: unknown) => e instanceof UserError && /'g_prompt_length' belongs to method 'dualprompt'; method 'l2p' does not read it/.test(e.message));
+  assert.throws(() => parseL2PConfig({ ...l2p, g_prompt_length: 5 }), (e: unknown) => e instanceof UserError && /'g_prompt_length' = 5 is not read by method 'l2p' \(method=dualprompt reads it\)/.test(e.message));
   const coda = getPreset('cifar100_coda_prompt');
-  assert.throws(() => parseL2PConfig({ ...l2p, coda_prompt_param: coda.coda_prompt_param }), /'coda_prompt_param' belongs to method 'coda_prompt'/);
+  assert.throws(() => parseL2PConfig({ ...l2p, coda_prompt_param: coda.coda_prompt_param }), /config key 'coda_prompt_param' = \{.*\} is not read by method 'l2p' \(method=coda_prompt reads it\): leave it unset$/);
   const { e_prompt_layer_idx, ...dp } = getPreset('cifar100_dualprompt');
   assert.deepEqual(e_prompt_layer_idx, [2, 3, 4]);
   assert.throws(() => parseL2PConfig(dp), /'e_prompt_layer_idx' is required by method 'dualprompt'/);
-  assert.throws(() => parseL2PConfig({ ...dp, e_prompt_layer_idx, coda_prompt_param: coda.coda_prompt_param }), /belongs to method 'coda_prompt'; method 'dualprompt'/);
+  assert.throws(() => parseL2PConfig({ ...dp, e_prompt_layer_idx, coda_prompt_param: coda.coda_prompt_param }), /'coda_prompt_param' = .* is not read by method 'dualprompt' \(method=coda_prompt reads it\)/);
 });

@@ -64,3 +64,10 @@ test('bad input: one clear error before anything is built', () => {
   assert.throws(() => expandGrid(spec({ grid: [parseGridArg('seed=1,2')], seeds: [0] })), userError(/clashes with --seeds/));
   assert.throws(() => expandGrid(spec({ grid: [parseGridArg('seed=1,2'), parseGridArg('seed=3')] })), userError(/given twice/));
 });
+
+test('--seeds on a dataset whose task order is fixed asks for --class-order config', () => {
+  const dn = (classOrder: SweepSpec['classOrder']) => spec({ config: 'domainnet_l2p_smoke', seeds: [0, 1], classOrder });
+  assert.throws(() => expandGrid(dn('rand_seed')), (e: unknown) => e instanceof UserError && /^--class-order rand_seed sets continual\.rand_seed per seed, which dataset 'domainnet' does not read \(its task order is fixed\); use --class-order config$/.test(e.message));
+  assert.deepEqual(expandGrid(dn('config')).points.map((p) => [p.config.seed, p.config.continual.rand_seed]), [[0, -1], [1, -1]]);
+});
+
