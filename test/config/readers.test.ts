@@ -16,7 +16,7 @@ test('the official keys nothing reads are accepted at any value under every meth
   for (const name of PRESETS) {
     const c = getPreset(name);
     assert.deepEqual(configNotices(c), [], `${name}: no notice without them`);
-    const odd = { gaussian_mode: 'anything', offline_eval: [1, 2], recreate_eval: null, trial: 3, task_specific_cls_token: true, predefined_key_path: '', prompt_mask_mode: null, save_prompts: {}, log_loss_every_steps: -1, model_config: { hidden_size: 1 } };
+    const odd = { gaussian_mode: 'anything', offline_eval: [1, 2], recreate_eval: null, trial: 3, task_specific_cls_token: true, predefined_key_path: '', prompt_mask_mode: null, save_prompts: {}, log_loss_every_steps: -1, model_config: { hidden_size: 1 }, same_key_value_for_pool: 7 };
     const parsed = parseL2PConfig({ ...c, ...odd, prompt_pool_param: { ...c.prompt_pool_param, mask_first_epoch: 'x' } });
     for (const [k, v] of Object.entries(odd)) assert.deepEqual(valueAt(parsed, k), v, k);
     const notices = configNotices(parsed);

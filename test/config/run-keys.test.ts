@@ -79,7 +79,7 @@ test('past the refusal, prompt_histogram changes no record of a method that sele
 
 test('the official keys nothing reads change no record of a run, and one printed line names them all', async () => {
   const c = await base();
-  const values: Patch = { gaussian_mode: '', offline_eval: true, recreate_eval: true, trial: 3, task_specific_cls_token: true, predefined_key_path: '/k.npy', prompt_mask_mode: 'x', save_prompts: true, log_loss_every_steps: 7, 'prompt_pool_param.mask_first_epoch': true, model_config: { hidden_size: 8 } };
+  const values: Patch = { gaussian_mode: '', offline_eval: true, recreate_eval: true, trial: 3, task_specific_cls_token: true, predefined_key_path: '/k.npy', prompt_mask_mode: 'x', save_prompts: true, log_loss_every_steps: 7, 'prompt_pool_param.mask_first_epoch': true, model_config: { hidden_size: 8 }, same_key_value_for_pool: true };
   assert.deepEqual(Object.keys(values).sort(), [...NEVER_READ].sort());
   const [a, b] = [await runRecord(c), await runRecord(parseL2PConfig(withKeys(c, values)))];
   // Kept as given in the config the run records (config.json, the hparams table), and nowhere else.

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { runDualPromptCase } from '../../src/cli/debug-step/dualprompt-case.ts';
 import { initDualPromptParams, sharedPoolCopy } from '../../src/dualprompt/init.ts';
 import { parseL2PConfig } from '../../src/config/l2p.ts';
+import { configNotices } from '../../src/config/keys.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { dualPromptOptions } from '../../src/methods/dualprompt.ts';
 import { dualPromptShapes, maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../src/dualprompt/options.ts';
@@ -129,11 +130,13 @@ test('a case with a layer index outside the depth names the key and the numbers'
   await assert.rejects(runDualPromptCase(dir), (e: unknown) => e instanceof UserError && /case.json': e_layers holds 5, outside the backbone's layers \[0, 3\)/.test(e.message));
 });
 
-test('same_key_value_for_shared (official name) stores one g-prefix for keys and values; same_key_value_for_pool changes nothing officially and is refused so', () => {
+test('same_key_value_for_shared (official name) stores one g-prefix for keys and values; same_key_value_for_pool changes nothing officially and is accepted with the notice', () => {
   const cfg = { hidden: 24, heads: 2, mlp: 48, depth: 6, patch: 8 };
   const c = parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value_for_shared: true });
   assert.deepEqual(dualPromptShapes(dualPromptOptions(c, cfg, 10)).get('prefix'), [6, 1, 5, 2, 12]);
   assert.deepEqual(dualPromptShapes(dualPromptOptions(getPreset('split_mnist_dualprompt'), cfg, 10)).get('prefix'), [6, 2, 5, 2, 12]);
-  assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value_for_pool: true }), /same_key_value_for_pool' is not supported: the official create_model stores it, but never hands it to the e-prompt pool/);
+  const pool = parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value_for_pool: true });
+  assert.deepEqual(dualPromptShapes(dualPromptOptions(pool, cfg, 10)), dualPromptShapes(dualPromptOptions(getPreset('split_mnist_dualprompt'), cfg, 10)));
+  assert.match(configNotices(pool).join('\n'), /same_key_value_for_pool/);
   assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value: true }), /config key 'same_key_value' is unknown/);
 });
