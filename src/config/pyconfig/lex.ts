@@ -18,6 +18,8 @@ const OPS = [
   '(', ')', '[', ']', '{', '}', ',', ':', '.', ';', '=', '+', '-', '*', '/', '%', '<', '>', '&', '|', '^', '~', '@',
 ];
 
+const PAIRS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
 const NAME_START = /[\p{L}_]/u;
 const NAME_REST = /[\p{L}\p{N}_]/u;
 
@@ -28,7 +30,7 @@ export function tokenize(src: string, file: string): Token[] {
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  let depth = 0; // open brackets: newlines inside them join lines
+  const open: Token[] = []; // open brackets: newlines inside them join lines
   let atLineStart = true;
   const where = (at: number) => ({ line, col: at - lineStart + 1 });
   const fail = (at: number, what: string): never => {
@@ -39,7 +41,7 @@ export function tokenize(src: string, file: string): Token[] {
     lineStart = i;
   };
   while (i < src.length) {
-    if (atLineStart && depth === 0) {
+    if (atLineStart && open.length === 0) {
       let width = 0;
       let j = i;
       for (; j < src.length && (src[j] === ' ' || src[j] === '\t' || src[j] === '\f'); j++) width = src[j] === '\t' ? (Math.floor(width / 8) + 1) * 8 : src[j] === ' ' ? width + 1 : 0;
@@ -70,7 +72,7 @@ export function tokenize(src: string, file: string): Token[] {
       const at = i;
       i += c === '\r' && src[i + 1] === '\n' ? 2 : 1;
       const prev = out[out.length - 1];
-      if (depth === 0 && prev && prev.kind !== 'newline' && prev.kind !== 'indent' && prev.kind !== 'dedent') out.push({ kind: 'newline', text: '', ...where(at) });
+      if (open.length === 0 && prev && prev.kind !== 'newline' && prev.kind !== 'indent' && prev.kind !== 'dedent') out.push({ kind: 'newline', text: '', ...where(at) });
       newline();
       atLineStart = true;
     } else if (c === '\\') {
@@ -103,16 +105,17 @@ export function tokenize(src: string, file: string): Token[] {
     } else {
       const op = OPS.find((o) => src.startsWith(o, i));
       if (op === undefined) fail(i, `unexpected character ${JSON.stringify(c)}`);
-      if (op === '(' || op === '[' || op === '{') depth++;
+      const tok: Token = { kind: 'op', text: op!, ...where(i) };
+      if (op === '(' || op === '[' || op === '{') open.push(tok);
       if (op === ')' || op === ']' || op === '}') {
-        if (depth === 0) fail(i, `unmatched '${op}'`);
-        depth--;
+        const o = open.pop();
+        if (o === undefined || PAIRS[o.text] !== op) fail(i, `unmatched '${op}'`);
       }
-      out.push({ kind: 'op', text: op!, ...where(i) });
+      out.push(tok);
       i += op!.length;
     }
   }
-  if (depth > 0) fail(i, 'unexpected end of file inside brackets');
+  if (open.length > 0) throw new PyConfigError(file, open[open.length - 1], `'${open[open.length - 1].text}' is never closed`);
   const prev = out[out.length - 1];
   if (prev && prev.kind !== 'newline' && prev.kind !== 'dedent') out.push({ kind: 'newline', text: '', ...where(i) });
   for (let k = indents.length; k > 1; k--) out.push({ kind: 'dedent', text: '', ...where(i) });

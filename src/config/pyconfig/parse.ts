@@ -101,6 +101,7 @@ class Parser {
   private exprStmt(first: boolean): Stmt {
     const start = this.peek();
     const e = this.expr();
+    if (this.op(',')) this.unsupported(this.peek(), 'a tuple without parentheses (or assigning several targets at once)');
     if (this.op('=')) {
       this.next();
       if (e.kind !== 'name' && e.kind !== 'attr') this.unsupported(start, e.kind === 'tuple' ? 'assignment to several names at once' : `assignment to ${NAMES[e.kind]}`);
@@ -245,7 +246,7 @@ class Parser {
       const t = this.peek();
       if (this.op('.')) {
         this.next();
-        e = { kind: 'attr', obj: e, name: this.expect('name').text, ...where(t) };
+        e = { kind: 'attr', obj: e, name: this.expect('name').text, ...where(e) };
       } else if (this.op('(')) {
         this.next();
         e = this.call(e, t);
