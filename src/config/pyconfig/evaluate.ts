@@ -272,7 +272,7 @@ function describe(v: Bound | Func | undefined): string {
   if (v === undefined) return 'nothing';
   if (v instanceof FieldRef) return 'a FieldReference';
   if (isEntity(v)) return v.t === 'module' ? `the module '${v.name}'` : v.t === 'ctor' ? `'${v.name}'` : `the type '${v.name}'`;
-  if ((v as Func).t === 'def') return 'a function';
+  if (v !== null && typeof v === 'object' && (v as Func).t === 'def') return 'a function';
   return article(typeOf(v as PyValue));
 }
 
