@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const m = /^--?([A-Za-z_][\w.-]*)(?:=([\s\S]*))?$/.exec(a);
-    if (!m) throw new UserError(`unexpected argument '${a}' (python main.py takes flags only)\n\n${HELP}`);
+    if (!m) throw new UserError(`unexpected argument '${a}' (python main.py takes flags only)`);
     let [, name, value] = m;
     if (name === 'flagfile') throw new UserError('--flagfile is not supported: give the flags on the command line');
     const bare = name.startsWith('no') && (ABSL_BOOL.has(name.slice(2)) || JAX_BOOL.has(name.slice(2))) ? name.slice(2) : name;
