@@ -20,6 +20,14 @@ const BASE: Record<string, Record<string, string>> = {
 };
 
 /**
+ * Official keys the official code reads whose values in every official file ask for nothing we lack:
+ * model_config None (filled in from model_name, as our variants table does), no weight norm, no
+ * batch-norm statistics to freeze (the ViT has none). At these values they are dropped; any other
+ * value goes on to validation, which refuses it with the reason.
+ */
+const AT_OFFICIAL_VALUE: Record<string, unknown> = { model_config: null, weight_norm: false, freeze_bn_stats: false };
+
+/**
  * The method an official-style file describes: its `method` key if it has one (ours), else
  * DualPrompt when it turns the g-prompt on (as the official DualPrompt files do), else L2P.
  */
@@ -42,11 +50,12 @@ export function basePresetName(method: string, dataset: unknown, scenario?: unkn
 }
 
 /**
- * The file's keys over the base preset's (groups merged key by key, lists replaced), the method
- * made explicit, and, unless the file sets it, test_time_selection following batchwise_prompt, as the
+ * The file's keys (less those at an official no-op value) over the base preset's (groups merged key
+ * by key, lists replaced), the method made explicit, and, unless the file sets it, test_time_selection following batchwise_prompt, as the
  * official code selects at test time as in training. The result still goes through validation.
  */
 export function fromOfficial(file: Record<string, unknown>): Record<string, unknown> {
+  file = Object.fromEntries(Object.entries(file).filter(([k, v]) => !(Object.hasOwn(AT_OFFICIAL_VALUE, k) && AT_OFFICIAL_VALUE[k] === v)));
   const method = methodOf(file);
   const continual = file.continual as Record<string, unknown> | undefined;
   const base = getPreset(basePresetName(method, file.dataset, continual?.scenario)) as unknown as Record<string, unknown>;

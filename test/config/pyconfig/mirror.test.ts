@@ -42,8 +42,6 @@ const OFFICIAL: Record<string, string[]> = {
 
 /** Keys the official files set that the official code never reads, or reads and overwrites. */
 const NEVER_READ = ['gaussian_mode', 'offline_eval', 'recreate_eval', 'trial', 'task_specific_cls_token', 'predefined_key_path', 'prompt_mask_mode', 'save_prompts', 'log_loss_every_steps', 'prompt_pool_param.mask_first_epoch'];
-/** Keys the official code reads whose official values ask for nothing we lack (False / None). */
-const AT_OFFICIAL_VALUE = ['model_config', 'weight_norm', 'freeze_bn_stats'];
 /** The official model's DualPrompt switches as every official L2P file sets them: L2P's meaning. */
 const L2P_AS_DUALPROMPT_KEYS = ['use_g_prompt', 'use_e_prompt', 'e_prompt_layer_idx', 'use_prefix_tune_for_e_prompt'];
 
@@ -67,7 +65,7 @@ for (const [name, keys] of Object.entries(OFFICIAL)) {
 
   test(`${name}.py resolves to the ${name} preset, field by field (the keys the key rule accepts set aside)`, () => {
     const t = tree(name);
-    const accepted = [...NEVER_READ, ...AT_OFFICIAL_VALUE, ...(t.use_g_prompt === false ? L2P_AS_DUALPROMPT_KEYS : [])];
+    const accepted = [...NEVER_READ, ...(t.use_g_prompt === false ? L2P_AS_DUALPROMPT_KEYS : [])];
     assert.deepEqual(parseL2PConfig(fromOfficial(without(t, accepted))), getPreset(name));
   });
 
@@ -77,7 +75,7 @@ for (const [name, keys] of Object.entries(OFFICIAL)) {
     const got = Object.fromEntries(flattenConfig(loadPyConfig(join(DIR, `${name}.py`))));
     const want = Object.fromEntries(flattenConfig(getPreset(name)));
     for (const [k, v] of Object.entries(want)) assert.deepEqual(got[k], v, k);
-    const allowed = new Set([...NEVER_READ, ...AT_OFFICIAL_VALUE, ...L2P_AS_DUALPROMPT_KEYS]);
+    const allowed = new Set([...NEVER_READ, ...L2P_AS_DUALPROMPT_KEYS]);
     for (const k of Object.keys(got)) assert.ok(k in want || allowed.has(k), `unexpected key ${k}`);
   });
 }
