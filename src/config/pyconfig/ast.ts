@@ -23,7 +23,7 @@ export type Stmt = Where &
   (
     | { kind: 'docstring' }
     | { kind: 'pass' }
-    | { kind: 'import'; module: string; as: string }
+    | { kind: 'import'; module: string; as: string; full: string }
     | { kind: 'from'; module: string; names: { name: string; as: string }[] }
     | { kind: 'def'; name: string; params: { name: string; default?: Expr }[]; body: Stmt[] }
     | { kind: 'assign'; target: Target; value: Expr }

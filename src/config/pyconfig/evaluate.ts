@@ -76,7 +76,7 @@ class Evaluator {
       case 'pass':
         return;
       case 'import': {
-        if (MODULES[s.module] === undefined) this.fail(s, `importing '${s.module}' is not supported (only ml_collections)`);
+        if (MODULES[s.full] === undefined) this.fail(s, `importing '${s.full}' is not supported (only ml_collections)`);
         scope.set(s.as, { t: 'module', name: s.module });
         return;
       }

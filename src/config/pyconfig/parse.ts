@@ -133,7 +133,7 @@ class Parser {
       bound = { as: this.expect('name').text, module };
     }
     if (this.op(',')) this.unsupported(this.peek(), 'importing several modules in one statement');
-    return { kind: 'import', ...bound, ...where(t) };
+    return { kind: 'import', ...bound, full: module, ...where(t) };
   }
 
   private fromStmt(): Stmt {

@@ -99,6 +99,7 @@ const FILES: [string, string, RegExp][] = [
   ['return 1\n', '1:1', /'return' outside a function/],
   ['import ml_collections, os\n', '1:22', /importing several modules in one statement is not supported/],
   ['from . import x\n', '1:6', /a relative import is not supported/],
+  ['import ml_collections.other\n', '1:1', /importing 'ml_collections\.other' is not supported/],
   ['from ml_collections import *\n', '1:28', /'import \*' is not supported/],
   ['import ml_collections\ndef get_config(*a):\n  pass\n', '2:16', /a '\*' parameter is not supported/],
   ['x = """never\nclosed\n', '1:5', /a string that is never closed/],
