@@ -76,12 +76,12 @@ class Evaluator {
       case 'pass':
         return;
       case 'import': {
-        if (MODULES[s.full] === undefined) this.fail(s, `importing '${s.full}' is not supported (only ml_collections)`);
+        if (!Object.hasOwn(MODULES, s.full)) this.fail(s, `importing '${s.full}' is not supported (only ml_collections)`);
         scope.set(s.as, { t: 'module', name: s.module });
         return;
       }
       case 'from': {
-        const mod = MODULES[s.module];
+        const mod = Object.hasOwn(MODULES, s.module) ? MODULES[s.module] : undefined;
         if (mod === undefined) this.fail(s, `importing from '${s.module}' is not supported (only ml_collections)`);
         for (const n of s.names) {
           if (!Object.hasOwn(mod, n.name)) this.fail(s, `importing '${n.name}' from '${s.module}' is not supported`);
@@ -130,9 +130,11 @@ class Evaluator {
       case 'const':
         return typeof e.value === 'number' ? (e.float ? float(e.value) : int(e.value)) : e.value;
       case 'name': {
-        const v = scope.get(e.id) ?? this.globals.get(e.id);
-        if (v !== undefined) {
-          if ((v as Func).t === 'def') this.fail(e, `using the function '${e.id}' as a value is not supported`);
+        // Map.has, not ??: a name bound to None is bound.
+        const holder = scope.has(e.id) ? scope : this.globals.has(e.id) ? this.globals : undefined;
+        if (holder) {
+          const v = holder.get(e.id);
+          if (v !== null && typeof v === 'object' && (v as Func).t === 'def') this.fail(e, `using the function '${e.id}' as a value is not supported`);
           return v as Bound;
         }
         if ((BUILTIN_TYPES as string[]).includes(e.id)) return { t: 'type', name: e.id as PyType };
@@ -146,9 +148,8 @@ class Evaluator {
           return f instanceof FieldRef ? f.value : f;
         }
         if (isEntity(obj) && obj.t === 'module') {
-          const m = MODULES[obj.name][e.name];
-          if (m === undefined) this.fail(e, `${obj.name}.${e.name} is not supported`);
-          return m;
+          if (!Object.hasOwn(MODULES[obj.name], e.name)) this.fail(e, `${obj.name}.${e.name} is not supported`);
+          return MODULES[obj.name][e.name];
         }
         return this.fail(e, `the attribute '.${e.name}' of ${describe(obj)} is not supported`);
       }

@@ -71,8 +71,9 @@ export function fromOfficial(file: Record<string, unknown>): Record<string, unkn
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    const b = base[k];
-    out[k] = isGroup(v) && isGroup(b) ? merge(b, v) : v;
+    const b = Object.hasOwn(base, k) ? base[k] : undefined;
+    // An own property even for '__proto__', so that validation sees the key and names it.
+    Object.defineProperty(out, k, { value: isGroup(v) && isGroup(b) ? merge(b, v) : v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -157,3 +157,10 @@ test('reassigning a field follows ConfigDict type safety: int to float widens, s
   assert.deepEqual(typed(ok), { x: [2, 'float'], n: ['s', 'str'], l: [[2], 'list'] });
   assert.throws(() => read(`import ml_collections\ndef get_config():\n  c = ml_collections.ConfigDict()\n  c.x = 1\n  c.x = "a"\n  return c\n`), /c\.py:5:3: c\.x holds an int; "a" cannot be assigned to it/);
 });
+
+test('a name bound to None is bound; a key named __proto__ is an ordinary key', () => {
+  const c = plain(`import ml_collections\nN = None\ndef get_config():\n  c = ml_collections.ConfigDict()\n  x = None\n  c.a = x\n  c.b = N\n  c.__proto__ = {"k": 1}\n  return c\n`);
+  assert.deepEqual(Object.keys(c), ['a', 'b', '__proto__']);
+  assert.equal(c.a, null);
+  assert.equal(Object.getPrototypeOf(c), Object.prototype);
+});

@@ -69,6 +69,9 @@ const BODY: [string, number, RegExp][] = [
   ['config.a = *[1]', 14, /unpacking \('\*'\) is not supported/],
   ['config.a = dict(a=1)', 14, /calling dict\(\) is not supported/],
   ['config.a = 1 +', 17, /expected an expression, got end of line/],
+  ['config.a = ml_collections.constructor', 14, /ml_collections\.constructor is not supported/],
+  ['import constructor', 3, /importing 'constructor' is not supported/],
+  ['from ml_collections import __proto__', 3, /importing '__proto__' from 'ml_collections' is not supported/],
 ];
 
 for (const [line, col, message] of BODY) {
