@@ -14,7 +14,7 @@ import { l2p } from '../../robust/cli.ts';
 
 const DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'];
 
-test('l2p main runs the DomainNet example file on a TFDS domainnet directory, and a second run continues it', async () => {
+test('l2p main runs the DomainNet example file on a TFDS domainnet directory; a second run continues it; --exp_id joins the workdir', async () => {
   const dir = tempDir('domainnet-main');
   const dataDir = join(dir, 'tensorflow_datasets');
   const cycle = (n: number) => Array.from({ length: n }, (_, i) => i % 4);
@@ -59,4 +59,10 @@ test('l2p main runs the DomainNet example file on a TFDS domainnet directory, an
   const again = await l2p(argv, env);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8')).acc_matrix, summary.acc_matrix);
+
+  // --exp_id joins the workdir: the same run, reached as DIR + ID, refuses another configuration.
+  const other = argv.map((a) => (a.startsWith('--workdir=') ? `--workdir=${dir}` : a === '--my_config.num_epochs=1' ? '--my_config.num_epochs=2' : a));
+  const r3 = await l2p([...other, '--exp_id', 'domainnet_l2p'], env);
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, new RegExp(`'${join(dir, 'domainnet_l2p')}' holds a run with another configuration \\(differs in num_epochs\\)`));
 });
