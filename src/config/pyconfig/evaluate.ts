@@ -108,6 +108,7 @@ class Evaluator {
   private setField(cd: ConfigDict, key: string, value: Bound, at: Where, path: string): void {
     if (isEntity(value)) this.fail(at, `${describe(value)} cannot be a config value`);
     const v = value !== null && typeof value === 'object' && !(value instanceof FieldRef) && !(value instanceof ConfigDict) && value.t === 'dict' ? configDictOf(value) : value;
+    if (holds(v, cd)) this.fail(at, `${path}: a ConfigDict inside itself is not supported`);
     const old = cd.fields.get(key);
     if (old === undefined) {
       cd.fields.set(key, v);
@@ -263,6 +264,18 @@ class Evaluator {
     if (cast === undefined) this.fail(defExpr, `FieldReference's default ${repr(def)} is not ${article(type)}`);
     return new FieldRef(type, cast);
   }
+}
+
+/** Whether `target` can be reached from `v` (so storing `v` in `target` would make a cycle). */
+function holds(v: PyValue | FieldRef, target: ConfigDict, seen = new Set<object>()): boolean {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return false;
+  if (v === target) return true;
+  seen.add(v);
+  if (v instanceof FieldRef) return holds(v.value, target, seen);
+  if (v instanceof ConfigDict) return [...v.fields.values()].some((f) => holds(f, target, seen));
+  if (v.t === 'dict') return [...v.entries.values()].some((f) => holds(f, target, seen));
+  if (v.t === 'list' || v.t === 'tuple') return v.items.some((f) => holds(f, target, seen));
+  return false;
 }
 
 function isEntity(v: unknown): v is Entity {

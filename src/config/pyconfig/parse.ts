@@ -38,8 +38,12 @@ export function parseExpression(src: string, file: string): Expr {
   return e;
 }
 
+/** Python's parser stops at about 200 nested parentheses; so do we, long before the stack would. */
+const MAX_DEPTH = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly toks: Token[],
     private readonly file: string,
@@ -195,7 +199,21 @@ class Parser {
     return { kind: 'def', name, params, body, ...where(t) };
   }
 
+  /** Runs `fn` one level deeper, refusing what Python's own parser refuses as too deep. */
+  private nested<T>(fn: () => T): T {
+    if (++this.depth > MAX_DEPTH) this.fail(this.peek(), `an expression nested more than ${MAX_DEPTH} levels deep`);
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
+  }
+
   expr(): Expr {
+    return this.nested(() => this.exprAt());
+  }
+
+  private exprAt(): Expr {
     const e = this.arith();
     const t = this.peek();
     if (t.kind === 'name' && t.text === 'if') this.unsupported(t, 'a conditional expression');
@@ -229,13 +247,13 @@ class Parser {
     const t = this.peek();
     if (this.op('-') || this.op('+')) {
       this.next();
-      return { kind: 'unary', op: t.text as '-' | '+', operand: this.factor(), ...where(t) };
+      return { kind: 'unary', op: t.text as '-' | '+', operand: this.nested(() => this.factor()), ...where(t) };
     }
     if (this.op('~')) this.unsupported(t, "the operator '~'");
     const base = this.primary();
     if (this.op('**')) {
       const op = this.next();
-      return { kind: 'binary', op: '**', left: base, right: this.factor(), ...where(op) };
+      return { kind: 'binary', op: '**', left: base, right: this.nested(() => this.factor()), ...where(op) };
     }
     return base;
   }

@@ -69,13 +69,18 @@ const BODY: [string, number, RegExp][] = [
   ['config.a = *[1]', 14, /unpacking \('\*'\) is not supported/],
   ['config.a = dict(a=1)', 14, /calling dict\(\) is not supported/],
   ['config.a = 1 +', 17, /expected an expression, got end of line/],
+  [`config.a = ${'('.repeat(300)}1${')'.repeat(300)}`, 214, /an expression nested more than 200 levels deep/],
+  [`config.a = ${'-'.repeat(5000)}1`, 214, /an expression nested more than 200 levels deep/],
+  [`config.a = 2${' ** 2'.repeat(5000)}`, 1014, /an expression nested more than 200 levels deep/],
+  ['config.a = config', 3, /config\.a: a ConfigDict inside itself is not supported/],
+  ['config.a = [1, {"b": config}]', 3, /a ConfigDict inside itself is not supported/],
   ['config.a = ml_collections.constructor', 14, /ml_collections\.constructor is not supported/],
   ['import constructor', 3, /importing 'constructor' is not supported/],
   ['from ml_collections import __proto__', 3, /importing '__proto__' from 'ml_collections' is not supported/],
 ];
 
 for (const [line, col, message] of BODY) {
-  test(`refused: ${line}`, () => {
+  test(`refused: ${line.length > 60 ? `${line.slice(0, 57)}...` : line}`, () => {
     assert.throws(() => evaluateConfig(`${HEAD}  ${line}\n  return config\n`, 'my.py'), (e: unknown) => {
       assert.ok(e instanceof UserError, String(e));
       assert.match(e.message, message);
