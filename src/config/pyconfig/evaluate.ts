@@ -31,8 +31,11 @@ export function evaluateConfig(src: string, file: string, arg?: string): ConfigD
   return new Evaluator(file).run(parseModule(src, file), arg);
 }
 
+const MAX_EVAL_DEPTH = 500;
+
 class Evaluator {
   private readonly globals: Scope = new Map();
+  private depth = 0;
   constructor(private readonly file: string) {}
 
   private fail(at: Where, what: string): never {
@@ -127,6 +130,16 @@ class Evaluator {
   }
 
   private eval(e: Expr, scope: Scope): Bound {
+    // A chain `a + b + c + ...` is as deep as it is long; stop before the stack does.
+    if (++this.depth > MAX_EVAL_DEPTH) this.fail(e, `an expression more than ${MAX_EVAL_DEPTH} operations deep`);
+    try {
+      return this.evalAt(e, scope);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private evalAt(e: Expr, scope: Scope): Bound {
     switch (e.kind) {
       case 'const':
         return typeof e.value === 'number' ? (e.float ? float(e.value) : int(e.value)) : e.value;

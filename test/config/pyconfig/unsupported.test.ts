@@ -72,6 +72,7 @@ const BODY: [string, number, RegExp][] = [
   [`config.a = ${'('.repeat(300)}1${')'.repeat(300)}`, 214, /an expression nested more than 200 levels deep/],
   [`config.a = ${'-'.repeat(5000)}1`, 214, /an expression nested more than 200 levels deep/],
   [`config.a = 2${' ** 2'.repeat(5000)}`, 1014, /an expression nested more than 200 levels deep/],
+  [`config.a = 1${' + 1'.repeat(3000)}`, 10012, /an expression more than 500 operations deep/],
   ['config.a = config', 3, /config\.a: a ConfigDict inside itself is not supported/],
   ['config.a = [1, {"b": config}]', 3, /a ConfigDict inside itself is not supported/],
   ['config.a = ml_collections.constructor', 14, /ml_collections\.constructor is not supported/],
