@@ -36,7 +36,8 @@ export function takeMyConfig(argv: readonly string[]): MyConfig {
     specAt = i;
     if (eq < 0) i++;
   }
-  const firstOverride = argv.findIndex((a) => OVERRIDE.test(a));
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const firstOverride = argv.slice(0, end).findIndex((a) => OVERRIDE.test(a));
   if (spec === undefined) {
     if (firstOverride >= 0) throw new UserError(`${argv[firstOverride].split('=')[0]} needs --my_config FILE.py before it`);
     return { rest: [...argv] };
