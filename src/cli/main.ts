@@ -6,6 +6,8 @@ type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) =>
 const commands: Record<string, Command> = {
   demo: { summary: 'the embedded default experiment: Split MNIST on the shipped backbone, offline', load: () => import('./demo.ts') },
   train: { summary: 'train L2P task after task (as the official main.py)', load: () => import('./train.ts') },
+  main: { summary: 'the official `python main.py` command line: --my_config FILE.py --workdir DIR', load: () => import('./main-py.ts') },
+  config: { summary: 'print the configuration a run would use, as JSON or an official-style .py file', load: () => import('./config.ts') },
   eval: { summary: "re-evaluate a run's latest checkpoint on every task it has trained", load: () => import('./eval.ts') },
   predict: { summary: 'class and selected prompts of new images under a trained run', load: () => import('./predict.ts') },
   bench: { summary: 'time the L2P training and evaluation steps on random weights', load: () => import('./bench.ts') },
