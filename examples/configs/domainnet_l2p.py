@@ -38,7 +38,9 @@ def get_config(data_dir=""):
   config.resize_size = 256
   config.norm_01 = True
   config.reverse_task = False
-  config.shuffle_buffer_size = 10000
+  # DomainNet's lists are grouped by class: a buffer as large as the whole training set (409,832 images)
+  # makes each epoch a uniform permutation, where 10,000 would fill batches with about half the classes.
+  config.shuffle_buffer_size = 500000
   config.subsample_rate = -1
 
   config.continual = ml_collections.ConfigDict()
@@ -85,6 +87,9 @@ def get_config(data_dir=""):
   config.prompt_pool_param.shared_prompt_pool = False
   config.prompt_pool_param.shared_prompt_key = False
   config.prompt_pool_param.batchwise_prompt = True
+  # (ours) Test batches read in stored order are one domain and mostly one class: each image selects its
+  # own prompts at test time rather than by the batch's vote.
+  config.test_time_selection = "per_instance"
   config.prompt_pool_param.prompt_key_init = "uniform"
   config.prompt_pool_param.embedding_key = "cls"
   config.pull_constraint = True
