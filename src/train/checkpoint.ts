@@ -22,6 +22,11 @@ export interface LoopState {
   task: number;
   /** Steps finished in the current task. */
   stepInTask: number;
+  /**
+   * True when a stop came before the evaluation due after step `stepInTask` had finished: --resume
+   * runs it first (absent: false).
+   */
+  evalPending?: boolean;
   /** Steps finished over the whole run. */
   globalStep: number;
   /** The training pipeline's position in the current task. */
