@@ -141,12 +141,13 @@ function openSession(o: RunOptions, stop: StopState, progress: Progress): Run {
     images: 0,
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
-    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
+    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt, (w) => progress.note(`warning: ${w}`));
     learner.model.loadState?.(state.method);
     progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})${state.evalPending ? '; its evaluation runs first' : ''}`);
   }
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
-  trimMetrics(o.workdir, state.globalStep);
+  const cut = trimMetrics(o.workdir, state.globalStep);
+  if (cut) progress.note(`warning: ${cut}`);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
   for (const note of o.notes ?? []) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
