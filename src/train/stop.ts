@@ -44,7 +44,6 @@ export function guardSignals(stop: StopState, note: (s: string) => void): () => 
  * on --resume)", or a position whose evaluation is still to run. `steps` is the task's step count.
  */
 export function describeSaved(s: LoopState, steps: number): string {
-  if (s.done) return `of the finished run`;
   if (s.stepInTask === 0 && s.task > 0) return `at the end of task ${s.task - 1} (task ${s.task} starts on --resume)`;
   const at = `at task ${s.task}, step ${s.stepInTask} of ${steps}`;
   if (!s.evalPending) return at;
