@@ -334,6 +334,8 @@ async function trainStep(run: Run, t: number, step: number, before: PipelineStat
     if (!(e instanceof WorkerLost)) throw e;
     run.state = { ...run.state, stepInTask: step, pipeline: before, evalPending: false, elapsed: run.elapsed() };
     save(run);
+    // A signal to the whole process group (Slurm's SIGTERM) ends the workers too: a stop, not a loss.
+    if (run.stop.signal) throw stopped(run);
     throw new WorkerLostKept(`${e.message}; the run is kept at task ${t}, step ${step}: continue with --resume --workdir ${run.o.workdir}`);
   }
 }
