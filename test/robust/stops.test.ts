@@ -55,7 +55,7 @@ function leftovers(workdir: string): string[] {
 /** Stops a fresh run with `fault`, checks what it says against what it saved, resumes it, and compares. */
 function stopAndResume(fault: string, extra: string[] = []): void {
   const workdir = join(tempDir('stops'), 'run');
-  const signal = fault.split(':')[2];
+  const signal = /SIG[A-Z]+/.exec(fault)![0];
   const stopped = session(argv(workdir, extra), fault);
   const lastLine = stopped.stderr.trim().split('\n').pop()!;
   const m = /^stopped by (SIG[A-Z]+) (?:during|while) [^;]+; saved a checkpoint (?:at task (\d+), step (\d+) of 4( \(training of task \d+ finished; its evaluation will run on --resume\)| \(step \d+ trained; its evaluation will run on --resume\))?|at the end of task (\d+) \(task (\d+) starts on --resume\)); continue with --resume --workdir /.exec(lastLine);
@@ -97,6 +97,6 @@ test('a stop signal at every kind of event saves what it says, and --resume ends
   for (const fault of WALK) stopAndResume(fault);
 });
 
-test('a data-parallel worker stopped alone: SIGINT is left to the host, SIGTERM keeps every step before its own', () => {
-  for (const fault of ['worker-step:3:SIGTERM', 'worker-step:2:SIGINT']) stopAndResume(fault, ['--data-parallel', '1']);
+test('a data-parallel worker stopped alone: SIGINT is left to the host, SIGTERM keeps every step before its own; with the host as well (a process group), a stop', () => {
+  for (const fault of ['worker-step:3:SIGTERM', 'worker-step:2:SIGINT', 'step:1:SIGTERM,worker-step:2:SIGTERM']) stopAndResume(fault, ['--data-parallel', '1']);
 });
