@@ -1,5 +1,6 @@
 // metrics.jsonl: one JSON record per evaluation, appended as the run goes. A kill can cut the last
-// line short (it is then dropped); any other line that is not a record is an error naming the line.
+// line short (it is then dropped, and a resume says so); any other line that is not a record is an
+// error naming the line.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
