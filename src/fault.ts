@@ -3,7 +3,9 @@
 // such plans may be given, separated by commas), so a
 // test can stop a run at an exact point (after a step, between a checkpoint's npz and its state,
 // half-way through an atomic write, in the middle of an evaluation) without racing a timer.
-// Unset, a fault point returns at once.
+// Unset, a fault point returns at once. L2P_FAULT_COUNTS=<file> writes, as the process exits, how
+// often each event occurred (JSON), so a test can tell how many steps a stopped session trained.
+import { writeFileSync } from 'node:fs';
 
 export const FAULT_EVENTS = {
   /** A training step has finished and updated the parameters (loop.ts). */
@@ -43,10 +45,12 @@ function parsePlan(spec: string): Plan {
 
 const plans = parsePlans(process.env.L2P_FAULT);
 const seen = new Map<FaultEvent, number>();
+const countsFile = process.env.L2P_FAULT_COUNTS;
+if (countsFile) process.on('exit', () => writeFileSync(countsFile, JSON.stringify(Object.fromEntries(seen))));
 
 /** Marks one occurrence of `event`; a planned one sends its signal here. */
 export function faultPoint(event: FaultEvent): void {
-  if (plans.length === 0) return;
+  if (plans.length === 0 && !countsFile) return;
   const n = (seen.get(event) ?? 0) + 1;
   seen.set(event, n);
   for (const p of plans) if (p.event === event && p.at === n) process.kill(process.pid, p.signal);

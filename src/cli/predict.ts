@@ -1,9 +1,9 @@
 // `l2p predict --workdir --images`: the class and the selected prompts of new images under a trained run.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { decodeImage } from '../data/image.ts';
+import { decodeImage, MAX_IMAGE_PIXELS } from '../data/image.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from '../data/preprocess.ts';
-import { UserError } from '../errors.ts';
+import { fsReason, UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import { openRun } from '../train/open-run.ts';
 import { optionalInt } from './args.ts';
@@ -37,18 +37,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.workdir || files.length === 0) throw new UserError(`--workdir and at least one image are required\n\n${HELP}`);
   const threads = optionalInt(values.threads, '--threads');
   const device = deviceOption(values.device);
+  // Every image is looked at before the run is opened, so a bad one is the only line printed.
+  for (const file of files) imageSize(file);
   try {
     const { config, learner } = openRun(values.workdir, { threads, device }, { test_time_selection: 'per_instance' });
     const size = config.input_size;
     const pre = { ...OFFICIAL_PREPROCESS, resizeSize: config.resize_size, inputSize: size };
     const results = [];
     for (const file of files) {
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(file);
-      } catch (e) {
-        throw new UserError(`cannot read image '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      const bytes = readImageFile(file);
       const pixels = await decodeImage({ encoded: bytes }, `'${file}'`);
       const images = evalPreprocess(pixels, pre);
       const r = await learner.evalBatch(images, Int32Array.of(-1), null);
@@ -60,4 +57,41 @@ export async function run(argv: string[]): Promise<number> {
     await disposeAll();
   }
   return 0;
+}
+
+/** Larger than any image decodeImage accepts (MAX_IMAGE_PIXELS of RGB), so only a file that is no image is refused for its size. */
+const MAX_IMAGE_BYTES = 3 * MAX_IMAGE_PIXELS + (1 << 20);
+
+function checkImageStats(file: string, st: Stats): number {
+  if (!st.isFile()) throw new UserError(`cannot read image '${file}': it is not a regular file`);
+  if (st.size > MAX_IMAGE_BYTES) throw new UserError(`cannot read image '${file}': ${st.size} bytes is more than an image may hold (${MAX_IMAGE_BYTES})`);
+  return st.size;
+}
+
+/** The size of an image file; a device, a pipe or a directory is refused (they could be read forever). */
+function imageSize(file: string): number {
+  try {
+    return checkImageStats(file, statSync(file));
+  } catch (e) {
+    throw e instanceof UserError ? e : new UserError(`cannot read image '${file}': ${fsReason(e)}`);
+  }
+}
+
+/** Reads an image file whole, never more than the size it had when opened. */
+function readImageFile(file: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const bytes = new Uint8Array(checkImageStats(file, fstatSync(fd)));
+    for (let at = 0; at < bytes.length; ) {
+      const n = readSync(fd, bytes, at, bytes.length - at, at);
+      if (n === 0) throw new UserError(`cannot read image '${file}': it shrank while it was read`);
+      at += n;
+    }
+    return bytes;
+  } catch (e) {
+    throw e instanceof UserError ? e : new UserError(`cannot read image '${file}': ${fsReason(e)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -3,10 +3,11 @@
 // writer is refused with one line naming the holder. A lock whose holder is gone (killed, or its pid
 // now belongs to a later process) is stale, and the next writer takes it over. Readers (report,
 // predict) take no lock: every file they read is replaced atomically.
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.ts';
+import { dirname, resolve } from 'node:path';
+import { fsReason, UserError } from '../errors.ts';
 import { runFiles } from './layout.ts';
 
 export interface LockHolder {
@@ -24,18 +25,31 @@ export interface RunLock {
   release(): void;
 }
 
-const FS_REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  ENOTDIR: 'a part of the path is not a directory',
-  EEXIST: 'it exists and is not a directory',
-  ENOSPC: 'the disk is full',
-};
-
+/** A file-system failure (any with an errno code) as one line naming the path; anything else as it is. */
 function fsError(what: string, path: string, e: unknown): unknown {
-  const reason = FS_REASONS[(e as NodeJS.ErrnoException).code ?? ''];
-  return reason ? new UserError(`cannot ${what} '${path}': ${reason}`) : e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (e instanceof UserError || !code || !/^E[A-Z]+$/.test(code)) return e;
+  return new UserError(`cannot ${what} '${path}': ${code === 'EEXIST' ? 'it exists and is not a directory' : fsReason(e)}`);
+}
+
+/**
+ * Creates `dir` and its parents. A recursive mkdir says ENOENT where a parent is on a read-only file
+ * system, so the first missing directory is then made alone, which fails with the true reason.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    let first = resolve(dir);
+    while (dirname(first) !== first && !existsSync(dirname(first))) first = dirname(first);
+    try {
+      mkdirSync(first);
+      mkdirSync(dir, { recursive: true });
+    } catch (again) {
+      throw fsError('create the workdir', dir, again);
+    }
+    if (!existsSync(dir)) throw fsError('create the workdir', dir, e);
+  }
 }
 
 function readHolder(file: string): LockHolder | null {
@@ -87,11 +101,7 @@ export function describeHolder(h: LockHolder): string {
  * processes cannot be seen from here).
  */
 export function lockRun(workdir: string): RunLock {
-  try {
-    mkdirSync(workdir, { recursive: true });
-  } catch (e) {
-    throw fsError('create the workdir', workdir, e);
-  }
+  makeDir(workdir);
   const file = runFiles(workdir).lock;
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   // The lock is written beside its place and hard-linked there: it appears whole or not at all, and
@@ -100,9 +110,13 @@ export function lockRun(workdir: string): RunLock {
   try {
     writeFileSync(tmp, `${JSON.stringify(me)}\n`, { flag: 'wx' });
   } catch (e) {
+    // A write that failed part-way (a full disk) leaves the file it created.
+    rmSync(tmp, { force: true });
     throw fsError('create the run lock', file, e);
   }
   try {
+    const kind = existsSync(file) ? lstatSync(file) : null;
+    if (kind && !kind.isFile()) throw new UserError(`'${file}' is ${kind.isDirectory() ? 'a directory' : 'not a regular file'}, not a run lock: remove it, or choose another --workdir`);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, file);
@@ -120,6 +134,8 @@ export function lockRun(workdir: string): RunLock {
       // it over meanwhile (a window of one read and one unlink remains).
       if (readHolder(file)?.token === h.token) rmSync(file, { force: true });
     }
+  } catch (e) {
+    throw fsError('take the run lock', file, e);
   } finally {
     rmSync(tmp, { force: true });
   }

@@ -1,5 +1,6 @@
 // metrics.jsonl: one JSON record per evaluation, appended as the run goes. A kill can cut the last
-// line short (it is then dropped); any other line that is not a record is an error naming the line.
+// line short (it is then dropped, and a resume says so); any other line that is not a record is an
+// error naming the line.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -28,7 +29,8 @@ interface Line {
   record: EvalRecord;
 }
 
-function parseLines(file: string): Line[] {
+/** The records, and the number of a last line that a kill cut short (null when there is none). */
+function parseLines(file: string): { lines: Line[]; cut: number | null } {
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
   // The text after the last newline: empty, or a line a kill cut short.
@@ -51,22 +53,29 @@ function parseLines(file: string): Line[] {
     if (!record) throw new UserError(`'${file}' line ${i + 1} is not valid JSON: ${line.length > 60 ? `${line.slice(0, 60)}…` : line}`);
     out.push({ text: line, record });
   });
+  let cut: number | null = null;
   if (tail.trim()) {
     const record = check(tail, lines.length + 1);
     if (record) out.push({ text: tail, record });
+    else cut = lines.length + 1;
   }
-  return out;
+  return { lines: out, cut };
 }
 
 /** The records of a metrics.jsonl file; a last line cut short by a kill is left out. */
 export function readMetrics(file: string): EvalRecord[] {
-  return parseLines(file).map((l) => l.record);
+  return parseLines(file).lines.map((l) => l.record);
 }
 
-/** Drops records written after the checkpoint a run resumes from, so a resumed file equals an uninterrupted one. */
-export function trimMetrics(workdir: string, globalStep: number): void {
+/**
+ * Drops records written after the checkpoint a run resumes from, so a resumed file equals an
+ * uninterrupted one. Returns a warning when a last line cut short by a kill was among them.
+ */
+export function trimMetrics(workdir: string, globalStep: number): string | null {
   const file = runFiles(workdir).metrics;
-  if (!existsSync(file)) return;
-  const keep = parseLines(file).filter((l) => l.record.global_step <= globalStep);
+  if (!existsSync(file)) return null;
+  const { lines, cut } = parseLines(file);
+  const keep = lines.filter((l) => l.record.global_step <= globalStep);
   writeFileAtomic(file, keep.map((l) => `${l.text}\n`).join(''));
+  return cut === null ? null : `'${file}' line ${cut} is a record cut short (the run was stopped while writing it): dropped`;
 }

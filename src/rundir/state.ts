@@ -12,6 +12,8 @@ export interface StateFile<S> {
   /** The loop's position, as the trainer wrote it. */
   loop: S;
   optimizer: { kind: string; step: number };
+  /** The checkpoint before this one, whose npz is kept beside it: where a run resumes if this one's npz cannot be read. */
+  previous?: { npz: string; loop: S; optimizer: { kind: string; step: number } };
 }
 
 export function hasState(workdir: string): boolean {
@@ -26,9 +28,12 @@ export function readState<S>(workdir: string): StateFile<S> {
   } catch (e) {
     throw new UserError(`'${file}' cannot be read: ${(e as Error).message}`);
   }
-  const ok =
-    state !== null && typeof state === 'object' && state.version === 1 && typeof state.npz === 'string' && CHECKPOINT_NAME.test(state.npz) &&
-    typeof state.loop === 'object' && state.loop !== null && typeof state.optimizer?.kind === 'string' && Number.isInteger(state.optimizer.step);
+  const ok = state !== null && typeof state === 'object' && state.version === 1 && isPosition(state) && (state.previous === undefined || isPosition(state.previous));
   if (!ok) throw new UserError(`'${file}' is not a checkpoint state written by this version`);
   return state as StateFile<S>;
+}
+
+function isPosition(p: Partial<StateFile<unknown>>): boolean {
+  return typeof p === 'object' && p !== null && typeof p.npz === 'string' && CHECKPOINT_NAME.test(p.npz) && typeof p.loop === 'object' && p.loop !== null &&
+    typeof p.optimizer?.kind === 'string' && Number.isInteger(p.optimizer.step);
 }

@@ -22,6 +22,11 @@ export interface LoopState {
   task: number;
   /** Steps finished in the current task. */
   stepInTask: number;
+  /**
+   * True when a stop came before the evaluation due after step `stepInTask` had finished: --resume
+   * runs it first (absent: false).
+   */
+  evalPending?: boolean;
   /** Steps finished over the whole run. */
   globalStep: number;
   /** The training pipeline's position in the current task. */
@@ -79,20 +84,55 @@ export function saveCheckpoint<S extends { globalStep: number }>(workdir: string
   writeNpz(join(dir, name), arrays);
   faultPoint('checkpoint');
   const state: StateFile<S> = { version: 1, npz: name, loop, optimizer: { kind: opt.kind, step: opt.state.step } };
+  const previous = keep >= 2 ? previousOf<S>(workdir, name) : undefined;
+  if (previous) state.previous = previous;
   writeJsonAtomic(join(dir, STATE_FILE), state);
   const old = readdirSync(dir).filter((f) => CHECKPOINT_NAME.test(f) && f !== name).sort();
   for (const f of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(join(dir, f), { force: true });
+}
+
+/** The checkpoint state.json describes now, to keep as the one before `name` (its own previous when it is `name` again). */
+function previousOf<S>(workdir: string, name: string): StateFile<S>['previous'] {
+  if (!hasState(workdir)) return undefined;
+  try {
+    const s = readState<S>(workdir);
+    return s.npz === name ? s.previous : { npz: s.npz, loop: s.loop, optimizer: s.optimizer };
+  } catch {
+    return undefined;
+  }
 }
 
 export function hasCheckpoint(workdir: string): boolean {
   return hasState(workdir);
 }
 
-/** Restores parameters and optimiser state in place and returns the loop state. */
-export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState): S {
+/**
+ * Restores parameters and optimiser state in place and returns the loop state. With `fallback`, a
+ * newest checkpoint that cannot be read gives way to the one kept before it, and `fallback` is told
+ * which and why.
+ */
+export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState, fallback?: (warning: string) => void): S {
+  const state = readState<S>(workdir);
+  try {
+    return loadPosition(workdir, state, params, trained, opt);
+  } catch (e) {
+    const older = state.previous;
+    if (!fallback || !older || !(e instanceof UserError || (e as NodeJS.ErrnoException).code)) throw e;
+    let loop: S;
+    try {
+      loop = loadPosition(workdir, older, params, trained, opt);
+    } catch {
+      throw e;
+    }
+    const dir = checkpointDir(workdir);
+    fallback(`the newest checkpoint '${join(dir, state.npz)}' cannot be read (${(e as Error).message}); resuming from the one before it, '${join(dir, older.npz)}'`);
+    return loop;
+  }
+}
+
+function loadPosition<S>(workdir: string, state: Pick<StateFile<S>, 'npz' | 'loop' | 'optimizer'>, params: Params, trained: readonly string[], opt: OptState): S {
   const dir = checkpointDir(workdir);
   const file = runFiles(workdir).state;
-  const state = readState<S>(workdir);
   if (state.optimizer.kind !== opt.kind) throw new UserError(`'${file}': optimiser '${state.optimizer.kind}' differs from the config's`);
   const npzPath = join(dir, state.npz);
   const npz = NpzReader.open(npzPath);

@@ -6,7 +6,7 @@ import { configNotices } from '../config/keys.ts';
 import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
-import { concat, Pipeline, type ContinualStream } from '../data/index.ts';
+import { concat, Pipeline, type ContinualStream, type PipelineState } from '../data/index.ts';
 import { EventWriter, idHistogram, tags } from '../report/index.ts';
 import { requireFloat16, type RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
@@ -21,15 +21,17 @@ import { checkParallel, DataParallel, WorkerLost, type ParallelOptions } from '.
 import { methodOf } from '../methods/index.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
-import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
-import { lockRun } from '../rundir/lock.ts';
+import { CONFIG_FILE } from '../rundir/layout.ts';
+import { lockRun, type RunLock } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { learningRate } from './schedule.ts';
 import { trainSeed } from './seeds.ts';
 import { writeSummary } from './results.ts';
-import { claimWorkdir } from './workdir.ts';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { describeSaved, guardSignals, StopRequested, stopState, type StopState } from './stop.ts';
+import { claimWorkdir, undoFreshRun } from './workdir.ts';
+import { fmtMask, parameterReport, writeTrainScalars } from './describe.ts';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RunOptions {
@@ -55,27 +57,25 @@ export interface RunOptions {
 export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   // Refused before the workdir is touched where the provider has no float16 kernels.
   if (o.config.compute_precision === 'fp16') await requireFloat16(o.runtime?.device ?? 'cpu');
+  const progress = new Progress(o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) });
+  // From here on a signal stops the run where it can save, whatever it is doing.
+  const stop = stopState();
+  const releaseSignals = guardSignals(stop, (s) => progress.note(s));
   const existed = existsSync(o.workdir);
-  const lock = lockRun(o.workdir);
-  const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
+  let lock: RunLock | undefined;
   try {
-    return await runContinual(o);
-  } catch (e) {
-    lock.release();
-    if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
-    if (e instanceof WorkerLost && hasCheckpoint(o.workdir)) throw new WorkerLost(`${e.message}; the run is kept at its last checkpoint: continue with --resume --workdir ${o.workdir}`);
-    throw e;
+    lock = lockRun(o.workdir);
+    const fresh = !existsSync(join(o.workdir, CONFIG_FILE));
+    return await runContinual(o, stop, progress).catch((e: unknown) => {
+      lock!.release();
+      if (fresh && !(e instanceof StopRequested) && !hasCheckpoint(o.workdir)) undoFreshRun(o.workdir, existed);
+      if (e instanceof WorkerLost && !(e instanceof WorkerLostKept) && hasCheckpoint(o.workdir)) throw new WorkerLost(`${e.message}; the run is kept at its last checkpoint: continue with --resume --workdir ${o.workdir}`);
+      throw e;
+    });
   } finally {
-    lock.release();
+    lock?.release();
+    releaseSignals();
   }
-}
-
-function undoFreshRun(workdir: string, existed: boolean): void {
-  if (!existsSync(workdir)) return;
-  for (const f of readdirSync(workdir)) {
-    if (f === CONFIG_FILE || f === METRICS_FILE || f.startsWith(EVENTS_PREFIX)) rmSync(join(workdir, f), { force: true });
-  }
-  if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
 }
 
 /** One run under way: what its functions share. */
@@ -99,19 +99,20 @@ interface Run {
   eta: (doneSteps: number) => string;
   elapsed: () => number;
   evalOpts: ReturnType<typeof evalOptionsOf> & { maxBatches: number; workers?: number; queryCache: QueryCache };
-  stop: { signal: NodeJS.Signals | null };
+  stop: StopState;
 }
 
-async function runContinual(o: RunOptions): Promise<RunSummary> {
-  const run = openSession(o);
-  const releaseSignals = guardSignals(run);
+async function runContinual(o: RunOptions, stop: StopState, progress: Progress): Promise<RunSummary> {
+  const run = openSession(o, stop, progress);
+  stop.onQuit.push(() => run.events.close());
   try {
     for (let t = run.state.task; t < run.trainTasks.length; t++) {
       await trainTask(run, t);
       finishTask(run, t);
+      // After the last task the run is finished: it ends as if no signal had come.
+      if (stop.signal && t + 1 < run.trainTasks.length) throw stopped(run);
     }
   } finally {
-    releaseSignals();
     run.events.close();
     await run.parallel?.close();
   }
@@ -119,11 +120,9 @@ async function runContinual(o: RunOptions): Promise<RunSummary> {
 }
 
 /** Claims the workdir, builds the learner, resumes from a checkpoint if asked, and plans every task. */
-function openSession(o: RunOptions): Run {
+function openSession(o: RunOptions, stop: StopState, progress: Progress): Run {
   const c = o.config;
   if (o.parallel) checkParallel(c, o.parallel);
-  const sink = o.sink ?? { write: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
-  const progress = new Progress(sink);
   claimWorkdir(o.workdir, c, o.resume);
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
@@ -144,12 +143,13 @@ function openSession(o: RunOptions): Run {
     images: 0,
   };
   if (o.resume && hasCheckpoint(o.workdir)) {
-    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt);
+    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt, (w) => progress.note(`warning: ${w}`));
     learner.model.loadState?.(state.method);
-    progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})`);
+    progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})${state.evalPending ? '; its evaluation runs first' : ''}`);
   }
   // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
-  trimMetrics(o.workdir, state.globalStep);
+  const cut = trimMetrics(o.workdir, state.globalStep);
+  if (cut) progress.note(`warning: ${cut}`);
   // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
   for (const note of [...(o.notes ?? []), ...configNotices(c)]) progress.note(note);
   progress.note(`method ${c.method}: ${method.summary}`);
@@ -181,41 +181,46 @@ function openSession(o: RunOptions): Run {
     eta: runEta(plan, sessionStart),
     elapsed: () => (performance.now() - started) / 1000,
     evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new Map() },
-    stop: { signal: null },
+    stop,
   };
 }
 
-/** SIGINT / SIGTERM: finish the step under way, save a checkpoint, stop. Returns the release. */
-function guardSignals(run: Run): () => void {
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (run.stop.signal) {
-      // A second signal quits at once: the event files are closed first, so their records stay whole
-      // (the run lock is released on exit).
-      run.events.close();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }
-    run.stop.signal = sig;
-    run.progress.note(`${sig}: stopping after this step (a checkpoint is saved; press again to quit at once)`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+/** The stop after a signal, once the checkpoint it names is saved. */
+function stopped(run: Run): StopRequested {
+  const steps = run.plan.plans[run.state.task]?.steps ?? 0;
+  return new StopRequested(run.stop.signal!, run.o.workdir, run.stop.at, describeSaved(run.state, steps));
 }
 
-/** Evaluates the tasks seen after training task t (every task, for joint training) and records the results. */
-async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<TaskEval[]> {
+/** Thrown out of an evaluation batch by a stop: the evaluation is left for --resume. */
+class EvaluationStopped extends Error {}
+
+/**
+ * Evaluates the tasks seen after training task t (every task, for joint training) and records the
+ * results; null, with nothing recorded, when a stop came first.
+ */
+async function evaluateSeen(run: Run, t: number, evalStep: number): Promise<TaskEval[] | null> {
   const { c, stream, state, events, progress } = run;
   const upto = run.sharedTest ? [0] : Array.from({ length: run.sequential ? t + 1 : stream.tasks.length }, (_, i) => i);
   const res: TaskEval[] = [];
+  const onBatch = (n: number) => {
+    progress.update(n, n);
+    if (run.stop.signal) throw new EvaluationStopped();
+  };
   for (const i of upto) {
     const task = stream.tasks[i];
+    if (run.stop.signal) return null;
     progress.begin(`  eval task ${i}`, task.test.length);
     const mask = evalClassMask(c, task, run.trainTasks.slice(0, t + 1));
-    const r = await evaluateSource(run.learner, task.test, mask, { ...run.evalOpts, onBatch: (n) => progress.update(n, n) });
-    res.push(r);
+    try {
+      res.push(await evaluateSource(run.learner, task.test, mask, { ...run.evalOpts, onBatch }));
+    } catch (e) {
+      if (e instanceof EvaluationStopped) return null;
+      throw e;
+    }
+  }
+  // Recorded once whole, so a stopped evaluation leaves the state as the step left it.
+  for (const [k, i] of upto.entries()) {
+    const r = res[k];
     state.accMatrix[i][t] = r.accuracy;
     state.promptUsage[i] = r.promptCounts;
     events.scalar(tags.accuracyTag(i), r.accuracy / 100, evalStep);
@@ -266,12 +271,19 @@ async function trainTask(run: Run, t: number): Promise<void> {
   };
   progress.note(`task ${t + 1}/${run.trainTasks.length}: ${task.train.length} training examples, ${plan.steps} steps of ${globalBatchSize(c)}, classes ${fmtMask(task.classMask)}`);
   progress.begin(`  train task ${t}`, plan.steps);
+  run.stop.phase = `during training of task ${t}`;
   try {
+    if (run.state.evalPending) {
+      const step = run.state.stepInTask - 1;
+      await evaluateAndCheckpoint(run, t, step, step + 1 === plan.steps, pipe);
+      if (run.stop.signal && step + 1 < plan.steps) throw stopped(run);
+    }
     for (let step = run.state.stepInTask; step < plan.steps; step++) {
+      const before = pipe.state();
       const batch = await pipe.next();
       if (!batch) throw new Error(`training pipeline of task ${t} ended early`);
       const lr = learningRate(schedule, step + 1);
-      const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
+      const r = await trainStep(run, t, step, before, () => learner.trainStep(batch.images, batch.labels, t, task.classMask, lr));
       if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
       recordStep(run, t, step, r, lr);
       faultPoint('step');
@@ -282,7 +294,8 @@ async function trainTask(run: Run, t: number): Promise<void> {
       } else if (run.stop.signal || (periodicCheckpoints(c, t, run.trainTasks.length) && c.checkpoint_every_steps > 0 && run.state.globalStep % c.checkpoint_every_steps === 0)) {
         checkpointAt(run, step, pipe);
       }
-      if (run.stop.signal) throw new StopRequested(run.stop.signal, run.o.workdir);
+      // The task's last step is saved by finishTask, and the run stops there.
+      if (run.stop.signal && !last) throw stopped(run);
     }
   } finally {
     await pipe.close();
@@ -313,20 +326,47 @@ function recordStep(run: Run, t: number, step: number, r: StepResult, lr: number
   }
 }
 
+/**
+ * One training step. A data-parallel worker lost in it takes only that step: the parameters are
+ * those of the step before, which is saved (`before`: the data position it left) and named.
+ */
+async function trainStep(run: Run, t: number, step: number, before: PipelineState, go: () => Promise<StepResult>): Promise<StepResult> {
+  try {
+    return await go();
+  } catch (e) {
+    if (!(e instanceof WorkerLost)) throw e;
+    run.state = { ...run.state, stepInTask: step, pipeline: before, evalPending: false, elapsed: run.elapsed() };
+    save(run);
+    // A signal to the whole process group (Slurm's SIGTERM) ends the workers too: a stop, not a loss.
+    if (run.stop.signal) throw stopped(run);
+    throw new WorkerLostKept(`${e.message}; the run is kept at task ${t}, step ${step}: continue with --resume --workdir ${run.o.workdir}`);
+  }
+}
+
+/** A lost worker whose message already names the checkpoint kept. */
+class WorkerLostKept extends WorkerLost {}
+
+/** The evaluation due after `step` and its metrics record, then a checkpoint; a stop during it saves the step with the evaluation pending. */
 async function evaluateAndCheckpoint(run: Run, t: number, step: number, last: boolean, pipe: Pipeline): Promise<void> {
   const { state } = run;
+  run.stop.phase = `during the evaluation after step ${step + 1} of task ${t}`;
   const res = await evaluateSeen(run, t, summaryStep(run.plan.plans, state.globalStep));
+  if (res === null) {
+    checkpointAt(run, step, pipe, true);
+    throw stopped(run);
+  }
+  run.stop.phase = `during training of task ${t}`;
   const w = state.window;
   appendMetrics(run.o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
   faultPoint('metrics');
   Object.assign(w, emptyWindow());
   // The task's last checkpoint is written by finishTask, with the task marked done.
-  if (last) run.state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: run.elapsed() };
+  if (last) run.state = { ...state, stepInTask: step + 1, pipeline: pipe.state(), evalPending: false, elapsed: run.elapsed() };
   else checkpointAt(run, step, pipe);
 }
 
-function checkpointAt(run: Run, step: number, pipe: Pipeline): void {
-  run.state = { ...run.state, stepInTask: step + 1, pipeline: pipe.state(), elapsed: run.elapsed() };
+function checkpointAt(run: Run, step: number, pipe: Pipeline, evalPending = false): void {
+  run.state = { ...run.state, stepInTask: step + 1, pipeline: pipe.state(), evalPending, elapsed: run.elapsed() };
   save(run);
 }
 
@@ -351,42 +391,6 @@ function finishTask(run: Run, t: number): void {
   save(run);
 }
 
-/** Thrown after a signal once the checkpoint is saved; the CLI exits with 128 + the signal number. */
-export class StopRequested extends Error {
-  constructor(
-    readonly signal: NodeJS.Signals,
-    workdir: string,
-  ) {
-    super(`stopped by ${signal} after saving a checkpoint; continue with --resume --workdir ${workdir}`);
-  }
-}
-
-function writeTrainScalars(events: EventWriter, w: TrainWindow, t: number, step: number): void {
-  const n = w.loss.length;
-  if (n === 0) return;
-  const mu = mean(w.loss);
-  const std = Math.sqrt(w.loss.reduce((a, x) => a + (x - mu) ** 2, 0) / n);
-  events.scalars(
-    { [tags.TRAIN_ACCURACY]: w.correct / w.count, [tags.LEARNING_RATE]: w.lr, [tags.LOSS]: mu, [tags.LOSS_STD]: std, [tags.L2_GRADS]: w.grad / n, [tags.TASK_ID]: t },
-    step,
-  );
-}
-
-/** Trainable and frozen parameter counts and the trained tensors by name, as the toolboxes print them. */
-export function parameterReport(learner: { params: Map<string, { shape: number[]; data: Float32Array }> }, trained: readonly string[]): string {
-  let nTrained = 0;
-  let nFrozen = 0;
-  for (const [k, v] of learner.params) {
-    if (trained.includes(k)) nTrained += v.data.length;
-    else nFrozen += v.data.length;
-  }
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const list = trained.length <= 8 ? trained.map((k) => `${k} [${learner.params.get(k)!.shape.join(', ')}]`).join(', ') : `${trained.length} tensors`;
-  return `parameters: ${fmt(nTrained)} trainable (${list}), ${fmt(nFrozen)} frozen`;
-}
+export { StopRequested };
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-
-function fmtMask(m: readonly number[]): string {
-  return m.length > 12 ? `${m.slice(0, 10).join(',')},… (${m.length})` : m.join(',');
-}

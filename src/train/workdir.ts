@@ -1,12 +1,12 @@
 // A run's work directory belongs to one configuration: a fresh run refuses a directory that holds
 // another run, and --resume refuses one whose configuration differs, naming the keys.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenConfig } from '../config/flatten.ts';
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import { CONFIG_FILE } from '../rundir/layout.ts';
+import { CONFIG_FILE, EVENTS_PREFIX, METRICS_FILE } from '../rundir/layout.ts';
 
 /** Dotted keys whose values differ between two configs. */
 export function configDiff(a: L2PConfig, b: L2PConfig): string[] {
@@ -34,4 +34,13 @@ export function claimWorkdir(workdir: string, c: L2PConfig, resume: boolean): vo
   }
   mkdirSync(workdir, { recursive: true });
   writeJsonAtomic(file, c);
+}
+
+/** Takes back what a fresh run that failed before its first checkpoint wrote, leaving the workdir as it was. */
+export function undoFreshRun(workdir: string, existed: boolean): void {
+  if (!existsSync(workdir)) return;
+  for (const f of readdirSync(workdir)) {
+    if (f === CONFIG_FILE || f === METRICS_FILE || f.startsWith(EVENTS_PREFIX)) rmSync(join(workdir, f), { force: true });
+  }
+  if (!existed && readdirSync(workdir).length === 0) rmSync(workdir, { recursive: true, force: true });
 }

@@ -126,6 +126,8 @@ const CASES: Record<string, Case> = {
   'a run checkpoint with a missing key': async () => {
     const { workdir } = runWithCheckpoint((a) => a.delete('params/head/bias'));
     await refused('eval', ['eval', '--workdir', workdir], [workdir], /ckpt-\d+\.npz': key 'params\/head\/bias' is missing$/);
+    // --resume falls back to the checkpoint before (refusals.test.ts); with none kept, the fault is the error.
+    editJson(join(workdir, 'checkpoints', 'state.json'), (j) => delete j.previous);
     await refused('train', train('cifar100_l2p_smoke', workdir, shared.data, '--resume'), [workdir], /ckpt-\d+\.npz': key 'params\/head\/bias' is missing$/);
   },
   'a run checkpoint with an extra key': async () => {

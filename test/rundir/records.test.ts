@@ -24,8 +24,9 @@ function run(metrics: string): string {
 test('metrics.jsonl: a torn last line is left out, and trimming drops it', () => {
   const dir = run(`${rec(0, 1)}\n${rec(0, 2)}\n{"task":0,"st`);
   assert.deepEqual(readMetrics(runFiles(dir).metrics).map((r) => r.step), [1, 2]);
-  trimMetrics(dir, 1);
+  assert.equal(trimMetrics(dir, 1), `'${runFiles(dir).metrics}' line 3 is a record cut short (the run was stopped while writing it): dropped`);
   assert.equal(readFileSync(runFiles(dir).metrics, 'utf8'), `${rec(0, 1)}\n`);
+  assert.equal(trimMetrics(dir, 1), null, 'a whole file trims without a warning');
   // A last line that is whole but lacks its newline (killed between write and newline) counts.
   assert.deepEqual(readMetrics(runFiles(run(`${rec(0, 1)}\n${rec(0, 2)}`)).metrics).map((r) => r.step), [1, 2]);
 });

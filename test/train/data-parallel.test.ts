@@ -105,7 +105,7 @@ test('l2p train --data-parallel 2: the results and last checkpoint of the run in
   assert.equal(r.status, 1, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('l2p train:'));
   assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0], /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during a training step; the run is kept at its last checkpoint: continue with --resume --workdir .*run$/);
+  assert.match(errors[0], /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during a training step; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/);
   assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
   trainToEnd([...argv, '--resume']);
   assert.deepEqual(results(killed), results(ref));
