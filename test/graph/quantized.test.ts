@@ -24,6 +24,6 @@ test('qdense: ONNX Runtime matches the emulated int8 arithmetic and stays near f
     assert.ok(Math.abs(got[i] - emulated.data[i]) < 1e-4, `[${i}] ORT ${got[i]} vs emulated ${emulated.data[i]}`);
     worst = Math.max(worst, Math.abs(emulated.data[i] - exact.data[i]));
   }
-  // Quantization error: activations on 255 levels over [-2, 3], weights on 255 levels per column.
+  // Quantization error: activations on 255 levels over [-2, 3], weights on 127 levels per column.
   assert.ok(worst < 0.1 && worst > 0, `int8 vs fp32: ${worst}`);
 });

@@ -70,7 +70,7 @@ test('debug-step refuses a case.json field that its method does not read, device
   };
   const r = run({ label_smoothing: 0.1 });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^l2p debug-step: '.*case\.json': field 'label_smoothing' is not one debug-step implements for method 'l2p' \(it reads: .*devices\)\n$/);
+  assert.match(r.stderr, /^l2p debug-step: '.*case\.json': field 'label_smoothing' is not one debug-step implements for method 'l2p' \(it reads: .*devices, gelu\)\n$/);
   assert.equal(existsSync(join(dir, 'out.npz')), false);
   const d = run({ devices: 4 });
   assert.equal(d.status, 1);

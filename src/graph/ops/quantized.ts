@@ -1,7 +1,6 @@
 // An int8 dense layer for the opt-in fast query path: activations quantized on the fly (uint8,
-// per tensor, ONNX DynamicQuantizeLinear), weights quantized once (int8, symmetric, per output
-// column), an integer matmul (VNNI on this CPU), then rescaled. Forward only: the query needs no
-// gradient.
+// per tensor, ONNX DynamicQuantizeLinear), weights quantized once (7 bits of int8, symmetric, per
+// output column), an integer matmul, then rescaled. Forward only: the query needs no gradient.
 import { interpret } from '../interp.ts';
 import { map } from '../ndarray.ts';
 import { defineOp, fmt, GraphError, requireDtype } from '../op.ts';
@@ -64,6 +63,9 @@ const qdenseOp = defineOp<Record<string, never>>({
   flops: (out) => 2 * out.size * out.inputs[0].shape[out.inputs[0].rank - 1],
 });
 
+/** The largest weight magnitude in int8 steps: [-63, 63]. */
+const WEIGHT_LEVELS = 63;
+
 /**
  * x @ W + b with `kernel` ([K, N], built from constants only) quantized to int8 per column when the
  * graph is built, and x quantized per call.
@@ -76,8 +78,10 @@ export function qdense(x: Tensor, kernel: Tensor, bias: Tensor): Tensor {
   for (let j = 0; j < n; j++) {
     let m = 0;
     for (let p = 0; p < k; p++) m = Math.max(m, Math.abs(w.data[p * n + j]));
-    scales[j] = m / 127 || 1;
-    for (let p = 0; p < k; p++) wq[p * n + j] = Math.max(-127, Math.min(127, roundEven(w.data[p * n + j] / scales[j])));
+    // 7 bits, as ONNX Runtime's own quantizer does with reduce_range: on x86 without VNNI its u8 x s8
+    // kernel adds pairs of products in int16 (vpmaddubsw), which saturates past 2 * 255 * 64.
+    scales[j] = m / WEIGHT_LEVELS || 1;
+    for (let p = 0; p < k; p++) wq[p * n + j] = Math.max(-WEIGHT_LEVELS, Math.min(WEIGHT_LEVELS, roundEven(w.data[p * n + j] / scales[j])));
   }
   return qdenseOp([x, constant(wq, [k, n]), constant(scales, [n]), bias], {});
 }
