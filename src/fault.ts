@@ -4,8 +4,8 @@
 // test can stop a run at an exact point (after a step, between a checkpoint's npz and its state,
 // half-way through an atomic write, in the middle of an evaluation) without racing a timer.
 // Unset, a fault point returns at once. L2P_FAULT_COUNTS=<file> writes, as the process exits, how
-// often each event occurred (JSON), so a test can tell how many steps a stopped session trained.
-import { writeFileSync } from 'node:fs';
+// often each event occurred (JSON), so a test can tell how many steps a stopped session trained; the
+// writing is src/fault-counts.ts's, since the page imports this module and may not use Node's fs.
 
 export const FAULT_EVENTS = {
   /** A training step has finished and updated the parameters (loop.ts). */
@@ -46,7 +46,11 @@ function parsePlan(spec: string): Plan {
 const plans = parsePlans(process.env.L2P_FAULT);
 const seen = new Map<FaultEvent, number>();
 const countsFile = process.env.L2P_FAULT_COUNTS;
-if (countsFile) process.on('exit', () => writeFileSync(countsFile, JSON.stringify(Object.fromEntries(seen))));
+
+/** How often each event occurred so far (counted while L2P_FAULT or L2P_FAULT_COUNTS is set). */
+export function faultCounts(): Record<string, number> {
+  return Object.fromEntries(seen);
+}
 
 /** Marks one occurrence of `event`; a planned one sends its signal here. */
 export function faultPoint(event: FaultEvent): void {

@@ -9,6 +9,7 @@ import { tempDir } from './fixtures/data/write.ts';
 
 const script = `
 import { faultPoint } from './src/fault.ts';
+import './src/fault-counts.ts';
 for (let i = 1; i <= 5; i++) { faultPoint('write'); faultPoint('step'); console.log('step', i); }
 `;
 

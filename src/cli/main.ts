@@ -1,5 +1,6 @@
 // The `l2p` command line: one file per command, loaded on demand so `l2p --help` stays fast.
 import { UserError } from '../errors.ts';
+import '../fault-counts.ts';
 
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 

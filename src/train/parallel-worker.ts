@@ -4,6 +4,7 @@
 // host does (its channel closes).
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
+import '../fault-counts.ts';
 import { disposeAll } from '../runtime/ort.ts';
 import type { Learner, MicroResult } from './learner.ts';
 import { own, type FromWorker, type ToWorker } from './parallel.ts';

@@ -27,7 +27,8 @@ export function methodFloatsBound(c: L2PConfig): number {
   const d = vit.hidden;
   const pp = c.prompt_pool_param;
   const eLayers = Math.max(1, c.e_prompt_layer_idx?.length ?? 0);
-  const pool = 2 * eLayers * pp.pool_size * (pp.length + 1);
+  // CODA-Prompt reads no prompt_pool_param (src/methods/coda-prompt.keys.ts): its components are counted below.
+  const pool = c.method === 'coda_prompt' ? 0 : 2 * eLayers * pp.pool_size * (pp.length + 1);
   const g = c.g_prompt_length === undefined ? 0 : 2 * vit.depth * c.g_prompt_length;
   const coda = c.coda_prompt_param;
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;

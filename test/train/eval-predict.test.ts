@@ -46,5 +46,5 @@ test('l2p eval and predict name what is wrong', () => {
   assert.match(r.stderr, /holds no run \(no config.json\)/);
   const p = spawnSync(process.execPath, ['bin/l2p.mjs', 'predict', '--workdir', workdir, '--images', join(dataDir, 'missing.png')], { encoding: 'utf8' });
   assert.equal(p.status, 1);
-  assert.match(p.stderr, /cannot read image '.*missing.png': ENOENT/);
+  assert.match(p.stderr, /cannot read image '.*missing.png': it does not exist/);
 });

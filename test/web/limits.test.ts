@@ -3,7 +3,8 @@
 // allocates, and not far above them where the method builds its pool, so no run slips past it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { numTotalClasses, parseL2PConfig } from '../../src/config/l2p.ts';
+import { onMethod } from '../../src/config/keys.ts';
+import { numTotalClasses, parseL2PConfig, type L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset, presetNames } from '../../src/config/presets.ts';
 import { methodOf } from '../../src/methods/index.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
@@ -11,7 +12,8 @@ import { checkExportSize, MAX_METHOD_FLOATS, methodFloatsBound } from '../../src
 
 /** A preset on the page's backbone size, with the method's own prompt settings, and what it allocates. */
 function measured(name: string, method?: string) {
-  const c = parseL2PConfig({ ...getPreset(name), ...(method ? { method } : {}), model_name: 'ViT-nano_4' });
+  const preset = getPreset(name);
+  const c = parseL2PConfig({ ...(method ? onMethod(preset, method as L2PConfig['method']) : preset), model_name: 'ViT-nano_4' });
   const vit = { config: decodeVariant('ViT-nano_4'), numPatches: 49, params: new Map() };
   const model = methodOf(c).create(c, vit, numTotalClasses(c));
   const floats = [...model.params.values()].reduce((n, p) => n + p.data.length, 0);
