@@ -8,7 +8,7 @@ import { Pipeline, type ContinualStream } from './data/index.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from './data/preprocess.ts';
 import { UserError } from './errors.ts';
 import { evalOptionsOf, evaluateSource } from './train/evaluate.ts';
-import { backboneFor } from './train/experiment.ts';
+import { backboneFor, backboneInit } from './train/experiment.ts';
 import { trainContinual } from './train/loop.ts';
 import { openRun as openWorkdir, type OpenedRun } from './train/open-run.ts';
 import type { ProgressSink } from './train/progress.ts';
@@ -21,7 +21,10 @@ export interface TrainOptions {
   workdir: string;
   /** The continual stream; default: the one the config names, read from config.data_dir. */
   stream?: ContinualStream;
-  /** The backbone; default: config.init_checkpoint, or random weights (with a warning) when it is null. */
+  /**
+   * The backbone; default: config.init_checkpoint, random weights for init_checkpoint 'random' or the
+   * test size ViT-mu (with a warning), and a UserError for any other backbone without a checkpoint.
+   */
   backbone?: LoadedViT;
   /** Continue the run in workdir from its last checkpoint. */
   resume?: boolean;
@@ -46,6 +49,7 @@ function sinkOf(p: TrainOptions['progress']): ProgressSink {
 export async function train(config: L2PConfig, o: TrainOptions): Promise<RunSummary> {
   const c = parseL2PConfig(config);
   const sink = sinkOf(o.progress);
+  if (!o.backbone) backboneInit(c);
   const stream = o.stream ?? (await streamFor(c));
   const backbone = o.backbone ?? backboneFor(c, (m) => sink.write(`warning: ${m}\n`));
   return trainContinual({ config: c, workdir: o.workdir, resume: o.resume ?? false, stream, backbone, runtime: { threads: o.threads }, workers: o.workers, sink });
