@@ -86,7 +86,7 @@ export function docCommands(list: Doc[] = docs()): DocCommand[] {
         if (argv.length === 0 || argv[0].endsWith(':') || argv[0].startsWith('<')) continue;
         // `data describe|preview`, `sweep status|resubmit|report`: one command each.
         const alt = argv.findIndex((w, i) => i < 2 && !w.startsWith('-') && w.includes('|'));
-        const each = alt < 0 ? [argv] : argv[alt].split('|').map((w) => argv.with(alt, w));
+        const each = alt < 0 ? [argv] : argv[alt].split('|').map((w) => [...argv.slice(0, alt), w, ...argv.slice(alt + 1)]);
         for (const a of each) out.push({ where: `${file}:${line}`, argv: a });
       }
     }
