@@ -8,7 +8,7 @@ import { Pipeline, type ContinualStream } from './data/index.ts';
 import { evalPreprocess, OFFICIAL_PREPROCESS } from './data/preprocess.ts';
 import { UserError } from './errors.ts';
 import { evalOptionsOf, evaluateSource } from './train/evaluate.ts';
-import { backboneFor, backboneInit } from './train/experiment.ts';
+import { backboneFor } from './train/experiment.ts';
 import { trainContinual } from './train/loop.ts';
 import { openRun as openWorkdir, type OpenedRun } from './train/open-run.ts';
 import type { ProgressSink } from './train/progress.ts';
@@ -49,7 +49,6 @@ function sinkOf(p: TrainOptions['progress']): ProgressSink {
 export async function train(config: L2PConfig, o: TrainOptions): Promise<RunSummary> {
   const c = parseL2PConfig(config);
   const sink = sinkOf(o.progress);
-  if (!o.backbone) backboneInit(c);
   const stream = o.stream ?? (await streamFor(c));
   const backbone = o.backbone ?? backboneFor(c, (m) => sink.write(`warning: ${m}\n`));
   return trainContinual({ config: c, workdir: o.workdir, resume: o.resume ?? false, stream, backbone, runtime: { threads: o.threads }, workers: o.workers, sink });

@@ -11,7 +11,7 @@ import { writeSweepPage } from '../sweep/page.ts';
 import { createSweepDir, readPlan, recordLaunch, PLAN_FORMAT, type LauncherName, type SlurmOptions, type SweepPlan } from '../sweep/plan.ts';
 import { requireSbatch, SCRIPT_FILE, sbatchScript, submit } from '../sweep/slurm.ts';
 import { statusTable, sweepStatus, toResubmit } from '../sweep/status.ts';
-import { backboneInit } from '../train/setup.ts';
+import { backboneInit } from '../train/backbone-init.ts';
 import { intArg } from './args.ts';
 import { deviceOption } from './device.ts';
 

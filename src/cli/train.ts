@@ -4,7 +4,7 @@ import { resolveConfig } from '../config/overrides.ts';
 import { presetNames } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
 import { disposeAll } from '../runtime/ort.ts';
-import { backboneFor, backboneInit } from '../train/experiment.ts';
+import { backboneFor } from '../train/experiment.ts';
 import { StopRequested, trainContinual } from '../train/loop.ts';
 import { streamFor } from '../train/stream.ts';
 import { optionalInt } from './args.ts';
@@ -49,7 +49,6 @@ export async function run(argv: string[]): Promise<number> {
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const device = deviceOption(values.device);
   const parallel = parallelOption(values['data-parallel'], values['worker-env']);
-  backboneInit(config); // a random backbone nobody asked for is refused before the data is read
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));

@@ -3,7 +3,8 @@
 import type { L2PConfig } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { NpzReader } from '../io/npz.ts';
-import { backboneInit, checkpointPath } from '../train/experiment.ts';
+import { backboneInit, missingCheckpointFix } from '../train/backbone-init.ts';
+import { checkpointPath } from '../train/experiment.ts';
 import { checkViT } from '../vit/layout.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { type Check, fail, pass } from './check.ts';
@@ -27,8 +28,7 @@ export function checkpointCheck(c: L2PConfig): Check {
     init = backboneInit(c);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    const [what, how] = e.message.split(': download ');
-    return fail(name, what, `download ${how}`, true);
+    return fail(name, `init_checkpoint is not set and ${c.model_name} needs pretrained weights`, missingCheckpointFix(), true);
   }
   if ('random' in init) return pass(name, `none: ${c.model_name} starts from random weights (${init.random === 'asked' ? "init_checkpoint 'random'" : 'a test size that exists only so'})`);
   const file = checkpointPath(init.checkpoint);

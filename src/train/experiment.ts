@@ -9,9 +9,10 @@ import { loadViT, type LoadedViT } from '../vit/params.ts';
 import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
-import { backboneInit } from './setup.ts';
+import { backboneInit } from './backbone-init.ts';
 
-export { backboneInit, createLearner, modelOptions, RANDOM_INIT } from './setup.ts';
+export { createLearner, modelOptions } from './setup.ts';
+export { backboneInit, RANDOM_INIT } from './backbone-init.ts';
 
 /**
  * Where an init_checkpoint is read from: as given, except a relative `models/…` path that the working
@@ -24,7 +25,7 @@ export function checkpointPath(p: string): string {
   return existsSync(shipped) ? shipped : p;
 }
 
-/** The backbone a config names; `warn` hears about random weights and resized position embeddings. */
+/** The backbone a config names; `warn` hears about random weights. */
 export function backboneFor(c: L2PConfig, warn: (msg: string) => void): LoadedViT {
   const cfg = decodeVariant(c.model_name);
   const grid = c.input_size / cfg.patch;

@@ -4,16 +4,19 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { getPreset, presetNames } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { backboneFor, backboneInit, RANDOM_INIT } from '../../src/train/experiment.ts';
-import { assertRefusal, l2p } from '../robust/cli.ts';
+import { writePresetData } from '../helpers/tfds-fixtures.ts';
+import { assertRefusal, assertUnchanged, l2p, snapshot } from '../robust/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'l2p-random-backbone-'));
+const data = join(root, 'data');
 after(() => rmSync(root, { recursive: true, force: true }));
+before(() => writePresetData(data));
 
-const REFUSAL = /^l2p train: init_checkpoint is not set and ViT-B_16 needs pretrained weights: download the official ViT-B_16\.npz from https:\/\/storage\.googleapis\.com\/vit_models\/imagenet21k\/ViT-B_16\.npz .* --set init_checkpoint=PATH .*--my_config\.init_checkpoint=PATH.*--set init_checkpoint=random/;
+const REFUSAL = /^l2p train: init_checkpoint is not set and ViT-B_16 needs pretrained weights: pass one with --set init_checkpoint=PATH \(l2p main: --my_config\.init_checkpoint=PATH\): the official ViT-B_16\.npz is at https:\/\/storage\.googleapis\.com\/vit_models\/imagenet21k\/ViT-B_16\.npz .*; --set init_checkpoint=random trains from random weights$/;
 
 test('every official preset without a checkpoint is refused; its smoke variant starts from random weights', () => {
   const official = presetNames().filter((n) => !n.endsWith('_smoke') && getPreset(n).init_checkpoint === null);
@@ -42,10 +45,12 @@ test('random weights when asked: seeded by the config, with a warning that says 
 
 test('l2p train of an official preset without a checkpoint stops with one line and writes nothing', async () => {
   const workdir = join(root, 'run');
-  const r = await l2p(['train', '--config', 'cifar100_l2p', '--workdir', workdir, '--set', `data_dir=${join(root, 'no-data')}`]);
-  const before = assertRefusal(r, 'train', REFUSAL);
-  assert.deepEqual(before, [], r.stderr);
+  const was = snapshot([data]);
+  const r = await l2p(['train', '--config', 'cifar100_l2p', '--workdir', workdir, '--set', `data_dir=${data}`, '--workers', '0']);
+  const lines = assertRefusal(r, 'train', REFUSAL);
+  assert.deepEqual(lines, [], r.stderr);
   assert.equal(existsSync(workdir), false);
+  assertUnchanged(was, snapshot([data]), data);
 });
 
 test('l2p sweep refuses such a point before its directory exists', async () => {
