@@ -33,6 +33,11 @@ export function withoutMyConfig(argv: readonly string[]): string[] {
   return out;
 }
 
+/** The flags of a command line by name, the --my_config family as --my_config. */
+export function flagsOf(argv: readonly string[]): string[] {
+  return argv.filter((w) => w.startsWith('-') && w !== '-' && w !== '--').map((w) => w.split('=')[0].replace(/^--?(no)?my_config\..*$/, '--my_config'));
+}
+
 /** Prose names a flag in inline code (`l2p eval --workdir`): its value missing at the very end is no error. */
 function flagNamedOnly(argv: string[], error: string): boolean {
   const m = /^Option '(--[\w-]+)(?: <value>)?' argument missing/.exec(error);
@@ -82,6 +87,7 @@ test('the documented commands are found: code blocks, inline code, continuation 
   assert.ok(sweep?.argv.includes('--threads'), 'the continuation lines of a command are part of it');
   assert.ok(!all.some((c) => c.argv[0].endsWith(':')), 'error messages shown in the docs are not commands');
   assert.ok(all.some((c) => c.argv.join(' ') === 'data preview --dataset NAME --data-dir DIR'), "'describe\\|preview' is two commands");
+  assert.deepEqual(words('config --config X > out.py'), ['config', '--config', 'X']);
 });
 
 test('the dry run itself tells an unknown flag, a flag without its value and an unknown command', async () => {
@@ -92,6 +98,7 @@ test('the dry run itself tells an unknown flag, a flag without its value and an 
   assert.equal(flagNamedOnly(['train', '--config'], "Option '--config <value>' argument missing"), true);
   assert.equal(flagNamedOnly(['train', '--config', '--resume'], "Option '--config <value>' argument missing"), false);
   assert.match((await dryRun(['data', 'describe', '--dataste', 'x'])).error!, /Unknown option '--dataste'/);
+  assert.deepEqual(flagsOf(['main', '--my_config', 'a.py', '--workdir=w', '--nomy_config.flag', '-h', 'x']), ['--my_config', '--workdir', '--my_config', '-h']);
   const unknown = await dryRun(['trian']);
   assert.deepEqual([unknown.parsed, unknown.exit], [false, 1]);
 });
@@ -100,8 +107,12 @@ test('every npx l2p command in the docs parses as its command declares', async (
   const problems: string[] = [];
   for (const { where, argv } of docCommands()) {
     const r = await dryRun(withoutMyConfig(argv));
-    if (!r.parsed) problems.push(`${where}: 'l2p ${argv.join(' ')}' is not a command that parses options (${r.said.trim().split('\n')[0]})`);
-    else if (r.error && !flagNamedOnly(argv, r.error)) problems.push(`${where}: 'l2p ${argv.join(' ')}': ${r.error}`);
+    if (!r.parsed) {
+      // A command that reads its argv itself (l2p main, as python main.py does): its --help lists its flags.
+      const help = await dryRun([argv[0], '--help']);
+      const unknown = help.exit === 0 ? flagsOf(argv).filter((f) => !new RegExp(`(^|[\\s\\[(|])${f}(?![\\w-])`).test(help.said)) : ['(no --help)'];
+      if (unknown.length) problems.push(`${where}: 'l2p ${argv.join(' ')}': ${unknown.join(', ')} not among the command's options (${r.said.trim().split('\n')[0]})`);
+    } else if (r.error && !flagNamedOnly(argv, r.error)) problems.push(`${where}: 'l2p ${argv.join(' ')}': ${r.error}`);
   }
   assert.deepEqual(problems, []);
 });

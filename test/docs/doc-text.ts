@@ -52,8 +52,8 @@ export function words(s: string): string[] {
     } else if (/\s/.test(ch)) {
       if (cur !== null) out.push(cur);
       cur = null;
-    } else if (ch === '#' && cur === null) {
-      break;
+    } else if ((ch === '#' || ch === '>') && cur === null) {
+      break; // a comment, or the output's redirection
     } else if (ch === '[' || ch === ']') {
       // usage notation: an optional part
     } else if (ch === '\\' && s[i + 1] === '|') {
@@ -81,7 +81,8 @@ export function docCommands(list: Doc[] = docs()): DocCommand[] {
     for (const { code, line } of codeOf(text)) {
       // `npx l2p` anywhere; a bare `l2p` where a shell command starts (not '--method l2p').
       for (const m of code.matchAll(/(?:^\s*|[;&(]\s*|\$\s+|npx\s+)l2p(?=\s|$)/g)) {
-        const argv = words(code.slice(m.index + m[0].length)).filter((w) => w !== '...' && w !== '…');
+        // '|' alone is the usage's "or" between two flags (`--config X \| --my_config FILE.py`).
+        const argv = words(code.slice(m.index + m[0].length)).filter((w) => w !== '...' && w !== '…' && w !== '|');
         // Output shown in the docs ('l2p train: ...' errors) and placeholders ('l2p <command>') are no commands.
         if (argv.length === 0 || argv[0].endsWith(':') || argv[0].startsWith('<')) continue;
         // `data describe|preview`, `sweep status|resubmit|report`: one command each.
