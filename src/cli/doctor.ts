@@ -63,12 +63,12 @@ export async function run(argv: string[]): Promise<number> {
       const { check, stream } = await datasetCheck(config);
       say(check);
       const deviceOk = !checks.some((c) => !c.ok && c.name === `provider ${device}`);
-      if (values['no-estimate']) {
-        // asked not to measure
-      } else if (!stream || !deviceOk) {
-        say(fail('estimated time', `not measured: it needs the dataset's split sizes and the ${device} provider`, 'fix the lines above', false));
-      } else {
-        say(estimateCheck(config, device, stream, await measureStep(config, device)));
+      if (!values['no-estimate']) {
+        say(
+          stream && deviceOk
+            ? estimateCheck(config, device, stream, await measureStep(config, device))
+            : fail('estimated time', `not measured: it needs the dataset's split sizes and the ${device} provider`, 'fix the lines above', false),
+        );
       }
     }
   } finally {

@@ -6,9 +6,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { checkpointFormat } from '../../src/doctor/checkpoint.ts';
 import { nodeCheck, npmCheck } from '../../src/doctor/node.ts';
 import { vulkanDevices } from '../../src/doctor/provider.ts';
 import { vulkanChecks } from '../../src/doctor/vulkan.ts';
+import { zipChunks } from '../../src/io/zip-writer.ts';
 import { saveViT } from '../../src/vit/params.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
@@ -99,13 +101,16 @@ test('the checkpoint: a good one is described, a bad one and a missing one are �
   assert.equal(ok.status, 0, ok.stdout);
   // 38 arrays: the patch embedding's kernel and bias, class token, position embedding, 16 per block
   // (2 layer norms, q/k/v/out and 2 MLP dense layers, each a kernel and a bias) × 2, the final norm's 2.
-  assert.equal(line(ok.stdout, 'checkpoint'), `✔ checkpoint: ${good}: npz (the official JAX layout), ViT-mu_8 (hidden 48, depth 2, heads 3, mlp 96, patch 8), 4×4 position embeddings, 38 arrays, every shape as expected`);
+  assert.equal(line(ok.stdout, 'checkpoint'), `✔ checkpoint: ${good}: npz, ViT-mu_8 (hidden 48, depth 2, heads 3, mlp 96, patch 8), 4×4 position embeddings, 38 arrays, every shape as expected`);
   const wrong = await ask(`init_checkpoint=${good}`, 'model_name=ViT-Ti_8');
   assert.equal(wrong.status, 1);
   assert.match(line(wrong.stdout, 'checkpoint'), /^✘ checkpoint: .*mu8\.npz': key '.*' has shape .*, expected .*\n {4}fix: pass a ViT-Ti_8 checkpoint/);
   const garbage = await ask(`init_checkpoint=${bad}`);
   assert.equal(garbage.status, 1);
   assert.match(line(garbage.stdout, 'checkpoint'), /^✘ checkpoint: .*bad\.npz.*\n {4}fix: /);
+  const absent = await ask(`init_checkpoint=${join(root, 'absent.npz')}`);
+  assert.equal(absent.status, 1);
+  assert.match(line(absent.stdout, 'checkpoint'), /^✘ checkpoint: '.*absent\.npz': does not exist\n {4}fix: pass a ViT-mu_8 checkpoint with --set init_checkpoint=PATH/);
   const official = await l2p(['doctor', '--config', 'cifar100_l2p', '--no-estimate', '--set', `data_dir=${data}`], cpuEnv());
   assert.equal(official.status, 1);
   assert.match(line(official.stdout, 'checkpoint'), /^✘ checkpoint: init_checkpoint is not set and ViT-B_16 needs pretrained weights\n {4}fix: pass one with --set init_checkpoint=PATH .*the official ViT-B_16\.npz is at https:\/\/storage\.googleapis\.com\/vit_models\/imagenet21k\/ViT-B_16\.npz /);
@@ -143,4 +148,21 @@ test("versions: Node's minimum blocks, an npm that ignores allowScripts is advic
   assert.equal(npmCheck(null).ok, false);
   const log = ['INFO | DRIVER:         Original order:', 'INFO | DRIVER:               [0] llvmpipe', 'INFO | DRIVER:               [1] NVIDIA H200', 'INFO | DRIVER:         Sorted order:', 'INFO | DRIVER:               [0] NVIDIA H200  ', 'INFO | DRIVER:               [1] llvmpipe (LLVM 15.0.6, 256 bits)', 'DEBUG | DRIVER:   Copying old device 0 into new device 0'].join('\n');
   assert.deepEqual(vulkanDevices(log), ['NVIDIA H200', 'llvmpipe (LLVM 15.0.6, 256 bits)']);
+});
+
+test('checkpoint formats by their first bytes: npz, a PyTorch zip, safetensors', () => {
+  const npz = join(root, 'f.npz');
+  saveViT(npz, randomViT(decodeVariant('ViT-mu_8'), 16, 1));
+  assert.equal(checkpointFormat(npz), 'npz');
+  const pt = join(root, 'f.pt');
+  writeFileSync(pt, Buffer.concat([...zipChunks([{ name: 'archive/data.pkl', parts: [new Uint8Array([0x80, 2])] }], { compress: false })]));
+  assert.equal(checkpointFormat(pt), 'zip (PyTorch)');
+  const header = Buffer.from('{"__metadata__":{}}');
+  const st = join(root, 'f.safetensors');
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(st, Buffer.concat([size, header]));
+  assert.equal(checkpointFormat(st), 'safetensors');
+  writeFileSync(join(root, 'f.txt'), 'text');
+  assert.equal(checkpointFormat(join(root, 'f.txt')), 'unknown');
 });
