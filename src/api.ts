@@ -22,7 +22,10 @@ export interface TrainOptions {
   workdir: string;
   /** The continual stream; default: the one the config names, read from config.data_dir. */
   stream?: ContinualStream;
-  /** The backbone; default: config.init_checkpoint, or random weights (with a warning) when it is null. */
+  /**
+   * The backbone; default: config.init_checkpoint, random weights for init_checkpoint 'random' or the
+   * test size ViT-mu (with a warning), and a UserError for any other backbone without a checkpoint.
+   */
   backbone?: LoadedViT;
   /** Continue the run in workdir from its last checkpoint. */
   resume?: boolean;

@@ -19,6 +19,7 @@ const commands: Record<string, Command> = {
   data: { summary: 'describe or preview a dataset (data describe | data preview)', load: () => import('./data.ts') },
   report: { summary: 'an HTML report (and PNG charts) of one or more runs', load: () => import('./report.ts') },
   sweep: { summary: 'many runs over a grid of config values and seeds, locally or as a Slurm job array', load: () => import('./sweep.ts') },
+  doctor: { summary: 'whether this machine can run a config: Node, ONNX Runtime, GPU, data, checkpoint, time', load: () => import('./doctor.ts') },
   serve: { summary: 'a web page that trains L2P in the browser, task after task', load: () => import('./serve.ts') },
 };
 

@@ -11,6 +11,7 @@ import { writeSweepPage } from '../sweep/page.ts';
 import { createSweepDir, readPlan, recordLaunch, PLAN_FORMAT, type LauncherName, type SlurmOptions, type SweepPlan } from '../sweep/plan.ts';
 import { requireSbatch, SCRIPT_FILE, sbatchScript, submit } from '../sweep/slurm.ts';
 import { statusTable, sweepStatus, toResubmit } from '../sweep/status.ts';
+import { backboneInit } from '../train/backbone-init.ts';
 import { intArg } from './args.ts';
 import { deviceOption } from './device.ts';
 
@@ -141,6 +142,8 @@ async function create(argv: string[]): Promise<number> {
     classOrder,
   };
   const { points } = expandGrid(spec);
+  // A point that would train a random backbone unasked is refused before the sweep directory exists.
+  for (const p of points) backboneInit(p.config);
   const maxParallel = values['max-parallel'] !== undefined ? intArg(values['max-parallel'], '--max-parallel') : launcher === 'local' ? defaultParallel(threads) : points.length;
   const dir = resolve(values.workdir);
   const plan: SweepPlan = {

@@ -255,3 +255,8 @@ export async function disposeAll(): Promise<void> {
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} ONNX Runtime sessions failed to close`);
 }
+
+/** onnxruntime-node's version and the execution providers its build lists (bundled: shipped in the npm package). */
+export function runtimeInfo(): { version: string; providers: { name: string; bundled: boolean }[] } {
+  return { version: ort.env.versions.node ?? ort.env.versions.common, providers: ort.listSupportedBackends().map(({ name, bundled }) => ({ name, bundled })) };
+}

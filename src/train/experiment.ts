@@ -1,5 +1,5 @@
-// From a config to a ready learner: the backbone (official checkpoint or, without one, random weights
-// with a warning), the method's parameters and model.
+// From a config to a ready learner: the backbone (a checkpoint, or random weights where backboneInit
+// allows them), the method's parameters and model.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { L2PConfig } from '../config/l2p.ts';
@@ -10,8 +10,10 @@ import { knownBackboneNotes } from '../vit/backbones.ts';
 import { resizePosEmbedding } from '../vit/resize.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';
+import { backboneInit } from './backbone-init.ts';
 
 export { createLearner, modelOptions } from './setup.ts';
+export { backboneInit, RANDOM_INIT } from './backbone-init.ts';
 
 /**
  * Where an init_checkpoint is read from: as given, except a relative `models/…` path that the working
@@ -32,8 +34,9 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void, info: (ms
   const cfg = decodeVariant(c.model_name);
   const grid = c.input_size / cfg.patch;
   if (!Number.isInteger(grid)) throw new UserError(`input_size ${c.input_size} is not a multiple of ${c.model_name}'s patch ${cfg.patch}`);
-  if (c.init_checkpoint) {
-    const file = checkpointPath(c.init_checkpoint);
+  const init = backboneInit(c);
+  if ('checkpoint' in init) {
+    const file = checkpointPath(init.checkpoint);
     const vit = loadViT(file, cfg);
     info(describeBackbone(file, vit));
     const notes = knownBackboneNotes(c.model_name, vit.family ?? 'official');
@@ -49,6 +52,6 @@ export function backboneFor(c: L2PConfig, warn: (msg: string) => void, info: (ms
     }
     return vit;
   }
-  warn(`init_checkpoint is not set: ${c.model_name} starts from random weights (set init_checkpoint=<a ViT checkpoint: npz, safetensors or PyTorch zip> for a pretrained backbone)`);
+  warn(init.random === 'asked' ? `init_checkpoint is '${c.init_checkpoint}': ${c.model_name} starts from random weights` : `${c.model_name} is a test size that exists only as random weights: the backbone starts from random weights`);
   return { config: cfg, numPatches: grid * grid, params: randomViT(cfg, grid * grid, c.seed) };
 }

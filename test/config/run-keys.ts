@@ -21,6 +21,6 @@ export const RUN_KEYS: { [K in ConfigKey]?: { values: unknown[]; context?: Patch
   num_eval_steps: { values: [1, 2] },
   'continual.eval_task_inc': { values: [true, false] },
   subsample_rate: { values: [50, -1] },
-  init_checkpoint: { values: [SHIPPED, null], context: { model_name: 'ViT-nano_4' } },
+  init_checkpoint: { values: [SHIPPED, 'random'], context: { model_name: 'ViT-nano_4', init_checkpoint: 'random' } },
   compute_precision: { values: ['fp16', 'fp32'] },
 };
