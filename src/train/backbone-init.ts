@@ -15,7 +15,7 @@ const RANDOM_ONLY = /^(?:ViT-)?mu[/_]\d+$/;
 
 /** What to do about a missing checkpoint, in one sentence. */
 export function missingCheckpointFix(): string {
-  return `pass one with --set init_checkpoint=PATH (l2p main: --my_config.init_checkpoint=PATH): the official ViT-B_16.npz is at ${OFFICIAL_CHECKPOINT_URL} (the source google-research/l2p's README names; timm and Hugging Face checkpoints are being added); --set init_checkpoint=${RANDOM_INIT} trains from random weights`;
+  return `pass one with --set init_checkpoint=PATH (l2p main: --my_config.init_checkpoint=PATH): the official ViT-B_16.npz is at ${OFFICIAL_CHECKPOINT_URL} (the source google-research/l2p's README names; timm and Hugging Face checkpoints, safetensors or PyTorch files, are read too: docs/backbones.md); --set init_checkpoint=${RANDOM_INIT} trains from random weights`;
 }
 
 /**
