@@ -12,7 +12,7 @@ import { deviceOption, DEVICE_HELP } from './device.ts';
 import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p train --config <preset | file.json> --workdir <dir> [--set key=value ...] [--resume]
-                 [--threads N] [--workers N] [--device cpu|webgpu] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
+                 [--threads N] [--workers N] [--device cpu|webgpu] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...] [--shm-dir DIR]]
 
 Trains L2P task after task, evaluating every task seen so far at each epoch's end, and writes
 TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the workdir.
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const device = deviceOption(values.device);
-  const parallel = parallelOption(values['data-parallel'], values['worker-env']);
+  const parallel = parallelOption(values['data-parallel'], values['worker-env'], values['shm-dir']);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`));
