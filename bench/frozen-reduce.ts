@@ -5,8 +5,8 @@
 //        every worker's file (src/train/frozen-shm.ts), and sends back its chunk sums;
 //   pipe (with --pipe): each worker sends its frozen gradient tensors to the host through Node's IPC
 //        channel and the host adds them up, as the workers did before the shared memory.
-// Per N, the medians over rounds (the first round not timed) of the step's wall time and of each
-// phase's slowest worker. Prints the load average; on a loaded machine the figures say little.
+// Per N, the medians over rounds (the first round not timed) of the step's wall time, of each phase's
+// wall time and of the CPU time of its busiest worker (what a loaded machine distorts least). Prints the load average; on a loaded machine the figures say little.
 //
 //   npx tsx bench/frozen-reduce.ts [--model B/16] [--workers 2,4,8] [--rounds 5] [--pipe] [--json]
 import { fork, type ChildProcess } from 'node:child_process';
@@ -45,11 +45,14 @@ if (values.child !== undefined) {
   const grads = frozenLengths().map(([k, n], t) => [k, Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + t + seed) * 1e-3)] as const);
   process.on('message', (m: Ask) => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     if (m.type === 'write') writeFrozen(m.file, grads);
     const squares = m.type === 'reduce' ? reduceSlice(m.slice) : [];
     const s = (performance.now() - t0) / 1000;
-    if (m.type === 'pipe') process.send!({ s, grads: new Map(grads) });
-    else process.send!({ s, squares });
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
+    if (m.type === 'pipe') process.send!({ s, cpu, grads: new Map(grads) });
+    else process.send!({ s, cpu, squares });
   });
   process.send!({ ready: true });
 } else {
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     const procs = await Promise.all(Array.from({ length: n }, (_, k) => start(k)));
     const dir = openShmDir(defaultShmRoot());
     const files = procs.map((_, k) => join(dir, `micro-${k}.f32`));
-    const shm = { step: [] as number[], write: [] as number[], reduce: [] as number[] };
+    const shm = { step: [] as number[], write: [] as number[], reduce: [] as number[], writeCpu: [] as number[], reduceCpu: [] as number[] };
     const pipe: number[] = [];
     for (let r = 0; r <= rounds; r++) {
       const t0 = performance.now();
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
         shm.step.push((t2 - t0) / 1000);
         shm.write.push(Math.max(...w.map((x) => x.s as number)));
         shm.reduce.push((t2 - t1) / 1000);
+        shm.writeCpu.push(Math.max(...w.map((x) => x.cpu as number)));
+        shm.reduceCpu.push(Math.max(...parts.map((x) => x.cpu as number)));
       }
       if (values.pipe) {
         // The pipe: every worker's tensors to the host, added here in order, then normed in the same chunks.
@@ -98,16 +103,16 @@ async function main(): Promise<void> {
     for (const p of procs) p.kill('SIGTERM');
     const { rmSync } = await import('node:fs');
     rmSync(dir, { recursive: true, force: true });
-    rows.push({ workers: n, shm_s_per_step: median(shm.step), shm_write_s: median(shm.write), shm_reduce_s: median(shm.reduce), ...(values.pipe ? { pipe_s_per_step: median(pipe) } : {}) });
+    rows.push({ workers: n, shm_s_per_step: median(shm.step), shm_write_s: median(shm.write), shm_reduce_s: median(shm.reduce), shm_write_cpu_s: median(shm.writeCpu), shm_reduce_cpu_s: median(shm.reduceCpu), ...(values.pipe ? { pipe_s_per_step: median(pipe) } : {}) });
   }
   load.push(loadavg()[0]);
   const out = { model: values.model, frozen_mb_per_micro_batch: +((total * 4) / 2 ** 20).toFixed(1), rounds, load_average: load, rows };
   if (values.json) console.log(JSON.stringify(out));
   else {
     console.log(`${values.model}: ${out.frozen_mb_per_micro_batch} MB of frozen gradients per micro-batch, one per worker, ${rounds} rounds; load average ${load.map((x) => x.toFixed(1)).join(' → ')}`);
-    console.log('| workers | shm s / step | slowest write s | reduce s |' + (values.pipe ? ' pipe s / step |' : ''));
+    console.log('| workers | shm s / step | slowest write s (CPU s) | reduce s (slowest worker\'s CPU s) |' + (values.pipe ? ' pipe s / step |' : ''));
     console.log('|---|---|---|---|' + (values.pipe ? '---|' : ''));
-    for (const r of rows) console.log(`| ${r.workers} | ${f(r.shm_s_per_step)} | ${f(r.shm_write_s)} | ${f(r.shm_reduce_s)} |` + (values.pipe ? ` ${f(r.pipe_s_per_step)} |` : ''));
+    for (const r of rows) console.log(`| ${r.workers} | ${f(r.shm_s_per_step)} | ${f(r.shm_write_s)} (${f(r.shm_write_cpu_s)}) | ${f(r.shm_reduce_s)} (${f(r.shm_reduce_cpu_s)}) |` + (values.pipe ? ` ${f(r.pipe_s_per_step)} |` : ''));
   }
 }
 
