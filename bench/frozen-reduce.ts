@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     rows.push({ workers: n, shm_s_per_step: median(shm.step), shm_write_s: median(shm.write), shm_reduce_s: median(shm.reduce), shm_write_cpu_s: median(shm.writeCpu), shm_reduce_cpu_s: median(shm.reduceCpu), ...(values.pipe ? { pipe_s_per_step: median(pipe) } : {}) });
   }
   load.push(loadavg()[0]);
-  const out = { model: values.model, frozen_mb_per_micro_batch: +((total * 4) / 2 ** 20).toFixed(1), rounds, load_average: load, rows };
+  const out = { model: values.model, frozen_mb_per_micro_batch: +((total * 4) / 1e6).toFixed(1), rounds, load_average: load, rows };
   if (values.json) console.log(JSON.stringify(out));
   else {
     console.log(`${values.model}: ${out.frozen_mb_per_micro_batch} MB of frozen gradients per micro-batch, one per worker, ${rounds} rounds; load average ${load.map((x) => x.toFixed(1)).join(' → ')}`);

@@ -57,7 +57,7 @@ export function reason(e: unknown): string {
 
 /** Writes one micro-batch's frozen gradients end to end into `file` (overwritten in place, so its pages stay allocated between steps). */
 export function writeFrozen(file: string, grads: readonly (readonly [string, Float32Array])[]): FrozenLayout {
-  const mb = (grads.reduce((s, [, g]) => s + g.length, 0) * 4) / 2 ** 20;
+  const mb = (grads.reduce((s, [, g]) => s + g.length, 0) * 4) / 1e6;
   let fd = -1;
   try {
     fd = openSync(file, constants.O_RDWR | constants.O_CREAT);
