@@ -1,5 +1,6 @@
-// The frozen gradients of a data-parallel step (grad_clip_scope 'all') kept in shared memory instead
-// of sent through the workers' pipes: each worker writes each of its micro-batches' frozen gradients,
+// What a data-parallel step would otherwise send through the workers' pipes, kept in shared memory:
+// each micro-batch's images, which the host writes and its worker reads; and the frozen gradients of
+// grad_clip_scope 'all': each worker writes each of its micro-batches' frozen gradients,
 // laid end to end, into a file of the pool's folder in /dev/shm (memory, not disk); then each worker
 // reads one slice of every micro-batch's file, adds them in the micro-batches' order and gives the
 // host its chunks' summed squares (src/train/frozen-norm.ts): a reduce-scatter whose only message is
@@ -57,23 +58,43 @@ export function reason(e: unknown): string {
 
 /** Writes one micro-batch's frozen gradients end to end into `file` (overwritten in place, so its pages stay allocated between steps). */
 export function writeFrozen(file: string, grads: readonly (readonly [string, Float32Array])[]): FrozenLayout {
-  const mb = (grads.reduce((s, [, g]) => s + g.length, 0) * 4) / 1e6;
+  writeFloats(file, grads.map(([, g]) => g), 'its frozen gradients');
+  return grads.map(([k, g]) => [k, g.length]);
+}
+
+/** Writes arrays end to end into `file`, in place; `what` names them in an error. */
+export function writeFloats(file: string, arrays: readonly Float32Array[], what: string): void {
+  const mb = (arrays.reduce((s, g) => s + g.length, 0) * 4) / 1e6;
   let fd = -1;
   try {
     fd = openSync(file, constants.O_RDWR | constants.O_CREAT);
     faultPoint('shm-write');
     let at = 0;
-    for (const [, g] of grads) {
+    for (const g of arrays) {
       const bytes = new Uint8Array(g.buffer, g.byteOffset, g.byteLength);
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
       at += bytes.length;
     }
   } catch (e) {
-    throw new ShmFault(`cannot write its frozen gradients (${mb.toFixed(1)} MB) to ${file}: ${reason(e)}`);
+    throw new ShmFault(`cannot write ${what} (${mb.toFixed(1)} MB) to ${file}: ${reason(e)}`);
   } finally {
     if (fd >= 0) closeSync(fd);
   }
-  return grads.map(([k, g]) => [k, g.length]);
+}
+
+/** The first `n` values of `file` (a micro-batch's images, written by the host). */
+export function readFloats(file: string, n: number): Float32Array {
+  const out = new Float32Array(n);
+  let fd = -1;
+  try {
+    fd = openSync(file, 'r');
+    readAt(fd, out, 0);
+  } catch (e) {
+    throw e instanceof ShmFault ? e : new ShmFault(`cannot read ${file}: ${reason(e)}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return out;
 }
 
 /** A worker's share of the reduction: its chunks of every micro-batch's file. */

@@ -1,12 +1,13 @@
 // A data-parallel worker (src/train/parallel.ts): a learner of its own, built from the host's config
 // and pretrained backbone, whose sessions run the forward and backward passes of the micro-batches the
-// host sends, with the trained tensors it sends; the optimiser lives on the host. Frozen gradients,
-// where the host asks for them, go to shared memory, and the worker reduces the slice of them the host
-// gives it (src/train/frozen-shm.ts). It ends when the host does (its channel closes).
+// host sends (their images read from shared memory), with the trained tensors it sends; the optimiser
+// lives on the host. Frozen gradients, where the host asks for them, go to shared memory, and the
+// worker reduces the slice of them the host gives it (src/train/frozen-shm.ts). It ends when the host
+// does (its channel closes).
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import { disposeAll } from '../runtime/ort.ts';
-import { reduceSlice, ShmFault, writeFrozen, type FrozenLayout } from './frozen-shm.ts';
+import { readFloats, reduceSlice, ShmFault, writeFrozen, type FrozenLayout } from './frozen-shm.ts';
 import type { Learner, MicroResult } from './learner.ts';
 import { own, type FromWorker, type ToWorker } from './parallel.ts';
 import { createLearner } from './setup.ts';
@@ -23,7 +24,9 @@ async function step(l: Learner, m: ToWorker & { type: 'step' }): Promise<FromWor
   const trained = new Set(l.trainedTensors.keys());
   const results: MicroResult[] = [];
   const layouts: FrozenLayout[] = [];
-  for (const [i, j] of m.jobs.entries()) {
+  const px = l.imageSize * l.imageSize * 3;
+  for (const [i, job] of m.jobs.entries()) {
+    const j = { ...job, images: readFloats(m.imageFiles[i], job.labels.length * px) };
     const r = await l.runMicroBatch(j);
     let grads = r.grads;
     if (m.frozenFiles) {

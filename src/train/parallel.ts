@@ -1,7 +1,8 @@
 // Data parallelism over worker processes, one per device. A process, not a thread: each has its own
 // ONNX Runtime and so its own execution provider, and the Vulkan loader reads its environment (which
 // driver, which adapter: docs/gpu.md) once per process. At each step the host sends every worker the
-// trained tensors and its micro-batches (micro-batch j to worker j mod N); a worker runs their forward
+// trained tensors and its micro-batches (micro-batch j to worker j mod N; their images through files
+// in shared memory, src/train/frozen-shm.ts); a worker runs their forward
 // and backward passes on its own sessions and sends back each one's trained gradients; the learner
 // sums them in the micro-batches' order, averages, clips and updates on the host, exactly as it does
 // when it runs the micro-batches itself, one after another. The frozen gradients that the norm of
@@ -18,7 +19,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/layout.ts';
 import type { MicroBatch, MicroBatchRunner, MicroResult } from './learner.ts';
 import { shareChunks } from './frozen-norm.ts';
-import { defaultShmRoot, layoutBounds, openShmDir, readMean, type FrozenLayout, type Slice } from './frozen-shm.ts';
+import { defaultShmRoot, layoutBounds, openShmDir, readMean, writeFloats, type FrozenLayout, type Slice } from './frozen-shm.ts';
 import type { Tensors } from './optim.ts';
 
 /** One variable of the workers' environments: for every worker, or for one rank only. */
@@ -45,10 +46,13 @@ export interface WorkerInit {
   runtime: RuntimeOptions;
 }
 
-/** Host to worker: its micro-batches, with the files for their frozen gradients where they are kept; its slice of a reduction. */
+/**
+ * Host to worker: its micro-batches, their images in files (the jobs' own images are empty), with the
+ * files for their frozen gradients where they are kept; its slice of a reduction.
+ */
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
-  | { type: 'step'; id: number; trained: Tensors; jobs: MicroBatch[]; frozenFiles: string[] | null }
+  | { type: 'step'; id: number; trained: Tensors; jobs: MicroBatch[]; imageFiles: string[]; frozenFiles: string[] | null }
   | { type: 'reduce'; id: number; slice: Slice };
 /**
  * Worker to host: a step's results (with each micro-batch's frozen layout where they were kept), a
@@ -150,15 +154,26 @@ export class DataParallel implements MicroBatchRunner {
     const keep = jobs.length > 0 && jobs[0].frozenGrads === 'tensors';
     const files = keep ? jobs.map((_, j) => join(this.sharedDir(), `micro-${j}.f32`)) : null;
     this.held = null;
+    // The images go through shared memory too: a pipe would serialise them all here, one after another.
+    const images = jobs.map((b, j) => {
+      const file = join(this.sharedDir(), `images-${j}.f32`);
+      try {
+        writeFloats(file, [b.images], `micro-batch ${j}'s images`);
+      } catch (e) {
+        throw new WorkerLost(`data-parallel host: ${(e as Error).message}`);
+      }
+      return file;
+    });
     const parts = await Promise.all(
       this.procs.map(async (_, k) => {
         const mine = jobs.map((_, j) => j).filter((j) => j % n === k);
         if (mine.length === 0) return { results: [], layouts: null };
         const sent = mine.map((j) => {
           const b = jobs[j];
-          return { ...b, images: own(b.images), labels: own(b.labels), feeds: Object.fromEntries(Object.entries(b.feeds).map(([f, t]) => [f, { shape: t.shape, data: own(t.data) }])) };
+          return { ...b, images: new Float32Array(0), labels: own(b.labels), feeds: Object.fromEntries(Object.entries(b.feeds).map(([f, t]) => [f, { shape: t.shape, data: own(t.data) }])) };
         });
-        const m = await this.ask(k, 'during a training step', { type: 'step', id: 0, trained: state, jobs: sent, frozenFiles: files && mine.map((j) => files[j]) });
+        const step = { type: 'step', id: 0, trained: state, jobs: sent, imageFiles: mine.map((j) => images[j]), frozenFiles: files && mine.map((j) => files[j]) } as const;
+        const m = await this.ask(k, 'during a training step', step);
         if (!('results' in m)) throw new Error(`data-parallel worker ${k}: a reduction's answer to a step`);
         return m;
       }),
