@@ -23,7 +23,7 @@ import { deviceOption, DEVICE_HELP } from './device.ts';
 import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--backbone PATH] [--set key=value ...] [--threads N]
-                [--device cpu|webgpu] [--resume] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
+                [--device cpu|webgpu] [--resume] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...] [--shm-dir DIR]]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
 after the other with no rehearsal, tested class-incrementally with per-instance prompt selection.
@@ -105,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   const workdir = values.workdir ?? (values.method === undefined ? 'l2p-demo' : `l2p-demo-${method}`);
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const device = deviceOption(values.device);
-  const parallel = parallelOption(values['data-parallel'], values['worker-env']);
+  const parallel = parallelOption(values['data-parallel'], values['worker-env'], values['shm-dir']);
   const stream = await streamFor(config);
   const notes: string[] = [];
   const backbone = backboneFor(config, (m) => notes.push(`warning: ${m}`), (m) => notes.push(m));

@@ -2,7 +2,8 @@
 import { UserError } from '../errors.ts';
 import { DEVICES, type Device } from '../runtime/ort.ts';
 
-export const DEVICE_HELP = `  --device    ONNX Runtime provider: cpu (default) or webgpu (the GPU through Vulkan, docs/gpu.md)`;
+export const DEVICE_HELP = `  --device    ONNX Runtime provider: cpu (default), webgpu (the GPU through Vulkan) or cuda (where
+              onnxruntime-node's CUDA provider is installed; docs/gpu.md)`;
 
 export function deviceOption(value: string | undefined): Device | undefined {
   if (value === undefined) return undefined;

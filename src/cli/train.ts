@@ -16,7 +16,7 @@ import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p train (--config <preset | file.json> | --my_config FILE.py[:ARG] [--my_config.key=value ...])
                  --workdir <dir> [--set key=value ...] [--resume]
-                 [--threads N] [--workers N] [--device cpu|webgpu] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...]]
+                 [--threads N] [--workers N] [--device cpu|webgpu] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...] [--shm-dir DIR]]
 
 Trains L2P task after task, evaluating every task seen so far at each epoch's end, and writes
 TensorBoard event files, metrics.jsonl, summary.json and checkpoints into the workdir.
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const device = deviceOption(values.device);
-  const parallel = parallelOption(values['data-parallel'], values['worker-env']);
+  const parallel = parallelOption(values['data-parallel'], values['worker-env'], values['shm-dir']);
   return trainRun(config, values.workdir, { resume: values.resume ?? false, threads, workers, device, parallel });
 }
 

@@ -5,7 +5,7 @@ import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { halfProbeModel, identityModel, toOnnx, type WireType } from './onnx.ts';
-import { providerError } from './provider.ts';
+import { cudaMissing, providerError } from './provider.ts';
 import { graphText, sessionHandle, type Compiled, type HostData, type HostTensor } from './session.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import { UserError } from '../errors.ts';
@@ -118,6 +118,9 @@ function deviceTensors(consts: ReturnType<typeof toOnnx>['constantInputs'], opts
  * handle's dispose() gives up this caller's share; the session closes with the last share.
  */
 export async function compile(outputs: Record<string, Tensor>, opts: RuntimeOptions = {}): Promise<Compiled> {
+  // What CUDA lacks is said before ONNX Runtime is asked, which would log its own error besides.
+  const lacking = opts.device === 'cuda' ? cudaMissing() : null;
+  if (lacking) throw new UserError(lacking);
   // A session opened for its placement log (bench/gpu/placement.ts) is placed whether or not it can run.
   if (opts.computePrecision === 'fp16' && opts.verboseLog === undefined) await requireFloat16(opts.device ?? 'cpu');
   const key = graphHash(outputs, opts);

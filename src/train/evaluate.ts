@@ -5,6 +5,7 @@ import { Pipeline, type Source } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import type { Learner } from './learner.ts';
+import type { QueryCache } from './query-cache.ts';
 import { evalAugmentSeed } from './seeds.ts';
 
 export interface TaskEval {
@@ -16,11 +17,6 @@ export interface TaskEval {
   promptCounts: number[];
 }
 
-/**
- * Queries of test sets, per source, in stored order. Evaluation preprocessing is deterministic and
- * the query backbone frozen, so an image's query is the same at every evaluation of a run.
- */
-export type QueryCache = Map<Source, { features: Float32Array; filled: number; zeroImage?: Float32Array }>;
 
 export interface EvalOptions {
   /** The per-device batch: the official vote group of batch-wise selection. */
@@ -49,7 +45,7 @@ export interface EvalOptions {
   poolSize: number;
   workers?: number;
   onBatch?: (done: number) => void;
-  /** Reuse (and fill) cached queries instead of recomputing them. */
+  /** Reuse (and fill) cached queries (src/train/query-cache.ts) instead of recomputing them. */
   queryCache?: QueryCache;
 }
 
@@ -98,10 +94,13 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
     let batches = 0;
     let at = 0;
     const d = learner.model.vit.hidden;
-    // Cached queries are of the central crops in stored order.
-    const cache = o.queryCache && learner.usesQuery && !o.augment ? o.queryCache : undefined;
-    let entry = cache?.get(source);
-    if (cache && !entry) cache.set(source, (entry = { features: new Float32Array(source.length * d), filled: 0 }));
+    // A method that selects with the frozen query gets it computed apart from the rest of the
+    // evaluation graph, batch by device batch, whether or not it is cached: a cached query is then
+    // the very number a recomputation gives (the central crops in stored order are the same at
+    // every evaluation; the augmented ones are not cached).
+    const feedQuery = learner.usesQuery && !o.augment;
+    const key = feedQuery && o.queryCache ? `${learner.queryKey} resize=${o.resizeSize} input=${o.inputSize}` : '';
+    const entry = key ? o.queryCache!.entry(source, key, source.length, d) : undefined;
     for await (const batch of pipe) {
       const px = batch.height * batch.width * 3;
       // One device batch at a time: each is one vote group, as on the official devices.
@@ -109,7 +108,6 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
         const real = Math.min(per, batch.size - s);
         let images = batch.images.subarray(s * px, (s + real) * px);
         let labels = batch.labels.subarray(s, s + real);
-        let query: Float32Array | undefined;
         if (real < per) {
           // The padded device batch: zero images fill it, and vote with the real ones.
           const padded = new Float32Array(per * px);
@@ -119,15 +117,18 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
           l.set(labels);
           labels = l;
         }
-        if (entry) {
-          if (entry.filled < at + real) {
-            entry.features.set((await learner.query(images, per)).subarray(0, real * d), at * d);
-            entry.filled = at + real;
-          }
-          if (real < per && !entry.zeroImage) entry.zeroImage = (await learner.query(new Float32Array(px), 1)).slice();
+        let query: Float32Array | undefined;
+        if (entry && entry.filled >= at + real && (real === per || entry.padRows)) {
           query = new Float32Array(per * d);
           query.set(entry.features.subarray(at * d, (at + real) * d));
-          for (let i = real; i < per; i++) query.set(entry.zeroImage!, i * d);
+          if (real < per) query.set(entry.padRows!, real * d);
+        } else if (feedQuery) {
+          query = (await learner.query(images, per)).slice();
+          if (entry && entry.filled === at) {
+            entry.features.set(query.subarray(0, real * d), at * d);
+            entry.filled = at + real;
+            if (real < per) entry.padRows = query.slice(real * d);
+          }
         }
         at += real;
         const r = await learner.evalBatch(images, labels, taskMask, query);

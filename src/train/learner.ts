@@ -1,12 +1,14 @@
 // The learner: parameters, optimiser state and the compiled step graphs of one run. A training step
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
+import { createHash } from 'node:crypto';
 import type { L2PConfig } from '../config/l2p.ts';
 import { buildQueryStep } from '../l2p/step.ts';
 import type { GraphPlan, MethodModel, StepGraph } from '../methods/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import { matchesPattern } from '../vit/bind.ts';
 import type { Params } from '../vit/params.ts';
+import { addInOrder, chunkBounds, chunkSquares, meanInPlace } from './frozen-norm.ts';
 import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep, type AdamState, type SgdState, type Tensors } from './optim.ts';
 
 export interface StepResult {
@@ -71,9 +73,17 @@ export interface StepTrace {
   factor: number;
 }
 
-/** Runs a step's micro-batches elsewhere (data-parallel worker processes, src/train/parallel.ts), results in the jobs' order. */
+/**
+ * Runs a step's micro-batches elsewhere (data-parallel worker processes, src/train/parallel.ts),
+ * results in the jobs' order. A runner with `frozenSquares` keeps the frozen gradients of micro-batches
+ * that give them as tensors where they ran: their results carry only the trained gradients.
+ */
 export interface MicroBatchRunner {
   run(jobs: MicroBatch[], trained: Tensors): Promise<MicroResult[]>;
+  /** The last step's mean frozen gradient's summed squares, chunk by chunk in the order of src/train/frozen-norm.ts. */
+  frozenSquares?(micro: number): Promise<number[]>;
+  /** The last step's mean frozen gradient, by path (a traced step). */
+  frozenMean?(micro: number): Promise<Tensors>;
 }
 
 export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state: SgdState };
@@ -203,10 +213,14 @@ export class Learner {
     if (this.devices) for (const r of await this.devices.run(jobs, this.trainedTensors)) add(r);
     else for (const j of jobs) add(await this.runMicroBatch(j));
     // pmean: the gradient of the global step is the mean over devices.
-    for (const acc of sums!.values()) for (let i = 0; i < acc.length; i++) acc[i] /= micro;
+    for (const acc of sums!.values()) meanInPlace(acc, micro);
     const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
-    for (const [k, acc] of sums!) if (!grads.has(k)) for (let i = 0; i < acc.length; i++) frozenSq += acc[i] * acc[i];
-    const averaged = this.onStep ? new Map([...sums!].map(([k, g]) => [k, g.slice()] as const)) : null;
+    // The frozen means' squares, summed here or where the runner keeps them, in one order (frozen-norm.ts).
+    const kept = frozenGrads === 'tensors' && this.devices?.frozenSquares !== undefined;
+    for (const [k, acc] of sums!) if (!grads.has(k)) frozenSq = addInOrder(frozenSq, chunkSquares(acc, 0, chunkBounds([acc.length])));
+    if (kept) frozenSq = addInOrder(frozenSq, await this.devices!.frozenSquares!(micro));
+    const averaged: Tensors | null = this.onStep ? new Map([...sums!].map(([k, g]) => [k, g.slice()] as const)) : null;
+    if (averaged && kept) for (const [k, g] of await this.devices!.frozenMean!(micro)) averaged.set(k, g);
     const clip = clipByGlobalNorm(grads, c.grad_clip_max_norm, frozenSq);
     this.applyUpdate(grads, lr);
     if (this.onStep) this.onStep({ outputs, grads: averaged!, norm: clip.norm, factor: clip.factor });
@@ -259,6 +273,25 @@ export class Learner {
   /** Whether evaluation selects prompts with the frozen backbone's query (and so can reuse cached queries). */
   get usesQuery(): boolean {
     return this.model.usesQuery;
+  }
+
+  private queryDigest: string | null = null;
+
+  /**
+   * What makes this learner's queries: the backbone's variant and its pretrained weights (a SHA-256
+   * over every backbone tensor's path, shape and bytes, computed once), the query precision and the
+   * image size. Cached queries under another key are not this learner's.
+   */
+  get queryKey(): string {
+    if (this.queryDigest === null) {
+      const h = createHash('sha256');
+      for (const [k, t] of [...this.pretrainedBackbone()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        h.update(`${k}:${t.shape.join('x')};`);
+        h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      }
+      this.queryDigest = h.digest('hex');
+    }
+    return JSON.stringify({ vit: this.model.vit, precision: this.config.query_precision ?? 'fp32', image: this.imageSize, weights: this.queryDigest });
   }
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */

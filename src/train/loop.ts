@@ -12,7 +12,8 @@ import { requireFloat16, type RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evalClassMask } from './eval-classes.ts';
-import { evalOptionsOf, evaluateSource, type QueryCache, type TaskEval } from './evaluate.ts';
+import { evalOptionsOf, evaluateSource, type TaskEval } from './evaluate.ts';
+import { QueryCache } from './query-cache.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import type { Learner, StepResult } from './learner.ts';
 import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
@@ -180,7 +181,7 @@ function openSession(o: RunOptions, stop: StopState, progress: Progress): Run {
     plan,
     eta: runEta(plan, sessionStart),
     elapsed: () => (performance.now() - started) / 1000,
-    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new Map() },
+    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new QueryCache() },
     stop,
   };
 }

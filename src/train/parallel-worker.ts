@@ -1,11 +1,14 @@
 // A data-parallel worker (src/train/parallel.ts): a learner of its own, built from the host's config
 // and pretrained backbone, whose sessions run the forward and backward passes of the micro-batches the
-// host sends, with the trained tensors it sends; the optimiser lives on the host. It ends when the
-// host does (its channel closes).
+// host sends (their images read from shared memory), with the trained tensors it sends; the optimiser
+// lives on the host. Frozen gradients, where the host asks for them, go to shared memory, and the
+// worker reduces the slice of them the host gives it (src/train/frozen-shm.ts). It ends when the host
+// does (its channel closes).
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import '../fault-counts.ts';
 import { disposeAll } from '../runtime/ort.ts';
+import { readFloats, reduceSlice, ShmFault, writeFrozen, type FrozenLayout } from './frozen-shm.ts';
 import type { Learner, MicroResult } from './learner.ts';
 import { own, type FromWorker, type ToWorker } from './parallel.ts';
 import { createLearner } from './setup.ts';
@@ -15,6 +18,26 @@ let queue = Promise.resolve();
 
 function reply(m: FromWorker): void {
   process.send!(m);
+}
+
+async function step(l: Learner, m: ToWorker & { type: 'step' }): Promise<FromWorker> {
+  l.setTrained(m.trained);
+  const trained = new Set(l.trainedTensors.keys());
+  const results: MicroResult[] = [];
+  const layouts: FrozenLayout[] = [];
+  const px = l.imageSize * l.imageSize * 3;
+  for (const [i, job] of m.jobs.entries()) {
+    const j = { ...job, images: readFloats(m.imageFiles[i], job.labels.length * px) };
+    const r = await l.runMicroBatch(j);
+    let grads = r.grads;
+    if (m.frozenFiles) {
+      grads = new Map([...r.grads].filter(([k]) => trained.has(k)));
+      layouts.push(writeFrozen(m.frozenFiles[i], [...r.grads].filter(([k]) => !trained.has(k))));
+    }
+    results.push({ ...r, promptIds: own(r.promptIds), grads: new Map([...grads].map(([k, g]) => [k, own(g)] as const)) });
+    faultPoint('worker-step');
+  }
+  return { id: m.id, ok: true, results, layouts: m.frozenFiles ? layouts : null };
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -27,18 +50,17 @@ async function handle(m: ToWorker): Promise<void> {
     return;
   }
   try {
+    if (m.type === 'reduce') {
+      const squares = reduceSlice(m.slice);
+      faultPoint('worker-reduce');
+      return reply({ id: m.id, ok: true, squares });
+    }
     if (!learner) throw new Error('a step before the worker was set up');
     if (learner instanceof Error) throw learner;
-    learner.setTrained(m.trained);
-    const results: MicroResult[] = [];
-    for (const j of m.jobs) {
-      const r = await learner.runMicroBatch(j);
-      results.push({ ...r, promptIds: own(r.promptIds), grads: new Map([...r.grads].map(([k, g]) => [k, own(g)] as const)) });
-      faultPoint('worker-step');
-    }
-    reply({ id: m.id, ok: true, results });
+    reply(await step(learner, m));
   } catch (e) {
-    reply({ id: m.id, ok: false, user: e instanceof UserError, message: (e as Error).message });
+    const kind = e instanceof ShmFault ? 'shm' : e instanceof UserError ? 'user' : 'bug';
+    reply({ id: m.id, ok: false, kind, message: (e as Error).message });
   }
 }
 

@@ -2,7 +2,8 @@
 // same micro-batches itself: the same trained tensors, bit for bit (the host sums the workers'
 // gradients in the micro-batches' order), under both clip scopes and with each device's batch-wise
 // prompt vote; through `l2p train --data-parallel`, the same results and checkpoint; a worker killed
-// mid-run gives one error and the run resumes from its checkpoint to the same results.
+// mid-run (in its step or in the frozen gradients' reduction) or a full shared memory gives one error
+// and the run resumes from its checkpoint to the same results.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -111,6 +112,32 @@ test('l2p train --data-parallel 2: the results and last checkpoint of the run in
   assert.deepEqual(results(killed), results(ref));
 });
 
+test("l2p train --data-parallel 2 under grad_clip_scope 'all': a worker killed in the frozen gradients' reduction, then a full shared memory (ENOSPC): one line each naming the worker, and --resume finishes as the run in one process; the shared folder is emptied", () => {
+  const ref = join(tempDir('dp-ref2'), 'run');
+  trainToEnd(argvOf(ref));
+  const shm = tempDir('dp-shm');
+  const workdir = join(tempDir('dp-faults'), 'run');
+  const argv = [...argvOf(workdir), '--data-parallel', '2', '--shm-dir', shm];
+  const faults: [string, RegExp][] = [
+    ['1:L2P_FAULT=worker-reduce:6', /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during the frozen gradients' reduction; the run is kept at its last checkpoint: continue with --resume --workdir .*run$/],
+    [
+      '0:L2P_FAULT=shm-write:3:ENOSPC',
+      /^l2p train: data-parallel worker 0: cannot write its frozen gradients \(\d+\.\d MB\) to .*micro-0\.f32: no space left \(ENOSPC\): free memory there, or give --shm-dir a folder with room for num_devices copies of the frozen gradients; the run is kept at its last checkpoint: continue with --resume --workdir .*run$/,
+    ],
+  ];
+  for (const [i, [env, want]] of faults.entries()) {
+    const r = spawnSync(process.execPath, [...argv, ...(i > 0 ? ['--resume'] : []), '--worker-env', env], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('l2p train:'));
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0], want);
+    assert.deepEqual(readdirSync(shm), [], 'the pool removed its folder');
+  }
+  trainToEnd([...argv, '--resume']);
+  assert.deepEqual(results(workdir), results(ref));
+  assert.deepEqual(readdirSync(shm), []);
+});
+
 test('l2p train refuses --data-parallel beyond num_devices and --worker-env without it, before writing anything', () => {
   const workdir = join(tempDir('dp-refuse'), 'run');
   const run = (...extra: string[]) => spawnSync(process.execPath, [...trainArgv(workdir, { dataDir }), ...extra], { encoding: 'utf8' });
@@ -120,5 +147,11 @@ test('l2p train refuses --data-parallel beyond num_devices and --worker-env with
   const env = run('--worker-env', 'X=1');
   assert.equal(env.status, 1);
   assert.match(env.stderr, /l2p train: --worker-env needs --data-parallel N/);
+  const shm = run('--shm-dir', dataDir);
+  assert.equal(shm.status, 1);
+  assert.match(shm.stderr, /l2p train: --shm-dir needs --data-parallel N/);
+  const notDir = run('--set', 'num_devices=2', '--data-parallel', '2', '--shm-dir', join(dataDir, 'nowhere'));
+  assert.equal(notDir.status, 1);
+  assert.match(notDir.stderr, /l2p train: --shm-dir '.*nowhere': not a folder/);
   assert.throws(() => readdirSync(workdir), /ENOENT/);
 });

@@ -10,8 +10,6 @@ import { methodOf } from '../../src/methods/index.ts';
 import { maskIds, sharePromptSlots } from '../../src/methods/l2p.ts';
 import type { L2PConfig } from '../../src/config/l2p.ts';
 import { learningRate } from '../../src/train/schedule.ts';
-import { evaluateSource, type QueryCache } from '../../src/train/evaluate.ts';
-import { memorySource } from '../fixtures/data/write.ts';
 
 const paths = ['embedding/kernel', 'cls', 'Transformer/posembed_input/pos_embedding', 'Transformer/encoderblock_0/LayerNorm_0/scale', 'Transformer/encoder_norm/bias', 'prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias'];
 
@@ -120,23 +118,4 @@ test("grad_clip_scope 'all': a step over two devices (frozen gradients averaged,
   const tol = 1e-6 * one;
   assert.ok(Math.abs(one - two) <= tol, `one device ${one}, two ${two}`);
   assert.ok(two - trained > 10 * tol, `the frozen part ${two - trained} must exceed the tolerance ${tol} tenfold`);
-});
-
-test('evaluation with cached queries gives the results of evaluation without them', async () => {
-  const c = { ...getPreset('cifar100_l2p_smoke'), test_time_selection: 'per_instance' as const };
-  const cfg = decodeVariant(c.model_name);
-  const learner = createLearner(c, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
-  learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 100 - 0.05));
-  const source = memorySource(10, 32, 32, 3, 4);
-  const o = { batchSize: 4, resizeSize: 32, inputSize: 32, maxBatches: -1, poolSize: 4, workers: 0 };
-  const plain = await evaluateSource(learner, source, null, o);
-  const cache: QueryCache = new Map();
-  const first = await evaluateSource(learner, source, null, { ...o, queryCache: cache });
-  const second = await evaluateSource(learner, source, null, { ...o, queryCache: cache });
-  assert.equal(cache.get(source)!.filled, 10);
-  for (const r of [first, second]) {
-    assert.equal(r.accuracy, plain.accuracy);
-    assert.ok(Math.abs(r.loss - plain.loss) < 1e-6);
-    assert.deepEqual(r.promptCounts, plain.promptCounts);
-  }
 });

@@ -15,7 +15,9 @@ before(() => writePresetData(dataDir));
 const SEED = 20261128;
 // The highest occurrence drawn per event: small enough that every drawn fault lands before the run ends.
 // (The run has no data-parallel workers, so none of their events: data-parallel.test.ts kills those.)
-type SoakEvent = Exclude<FaultEvent, 'worker-step'>;
+/** The events of a run in one process (the others happen only in data-parallel workers). */
+const WORKER_EVENTS = ['worker-step', 'shm-write', 'worker-reduce'] as const;
+type SoakEvent = Exclude<FaultEvent, (typeof WORKER_EVENTS)[number]>;
 const MAX_AT: Record<SoakEvent, number> = { step: 12, 'eval-batch': 8, metrics: 3, checkpoint: 3, write: 4 };
 
 test(`20 kills at seeded random events (seed ${SEED}) resume to the same results`, (t) => {
@@ -27,7 +29,7 @@ test(`20 kills at seeded random events (seed ${SEED}) resume to the same results
   const workdir = join(tempDir('soak-kill'), 'run');
   const argv = trainArgv(workdir, { dataDir, epochs });
   const r = rng(SEED);
-  const events = (Object.keys(FAULT_EVENTS) as FaultEvent[]).filter((e): e is SoakEvent => e !== 'worker-step');
+  const events = (Object.keys(FAULT_EVENTS) as FaultEvent[]).filter((e): e is SoakEvent => !(WORKER_EVENTS as readonly string[]).includes(e));
   const plan: string[] = [];
   for (let i = 0; i < 20; i++) {
     const event = events[Math.floor(r() * events.length)];
