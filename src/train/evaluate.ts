@@ -99,7 +99,7 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
     // the very number a recomputation gives (the central crops in stored order are the same at
     // every evaluation; the augmented ones are not cached).
     const feedQuery = learner.usesQuery && !o.augment;
-    const key = feedQuery && o.queryCache ? `${learner.queryKey} resize=${o.resizeSize} input=${o.inputSize}` : '';
+    const key = feedQuery && o.queryCache ? `${o.queryCache.keyOf(learner)} resize=${o.resizeSize} input=${o.inputSize}` : '';
     const entry = key ? o.queryCache!.entry(source, key, source.length, d) : undefined;
     for await (const batch of pipe) {
       const px = batch.height * batch.width * 3;

@@ -1,7 +1,6 @@
 // The learner: parameters, optimiser state and the compiled step graphs of one run. A training step
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
-import { createHash } from 'node:crypto';
 import type { L2PConfig } from '../config/l2p.ts';
 import { buildQueryStep } from '../l2p/step.ts';
 import type { GraphPlan, MethodModel, StepGraph } from '../methods/index.ts';
@@ -273,25 +272,6 @@ export class Learner {
   /** Whether evaluation selects prompts with the frozen backbone's query (and so can reuse cached queries). */
   get usesQuery(): boolean {
     return this.model.usesQuery;
-  }
-
-  private queryDigest: string | null = null;
-
-  /**
-   * What makes this learner's queries: the backbone's variant and its pretrained weights (a SHA-256
-   * over every backbone tensor's path, shape and bytes, computed once), the query precision and the
-   * image size. Cached queries under another key are not this learner's.
-   */
-  get queryKey(): string {
-    if (this.queryDigest === null) {
-      const h = createHash('sha256');
-      for (const [k, t] of [...this.pretrainedBackbone()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        h.update(`${k}:${t.shape.join('x')};`);
-        h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-      }
-      this.queryDigest = h.digest('hex');
-    }
-    return JSON.stringify({ vit: this.model.vit, precision: this.config.query_precision ?? 'fp32', image: this.imageSize, weights: this.queryDigest });
   }
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */

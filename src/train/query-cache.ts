@@ -3,7 +3,10 @@
 // evaluation of a run: computed once (35 of the 75 GFLOP of a ViT-B/16 evaluation image), reused at
 // every later evaluation. An entry is keyed by what makes the query (the backbone's variant and
 // weights, the query precision, the preprocessing sizes): under another key it is dropped and computed
-// again. The cache is bounded in bytes: a test set that would pass the bound is not kept.
+// again. The cache is bounded in bytes: a test set that would pass the bound is not kept. Node only
+// (the page evaluates without it).
+import { createHash } from 'node:crypto';
+import type { Learner } from './learner.ts';
 
 export interface QueryEntry {
   key: string;
@@ -19,6 +22,7 @@ export const QUERY_CACHE_BYTES = 2 ** 30;
 
 export class QueryCache {
   private readonly entries = new Map<object, QueryEntry>();
+  private readonly digests = new WeakMap<Learner, string>();
 
   constructor(readonly maxBytes = QUERY_CACHE_BYTES) {}
 
@@ -26,6 +30,25 @@ export class QueryCache {
     let b = 0;
     for (const e of this.entries.values()) b += e.features.byteLength + (e.padRows?.byteLength ?? 0);
     return b;
+  }
+
+  /**
+   * What makes `learner`'s queries: the backbone's variant and its pretrained weights (a SHA-256 over
+   * every backbone tensor's path, shape and bytes, computed once per learner), the query precision and
+   * the image size. Cached queries under another key are not this learner's.
+   */
+  keyOf(learner: Learner): string {
+    let digest = this.digests.get(learner);
+    if (digest === undefined) {
+      const h = createHash('sha256');
+      for (const [k, t] of [...learner.pretrainedBackbone()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        h.update(`${k}:${t.shape.join('x')};`);
+        h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      }
+      digest = h.digest('hex');
+      this.digests.set(learner, digest);
+    }
+    return JSON.stringify({ vit: learner.model.vit, precision: learner.config.query_precision ?? 'fp32', image: learner.imageSize, weights: digest });
   }
 
   /**
