@@ -119,10 +119,10 @@ test("l2p train --data-parallel 2 under grad_clip_scope 'all': a worker killed i
   const workdir = join(tempDir('dp-faults'), 'run');
   const argv = [...argvOf(workdir), '--data-parallel', '2', '--shm-dir', shm];
   const faults: [string, RegExp][] = [
-    ['1:L2P_FAULT=worker-reduce:6', /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during the frozen gradients' reduction; the run is kept at its last checkpoint: continue with --resume --workdir .*run$/],
+    ['1:L2P_FAULT=worker-reduce:6', /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during the frozen gradients' reduction; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/],
     [
       '0:L2P_FAULT=shm-write:3:ENOSPC',
-      /^l2p train: data-parallel worker 0: cannot write its frozen gradients \(\d+\.\d MB\) to .*micro-0\.f32: no space left \(ENOSPC\): free memory there, or give --shm-dir a folder with room for num_devices copies of the frozen gradients; the run is kept at its last checkpoint: continue with --resume --workdir .*run$/,
+      /^l2p train: data-parallel worker 0: cannot write its frozen gradients \(\d+\.\d MB\) to .*micro-0\.f32: no space left \(ENOSPC\): free memory there, or give --shm-dir a folder with room for num_devices copies of the frozen gradients; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/,
     ],
   ];
   for (const [i, [env, want]] of faults.entries()) {
