@@ -3,12 +3,11 @@
 // else: no workdir is touched.
 import { parseArgs } from 'node:util';
 import { flattenConfig } from '../config/flatten.ts';
-import { applyOverrides, resolveConfig } from '../config/overrides.ts';
 import { presetNames } from '../config/presets.ts';
 import { OUR_KEYS } from '../config/pyconfig/official.ts';
 import { writePyConfig } from '../config/pyconfig/write.ts';
 import { UserError } from '../errors.ts';
-import { takeMyConfig } from './my-config.ts';
+import { givenConfig, takeMyConfig } from './my-config.ts';
 
 const HELP = `usage: l2p config (--config <preset | file.json> | --my_config FILE.py[:ARG] [--my_config.key=value ...])
                   [--set key=value ...] [--format json|py]
@@ -40,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.format !== 'json' && values.format !== 'py') throw new UserError(`--format must be json or py, got '${values.format}'`);
   if (values.config && my.config) throw new UserError('give --config or --my_config, not both');
   if (!values.config && !my.config) throw new UserError(`--config or --my_config is required\n\n${HELP}`);
-  const config = my.config ? applyOverrides(my.config, values.set ?? []) : resolveConfig(values.config!, values.set ?? []);
+  const config = givenConfig(values.config, my, values.set ?? [])!;
   if (values.format === 'py') {
     const title = my.file ?? values.config!;
     process.stdout.write(writePyConfig(config, title));

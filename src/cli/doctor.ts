@@ -1,7 +1,5 @@
 // `l2p doctor`: whether this machine can run what is asked, line by line, each failure with its fix.
 import { parseArgs } from 'node:util';
-import type { L2PConfig } from '../config/l2p.ts';
-import { applyOverrides, resolveConfig } from '../config/overrides.ts';
 import { blocked, type Check, fail, formatCheck } from '../doctor/check.ts';
 import { checkpointCheck } from '../doctor/checkpoint.ts';
 import { datasetCheck } from '../doctor/dataset.ts';
@@ -12,7 +10,7 @@ import { defaultDirs, vulkanChecks } from '../doctor/vulkan.ts';
 import { UserError } from '../errors.ts';
 import { disposeAll, type Device } from '../runtime/ort.ts';
 import { deviceOption } from './device.ts';
-import { takeMyConfig } from './my-config.ts';
+import { givenConfig, takeMyConfig } from './my-config.ts';
 
 const HELP = `usage: l2p doctor [--device cpu|webgpu|cuda] [--config <preset | file.json> | --my_config FILE.py[:ARG] [--my_config.key=value ...]] [--set key=value ...] [--no-estimate]
 
@@ -26,17 +24,6 @@ one measured step. Exits with status 1 when a ✘ blocks the run asked for.
   --my_config    an official-style config file, as for l2p main and l2p train
   --set          override a config key, as for l2p train
   --no-estimate  skip the measured step (it builds the config's model: a minute or more for ViT-B/16 on a CPU)`;
-
-/** The config asked about: a preset or JSON file, or an official-style FILE.py read as l2p main reads it. */
-function configOf(values: { config?: string; set?: string[] }, my: L2PConfig | undefined): L2PConfig | null {
-  if (values.config !== undefined && my) throw new UserError('give --config or --my_config, not both');
-  if (my) return applyOverrides(my, values.set ?? []);
-  if (values.config === undefined) {
-    if (values.set?.length) throw new UserError('--set needs --config or --my_config');
-    return null;
-  }
-  return resolveConfig(values.config, values.set ?? []);
-}
 
 export async function run(argv: string[]): Promise<number> {
   const my = takeMyConfig(argv);
@@ -55,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const device: Device = deviceOption(values.device) ?? 'cpu';
-  const config = configOf(values, my.config);
+  if (!values.config && !my.config && values.set?.length) throw new UserError('--set needs --config or --my_config');
+  const config = givenConfig(values.config, my, values.set ?? []) ?? null;
   const checks: Check[] = [];
   const say = (...cs: Check[]) => cs.forEach((c) => (checks.push(c), console.log(formatCheck(c))));
   try {

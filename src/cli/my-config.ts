@@ -4,6 +4,7 @@
 // and ml_collections' config_flags read them. Arguments that are not of this family are returned.
 import { UserError } from '../errors.ts';
 import type { L2PConfig } from '../config/l2p.ts';
+import { applyOverrides, resolveConfig } from '../config/overrides.ts';
 import { configOf, readSource, splitSpec } from '../config/pyconfig/load.ts';
 import { evaluateConfig } from '../config/pyconfig/evaluate.ts';
 import { applyPyOverrides, type Override } from '../config/pyconfig/override.ts';
@@ -83,4 +84,14 @@ function typeAt(root: ConfigDict, key: string): PyType | undefined {
     node = v;
   }
   return undefined;
+}
+
+/**
+ * The config a command was given: `--my_config FILE.py` (read by takeMyConfig) or `--config PRESET |
+ * FILE.json`, with `--set` applied on top; undefined when neither is given. Both at once is refused.
+ */
+export function givenConfig(config: string | undefined, my: MyConfig, sets: readonly string[]): L2PConfig | undefined {
+  if (config && my.config) throw new UserError('give --config or --my_config, not both');
+  if (my.config) return applyOverrides(my.config, sets);
+  return config === undefined ? undefined : resolveConfig(config, sets);
 }

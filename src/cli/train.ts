@@ -1,7 +1,6 @@
 // `l2p train`: a continual-learning run from a preset or config file, as the official main.py.
 import { parseArgs } from 'node:util';
 import type { L2PConfig } from '../config/l2p.ts';
-import { applyOverrides, resolveConfig } from '../config/overrides.ts';
 import { presetNames } from '../config/presets.ts';
 import { UserError } from '../errors.ts';
 import { disposeAll, type Device } from '../runtime/ort.ts';
@@ -11,7 +10,7 @@ import type { ParallelOptions } from '../train/parallel.ts';
 import { streamFor } from '../train/stream.ts';
 import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
-import { takeMyConfig } from './my-config.ts';
+import { givenConfig, takeMyConfig } from './my-config.ts';
 import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
 const HELP = `usage: l2p train (--config <preset | file.json> | --my_config FILE.py[:ARG] [--my_config.key=value ...])
@@ -52,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.config && my.config) throw new UserError('give --config or --my_config, not both');
   if ((!values.config && !my.config) || !values.workdir) throw new UserError(`--config (or --my_config) and --workdir are required\n\n${HELP}`);
-  const config = my.config ? applyOverrides(my.config, values.set ?? []) : resolveConfig(values.config!, values.set ?? []);
+  const config = givenConfig(values.config, my, values.set ?? [])!;
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   const device = deviceOption(values.device);

@@ -12,6 +12,7 @@ import { datasetSpec } from '../../src/data/registry.ts';
 import { UserError } from '../../src/errors.ts';
 import { streamFor } from '../../src/train/stream.ts';
 import { tempDir, writeDomainNet, writeTfds } from '../fixtures/data/write.ts';
+import { withKeys } from './with-keys.ts';
 
 type Dataset = (typeof DATASETS)[number];
 
@@ -40,16 +41,6 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   'continual.task_classes': { values: [[[3, 0], [1]], [[2], [1, 0]]] },
 };
 
-function withKeys(c: L2PConfig, patch: Partial<Record<ConfigKey, unknown>>): L2PConfig {
-  const out = structuredClone(c) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    const parts = key.split('.');
-    let obj = out;
-    for (const p of parts.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
-    obj[parts[parts.length - 1]] = value;
-  }
-  return out as L2PConfig;
-}
 
 const cycle = (n: number, mod: number) => Array.from({ length: n }, (_, i) => i % mod);
 

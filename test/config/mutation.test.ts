@@ -11,6 +11,7 @@ import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { METHOD_KEYS } from '../../src/methods/keys.ts';
 import { differences, stepIdentity } from './observe.ts';
+import { withKeys } from './with-keys.ts';
 
 type Method = L2PConfig['method'];
 
@@ -70,16 +71,6 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */
 const LOOP_ONLY: readonly ConfigKey[] = ['prompt_histogram'];
 
-function withKeys(c: L2PConfig, patch: Partial<Record<ConfigKey, unknown>>): L2PConfig {
-  const out = structuredClone(c) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    const parts = key.split('.');
-    let obj = out;
-    for (const p of parts.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
-    obj[parts[parts.length - 1]] = value;
-  }
-  return out as L2PConfig;
-}
 
 /** `c` with the group of `key` (coda_prompt_param) filled in from a method that has it, where `c` has none. */
 function withGroup(c: L2PConfig, key: ConfigKey): L2PConfig {

@@ -13,19 +13,10 @@ import { getPreset } from '../../src/config/presets.ts';
 import { METHOD_KEYS } from '../../src/methods/keys.ts';
 import { RUN_KEYS } from './run-keys.ts';
 import { cifarDir, runRecord as freshRun, type RunRecord } from './run-observe.ts';
+import { withKeys } from './with-keys.ts';
 
 type Patch = Partial<Record<ConfigKey, unknown>>;
 
-function withKeys(c: L2PConfig, patch: Patch): L2PConfig {
-  const out = structuredClone(c) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    const parts = key.split('.');
-    let obj = out;
-    for (const p of parts.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
-    obj[parts[parts.length - 1]] = value;
-  }
-  return out as L2PConfig;
-}
 
 /** What differs between two runs, by part. */
 function differences(a: RunRecord, b: RunRecord): string[] {

@@ -15,6 +15,7 @@ import { planTask } from '../../src/train/plan.ts';
 import { evalAugmentSeed, trainSeed } from '../../src/train/seeds.ts';
 import { differences, stepIdentity } from './observe.ts';
 import { RUN_KEYS } from './run-keys.ts';
+import { withKeys } from './with-keys.ts';
 
 type Method = L2PConfig['method'];
 type Patch = Partial<Record<ConfigKey, unknown>>;
@@ -71,16 +72,6 @@ const SHOWN: { [K in ConfigKey]?: { by: 'step' | 'plan'; values: unknown[]; cont
   shuffle_buffer_size: { by: 'plan', values: [2, 64], context: { eval_augment: true } },
 };
 
-function withKeys(c: L2PConfig, patch: Patch): L2PConfig {
-  const out = structuredClone(c) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    const parts = key.split('.');
-    let obj = out;
-    for (const p of parts.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
-    obj[parts[parts.length - 1]] = value;
-  }
-  return out as L2PConfig;
-}
 
 function leaves(s: AnySchema, path = ''): string[] {
   const shape = shapeOf(s);
