@@ -4,6 +4,7 @@
 // lengths, prompted layers and head width of the config: the bound below counts them from the config
 // alone, without building anything, and refuses a run whose tensors could not travel in an upload.
 import { numTotalClasses, type L2PConfig } from '../config/l2p.ts';
+import { METHOD_KEYS } from '../methods/keys.ts';
 import { decodeVariant } from '../vit/variants.ts';
 import { Refused } from './guard.ts';
 
@@ -27,8 +28,9 @@ export function methodFloatsBound(c: L2PConfig): number {
   const d = vit.hidden;
   const pp = c.prompt_pool_param;
   const eLayers = Math.max(1, c.e_prompt_layer_idx?.length ?? 0);
-  // CODA-Prompt reads no prompt_pool_param (src/methods/coda-prompt.keys.ts): its components are counted below.
-  const pool = c.method === 'coda_prompt' ? 0 : 2 * eLayers * pp.pool_size * (pp.length + 1);
+  // A method that reads no prompt_pool_param key (its table in src/methods/) builds no such pool.
+  const readsPool = METHOD_KEYS[c.method].reads.some((k) => k.startsWith('prompt_pool_param.'));
+  const pool = readsPool ? 2 * eLayers * pp.pool_size * (pp.length + 1) : 0;
   const g = c.g_prompt_length === undefined ? 0 : 2 * vit.depth * c.g_prompt_length;
   const coda = c.coda_prompt_param;
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;
