@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import { alignmentComponents, alignmentEpoch, cosineAnnealingLr, crctNum, seenClassMask, type ClassStore } from '../../../src/methods/hide-prompt/alignment.ts';
 import { ClassMoments } from '../../../src/methods/hide-prompt/class-moments.ts';
 import { clusterMoments } from '../../../src/methods/hide-prompt/kmeans.ts';
-import { promptMomentum } from '../../../src/methods/hide-prompt/prompt-momentum.ts';
+import { momentumPool, promptMomentum } from '../../../src/methods/hide-prompt/prompt-momentum.ts';
 import { standardNormal } from '../../../src/methods/hide-prompt/sampling.ts';
 import { inferTasks, taskInferenceAccuracy } from '../../../src/methods/hide-prompt/task-inference.ts';
 import { permutation, Rng } from '../../../src/data/rng.ts';
 import { sgdInit, sgdStep } from '../../../src/train/optim.ts';
+import * as g from '../../../src/graph/index.ts';
 import { rng, uniform } from '../../helpers/rng.ts';
 import { throwsUser } from '../../helpers/errors.ts';
 import { close, reference } from './reference.ts';
@@ -101,6 +102,23 @@ test('the end-of-task prompt momentum mixes slot t toward the mean of the earlie
   const p = Float32Array.from(prompt);
   promptMomentum(p, [2, 2, 4, 3, 2], 2, 0.01);
   close(p, refs[4].prompt, 1e-6, 'prompt');
+});
+
+test("the forward's momentum pool: slot t mixed as at the task's end, gradient (1 − m) to P[t] and none through the mean", () => {
+  const shape = [2, 2, 4, 3, 2];
+  for (const task of [2, 3]) {
+    const pool = g.input('pool', shape);
+    const w = uniform(r, prompt.length);
+    const out = momentumPool(pool, task, 0.01);
+    const loss = g.sum(g.mul(out, g.constant(w, shape)), [0, 1, 2, 3, 4]);
+    const [value, grad] = g.interpret([out, g.grad(loss, [pool])[0]], { pool: { shape, data: prompt } });
+    const p = Float32Array.from(prompt);
+    promptMomentum(p, shape, task, 0.01);
+    close(value.data, p, 1e-6, `task ${task} pool`);
+    const inner = 3 * 2;
+    const expected = Array.from(w, (v, i) => (Math.floor(i / inner) % 4 === task ? 0.99 * v : v));
+    close(grad.data, expected, 1e-6, `task ${task} gradient`);
+  }
 });
 
 test("task-identity inference: the arg-max seen class's task, as the official evaluate", () => {
