@@ -6,7 +6,8 @@
 // `perComponent` rows, crct_num being the number of classes of the tasks before t. Only the head (and
 // the TII model's MLP) trains, by SGD with momentum 0.9 under a per-epoch cosine schedule.
 import { UserError } from '../../errors.ts';
-import { fromCovariance, fromVariance, sampleComponent, type Component } from './sampling.ts';
+import { permutation, type Rng } from '../../data/rng.ts';
+import { fromCovariance, fromVariance, sampleComponent, standardNormal, type Component } from './sampling.ts';
 import type { Centroids } from './kmeans.ts';
 import type { ClassGaussian } from './class-moments.ts';
 
@@ -60,36 +61,52 @@ export interface Batch {
   labels: Int32Array; // [B]
 }
 
+/** Fills `out` [D] with the standard normal noise of sampled row `row` (row = component · perComponent + j). */
+export type NoiseRow = (row: number, out: Float64Array) => void;
+
 /**
- * One epoch's batches. `noise` [Σ components · perComponent, D] is consumed component by component;
- * `perm` is the shuffle of all sampled rows (torch.randperm); batch i is rows perm[i·B .. (i+1)·B).
+ * Batch `b` of an epoch. The official samples perComponent rows from every component (row
+ * i·perComponent + j is component i's j-th draw), shuffles all of them with `perm` (torch.randperm) and
+ * reads batch b as rows perm[b·B .. (b+1)·B), B = perComponent. Only those rows are drawn here: the
+ * epoch's crct_num batches use a fraction of the rows, and the whole sample (120 rows per centroid) of
+ * a late task runs to hundreds of megabytes.
  */
-export function alignmentEpoch(components: readonly Component[], perComponent: number, noise: Float64Array | Float32Array, perm: ArrayLike<number>, batches: number): Batch[] {
+export function alignmentBatch(components: readonly Component[], perComponent: number, perm: ArrayLike<number>, b: number, noiseRow: NoiseRow): Batch {
   if (components.length === 0) throw new UserError('classifier alignment: no class has a component to sample (every centroid has zero variance)');
   const d = components[0].mean.length;
   const total = components.length * perComponent;
-  if (perm.length !== total) throw new Error(`alignmentEpoch: permutation of ${perm.length} for ${total} rows`);
-  const rows = new Float32Array(total * d);
-  const labels = new Int32Array(total);
-  components.forEach((c, i) => {
-    const off = i * perComponent * d;
-    rows.set(sampleComponent(c, perComponent, noise.subarray(off, off + perComponent * d)), off);
-    labels.fill(c.label, i * perComponent, (i + 1) * perComponent);
-  });
-  const out: Batch[] = [];
-  for (let b = 0; b < batches; b++) {
-    const lo = b * perComponent;
-    const hi = Math.min(total, lo + perComponent);
-    if (lo >= hi) throw new UserError(`classifier alignment: batch ${b} of ${batches} is empty (${total} sampled rows)`);
-    const features = new Float32Array((hi - lo) * d);
-    const y = new Int32Array(hi - lo);
-    for (let r = lo; r < hi; r++) {
-      features.set(rows.subarray(perm[r] * d, (perm[r] + 1) * d), (r - lo) * d);
-      y[r - lo] = labels[perm[r]];
-    }
-    out.push({ features, labels: y });
+  if (perm.length !== total) throw new Error(`alignmentBatch: permutation of ${perm.length} for ${total} rows`);
+  const lo = b * perComponent;
+  const hi = Math.min(total, lo + perComponent);
+  if (lo >= hi) throw new UserError(`classifier alignment: batch ${b} is empty (${total} sampled rows)`);
+  const features = new Float32Array((hi - lo) * d);
+  const labels = new Int32Array(hi - lo);
+  const eps = new Float64Array(d);
+  for (let r = lo; r < hi; r++) {
+    const row = perm[r];
+    const c = components[Math.floor(row / perComponent)];
+    noiseRow(row, eps);
+    features.set(sampleComponent(c, 1, eps), (r - lo) * d);
+    labels[r - lo] = c.label;
   }
-  return out;
+  return { features, labels };
+}
+
+/** The epoch's `batches` batches from full noise [Σ components · perComponent, D] (a test's fed draws). */
+export function alignmentEpoch(components: readonly Component[], perComponent: number, noise: Float64Array | Float32Array, perm: ArrayLike<number>, batches: number): Batch[] {
+  const d = components[0]?.mean.length ?? 0;
+  const fed: NoiseRow = (row, out) => out.set(noise.subarray(row * d, (row + 1) * d));
+  return Array.from({ length: batches }, (_, b) => alignmentBatch(components, perComponent, perm, b, fed));
+}
+
+/**
+ * The epoch drawn from `rng` (src/data/rng.ts): one permutation of all rows, then each used row's noise
+ * in batch order. Batches are made when asked for, one at a time.
+ */
+export function* drawAlignmentEpoch(components: readonly Component[], perComponent: number, batches: number, rng: Rng): Generator<Batch> {
+  const perm = permutation(components.length * perComponent, rng);
+  const draw: NoiseRow = (_row, out) => void standardNormal(rng, out);
+  for (let b = 0; b < batches; b++) yield alignmentBatch(components, perComponent, perm, b, draw);
 }
 
 /** torch.optim.lr_scheduler.CosineAnnealingLR(T_max, eta_min 0) stepped once per epoch: the lr of `epoch`. */

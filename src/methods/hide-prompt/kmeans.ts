@@ -119,7 +119,8 @@ export function lloyd(x: ArrayLike<number>, n: number, d: number, init: Float64A
         }
       });
     }
-    const next = Float64Array.from(sums, (s, idx) => s / counts[Math.floor(idx / d)]);
+    // A cluster left without points keeps its (zero) sum, as sklearn's `_average_centers` leaves it.
+    const next = Float64Array.from(sums, (s, idx) => (counts[Math.floor(idx / d)] > 0 ? s / counts[Math.floor(idx / d)] : s));
     let shift = 0;
     for (let q = 0; q < next.length; q++) shift += (next[q] - centers[q]) ** 2;
     centers = next;
@@ -159,7 +160,7 @@ export interface Centroids {
 }
 
 /** Each cluster's mean and per-feature variance, as the official loop after kmeans.fit computes them. */
-export function clusterMoments(x: ArrayLike<number>, n: number, d: number, labels: ArrayLike<number>, k: number): Centroids {
+export function clusterMoments(x: ArrayLike<number>, n: number, d: number, labels: ArrayLike<number>, k: number, what = 'k-means'): Centroids {
   const means = Array.from({ length: k }, () => new Float64Array(d));
   const vars = Array.from({ length: k }, () => new Float64Array(d));
   const counts = new Array<number>(k).fill(0);
@@ -167,6 +168,8 @@ export function clusterMoments(x: ArrayLike<number>, n: number, d: number, label
     counts[labels[i]] += 1;
     for (let j = 0; j < d; j++) means[labels[i]][j] += x[i * d + j];
   }
+  const empty = counts.indexOf(0);
+  if (empty >= 0) throw new UserError(`${what}: k-means left centroid ${empty} without examples (fewer distinct features than centroids); its mean and variance are undefined`);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) means[c][j] /= counts[c];
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) vars[labels[i]][j] += (x[i * d + j] - means[labels[i]][j]) ** 2;
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) vars[c][j] /= counts[c];

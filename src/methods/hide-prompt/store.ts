@@ -14,7 +14,7 @@ export function storeCentroids(features: ClassFeatures, nCentroids: number, seed
     const { n, data } = features.of(cls);
     const rng = new Rng(hash32(seed, cls));
     const fit = kmeans(data, n, features.dim, nCentroids, () => rng.float(), {}, `class ${cls}`);
-    out.set(cls, { kind: 'multi-centroid', c: clusterMoments(data, n, features.dim, fit.labels, nCentroids) });
+    out.set(cls, { kind: 'multi-centroid', c: clusterMoments(data, n, features.dim, fit.labels, nCentroids, `class ${cls}`) });
   }
   return out;
 }

@@ -4,11 +4,11 @@
 // the two small host steps around it, task-identity inference and the end-of-task prompt momentum.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alignmentComponents, alignmentEpoch, cosineAnnealingLr, crctNum, seenClassMask, type ClassStore } from '../../../src/methods/hide-prompt/alignment.ts';
+import { alignmentComponents, alignmentEpoch, drawAlignmentEpoch, cosineAnnealingLr, crctNum, seenClassMask, type ClassStore } from '../../../src/methods/hide-prompt/alignment.ts';
 import { ClassMoments } from '../../../src/methods/hide-prompt/class-moments.ts';
 import { clusterMoments } from '../../../src/methods/hide-prompt/kmeans.ts';
 import { momentumPool, promptMomentum } from '../../../src/methods/hide-prompt/prompt-momentum.ts';
-import { standardNormal } from '../../../src/methods/hide-prompt/sampling.ts';
+import { fromCovariance, sampleComponent, standardNormal } from '../../../src/methods/hide-prompt/sampling.ts';
 import { inferTasks, taskInferenceAccuracy } from '../../../src/methods/hide-prompt/task-inference.ts';
 import { permutation, Rng } from '../../../src/data/rng.ts';
 import { sgdInit, sgdStep } from '../../../src/train/optim.ts';
@@ -79,6 +79,28 @@ cases.forEach(({ kind, comps, noise, perm }, k) => {
       close(b.features, ref.batches[i].features, 1e-4, `batch ${i}`);
     });
   });
+});
+
+test('drawn epochs: reproducible by seed, each batch row labelled by the component its permuted row belongs to', () => {
+  const { comps } = cases[2];
+  const batches = crctNum(classMask, TASK);
+  const a = [...drawAlignmentEpoch(comps, PER, batches, new Rng(4))];
+  const b = [...drawAlignmentEpoch(comps, PER, batches, new Rng(4))];
+  assert.deepEqual(a, b);
+  assert.equal(a.length, batches);
+  const perm = permutation(comps.length * PER, new Rng(4));
+  assert.deepEqual(a.flatMap((x) => Array.from(x.labels)), Array.from(perm.subarray(0, batches * PER), (row) => comps[Math.floor(row / PER)].label));
+});
+
+test('sampling: 20000 draws of a full-covariance component have its mean and covariance', () => {
+  const mean = Float64Array.of(3, -1);
+  const cov = Float64Array.of(2, 0.6, 0.6, 0.5);
+  const n = 20000;
+  const x = sampleComponent(fromCovariance(0, mean, cov), n, standardNormal(new Rng(9), new Float64Array(2 * n)));
+  const m = [0, 1].map((j) => x.filter((_, i) => i % 2 === j).reduce((a, v) => a + v, 0) / n);
+  const c = (p: number, q: number) => x.reduce((acc, _, i) => (i % 2 === 0 ? acc + (x[i + p] - m[p]) * (x[i + q] - m[q]) : acc), 0) / (n - 1);
+  close(m, mean, 0.03, 'mean');
+  close([c(0, 0), c(0, 1), c(1, 1)], [2, 0.6, 0.5], 0.05, 'covariance');
 });
 
 test('multi-centroid: a one-row cluster (variance 0) is not sampled', () => {

@@ -43,6 +43,9 @@ test('multi-centroid store: per class, the cluster moments of its own k-means la
     s.c.means.forEach((m, k) => close(m, again.means[k], 1e-12, `class ${cls} centroid ${k}`));
   }
   throwsUser(() => storeCentroids(f, 30, 1), /^class 2: 24 examples for 30 centroids/);
+  const twoValues = new ClassFeatures(D);
+  twoValues.add([1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2], [6, 6, 6, 6, 6]);
+  throwsUser(() => storeCentroids(twoValues, 4, 1), /^class 6: k-means left centroid \d without examples \(fewer distinct features than centroids\)/);
 });
 
 test('the centroid matrix stacks every stored mean in storage order', () => {
