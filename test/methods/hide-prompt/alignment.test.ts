@@ -9,7 +9,7 @@ import { ClassMoments } from '../../../src/methods/hide-prompt/class-moments.ts'
 import { clusterMoments } from '../../../src/methods/hide-prompt/kmeans.ts';
 import { momentumPool, promptMomentum } from '../../../src/methods/hide-prompt/prompt-momentum.ts';
 import { fromCovariance, sampleComponent, standardNormal } from '../../../src/methods/hide-prompt/sampling.ts';
-import { inferTasks, taskInferenceAccuracy } from '../../../src/methods/hide-prompt/task-inference.ts';
+import { inferTasks, taskInferenceAccuracy, taskPromptIds } from '../../../src/methods/hide-prompt/task-inference.ts';
 import { permutation, Rng } from '../../../src/data/rng.ts';
 import { sgdInit, sgdStep } from '../../../src/train/optim.ts';
 import * as g from '../../../src/graph/index.ts';
@@ -148,6 +148,10 @@ test("task-identity inference: the arg-max seen class's task, as the official ev
   assert.deepEqual(Array.from(seen), [1, 1, 0, 1, 1]);
   const tasks = inferTasks(logits, 6, seen, taskOf);
   assert.deepEqual(Array.from(tasks), refs[5].prompt_id);
+  const ids = taskPromptIds(g.input('logits', [6, 5]), g.input('seen', [5], 'bool'), g.constant(Int32Array.from(taskOf), [5]));
+  const [inGraph] = g.interpret([ids], { logits: { shape: [6, 5], data: logits }, seen: { shape: [5], data: seen } });
+  assert.deepEqual(inGraph.shape, [6, 1]);
+  assert.deepEqual(Array.from(inGraph.data), refs[5].prompt_id);
   assert.equal(taskInferenceAccuracy([0, 1, 1], [0, 4, 2], taskOf), (200 / 3));
 });
 

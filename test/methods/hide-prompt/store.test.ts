@@ -7,6 +7,7 @@ import { ClassFeatures } from '../../../src/methods/hide-prompt/class-features.t
 import { ClassMoments } from '../../../src/methods/hide-prompt/class-moments.ts';
 import { buildHeadStep, headShapes } from '../../../src/methods/hide-prompt/head.ts';
 import { clusterMoments } from '../../../src/methods/hide-prompt/kmeans.ts';
+import { taskPromptIds } from '../../../src/methods/hide-prompt/task-inference.ts';
 import { prototypeContrast } from '../../../src/methods/hide-prompt/prototype-contrast.ts';
 import { prototypeMatrix, storeCentroids, storeMoments } from '../../../src/methods/hide-prompt/store.ts';
 import { compile, disposeAll, type HostTensor } from '../../../src/runtime/ort.ts';
@@ -61,7 +62,7 @@ test('the centroid matrix stacks every stored mean in storage order', () => {
   close(p.data.subarray(3 * D), m.stats(2, 'variance').mean, 1e-7, 'class 2');
 });
 
-test('ONNX Runtime runs the head step and the contrast term as the interpreter computes them', async () => {
+test('ONNX Runtime runs the head step, the contrast term and the TII prompt ids as the interpreter computes them', async () => {
   const B = 5;
   const C = 6;
   const Dm = 4;
@@ -77,7 +78,9 @@ test('ONNX Runtime runs the head step and the contrast term as the interpreter c
   const contrast = prototypeContrast(g.input('pre_logits', [B, Dm]), protos, 0.5);
   host.prototypes = { shape: [3, Dm], data: uniform(r, 3 * Dm) };
   host.pre_logits = host.features;
-  const outputs = { ...step.outputs, contrast };
+  const prompt_ids = taskPromptIds(step.outputs.logits, g.input('seen', [C], 'bool'), g.constant(Int32Array.of(0, 0, 1, 1, 2, 2), [C]));
+  host.seen = host.class_mask;
+  const outputs = { ...step.outputs, contrast, prompt_ids };
   const names = Object.keys(outputs);
   const want = g.interpret(Object.values(outputs), Object.fromEntries(Object.entries(host).map(([k, v]) => [k, { shape: v.shape, data: Array.from(v.data as ArrayLike<number>) }])));
   const session = await compile(outputs);
