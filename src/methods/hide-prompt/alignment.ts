@@ -11,10 +11,7 @@ import { fromCovariance, fromVariance, sampleComponent, standardNormal, type Com
 import type { Centroids } from './kmeans.ts';
 import type { ClassGaussian } from './class-moments.ts';
 
-/** The official ca_storage_efficient_method values; 'multi-centroid' is the default. */
-export type Storage = 'covariance' | 'variance' | 'multi-centroid';
-
-/** What is stored for one class at the end of its task. */
+/** What is stored for one class at the end of its task, by the official ca_storage_efficient_method ('multi-centroid' by default). */
 export type ClassStore = { kind: 'covariance' | 'variance'; g: ClassGaussian } | { kind: 'multi-centroid'; c: Centroids };
 
 /** The multi-centroid ridge on diag(var) when sampling: 1e-4 · I. */
@@ -49,7 +46,7 @@ export function crctNum(classMask: readonly (readonly number[])[], taskId: numbe
   return n;
 }
 
-/** The classes of tasks 0..t as a [C] mask: the logits the alignment (and the TII query) keep. */
+/** The classes of tasks 0..t as a [C] mask: the logits the alignment and the TII's arg-max keep. */
 export function seenClassMask(classMask: readonly (readonly number[])[], taskId: number, numClasses: number): Uint8Array {
   const m = new Uint8Array(numClasses);
   for (let t = 0; t <= taskId; t++) for (const c of classMask[t]) m[c] = 1;
