@@ -29,7 +29,11 @@ export function runReference(h: Float32Array, labels: Int32Array, M: number, C: 
     writeFileSync(join(dir, 'case.json'), JSON.stringify({ n: labels.length, M, C, tasks, torch }));
     writeFileSync(join(dir, 'h.f32'), h);
     writeFileSync(join(dir, 'labels.i32'), labels);
-    execFileSync('/usr/bin/python3', ['scripts/golden/ranpac_ref.py', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('/usr/bin/python3', ['scripts/golden/ranpac_ref.py', dir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // One BLAS thread: on a shared 2-core machine more threads only contend.
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    });
     const f64 = (name: string) => {
       const b = readFileSync(join(dir, name));
       return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
