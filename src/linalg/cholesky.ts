@@ -33,16 +33,19 @@ export function choleskyInPlace(a: Float64Array, m: number, lambda: number, what
       const ri = i * m;
       for (let j = i0; j < i; j++) a[ri + j] = (a[ri + j] - dot(a, ri, j * m, j)) / d[j];
       const pivot = d[i] - dot(a, ri, ri, i);
-      if (!(pivot > 0)) {
-        throw new UserError(
-          `${what} + λI (λ = ${lambda}, ${m}×${m}) is not positive definite in float64: pivot ${i} is ${pivot.toPrecision(3)} ` +
-            `(${what} is singular or not a Gram matrix, or holds NaN); a larger λ or more examples make it solvable`,
-        );
-      }
+      if (!(pivot > 0)) throw notPositiveDefinite(what, lambda, m, i, pivot);
       d[i] = Math.sqrt(pivot);
     }
   }
   return d;
+}
+
+/** The one line a failed pivot gives, whichever factorisation met it. */
+export function notPositiveDefinite(what: string, lambda: number, m: number, i: number, pivot: number): UserError {
+  return new UserError(
+    `${what} + λI (λ = ${lambda}, ${m}×${m}) is not positive definite in float64: pivot ${i} is ${pivot.toPrecision(3)} ` +
+      `(${what} is singular or not a Gram matrix, or holds NaN); a larger λ or more examples make it solvable`,
+  );
 }
 
 /** Σ_{t<len} a[x+t]·a[y+t], four partial sums. */
@@ -93,11 +96,26 @@ export function choleskySolve(a: Float64Array, d: Float64Array, b: ArrayLike<num
 }
 
 /**
- * (A + λI)⁻¹ B [m, c] in float64, reading only A's upper triangle and leaving it as it was
- * (its strictly lower triangle is scratch).
+ * A float64 Cholesky: `factor` as choleskyInPlace (L below A's diagonal, its diagonal returned),
+ * `solve` as choleskySolve. The host's is below; the engine's is in cholesky-blocked.ts.
  */
-export function solveShifted(a: Float64Array, m: number, lambda: number, b: ArrayLike<number>, c: number, what = 'A'): Float64Array {
+export interface Cholesky {
+  factor(a: Float64Array, m: number, lambda: number, what: string): Promise<Float64Array>;
+  solve(a: Float64Array, d: Float64Array, b: ArrayLike<number>, m: number, c: number): Promise<Float64Array>;
+}
+
+export const hostCholesky: Cholesky = {
+  factor: async (a, m, lambda, what) => choleskyInPlace(a, m, lambda, what),
+  solve: async (a, d, b, m, c) => choleskySolve(a, d, b, m, c),
+};
+
+/**
+ * (A + λI)⁻¹ B [m, c] in float64 by `chol` (the host's or the engine's), reading only A's upper
+ * triangle and leaving it as it was (its strictly lower triangle is scratch).
+ */
+export async function solveShifted(chol: Cholesky, a: Float64Array, m: number, lambda: number, b: ArrayLike<number>, c: number, what = 'A'): Promise<Float64Array> {
+  if (a.length !== m * m) throw new RangeError(`solve: ${what} has ${a.length} values, not ${m}×${m}`);
   if (b.length !== m * c) throw new RangeError(`solve: the right-hand side has ${b.length} values, not ${m}×${c}`);
-  const d = choleskyInPlace(a, m, lambda, what);
-  return choleskySolve(a, d, b, m, c);
+  const d = await chol.factor(a, m, lambda, what);
+  return chol.solve(a, d, b, m, c);
 }

@@ -3,12 +3,16 @@
 // chunks to one row count, so a whole stream needs one session.
 import * as g from '../graph/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
+import { engineCholesky } from './cholesky-blocked.ts';
 import type { Products } from './products.ts';
 
 export class EngineProducts implements Products {
   private sessions = new Map<string, Promise<Compiled>>();
+  readonly cholesky: ReturnType<typeof engineCholesky>;
 
-  constructor(private readonly opts: RuntimeOptions = {}) {}
+  constructor(private readonly opts: RuntimeOptions = {}, block = 256) {
+    this.cholesky = engineCholesky(opts, block);
+  }
 
   private session(key: string, build: () => Record<string, g.Tensor>): Promise<Compiled> {
     let s = this.sessions.get(key);
@@ -45,5 +49,6 @@ export class EngineProducts implements Products {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of all) await (await s).dispose();
+    await this.cholesky.dispose();
   }
 }

@@ -47,7 +47,7 @@ export class RidgeStats {
   constructor(
     readonly M: number,
     readonly C: number,
-    private readonly products: Products,
+    readonly products: Products,
     /** Rows per engine product; a short last chunk is padded with zero rows, which add nothing. */
     readonly chunkRows = 1024,
   ) {

@@ -5,6 +5,7 @@ export type { Products } from './products.ts';
 export { hostProducts } from './products.ts';
 export { EngineProducts } from './engine-products.ts';
 export { RidgeStats, checkFeatures, checkLabels, firstNonFinite } from './gram.ts';
-export { choleskyInPlace, choleskySolve, solveShifted } from './cholesky.ts';
+export { choleskyInPlace, choleskySolve, solveShifted, hostCholesky, type Cholesky } from './cholesky.ts';
+export { engineCholesky } from './cholesky-blocked.ts';
 export { ridgeHead } from './ridge.ts';
 export { chooseRidge, RIDGE_GRID, type RidgeChoice } from './ridge-lambda.ts';

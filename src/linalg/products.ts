@@ -1,6 +1,8 @@
-// The two matrix products the ridge machinery needs, behind one interface so the same code runs on
-// the graph engine (float32 products, summed into float64 by the caller) or on the host in float64
-// (the reference the engine is checked against, and small problems where a session costs more).
+// The heavy arithmetic of the ridge machinery behind one interface, so the same code runs on the
+// engine (float32 products summed into float64 by the caller, float64 Cholesky updates) or on the
+// host in float64 (the reference the engine is checked against, and small problems where a session
+// costs more).
+import { hostCholesky, type Cholesky } from './cholesky.ts';
 
 /** Row-major float32 matrices in; products out in float64 (host) or float32 (engine, read back as is). */
 export interface Products {
@@ -8,6 +10,8 @@ export interface Products {
   tn(a: Float32Array, b: Float32Array, n: number, p: number, q: number): Promise<Float32Array | Float64Array>;
   /** a bᵀ [n, p] for a [n, k] and b [p, k]: the kernel-type product, contracting the columns. */
   nt(a: Float32Array, b: Float32Array, n: number, p: number, k: number): Promise<Float32Array | Float64Array>;
+  /** The float64 Cholesky of A + λI and its solves (cholesky.ts). */
+  cholesky: Cholesky;
   /** Releases what the products hold (sessions). */
   dispose(): Promise<void>;
 }
@@ -39,5 +43,6 @@ export const hostProducts: Products = {
     }
     return out;
   },
+  cholesky: hostCholesky,
   async dispose() {},
 };

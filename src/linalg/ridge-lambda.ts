@@ -81,7 +81,7 @@ export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M:
   for (const lambda of RIDGE_GRID) {
     let x: Float64Array;
     try {
-      x = solveShifted(s, size, lambda, rhs, C, 'the fit rows\' Gram matrix'); // [size, C]
+      x = await solveShifted(products.cholesky, s, size, lambda, rhs, C, 'the fit rows\' Gram matrix'); // [size, C]
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       losses.push(Infinity);

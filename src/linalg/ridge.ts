@@ -16,7 +16,7 @@ export async function ridgeHead(stats: RidgeStats, lambda: number, classes: numb
   if (stats.count === 0) throw new UserError('the ridge head has no examples: G and Q are empty');
   await stats.flush();
   const { M, C } = stats;
-  const x = solveShifted(stats.G, M, lambda, stats.Q, C, 'G'); // [M, C]
+  const x = await solveShifted(stats.products.cholesky, stats.G, M, lambda, stats.Q, C, 'G'); // [M, C]
   const wo = new Float32Array(classes * M); // [classes, M] = Xᵀ's first rows
   for (let c = 0; c < classes; c++) {
     for (let i = 0; i < M; i++) wo[c * M + i] = x[i * C + c];

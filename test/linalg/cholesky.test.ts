@@ -1,10 +1,20 @@
-// The float64 Cholesky solve against an independent solve (Gaussian elimination with partial
-// pivoting written here) and against a hand-computed 2×2; the upper triangle survives the solve.
-import { test } from 'node:test';
+// The float64 Cholesky solve, on the host and blocked on the engine (float64 Gemm updates), against
+// an independent solve (Gaussian elimination with partial pivoting written here) and a hand-computed
+// 2×2; the upper triangle survives the solve.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskyInPlace, solveShifted } from '../../src/linalg/index.ts';
+import { choleskyInPlace, engineCholesky, hostCholesky, solveShifted } from '../../src/linalg/index.ts';
+import { disposeAll } from '../../src/runtime/ort.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { throwsUser } from '../helpers/errors.ts';
+import { throwsUserAsync } from './throws.ts';
+
+// Blocks of 16 so that small cases cross several block columns and a short last one.
+const engine = engineCholesky({}, 16);
+after(async () => {
+  await engine.dispose();
+  await disposeAll();
+});
 
 /** x with a x = b by Gaussian elimination with partial pivoting (a [m, m] full, b [m, c]). */
 function gaussSolve(a0: Float64Array, b0: Float64Array, m: number, c: number): Float64Array {
@@ -41,28 +51,37 @@ function gram(seed: number, n: number, m: number): Float64Array {
   return g;
 }
 
-test('a 2×2 by hand: [[4, 2], [2, 3]] + 1·I, b = [1, 2]', () => {
-  // (A + I) = [[5, 2], [2, 4]], det 16: x = [[4, −2], [−2, 5]]·[1, 2] / 16 = [0, 8] / 16.
-  const x = solveShifted(Float64Array.from([4, 2, 99, 3]), 2, 1, [1, 2], 1);
-  assert.ok(Math.abs(x[0]) < 1e-15 && Math.abs(x[1] - 0.5) < 1e-15, String(x));
-});
+for (const [name, chol] of [['host', hostCholesky], ['engine', engine]] as const) {
+  test(`${name}: a 2×2 by hand: [[4, 2], [2, 3]] + 1·I, b = [1, 2]`, async () => {
+    // (A + I) = [[5, 2], [2, 4]], det 16: x = [[4, −2], [−2, 5]]·[1, 2] / 16 = [0, 8] / 16.
+    const x = await solveShifted(chol, Float64Array.from([4, 2, 99, 3]), 2, 1, [1, 2], 1);
+    assert.ok(Math.abs(x[0]) < 1e-15 && Math.abs(x[1] - 0.5) < 1e-15, String(x));
+  });
 
-test('the solve matches Gaussian elimination across block boundaries, and keeps the upper triangle', () => {
-  for (const m of [1, 47, 48, 49, 130]) {
-    const a = gram(m, m + 20, m);
-    const c = 3;
-    const b = Float64Array.from({ length: m * c }, (_, i) => Math.sin(i));
-    const full = Float64Array.from(a);
-    for (let i = 0; i < m; i++) full[i * m + i] += 0.1;
-    const want = gaussSolve(full, b, m, c);
-    const upper = a.filter((_, k) => k % m >= Math.floor(k / m));
-    const got = solveShifted(a, m, 0.1, b, c);
-    for (let k = 0; k < want.length; k++) assert.ok(Math.abs(got[k] - want[k]) <= 1e-9 * (1 + Math.abs(want[k])), `m=${m} [${k}]: ${got[k]} vs ${want[k]}`);
-    assert.deepEqual(a.filter((_, k) => k % m >= Math.floor(k / m)), upper);
-    // The lower triangle is scratch: a second solve with another λ reads only the upper one.
-    const again = solveShifted(a, m, 0.1, b, c);
-    assert.deepEqual(again, got);
-  }
+  test(`${name}: the solve matches Gaussian elimination across block boundaries, and keeps the upper triangle`, async () => {
+    for (const m of [1, 15, 16, 17, 47, 48, 49, 130]) {
+      const a = gram(m, m + 20, m);
+      const c = 3;
+      const b = Float64Array.from({ length: m * c }, (_, i) => Math.sin(i));
+      const full = Float64Array.from(a);
+      for (let i = 0; i < m; i++) full[i * m + i] += 0.1;
+      const want = gaussSolve(full, b, m, c);
+      const upper = a.filter((_, k) => k % m >= Math.floor(k / m));
+      const got = await solveShifted(chol, a, m, 0.1, b, c);
+      for (let k = 0; k < want.length; k++) assert.ok(Math.abs(got[k] - want[k]) <= 1e-9 * (1 + Math.abs(want[k])), `m=${m} [${k}]: ${got[k]} vs ${want[k]}`);
+      assert.deepEqual(a.filter((_, k) => k % m >= Math.floor(k / m)), upper);
+      // The lower triangle is scratch: a second solve reads only the upper one and agrees.
+      const again = await solveShifted(chol, a, m, 0.1, b, c);
+      assert.deepEqual(again, got);
+    }
+  });
+}
+
+test('engine: a pivot that fails in a later block column names its global index', async () => {
+  const m = 40;
+  // Rank 20: XᵀX of 20 rows; with λ = 0 pivot 20 (in the second block column of 16) vanishes.
+  const a = gram(5, 20, m);
+  await throwsUserAsync(() => engine.factor(a, m, 0, 'G'), /^G \+ λI \(λ = 0, 40×40\) is not positive definite in float64: pivot 2\d is /);
 });
 
 test('a singular or indefinite matrix: one line naming the pivot, λ and size', () => {
@@ -73,5 +92,5 @@ test('a singular or indefinite matrix: one line naming the pivot, λ and size', 
   throwsUser(() => choleskyInPlace(Float64Array.from([1, 2, 2, 1]), 2, 0.5, 'G'), /pivot 1 is -1\.17 /);
   throwsUser(() => choleskyInPlace(Float64Array.from([NaN, 0, 0, 1]), 2, 1, 'G'), /pivot 0 is NaN.*holds NaN/);
   // The same rank-1 matrix is solvable once λ > 0.
-  assert.ok(solveShifted(new Float64Array(m * m).fill(1), m, 1e-3, [1, 1, 1, 1], 1).every(Number.isFinite));
+  assert.ok(choleskyInPlace(new Float64Array(m * m).fill(1), m, 1e-3).every(Number.isFinite));
 });

@@ -17,7 +17,7 @@ const tasks: [number, number][] = [[0, 140], [140, 260]];
 /** The stream as a method sees it: task 1's classes then task 2's, each task cut into batches of 50. */
 async function feed(stats: RidgeStats, h: Float32Array, labels: Int32Array, products: Products): Promise<{ lambda: number; wo: Float32Array }> {
   let lambda = 0;
-  let wo = new Float32Array(0);
+  let wo: Float32Array = new Float32Array(0);
   for (const [start, end] of tasks) {
     for (let b = start; b < end; b += 50) {
       const e = Math.min(end, b + 50);
