@@ -1,8 +1,8 @@
 // The same Cholesky as cholesky.ts, blocked, with every product that is not inside a block run as
 // a float64 Gemm on ONNX Runtime: float64 throughout, so no refinement step is needed. Same storage
 // as choleskyInPlace: A's upper triangle read and kept, L below the diagonal, L's diagonal returned.
-//   factor (left-looking): A[J:, J:J+b] −= L[J:, :J] L[J:J+b, :J]ᵀ per block column J, then the
-//     diagonal block and the panel below it by substitution on the host ((m−J)·b² flops);
+//   factor (left-looking): A[J:, J:J+b] −= L[J:, :J] L[J:J+b, :J]ᵀ per block column J, the diagonal
+//     block by substitution on the host, the panel below it times the block's inverse (a Gemm);
 //   solve: L Y = B by block rows (Y[I] −= L[I, :I] Y[:I]), then Lᵀ X = Y (X[I] −= L[I+b:, I]ᵀ X[I+b:]).
 import { openGemm64, type Gemm64, type RuntimeOptions } from '../runtime/ort.ts';
 import { notPositiveDefinite, type Cholesky } from './cholesky.ts';
@@ -43,8 +43,11 @@ export function engineCholesky(opts: RuntimeOptions = {}, block = 256): Cholesky
         if (!(pivot > 0)) throw notPositiveDefinite(what, lambda, m, J + c, pivot);
         y[c * nb + c] = Math.sqrt(pivot);
       }
-      for (let r = nb; r < rows; r++) {
-        for (let c = 0; c < nb; c++) y[r * nb + c] = (y[r * nb + c] - dot(y, r * nb, c * nb, c)) / y[c * nb + c];
+      if (rows > nb) {
+        // The panel below: L[J+nb:, J:J+nb] = Y_below L_JJ⁻ᵀ, one Gemm with the block's inverse.
+        const below = y.subarray(nb * nb);
+        const solved = await (await gemm(nb, false, true)).run(below, negInverse(y, nb), new Float64Array(below.length), rows - nb, nb);
+        below.set(solved);
       }
       for (let r = 0; r < rows; r++) {
         const i = J + r;
@@ -100,6 +103,21 @@ export function engineCholesky(opts: RuntimeOptions = {}, block = 256): Cholesky
     for (const s of all) await (await s).dispose();
   };
   return { factor, solve, dispose };
+}
+
+/** −L⁻¹ [nb, nb] for the lower-triangular L held in the first nb rows of y ([·, nb]), by substitution. */
+function negInverse(y: Float64Array, nb: number): Float64Array {
+  const inv = new Float64Array(nb * nb); // lower triangular
+  for (let j = 0; j < nb; j++) {
+    inv[j * nb + j] = 1 / y[j * nb + j];
+    for (let i = j + 1; i < nb; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s += y[i * nb + k] * inv[k * nb + j];
+      inv[i * nb + j] = -s / y[i * nb + i];
+    }
+  }
+  for (let k = 0; k < inv.length; k++) inv[k] = -inv[k];
+  return inv;
 }
 
 function dot(a: Float64Array, x: number, y: number, len: number): number {

@@ -77,6 +77,26 @@ for (const [name, chol] of [['host', hostCholesky], ['engine', engine]] as const
   });
 }
 
+test('engine and host agree on an ill-conditioned Gram (ReLU features, rows ≈ columns) down to λ = 1e-8', async () => {
+  const [m, n, c] = [200, 205, 4];
+  const r = mulberry32(3);
+  const x = Float64Array.from({ length: n * m }, () => Math.max(0, r() + r() - 1));
+  const a = new Float64Array(m * m);
+  for (let t = 0; t < n; t++) for (let i = 0; i < m; i++) for (let j = i; j < m; j++) a[i * m + j] += x[t * m + i] * x[t * m + j];
+  const b = Float64Array.from({ length: m * c }, (_, i) => Math.sin(i));
+  for (const lambda of [1e-8, 1e-2, 1e3]) {
+    const got = await solveShifted(engine, a, m, lambda, b, c);
+    const want = await solveShifted(hostCholesky, a, m, lambda, b, c);
+    let err = 0;
+    let scale = 0;
+    for (let k = 0; k < want.length; k++) {
+      err = Math.max(err, Math.abs(got[k] - want[k]));
+      scale = Math.max(scale, Math.abs(want[k]));
+    }
+    assert.ok(err <= 1e-9 * scale, `λ = ${lambda}: ${err / scale}`);
+  }
+});
+
 test('engine: a pivot that fails in a later block column names its global index', async () => {
   const m = 40;
   // Rank 20: XᵀX of 20 rows; with λ = 0 pivot 20 (in the second block column of 16) vanishes.
