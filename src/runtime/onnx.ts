@@ -21,7 +21,7 @@ const VALUE_INFO = { name: 1, type: 2 } as const;
 const TYPE = { tensorType: 1 } as const;
 const TENSOR_TYPE = { elemType: 1, shape: 2 } as const;
 const SHAPE = { dim: 1 } as const;
-const DIM = { value: 1 } as const;
+const DIM = { value: 1, param: 2 } as const;
 
 /** What travels in a model: the IR's dtypes, and float16 (the fp16 lowering's weights and products). */
 export type WireType = DType | 'float16';
@@ -109,12 +109,17 @@ function writeTensor(w: ProtoWriter, name: string, dtype: WireType, dims: Shape,
 }
 
 function writeValueInfo(w: ProtoWriter, name: string, dtype: WireType, shape: Shape): void {
+  writeValueInfoCode(w, name, typeCode(dtype), shape);
+}
+
+/** A value's type by its ONNX element-type code; a string dimension is symbolic (any size). */
+function writeValueInfoCode(w: ProtoWriter, name: string, code: number, shape: readonly (number | string)[]): void {
   w.string(VALUE_INFO.name, name);
   w.message(VALUE_INFO.type, (t) =>
     t.message(TYPE.tensorType, (tt) => {
-      tt.varint(TENSOR_TYPE.elemType, typeCode(dtype));
+      tt.varint(TENSOR_TYPE.elemType, code);
       tt.message(TENSOR_TYPE.shape, (s) => {
-        for (const d of shape) s.message(SHAPE.dim, (dm) => dm.varint(DIM.value, d));
+        for (const d of shape) s.message(SHAPE.dim, (dm) => (typeof d === 'number' ? dm.varint(DIM.value, d) : dm.string(DIM.param, d)));
       });
     }),
   );
@@ -337,5 +342,34 @@ export function halfProbeModel(n: number): Uint8Array {
   graph.string(GRAPH.name, 'half_probe');
   graph.message(GRAPH.input, (w) => writeValueInfo(w, 'x', 'float32', [n]));
   graph.message(GRAPH.output, (w) => writeValueInfo(w, 'y', 'float32', [n]));
+  return modelBytes(graph, []);
+}
+
+const DOUBLE = 11;
+
+/**
+ * A model of y = c − op(a) op(b) in float64, op(a) [m, k], op(b) [k, n], c [m, n], with m and k of
+ * any size (op transposes where `trans` says): the update steps of a blocked float64 Cholesky and its
+ * triangular solves (src/linalg), which the IR, float32 throughout, has no dtype for.
+ */
+export function gemm64Model(n: number, trans: { a: boolean; b: boolean }): Uint8Array {
+  const graph = new ProtoWriter();
+  graph.message(GRAPH.node, (w) =>
+    w
+      .string(NODE.input, 'a')
+      .string(NODE.input, 'b')
+      .string(NODE.input, 'c')
+      .string(NODE.output, 'y')
+      .string(NODE.name, 'y')
+      .string(NODE.opType, 'Gemm')
+      .message(NODE.attribute, (x) => writeAttr(x, 'transA', trans.a ? 1 : 0))
+      .message(NODE.attribute, (x) => writeAttr(x, 'transB', trans.b ? 1 : 0))
+      .message(NODE.attribute, (x) => writeAttr(x, 'alpha', { float: -1 })),
+  );
+  graph.string(GRAPH.name, 'gemm64');
+  graph.message(GRAPH.input, (w) => writeValueInfoCode(w, 'a', DOUBLE, trans.a ? ['k', 'm'] : ['m', 'k']));
+  graph.message(GRAPH.input, (w) => writeValueInfoCode(w, 'b', DOUBLE, trans.b ? [n, 'k'] : ['k', n]));
+  graph.message(GRAPH.input, (w) => writeValueInfoCode(w, 'c', DOUBLE, ['m', n]));
+  graph.message(GRAPH.output, (w) => writeValueInfoCode(w, 'y', DOUBLE, ['m', n]));
   return modelBytes(graph, []);
 }

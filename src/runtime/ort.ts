@@ -4,7 +4,7 @@
 import './env.ts';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import { halfProbeModel, identityModel, toOnnx, type WireType } from './onnx.ts';
+import { gemm64Model, halfProbeModel, identityModel, toOnnx, type WireType } from './onnx.ts';
 import { cudaMissing, providerError } from './provider.ts';
 import { graphText, sessionHandle, type Compiled, type HostData, type HostTensor } from './session.ts';
 import type { Tensor } from '../graph/tensor.ts';
@@ -216,6 +216,25 @@ async function open(outputs: Record<string, Tensor>, opts: RuntimeOptions): Prom
   for (const c of model.constantInputs) constantFeeds[c.name] ??= new ort.Tensor(ORT_TYPE[c.dtype], c.value, [...c.shape]);
   model = undefined; // the runtime holds its own copy of the weights now
   return sessionHandle(session, { inputs, outputs: outs }, constantFeeds, (dtype, data, shape) => new ort.Tensor(ORT_TYPE[dtype], data, shape), (t) => t.data as HostData);
+}
+
+/** y = c − op(a) op(b) in float64, op(a) [m, k], op(b) [k, n], c [m, n], m and k free per call (onnx.ts gemm64Model). */
+export interface Gemm64 {
+  run(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number): Promise<Float64Array>;
+  dispose(): Promise<void>;
+}
+
+/** A float64 Gemm session for n columns, outside compile()'s cache: the caller disposes it. */
+export async function openGemm64(n: number, trans: { a: boolean; b: boolean }, opts: RuntimeOptions = {}): Promise<Gemm64> {
+  const session = await ort.InferenceSession.create(gemm64Model(n, trans), sessionOptions(opts));
+  const tensor = (data: Float64Array, dims: number[]) => new ort.Tensor('float64', data, dims);
+  return {
+    async run(a, b, c, m, k) {
+      const res = await session.run({ a: tensor(a, trans.a ? [k, m] : [m, k]), b: tensor(b, trans.b ? [n, k] : [k, n]), c: tensor(c, [m, n]) });
+      return res.y.data as Float64Array;
+    },
+    dispose: () => session.release(),
+  };
 }
 
 /**

@@ -1,0 +1,107 @@
+// The official ridge-λ choice (RanPAC's `optimise_ridge_parameter`): on the current task's features
+// H [n, M] in the order they came, fit on the first int(0.8·n) rows, score the rest by the mean
+// squared error of the one-hot targets over all C classes, for λ = 10^-8 … 10^8, and take the first
+// minimum (np.argmin). The official solves 17 M×M systems; when the fit rows are fewer than M the
+// same predictions come from the kernel form H_val H_fitᵀ (H_fit H_fitᵀ + λI)⁻¹ Y_fit, since
+// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: 17 systems of the smaller size, in float64.
+import { UserError } from '../errors.ts';
+import { solveShifted } from './cholesky.ts';
+import { checkFeatures, checkLabels } from './gram.ts';
+import type { Products } from './products.ts';
+
+/** 10^-8 … 10^8, each the double nearest the power of ten (as NumPy's 10.0 ** k gives). */
+export const RIDGE_GRID: readonly number[] = Array.from({ length: 17 }, (_, k) => Number(`1e${k - 8}`));
+
+export interface RidgeChoice {
+  /** The chosen λ: RIDGE_GRID[index]. */
+  lambda: number;
+  index: number;
+  /** The 17 validation losses, in RIDGE_GRID's order; +∞ where the system was not solvable. */
+  losses: number[];
+  /** 'primal': M×M systems (fit rows ≥ M); 'dual': (fit rows)×(fit rows) systems. */
+  form: 'primal' | 'dual';
+  /** 'lower' or 'upper' when the chosen λ is the grid's first or last value. */
+  edge: 'lower' | 'upper' | null;
+  /** One line for the log: the grid's edge, or the λ values whose systems were not positive definite. */
+  notice: string | null;
+}
+
+/** Row-major one-hot [n, C] of labels[from … from+n). */
+function oneHot(labels: ArrayLike<number>, from: number, n: number, C: number): Float32Array {
+  const y = new Float32Array(n * C);
+  for (let r = 0; r < n; r++) y[r * C + labels[from + r]] = 1;
+  return y;
+}
+
+/** a [n, k] @ b [k, c] in float64. */
+function hostMatmul(a: ArrayLike<number>, b: Float64Array, n: number, k: number, c: number): Float64Array {
+  const out = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < k; t++) {
+      const v = a[i * k + t];
+      if (v === 0) continue;
+      for (let j = 0; j < c; j++) out[i * c + j] += v * b[t * c + j];
+    }
+  }
+  return out;
+}
+
+/**
+ * The official λ choice on one task's features h [n, M] (after projection and ReLU) and labels [n]
+ * in 0…C−1. Bad input throws a UserError: a value that is not finite, a task too small to split, a
+ * class with a single example.
+ */
+export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M: number, C: number, products: Products): Promise<RidgeChoice> {
+  const n = checkFeatures(h, M, 'of the task');
+  checkLabels(labels, n, C, 'of the task');
+  const nFit = Math.trunc(n * 0.8);
+  const nVal = n - nFit;
+  if (nFit < 1 || nVal < 1) {
+    throw new UserError(`the task has ${n} example(s): too few for the ridge-λ choice's 80/20 split (${nFit} to fit, ${nVal} to score); it needs at least 2`);
+  }
+  const counts = new Int32Array(C);
+  for (let r = 0; r < n; r++) counts[labels[r]]++;
+  const single = counts.indexOf(1);
+  if (single >= 0) {
+    throw new UserError(`class ${single} has one example in this task: the ridge-λ choice cannot both fit and score it; give it at least 2`);
+  }
+  const hFit = h.subarray(0, nFit * M); // [nFit, M]
+  const hVal = h.subarray(nFit * M); // [nVal, M]
+  const yFit = oneHot(labels, 0, nFit, C); // [nFit, C]
+  const yVal = oneHot(labels, nFit, nVal, C); // [nVal, C]
+  const form = nFit >= M ? 'primal' : 'dual';
+  // primal: S = H_fitᵀH_fit [M, M], rhs = H_fitᵀY_fit [M, C], scored through P = H_val [nVal, M].
+  // dual:   S = H_fitH_fitᵀ [nFit, nFit], rhs = Y_fit, scored through P = H_val H_fitᵀ [nVal, nFit].
+  const s = form === 'primal' ? Float64Array.from(await products.tn(hFit, hFit, nFit, M, M)) : Float64Array.from(await products.nt(hFit, hFit, nFit, nFit, M));
+  const rhs = form === 'primal' ? await products.tn(hFit, yFit, nFit, M, C) : yFit;
+  const p = form === 'primal' ? hVal : await products.nt(hVal, hFit, nVal, nFit, M);
+  const size = form === 'primal' ? M : nFit;
+  const losses: number[] = [];
+  const unsolvable: number[] = [];
+  for (const lambda of RIDGE_GRID) {
+    let x: Float64Array;
+    try {
+      x = await solveShifted(products.cholesky, s, size, lambda, rhs, C, 'the fit rows\' Gram matrix'); // [size, C]
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      losses.push(Infinity);
+      unsolvable.push(lambda);
+      continue;
+    }
+    const pred = hostMatmul(p, x, nVal, size, C); // [nVal, C]
+    let sq = 0;
+    for (let k = 0; k < pred.length; k++) sq += (pred[k] - yVal[k]) ** 2;
+    losses.push(sq / (nVal * C));
+  }
+  let index = 0;
+  for (let k = 1; k < losses.length; k++) if (losses[k] < losses[index]) index = k;
+  if (!Number.isFinite(losses[index])) {
+    throw new UserError(`the ridge-λ choice found no λ in 1e-8…1e8 for which the fit rows' Gram matrix + λI is positive definite (features of ${n} examples)`);
+  }
+  const lambda = RIDGE_GRID[index];
+  const edge = index === 0 ? 'lower' : index === RIDGE_GRID.length - 1 ? 'upper' : null;
+  const notes: string[] = [];
+  if (edge) notes.push(`ridge λ = ${lambda} is the grid's ${edge} edge (1e-8…1e8): a ${edge === 'lower' ? 'smaller' : 'larger'} λ might score better`);
+  if (unsolvable.length) notes.push(`λ = ${unsolvable.join(', ')} left the system not positive definite in float64 (scored +∞)`);
+  return { lambda, index, losses, form, edge, notice: notes.length ? notes.join('; ') : null };
+}
