@@ -6,6 +6,7 @@
 import { UserError } from '../errors.ts';
 import { defaultWorkers, ImagePool } from './pool.ts';
 import { OFFICIAL_PREPROCESS, positionSeed, type PreprocessConfig } from './preprocess.ts';
+import type { BatchItem } from './process.ts';
 import { epochOrder } from './rng.ts';
 import type { Source } from './types.ts';
 
@@ -23,7 +24,10 @@ export interface PipelineOptions {
   shuffleBuffer?: number;
   /** resize_size, input_size and the crop parameters; the official values by default. */
   preprocess?: Partial<PreprocessConfig>;
-  /** Worker threads decoding and augmenting; 0 runs them on the main thread. */
+  /**
+   * Worker threads that read, decode, augment and batch (each batch split among them); 0 runs that
+   * work on the main thread.
+   */
   workers?: number;
   /** Batches prepared ahead of the consumer. */
   prefetch?: number;
@@ -34,7 +38,7 @@ export interface PipelineOptions {
 }
 
 export interface Batch {
-  images: Float32Array; // [size, height, width, 3] in [0, 1]
+  images: Float32Array; // [size, height, width, 3] in [0, 1]; on a SharedArrayBuffer when workers made it
   labels: Int32Array; // [size]
   size: number;
   height: number;
@@ -111,28 +115,51 @@ export class Pipeline implements AsyncIterable<Batch> {
     return order[p % n];
   }
 
+  /**
+   * Examples [from, to) of the batch at stream position `start`: their labels set here (from the
+   * index), their rows of `images` filled by a worker, which reads each example itself when the
+   * source can say where it lies. A record that cannot be got fails the part after the ones before it.
+   */
+  private async part(start: number, from: number, to: number, images: Float32Array, labels: Int32Array): Promise<void> {
+    const seedAt = (p: number) => (this.opts.train && (this.opts.augment ?? true) ? positionSeed(this.seed, p) : null);
+    const items: BatchItem[] = [];
+    let failure: { reason: unknown } | null = null;
+    const locate = this.source.locate;
+    if (locate) {
+      for (let k = from; k < to; k++) {
+        const i = this.indexAt(start + k);
+        labels[k] = this.source.label(i);
+        items.push({ ref: locate(i), seed: seedAt(start + k) });
+      }
+    } else {
+      const got = await Promise.allSettled(Array.from({ length: to - from }, (_, j) => this.source.get(this.indexAt(start + from + j))));
+      for (let j = 0; j < got.length && !failure; j++) {
+        const r = got[j];
+        if (r.status === 'rejected') failure = { reason: r.reason };
+        else {
+          labels[from + j] = r.value.label;
+          items.push({ image: r.value.image, origin: r.value.origin, seed: seedAt(start + from + j) });
+        }
+      }
+    }
+    const per = this.cfg.inputSize * this.cfg.inputSize * 3;
+    if (items.length > 0) await this.pool.run({ items, cfg: this.cfg }, images.subarray(from * per, (from + items.length) * per));
+    if (failure) throw failure.reason;
+  }
+
   private makeBatch(start: number, size: number): Promise<Batch> {
     const s = this.cfg.inputSize;
-    const per = s * s * 3;
-    const images = new Float32Array(size * per);
+    const bytes = size * s * s * 3 * 4;
+    // [size, s, s, 3]: the workers write their rows into it in place, so the batch is whole when
+    // the last part is done and nothing is copied on this thread.
+    const images = new Float32Array(this.pool.size > 0 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const labels = new Int32Array(size);
-    const jobs: Promise<void>[] = [];
-    for (let k = 0; k < size; k++) {
-      const p = start + k;
-      const i = this.indexAt(p);
-      jobs.push(
-        this.source
-          .get(i)
-          .then((r) => {
-            labels[k] = r.label;
-            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train && (this.opts.augment ?? true), seed: positionSeed(this.seed, p), cfg: this.cfg });
-          })
-          .then((out) => images.set(out, k * per)),
-      );
-    }
+    const chunk = Math.ceil(size / Math.max(1, Math.min(size, this.pool.size)));
+    const parts: Promise<void>[] = [];
+    for (let from = 0; from < size; from += chunk) parts.push(this.part(start, from, Math.min(size, from + chunk), images, labels));
     // allSettled, then the first failure in batch order: the error names the same record whichever
     // worker finishes first.
-    const batch = Promise.allSettled(jobs).then((results) => {
+    const batch = Promise.allSettled(parts).then((results) => {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       return { images, labels, size, height: s, width: s };

@@ -1,14 +1,15 @@
-// A pool of worker threads that decode and preprocess images off the main thread. Size 0 runs
-// the same work inline (on libuv's threads for decoding, on the main thread for the arithmetic).
+// A pool of worker threads that read, decode and preprocess the parts of batches off the main thread,
+// each writing its rows into the batch's SharedArrayBuffer. Size 0 runs the same work inline (on
+// libuv's threads for reading and decoding, on the main thread for the arithmetic).
 // Idle workers are unref'd, so a pool that is never closed does not keep the process alive.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
-import { processImage, type ImageTask } from './process.ts';
+import { fillPart, type BatchItem, type BatchPart } from './process.ts';
 import type { StoredImage } from './types.ts';
 
 interface Pending {
-  resolve: (x: Float32Array) => void;
+  resolve: () => void;
   reject: (e: Error) => void;
   worker: number;
 }
@@ -28,6 +29,18 @@ function ownBuffer(image: StoredImage): { image: StoredImage; transfer: ArrayBuf
   return { image: moved, transfer: own.buffer as ArrayBuffer };
 }
 
+/** The part with every image held in memory in a buffer of its own, and those buffers to transfer. */
+function ownImages(part: BatchPart): { part: BatchPart; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const items = part.items.map((item): BatchItem => {
+    if ('ref' in item) return item;
+    const own = ownBuffer(item.image);
+    transfer.push(own.transfer);
+    return { ...item, image: own.image };
+  });
+  return { part: { ...part, items }, transfer };
+}
+
 // Built (dist/), the worker module runs as it is. From the TypeScript sources a worker thread starts
 // without the parent's module hooks, so it goes through the plain-JS entry that registers tsx first.
 const WORKER_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
@@ -43,33 +56,37 @@ export class ImagePool {
     for (let k = 0; k < size; k++) {
       const w = new Worker(WORKER_ENTRY, { execArgv: [] });
       w.unref();
-      w.on('message', (m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }) => this.settle(m));
+      w.on('message', (m: { id: number; ok: boolean; user?: boolean; message?: string }) => this.settle(m));
       w.on('error', (e) => this.failWorker(k, e));
       this.workers.push(w);
       this.load.push(0);
     }
   }
 
-  run(task: ImageTask): Promise<Float32Array> {
-    if (this.size === 0) return processImage(task);
+  /**
+   * Fills `out`, rows of a batch ([items, inputSize, inputSize, 3]), with `part`'s examples. With
+   * workers, `out` must lie on a SharedArrayBuffer: the worker writes into it.
+   */
+  run(part: BatchPart, out: Float32Array): Promise<void> {
+    if (this.size === 0) return fillPart(part, out);
     if (this.broken) return Promise.reject(this.broken);
     let k = 0;
     for (let j = 1; j < this.size; j++) if (this.load[j] < this.load[k]) k = j;
     const id = this.nextId++;
-    const { image, transfer } = ownBuffer(task.image);
+    const own = ownImages(part);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: k });
       if (this.load[k]++ === 0) this.workers[k].ref();
-      this.workers[k].postMessage({ id, task: { ...task, image } }, [transfer]);
+      this.workers[k].postMessage({ id, part: own.part, out }, own.transfer);
     });
   }
 
-  private settle(m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }): void {
+  private settle(m: { id: number; ok: boolean; user?: boolean; message?: string }): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
     if (--this.load[p.worker] === 0) this.workers[p.worker].unref();
-    if (m.ok) p.resolve(m.out!);
+    if (m.ok) p.resolve();
     else p.reject(m.user ? new UserError(m.message!) : new Error(m.message));
   }
 
