@@ -25,11 +25,11 @@ export interface PipelineOptions {
   /** resize_size, input_size and the crop parameters; the official values by default. */
   preprocess?: Partial<PreprocessConfig>;
   /**
-   * Worker threads that read, decode, augment and batch (each batch split among them); 0 runs that
-   * work on the main thread.
+   * Worker threads that read, decode, augment and batch, each making whole batches; 0 runs that work
+   * on the main thread.
    */
   workers?: number;
-  /** Batches prepared ahead of the consumer. */
+  /** Batches prepared ahead of the consumer; at least one per worker. */
   prefetch?: number;
   /** Passes over the source; unbounded for training unless given, 1 for evaluation. */
   epochs?: number;
@@ -38,7 +38,7 @@ export interface PipelineOptions {
 }
 
 export interface Batch {
-  images: Float32Array; // [size, height, width, 3] in [0, 1]; on a SharedArrayBuffer when workers made it
+  images: Float32Array; // [size, height, width, 3] in [0, 1]
   labels: Int32Array; // [size]
   size: number;
   height: number;
@@ -76,7 +76,8 @@ export class Pipeline implements AsyncIterable<Batch> {
     this.batchSize = opts.batchSize;
     this.seed = (opts.seed ?? 0) >>> 0;
     this.pool = new ImagePool(opts.workers ?? defaultWorkers());
-    this.prefetch = Math.max(1, opts.prefetch ?? 2);
+    // Each batch is one worker's: as many in flight as workers keeps them all busy.
+    this.prefetch = Math.max(1, opts.prefetch ?? 2, this.pool.size);
     const epochs = opts.epochs ?? (opts.train ? Infinity : 1);
     const total = epochs * source.length;
     const drop = opts.dropRemainder ?? opts.train;
@@ -116,62 +117,45 @@ export class Pipeline implements AsyncIterable<Batch> {
   }
 
   /**
-   * Examples [from, to) of the batch at stream position `start`: their labels set here (from the
-   * index), their rows of `images` filled by a worker, which reads each example itself when the
-   * source can say where it lies. A record that cannot be got fails the part after the ones before it.
+   * The batch of `size` examples at stream position `start`: its labels taken here from the index,
+   * its images made whole by a worker, which reads each example itself when the source can say where
+   * it lies. A record that cannot be got fails the batch after the ones before it are made.
    */
-  private async part(start: number, from: number, to: number, images: Float32Array, labels: Int32Array): Promise<void> {
+  private async makeBatch(start: number, size: number): Promise<Batch> {
     const seedAt = (p: number) => (this.opts.train && (this.opts.augment ?? true) ? positionSeed(this.seed, p) : null);
+    const labels = new Int32Array(size);
     const items: BatchItem[] = [];
     let failure: { reason: unknown } | null = null;
     const locate = this.source.locate;
     if (locate) {
-      for (let k = from; k < to; k++) {
+      for (let k = 0; k < size; k++) {
         const i = this.indexAt(start + k);
         labels[k] = this.source.label(i);
         items.push({ ref: locate(i), seed: seedAt(start + k) });
       }
     } else {
-      const got = await Promise.allSettled(Array.from({ length: to - from }, (_, j) => this.source.get(this.indexAt(start + from + j))));
-      for (let j = 0; j < got.length && !failure; j++) {
-        const r = got[j];
+      const got = await Promise.allSettled(Array.from({ length: size }, (_, k) => this.source.get(this.indexAt(start + k))));
+      for (let k = 0; k < size && !failure; k++) {
+        const r = got[k];
         if (r.status === 'rejected') failure = { reason: r.reason };
         else {
-          labels[from + j] = r.value.label;
-          items.push({ image: r.value.image, origin: r.value.origin, seed: seedAt(start + from + j) });
+          labels[k] = r.value.label;
+          items.push({ image: r.value.image, origin: r.value.origin, seed: seedAt(start + k) });
         }
       }
     }
-    const per = this.cfg.inputSize * this.cfg.inputSize * 3;
-    if (items.length > 0) await this.pool.run({ items, cfg: this.cfg }, images.subarray(from * per, (from + items.length) * per));
-    if (failure) throw failure.reason;
-  }
-
-  private makeBatch(start: number, size: number): Promise<Batch> {
     const s = this.cfg.inputSize;
-    const bytes = size * s * s * 3 * 4;
-    // [size, s, s, 3]: the workers write their rows into it in place, so the batch is whole when
-    // the last part is done and nothing is copied on this thread.
-    const images = new Float32Array(this.pool.size > 0 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    const labels = new Int32Array(size);
-    const chunk = Math.ceil(size / Math.max(1, Math.min(size, this.pool.size)));
-    const parts: Promise<void>[] = [];
-    for (let from = 0; from < size; from += chunk) parts.push(this.part(start, from, Math.min(size, from + chunk), images, labels));
-    // allSettled, then the first failure in batch order: the error names the same record whichever
-    // worker finishes first.
-    const batch = Promise.allSettled(parts).then((results) => {
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return { images, labels, size, height: s, width: s };
-    });
-    batch.catch(() => {});
-    return batch;
+    const images = await this.pool.run({ items, cfg: this.cfg }); // [size, s, s, 3]
+    if (failure) throw failure.reason;
+    return { images, labels, size, height: s, width: s };
   }
 
   private fill(): void {
     while (this.queue.length < this.prefetch && this.requested < this.end) {
       const size = Math.min(this.batchSize, this.end - this.requested);
-      this.queue.push(this.makeBatch(this.requested, size));
+      const batch = this.makeBatch(this.requested, size);
+      batch.catch(() => {});
+      this.queue.push(batch);
       this.requested += size;
     }
   }

@@ -1,15 +1,15 @@
-// A pool of worker threads that read, decode and preprocess the parts of batches off the main thread,
-// each writing its rows into the batch's SharedArrayBuffer. Size 0 runs the same work inline (on
-// libuv's threads for reading and decoding, on the main thread for the arithmetic).
+// A pool of worker threads that make whole batches off the main thread: each worker reads, decodes
+// and preprocesses a batch's examples into one buffer and transfers it back. Size 0 runs the same
+// work inline (on libuv's threads for reading and decoding, on the main thread for the arithmetic).
 // Idle workers are unref'd, so a pool that is never closed does not keep the process alive.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
-import { fillPart, type BatchItem, type BatchPart } from './process.ts';
+import { makeImages, type BatchItem, type BatchPart } from './process.ts';
 import type { StoredImage } from './types.ts';
 
 interface Pending {
-  resolve: () => void;
+  resolve: (x: Float32Array) => void;
   reject: (e: Error) => void;
   worker: number;
 }
@@ -56,19 +56,16 @@ export class ImagePool {
     for (let k = 0; k < size; k++) {
       const w = new Worker(WORKER_ENTRY, { execArgv: [] });
       w.unref();
-      w.on('message', (m: { id: number; ok: boolean; user?: boolean; message?: string }) => this.settle(m));
+      w.on('message', (m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }) => this.settle(m));
       w.on('error', (e) => this.failWorker(k, e));
       this.workers.push(w);
       this.load.push(0);
     }
   }
 
-  /**
-   * Fills `out`, rows of a batch ([items, inputSize, inputSize, 3]), with `part`'s examples. With
-   * workers, `out` must lie on a SharedArrayBuffer: the worker writes into it.
-   */
-  run(part: BatchPart, out: Float32Array): Promise<void> {
-    if (this.size === 0) return fillPart(part, out);
+  /** `part`'s images, [items, inputSize, inputSize, 3], made by the least busy worker. */
+  run(part: BatchPart): Promise<Float32Array> {
+    if (this.size === 0) return makeImages(part);
     if (this.broken) return Promise.reject(this.broken);
     let k = 0;
     for (let j = 1; j < this.size; j++) if (this.load[j] < this.load[k]) k = j;
@@ -77,16 +74,16 @@ export class ImagePool {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: k });
       if (this.load[k]++ === 0) this.workers[k].ref();
-      this.workers[k].postMessage({ id, part: own.part, out }, own.transfer);
+      this.workers[k].postMessage({ id, part: own.part }, own.transfer);
     });
   }
 
-  private settle(m: { id: number; ok: boolean; user?: boolean; message?: string }): void {
+  private settle(m: { id: number; ok: boolean; out?: Float32Array; user?: boolean; message?: string }): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
     if (--this.load[p.worker] === 0) this.workers[p.worker].unref();
-    if (m.ok) p.resolve();
+    if (m.ok) p.resolve(m.out!);
     else p.reject(m.user ? new UserError(m.message!) : new Error(m.message));
   }
 

@@ -1,6 +1,6 @@
-// A run of consecutive examples of one batch, from where they are stored to model input: the unit of
-// work the pool runs, in a worker or inline. Each example is read (from its file or TFRecord, when the
-// source located it), decoded, cropped, flipped and scaled, and written into its rows of the batch.
+// A batch's examples, from where they are stored to the batch's images: the unit of work the pool
+// runs, in a worker or inline. Each example is read (from its file or TFRecord, when the source
+// located it), decoded, cropped, flipped and scaled, and written into its rows of the batch.
 import { UserError } from '../errors.ts';
 import { decodeImage } from './image.ts';
 import { preprocessExample, type PreprocessConfig } from './preprocess.ts';
@@ -29,10 +29,12 @@ async function processItem(item: BatchItem, cfg: PreprocessConfig): Promise<Floa
 }
 
 /**
- * Fills `out` ([items, inputSize, inputSize, 3]) with the part's examples in order; the first
- * failure stops it, so the error is that of the earliest bad example.
+ * The part's images, [items, inputSize, inputSize, 3], in order; the first failure stops it, so the
+ * error is that of the earliest bad example.
  */
-export async function fillPart(part: BatchPart, out: Float32Array): Promise<void> {
+export async function makeImages(part: BatchPart): Promise<Float32Array> {
   const per = part.cfg.inputSize * part.cfg.inputSize * 3;
+  const out = new Float32Array(part.items.length * per);
   for (let k = 0; k < part.items.length; k++) out.set(await processItem(part.items[k], part.cfg), k * per);
+  return out;
 }

@@ -1,17 +1,17 @@
-// A pool worker: fills its part of a batch, writing straight into the batch's shared buffer, and
-// says when it is done.
+// A pool worker: makes a batch's images and transfers them back whole (its buffer moves; nothing is
+// copied).
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { UserError } from '../errors.ts';
-import { fillPart, type BatchPart } from './process.ts';
+import { makeImages, type BatchPart } from './process.ts';
 
 // Parallelism comes from the pool; one libvips thread per worker avoids oversubscribing cores.
 sharp.concurrency(1);
 
-parentPort!.on('message', async (msg: { id: number; part: BatchPart; out: Float32Array }) => {
+parentPort!.on('message', async (msg: { id: number; part: BatchPart }) => {
   try {
-    await fillPart(msg.part, msg.out);
-    parentPort!.postMessage({ id: msg.id, ok: true });
+    const out = await makeImages(msg.part);
+    parentPort!.postMessage({ id: msg.id, ok: true, out }, [out.buffer as ArrayBuffer]);
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, ok: false, user: e instanceof UserError, message: (e as Error).message });
   }
