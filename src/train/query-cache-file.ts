@@ -78,7 +78,8 @@ export function decodeQueries(bytes: Uint8Array, key: string, source: string, ro
   if (h.key !== key || h.source !== source || h.rows !== rows || h.d !== d) return null;
   const start = end + 1;
   if (!(h.filled >= 0 && h.filled <= rows && h.pad >= 0) || body.length !== start + (h.filled + h.pad) * d * 4) return 'its size does not match its header';
-  const values = new Float32Array(body.slice(start).buffer);
+  const values = new Float32Array((h.filled + h.pad) * d);
+  new Uint8Array(values.buffer).set(body.subarray(start)); // a copy: the rows of a Buffer need not be 4-byte aligned
   const features = new Float32Array(rows * d);
   features.set(values.subarray(0, h.filled * d));
   const padRows = h.pad > 0 ? values.slice(h.filled * d) : undefined;
