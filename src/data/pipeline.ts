@@ -126,12 +126,11 @@ export class Pipeline implements AsyncIterable<Batch> {
     const labels = new Int32Array(size);
     const items: BatchItem[] = [];
     let failure: { reason: unknown } | null = null;
-    const locate = this.source.locate;
-    if (locate) {
+    if (this.source.locate) {
       for (let k = 0; k < size; k++) {
         const i = this.indexAt(start + k);
         labels[k] = this.source.label(i);
-        items.push({ ref: locate(i), seed: seedAt(start + k) });
+        items.push({ ref: this.source.locate(i), seed: seedAt(start + k) });
       }
     } else {
       const got = await Promise.allSettled(Array.from({ length: size }, (_, k) => this.source.get(this.indexAt(start + k))));

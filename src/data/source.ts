@@ -45,7 +45,7 @@ export function mapLabels(base: Source, map: (label: number) => number, descript
       const r = await base.get(i);
       return { ...r, label: map(r.label) };
     },
-    locate: base.locate,
+    locate: base.locate && ((i) => base.locate!(i)),
   };
 }
 
