@@ -18,7 +18,7 @@
 // A Source is random access over an index (offsets and labels); images are read on demand, so
 // no dataset has to fit in memory. Split specs use TFDS syntax for every format ("train[:80%]").
 // Errors caused by the data or the arguments are UserErrors naming the file and the problem.
-export type { Dataset, Example, Pixels, Source, StoredImage, StoredRecord } from './types.ts';
+export type { Dataset, Example, Pixels, RecordRef, Source, StoredImage, StoredRecord } from './types.ts';
 export { openDataset, type DataFormat, type OpenOptions } from './open.ts';
 export { datasetSpec, knownDatasets, type DatasetSpec } from './registry.ts';
 export { defaultTfdsDataDir } from './tfds.ts';

@@ -6,6 +6,7 @@
 import { UserError } from '../errors.ts';
 import { defaultWorkers, ImagePool } from './pool.ts';
 import { OFFICIAL_PREPROCESS, positionSeed, type PreprocessConfig } from './preprocess.ts';
+import type { BatchItem } from './process.ts';
 import { epochOrder } from './rng.ts';
 import type { Source } from './types.ts';
 
@@ -23,9 +24,12 @@ export interface PipelineOptions {
   shuffleBuffer?: number;
   /** resize_size, input_size and the crop parameters; the official values by default. */
   preprocess?: Partial<PreprocessConfig>;
-  /** Worker threads decoding and augmenting; 0 runs them on the main thread. */
+  /**
+   * Worker threads that read, decode, augment and batch, each making whole batches; 0 runs that work
+   * on the main thread.
+   */
   workers?: number;
-  /** Batches prepared ahead of the consumer. */
+  /** Batches prepared ahead of the consumer; at least one per worker. */
   prefetch?: number;
   /** Passes over the source; unbounded for training unless given, 1 for evaluation. */
   epochs?: number;
@@ -72,7 +76,8 @@ export class Pipeline implements AsyncIterable<Batch> {
     this.batchSize = opts.batchSize;
     this.seed = (opts.seed ?? 0) >>> 0;
     this.pool = new ImagePool(opts.workers ?? defaultWorkers());
-    this.prefetch = Math.max(1, opts.prefetch ?? 2);
+    // Each batch is one worker's: as many in flight as workers keeps them all busy.
+    this.prefetch = Math.max(1, opts.prefetch ?? 2, this.pool.size);
     const epochs = opts.epochs ?? (opts.train ? Infinity : 1);
     const total = epochs * source.length;
     const drop = opts.dropRemainder ?? opts.train;
@@ -111,40 +116,45 @@ export class Pipeline implements AsyncIterable<Batch> {
     return order[p % n];
   }
 
-  private makeBatch(start: number, size: number): Promise<Batch> {
-    const s = this.cfg.inputSize;
-    const per = s * s * 3;
-    const images = new Float32Array(size * per);
+  /**
+   * The batch of `size` examples at stream position `start`: its labels taken here from the index,
+   * its images made whole by a worker, which reads each example itself when the source can say where
+   * it lies. A record that cannot be got fails the batch after the ones before it are made.
+   */
+  private async makeBatch(start: number, size: number): Promise<Batch> {
+    const seedAt = (p: number) => (this.opts.train && (this.opts.augment ?? true) ? positionSeed(this.seed, p) : null);
     const labels = new Int32Array(size);
-    const jobs: Promise<void>[] = [];
-    for (let k = 0; k < size; k++) {
-      const p = start + k;
-      const i = this.indexAt(p);
-      jobs.push(
-        this.source
-          .get(i)
-          .then((r) => {
-            labels[k] = r.label;
-            return this.pool.run({ image: r.image, origin: r.origin, train: this.opts.train && (this.opts.augment ?? true), seed: positionSeed(this.seed, p), cfg: this.cfg });
-          })
-          .then((out) => images.set(out, k * per)),
-      );
+    const items: BatchItem[] = [];
+    let failure: { reason: unknown } | null = null;
+    if (this.source.locate) {
+      for (let k = 0; k < size; k++) {
+        const i = this.indexAt(start + k);
+        labels[k] = this.source.label(i);
+        items.push({ ref: this.source.locate(i), seed: seedAt(start + k) });
+      }
+    } else {
+      const got = await Promise.allSettled(Array.from({ length: size }, (_, k) => this.source.get(this.indexAt(start + k))));
+      for (let k = 0; k < size && !failure; k++) {
+        const r = got[k];
+        if (r.status === 'rejected') failure = { reason: r.reason };
+        else {
+          labels[k] = r.value.label;
+          items.push({ image: r.value.image, origin: r.value.origin, seed: seedAt(start + k) });
+        }
+      }
     }
-    // allSettled, then the first failure in batch order: the error names the same record whichever
-    // worker finishes first.
-    const batch = Promise.allSettled(jobs).then((results) => {
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return { images, labels, size, height: s, width: s };
-    });
-    batch.catch(() => {});
-    return batch;
+    const s = this.cfg.inputSize;
+    const images = await this.pool.run({ items, cfg: this.cfg }); // [size, s, s, 3]
+    if (failure) throw failure.reason;
+    return { images, labels, size, height: s, width: s };
   }
 
   private fill(): void {
     while (this.queue.length < this.prefetch && this.requested < this.end) {
       const size = Math.min(this.batchSize, this.end - this.requested);
-      this.queue.push(this.makeBatch(this.requested, size));
+      const batch = this.makeBatch(this.requested, size);
+      batch.catch(() => {});
+      this.queue.push(batch);
       this.requested += size;
     }
   }

@@ -1,10 +1,11 @@
-// A pool of worker threads that decode and preprocess images off the main thread. Size 0 runs
-// the same work inline (on libuv's threads for decoding, on the main thread for the arithmetic).
+// A pool of worker threads that make whole batches off the main thread: each worker reads, decodes
+// and preprocesses a batch's examples into one buffer and transfers it back. Size 0 runs the same
+// work inline (on libuv's threads for reading and decoding, on the main thread for the arithmetic).
 // Idle workers are unref'd, so a pool that is never closed does not keep the process alive.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
-import { processImage, type ImageTask } from './process.ts';
+import { makeImages, type BatchItem, type BatchPart } from './process.ts';
 import type { StoredImage } from './types.ts';
 
 interface Pending {
@@ -26,6 +27,18 @@ function ownBuffer(image: StoredImage): { image: StoredImage; transfer: ArrayBuf
   const own = ('encoded' in image ? image.encoded : image.pixels.data).slice();
   const moved = 'encoded' in image ? { encoded: own } : { pixels: { ...image.pixels, data: own } };
   return { image: moved, transfer: own.buffer as ArrayBuffer };
+}
+
+/** The part with every image held in memory in a buffer of its own, and those buffers to transfer. */
+function ownImages(part: BatchPart): { part: BatchPart; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const items = part.items.map((item): BatchItem => {
+    if ('ref' in item) return item;
+    const own = ownBuffer(item.image);
+    transfer.push(own.transfer);
+    return { ...item, image: own.image };
+  });
+  return { part: { ...part, items }, transfer };
 }
 
 // Built (dist/), the worker module runs as it is. From the TypeScript sources a worker thread starts
@@ -50,17 +63,18 @@ export class ImagePool {
     }
   }
 
-  run(task: ImageTask): Promise<Float32Array> {
-    if (this.size === 0) return processImage(task);
+  /** `part`'s images, [items, inputSize, inputSize, 3], made by the least busy worker. */
+  run(part: BatchPart): Promise<Float32Array> {
+    if (this.size === 0) return makeImages(part);
     if (this.broken) return Promise.reject(this.broken);
     let k = 0;
     for (let j = 1; j < this.size; j++) if (this.load[j] < this.load[k]) k = j;
     const id = this.nextId++;
-    const { image, transfer } = ownBuffer(task.image);
+    const own = ownImages(part);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: k });
       if (this.load[k]++ === 0) this.workers[k].ref();
-      this.workers[k].postMessage({ id, task: { ...task, image } }, [transfer]);
+      this.workers[k].postMessage({ id, part: own.part }, own.transfer);
     });
   }
 

@@ -11,6 +11,7 @@ export function subset(base: Source, indices: ArrayLike<number>, description = b
     length: idx.length,
     label: (i) => base.label(idx[i]),
     get: (i) => base.get(idx[i]),
+    locate: base.locate && ((i) => base.locate!(idx[i])),
   };
 }
 
@@ -22,6 +23,7 @@ export function slice(base: Source, start: number, end: number, description = ba
     length: end - start,
     label: (i) => base.label(start + i),
     get: (i) => base.get(start + i),
+    locate: base.locate && ((i) => base.locate!(start + i)),
   };
 }
 
@@ -43,6 +45,7 @@ export function mapLabels(base: Source, map: (label: number) => number, descript
       const r = await base.get(i);
       return { ...r, label: map(r.label) };
     },
+    locate: base.locate && ((i) => base.locate!(i)),
   };
 }
 
@@ -72,6 +75,12 @@ export function concat(parts: Source[], description = parts.map((p) => p.descrip
       const [s, j] = locate(i);
       return s.get(j);
     },
+    locate: parts.every((p) => p.locate)
+      ? (i) => {
+          const [s, j] = locate(i);
+          return s.locate!(j);
+        }
+      : undefined,
   };
 }
 

@@ -11,7 +11,7 @@ import { readTFRecordAt, readTFRecords } from '../io/tfrecord.ts';
 import { concat } from './source.ts';
 import { resolveSplit, type SplitInfo } from './split.ts';
 import { readFeatures, type TfdsFeatures } from './tfds-features.ts';
-import type { Source } from './types.ts';
+import type { RecordRef, Source } from './types.ts';
 
 /** TFDS's default data directory: $TFDS_DATA_DIR, else ~/tensorflow_datasets. */
 export function defaultTfdsDataDir(): string {
@@ -200,13 +200,17 @@ export class TfdsReader {
   private shardSource(file: string, idx: ShardIndex, start: number, end: number): Source {
     const imageKey = this.keys.image;
     const labelKey = this.keys.label;
+    const locate = (i: number): RecordRef & { kind: 'tfrecord' } => {
+      const offset = idx.offsets[start + i];
+      return { kind: 'tfrecord', file, offset, imageKey, origin: `${where(file)} record at byte ${offset}` };
+    };
     return {
       description: file,
       length: end - start,
       label: (i) => idx.labels[start + i],
+      locate,
       get: async (i) => {
-        const offset = idx.offsets[start + i];
-        const origin = `${where(file)} record at byte ${offset}`;
+        const { offset, origin } = locate(i);
         const features = decodeExample(await readTFRecordAt(file, offset), origin);
         return { image: { encoded: bytesFeature(features, imageKey, origin) }, label: int64Feature(features, labelKey, origin), origin };
       },

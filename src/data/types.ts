@@ -11,6 +11,15 @@ export interface Pixels {
 /** An image as a dataset stores it: encoded bytes (PNG/JPEG) or raw pixels (CIFAR binary, IDX). */
 export type StoredImage = { encoded: Uint8Array } | { pixels: Pixels };
 
+/**
+ * Where a record's image lies, in a form a worker thread can read itself: a TFRecord (its file, the
+ * offset of its header, the Example's image key) or an image file (`listedIn` names the list that
+ * named it). `origin` names the record in error messages.
+ */
+export type RecordRef =
+  | { kind: 'tfrecord'; file: string; offset: number; imageKey: string; origin: string }
+  | { kind: 'file'; path: string; listedIn?: string; origin: string };
+
 /** One record before decoding. `origin` names it in error messages ("'x.tfrecord' record at byte 12"). */
 export interface StoredRecord {
   image: StoredImage;
@@ -39,6 +48,11 @@ export interface Source {
   /** Label of record `i`, known without reading its image. */
   label(i: number): number;
   get(i: number): Promise<StoredRecord>;
+  /**
+   * Where record `i`'s image lies on disk, for sources read from files: the pipeline's workers then
+   * read it themselves. Its label is `label(i)`. Absent for images held in memory.
+   */
+  locate?(i: number): RecordRef;
 }
 
 /** A dataset opened from disk: its metadata and its splits. */

@@ -8,6 +8,7 @@
 //   checkpoints/ckpt-<global step, 8 digits>.npz   trained tensors and optimiser moments
 //   events.out.tfevents.*    TensorBoard event files
 //   eval-<selection>.json    written by l2p eval
+//   query-cache/<digest>.q   the test sets' frozen queries, read back on --resume (train/query-cache.ts)
 //   lock                     held by the one process writing the run (lock.ts)
 import { join } from 'node:path';
 
@@ -18,6 +19,7 @@ export const CHECKPOINT_DIR = 'checkpoints';
 export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'lock';
 export const EVENTS_PREFIX = 'events.out.tfevents.';
+export const QUERY_CACHE_DIR = 'query-cache';
 
 /** The checkpoint npz of a global step. */
 export function checkpointName(globalStep: number): string {

@@ -144,6 +144,7 @@ export async function evaluateSource(learner: Learner, source: Source, taskMask:
       faultPoint('eval-batch');
       if (o.maxBatches > 0 && ++batches >= o.maxBatches) break;
     }
+    if (entry) o.queryCache!.keep(source, entry);
   } finally {
     await pipe.close();
   }

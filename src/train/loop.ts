@@ -13,7 +13,7 @@ import type { LoadedViT } from '../vit/params.ts';
 import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
 import { evalClassMask } from './eval-classes.ts';
 import { evalOptionsOf, evaluateSource, type TaskEval } from './evaluate.ts';
-import { QueryCache } from './query-cache.ts';
+import { QUERY_CACHE_BYTES, QueryCache } from './query-cache.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
 import type { Learner, StepResult } from './learner.ts';
 import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
@@ -22,7 +22,7 @@ import { checkParallel, DataParallel, WorkerLost, type ParallelOptions } from '.
 import { methodOf } from '../methods/index.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
 import { appendMetrics, trimMetrics } from '../rundir/records.ts';
-import { CONFIG_FILE } from '../rundir/layout.ts';
+import { CONFIG_FILE, QUERY_CACHE_DIR } from '../rundir/layout.ts';
 import { lockRun, type RunLock } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -181,7 +181,7 @@ function openSession(o: RunOptions, stop: StopState, progress: Progress): Run {
     plan,
     eta: runEta(plan, sessionStart),
     elapsed: () => (performance.now() - started) / 1000,
-    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new QueryCache() },
+    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new QueryCache(QUERY_CACHE_BYTES, { dir: join(o.workdir, QUERY_CACHE_DIR), warn: (w) => progress.note(`warning: ${w}`) }) },
     stop,
   };
 }

@@ -4,10 +4,10 @@
 // Splits: one per session ("s1" ... "s11"), plus the official "train" (s1,2,4,5,6,8,9,11) and
 // "test" (s3,7,10). `root` may also be the parent of core50_128x128/ or core50_350x350/.
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsReason, UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
+import { readImageFile } from '../record.ts';
 import { concat } from '../source.ts';
 import type { Dataset, Source } from '../types.ts';
 
@@ -45,15 +45,8 @@ function sessionSource(dir: string, session: number): Source {
     description: `core50 s${session}`,
     length: paths.length,
     label: (i) => labels[i],
-    get: async (i) => {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(paths[i]);
-      } catch (e) {
-        throw new UserError(`${where(paths[i])}: cannot read the image: ${fsReason(e)}`);
-      }
-      return { image: { encoded: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, label: labels[i], origin: where(paths[i]) };
-    },
+    locate: (i) => ({ kind: 'file', path: paths[i], origin: where(paths[i]) }),
+    get: async (i) => ({ image: { encoded: await readImageFile(paths[i]) }, label: labels[i], origin: where(paths[i]) }),
   };
 }
 

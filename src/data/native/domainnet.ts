@@ -2,10 +2,10 @@
 // <root>/<domain>_train.txt and <root>/<domain>_test.txt, one "<domain>/<class>/<file> <label>" a line.
 // 345 classes, the same label numbering in every domain.
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
+import { readImageFile } from '../record.ts';
 import type { Dataset, Source } from '../types.ts';
 
 export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'] as const;
@@ -55,15 +55,13 @@ export function openDomainNetFolders(root: string, domain: string): Dataset {
       description: `domainnet/${domain} ${split}`,
       length: paths.length,
       label: (i) => labels[i],
+      locate: (i) => {
+        const path = join(root, paths[i]);
+        return { kind: 'file', path, listedIn: listPath, origin: where(path) };
+      },
       get: async (i) => {
-        const file = join(root, paths[i]);
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file);
-        } catch (e) {
-          throw new UserError(`${where(file)}: cannot read the image listed in ${where(listPath)} (${(e as NodeJS.ErrnoException).code})`);
-        }
-        return { image: { encoded: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, label: labels[i], origin: where(file) };
+        const path = join(root, paths[i]);
+        return { image: { encoded: await readImageFile(path, listPath) }, label: labels[i], origin: where(path) };
       },
     };
     splits[split] = { numExamples: paths.length, open: async () => source };

@@ -4,10 +4,10 @@
 // md5(split name + key) (TFDS's shuffle), labels 0..199 in increasing ImageNet order.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError, where } from '../../errors.ts';
 import { makeDataset } from '../dataset.ts';
+import { readImageFile } from '../record.ts';
 import { IMAGENET_R_WNIDS } from '../imagenet-r.ts';
 import type { Dataset, Source } from '../types.ts';
 
@@ -56,16 +56,8 @@ export function openImagenetRFolders(dir: string): Dataset {
     description: 'imagenet_r test',
     length: orderedPaths.length,
     label: (i) => orderedLabels[i],
-    get: async (i) => {
-      const file = orderedPaths[i];
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file);
-      } catch (e) {
-        throw new UserError(`${where(file)}: cannot read the image (${(e as NodeJS.ErrnoException).code})`);
-      }
-      return { image: { encoded: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) }, label: orderedLabels[i], origin: where(file) };
-    },
+    locate: (i) => ({ kind: 'file', path: orderedPaths[i], origin: where(orderedPaths[i]) }),
+    get: async (i) => ({ image: { encoded: await readImageFile(orderedPaths[i]) }, label: orderedLabels[i], origin: where(orderedPaths[i]) }),
   };
   return makeDataset({
     name: 'imagenet_r',
