@@ -81,7 +81,7 @@ export function taskCurveChart(r: Results, k: number): Chart | null {
     yTitle: 'test accuracy (%)',
     series,
     integerX: true,
-    yFloor: 0,
+    yFloor: 0, yCeil: 100,
     dots: true,
     alt: alt.join(' '),
   });
@@ -101,20 +101,25 @@ export function taskMetricsChart(r: Results, k: number): Chart | null {
   const series = [mk('avg_acc', (p) => p.avg_acc, PALETTE[0])];
   if (!r.sharedTest) series.push(mk('forgetting', (p) => p.forgetting, PALETTE[2]), mk('learning_acc', (p) => p.learning_acc, PALETTE[4], true));
   const alt = series.filter((s) => s.points.length > 0).map((s) => `${s.name}: ${pointsText(s)}.`);
-  const svg = lineChartSvg({ title: 'Metrics after each task (%)', xTitle: 'after training task t', yTitle: '%', series, integerX: true, yFloor: 0, dots: true, alt: alt.join(' ') });
+  const svg = lineChartSvg({ title: 'Metrics after each task (%)', xTitle: 'after training task t', yTitle: '%', series, integerX: true, yFloor: 0, yCeil: 100, dots: true, alt: alt.join(' ') });
   const caption = r.sharedTest
     ? 'avg_acc: accuracy on the shared test set after each task.'
     : 'avg_acc: mean accuracy over the tasks seen; forgetting: mean drop from each earlier task’s best accuracy; learning_acc: mean accuracy of each task right after it was learnt.';
   return { key: 'task-metrics', title: 'Metrics after each task', svg, caption };
 }
 
-/** A usage table as a heat map: the share of each row's choices that went to each item (prompt, prototype). */
+/**
+ * A usage table as a heat map: for each row, the share of its test inputs that chose each item
+ * (prompt, prototype) where the items an input takes are known (top_k), else the share of its choices.
+ */
 export function usageChart(u: Usage, k: number, key = `${u.item}-usage`): Chart | null {
   const rows = u.rows.filter((r) => r.counts.length > 0 && r.counts.some((c) => c > 0));
   if (rows.length === 0) return null;
   const width = Math.max(...rows.map((r) => r.counts.length));
   const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-  const share = (counts: number[], p: number) => (counts[p] ?? 0) / total(counts);
+  // Each input makes perInput distinct choices: count / (total / perInput) is the share of inputs, at most 1.
+  const share = (counts: number[], p: number) => ((counts[p] ?? 0) * (u.perInput ?? 1)) / total(counts);
+  const of = u.perInput ? `inputs` : `choices`;
   const name = (p: number) => u.itemLabels?.[p] ?? String(p);
   const alt = rows.map((r) => {
     const chosen = r.counts.flatMap((n, p) => (n > 0 ? [`${u.item} ${name(p)} ${n} times`] : []));
@@ -122,7 +127,7 @@ export function usageChart(u: Usage, k: number, key = `${u.item}-usage`): Chart 
   });
   const svg = heatmapSvg({
     id: `run${k}-${key}`,
-    title: `${cap(u.item)} chosen per ${u.rowKind} (share of choices)`,
+    title: `${cap(u.item)}s chosen per ${u.rowKind} (share of ${u.perInput ? 'its test inputs' : 'choices'})`,
     rowLabels: rows.map((r) => r.label),
     colLabels: Array.from({ length: width }, (_, p) => name(p)),
     xTitle: u.itemLabels ? u.item : `${u.item} id`,
@@ -131,8 +136,8 @@ export function usageChart(u: Usage, k: number, key = `${u.item}-usage`): Chart 
     format: (v) => (v > 0 ? `${Math.round(v * 100)}%` : ''),
     scale: (v) => v,
     ramp: BLUES,
-    legend: ['never', 'half', 'every choice'],
-    legendTitle: `share of the ${u.rowKind}’s choices`,
+    legend: u.perInput ? ['no input', 'half', 'every input'] : ['never', 'half', 'every choice'],
+    legendTitle: `share of the ${u.rowKind}’s ${of}${u.perInput ? ` choosing the ${u.item}` : ''}`,
     cellAttrs: (i, p) => ({ 'data-run': k, 'data-usage': `${rows[i].key},${p}`, 'data-count': rows[i].counts[p] ?? 0 }),
     tooltip: (i, p) => `${rows[i].label}: ${u.item} ${name(p)} chosen ${rows[i].counts[p] ?? 0} times`,
     alt: `How often the test inputs of each ${u.rowKind} chose each ${u.item}. ${alt.join(' ')}`,
@@ -141,6 +146,7 @@ export function usageChart(u: Usage, k: number, key = `${u.item}-usage`): Chart 
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const plural = (s: string) => (/(s|x|ch|sh)$/.test(s) ? `${s}es` : `${s}s`);
 
 export function promptUsageChart(run: RunData, k: number): Chart | null {
   const usage: Usage = {
@@ -170,7 +176,7 @@ export function usageSentence(rows: { counts: number[] }[], pool: number, k: num
   if (rows.length > 1 && new Set(sets).size === 1 && all.length < pool) {
     parts.push(`Every ${rowKind} chose the same ${item}s: selection has collapsed onto them and the rest of the pool is unused.`);
   } else if (rows.length > 1) {
-    parts.push(`${new Set(sets).size} distinct ${item} sets across ${rows.length} ${rowKind}s.`);
+    parts.push(`${new Set(sets).size} distinct ${item} sets across ${rows.length} ${plural(rowKind)}.`);
   }
   return parts.join(' ');
 }
@@ -198,7 +204,7 @@ export function trainingCharts(run: RunData): Chart[] {
     const name = run.sharedTest ? 'test' : `test task ${i}`;
     series.push({ name, points: recs.filter((r) => Number.isFinite(r.accuracy[i])).map((r) => [r.global_step, r.accuracy[i]]), color: PALETTE[i % PALETTE.length] });
   }
-  const acc = lineChartSvg({ title: 'Accuracy during training (%)', xTitle: 'global step', yTitle: '%', series, markers, yFloor: 0, dots: recs.length <= 40 });
+  const acc = lineChartSvg({ title: 'Accuracy during training (%)', xTitle: 'global step', yTitle: '%', series, markers, yFloor: 0, yCeil: 100, dots: recs.length <= 40 });
   const where = `${recs.length} evaluations; dashed lines mark where each task starts.`;
   const pull = run.config?.pull_constraint === true ? ' (cross-entropy minus the pull constraint’s key–query similarity, so it can fall below zero)' : '';
   return [
@@ -227,6 +233,6 @@ export function comparisonChart(runs: RunData[]): Chart {
       pointAttrs: (t, v) => ({ 'data-run': k, 'data-series': 'avg_acc', 'data-t': t, 'data-value': fmt(v) }),
     };
   });
-  const svg = lineChartSvg({ title: 'avg_acc after each task (%)', xTitle: 'after training task t', yTitle: '%', series, integerX: true, yFloor: 0, dots: true });
+  const svg = lineChartSvg({ title: 'avg_acc after each task (%)', xTitle: 'after training task t', yTitle: '%', series, integerX: true, yFloor: 0, yCeil: 100, dots: true });
   return { key: 'compare-avg-acc', title: 'avg_acc after each task', svg, caption: 'Mean accuracy over the tasks seen so far, per run; joint training, where compared, is the dashed level it reaches.' };
 }

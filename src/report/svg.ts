@@ -53,13 +53,15 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** The axis range [lo, hi] rounded out to the nice ticks around the data. */
-export function niceRange(values: number[], floor?: number): [number, number] {
+/** The axis range [lo, hi] rounded out to the nice ticks around the data, within [floor, ceil] where the data are. */
+export function niceRange(values: number[], floor?: number, ceil?: number): [number, number] {
   const finite = values.filter(Number.isFinite);
   let lo = Math.min(...finite, floor ?? Infinity);
   let hi = Math.max(...finite);
   if (finite.length === 0) [lo, hi] = [0, 1];
+  const top = hi;
   hi += (hi - Math.min(lo, hi)) * 0.04; // a little room above the highest point
+  if (ceil !== undefined) hi = Math.min(hi, Math.max(ceil, top));
   if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
   if (floor !== undefined) lo = Math.max(lo, floor);
   const t = niceTicks(lo, hi);
@@ -209,6 +211,8 @@ export interface LineChartSpec {
   integerX?: boolean;
   /** The y axis starts at this value or below (0 for accuracies). */
   yFloor?: number;
+  /** The y axis ends at this value or above (100 for accuracies): no room drawn above a 100%. */
+  yCeil?: number;
   /** Labelled vertical markers, e.g. task boundaries. */
   markers?: { x: number; label: string }[];
   width?: number;
@@ -232,7 +236,7 @@ export function lineChartSvg(c: LineChartSpec): string {
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (x1 === x0) [x0, x1] = [x0 - 0.5, x1 + 0.5];
-  const [y0, y1] = niceRange(ys, c.yFloor);
+  const [y0, y1] = niceRange(ys, c.yFloor, c.yCeil);
   const px = (x: number) => left + ((x - x0) / (x1 - x0)) * pw;
   const py = (y: number) => top + ph - ((y - y0) / (y1 - y0)) * ph;
   const out = [svgOpen(width, height, c.title, c.alt)];

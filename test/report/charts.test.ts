@@ -86,9 +86,18 @@ test('usage: each cell holds its count and share; the same picture serves protot
   assert.match(chart.caption, /^At the final evaluation, 4 of 4 prompts were selected \(ids 0, 1, 2, 3\); each input takes 1\. 3 distinct prompt sets across 3 tasks\.$/);
   const protos = usageChart({ item: 'prototype', rowKind: 'task', rows: [{ key: 0, label: 'task 0', counts: [5, 1] }], perInput: 1, itemLabels: ['cat', 'dog'] }, 0)!;
   assert.equal(protos.key, 'prototype-usage');
-  assert.match(protos.svg, /<title>Prototype chosen per task \(share of choices\)<\/title>/);
+  assert.match(protos.svg, /<title>Prototypes chosen per task \(share of its test inputs\)<\/title>/);
   assert.match(protos.svg, />cat<.*>dog</s);
   assert.match(protos.svg, /task 0: prototype cat 5 times, prototype dog 1 times of 6\./);
+});
+
+test('usage with top_k 2: the share of inputs that chose each prompt, every input a full cell', () => {
+  // Four inputs, each choosing prompts 0 and 1; two choosing 2 and 3.
+  const u = usageChart({ item: 'prompt', rowKind: 'class', rows: [{ key: 0, label: 'a', counts: [4, 4, 0, 0] }, { key: 1, label: 'b', counts: [0, 0, 2, 2] }], perInput: 2 }, 0)!;
+  const shares = withAttr(u.svg, 'data-usage').filter((e) => e.tag === 'text').map((e) => [e.attrs['data-usage'], e.text]);
+  assert.deepEqual(shares, [['0,0', '100%'], ['0,1', '100%'], ['1,2', '100%'], ['1,3', '100%']]);
+  assert.match(u.svg, />every input</);
+  assert.match(u.caption, /2 distinct prompt sets across 2 classes\./);
 });
 
 test("the report's charts of a run include the per-task curve", () => {

@@ -317,7 +317,7 @@ test('the interactive flow: drawn classes trained as a task, the matrix, prompts
   await waitStatus(/task 0 trained/);
   assert.match((await page.locator('#results').textContent())!, /avg_acc \d+\.\d\d% \| forgetting –/);
   assert.match((await page.locator('#train-info').textContent())!, /step 3\/3 \| loss -?\d+\.\d+ \| [\d.]+ images\/s/);
-  assert.match((await page.locator('#class-prompts').textContent())!, /ring.*\d+ \(\d+%\)/);
+  assert.match((await page.locator('#fig-class-prompts').textContent())!, /ring.*\d+ \(\d+%\)/);
   assert.deepEqual(await snapField('s.tasks[0].classMask'), [0, 1]);
   await draw('#predict-pad', 'ring');
   await page.click('#predict');

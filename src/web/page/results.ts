@@ -44,7 +44,6 @@ export function pageUsage(s: RunSnapshot): { tasks: Usage; classes: Usage } {
 export function renderResults(s: RunSnapshot | undefined): void {
   if (!s || s.trainedTasks === 0) {
     $('results').textContent = 'No task trained yet.';
-    $('class-prompts').replaceChildren();
     return;
   }
   const r = pageResults(s);
@@ -65,11 +64,10 @@ export function renderResults(s: RunSnapshot | undefined): void {
       figure(accMatrixChart(r, 0), matrixTable(r)),
       figure(taskCurveChart(r, 0), metricsTable(r)),
       figure(usageChart(usage.tasks, 0), usageTable(usage.tasks)),
+      figure(usageChart(usage.classes, 0, 'class-prompts'), usageTable(usage.classes)),
     ].flatMap((f) => (f ? [f] : [])),
   );
   $('results').replaceChildren(cards, headline, figs);
-  const byClass = figure(usageChart(usage.classes, 0, 'class-prompts'), usageTable(usage.classes));
-  $('class-prompts').replaceChildren(...(byClass ? [byClass] : []));
 }
 
 function el(tag: string, className: string): HTMLElement {
