@@ -171,6 +171,11 @@ test("the page's results as pictures: the heat map's cells, the curve's points a
     assert.equal(Number(count), usage[i][p], `usage[${i}][${p}]`);
   }
   assert.equal(await page.locator('#fig-class-prompts rect[data-usage]').count() > 0, true);
+  // The loss, drawn step by step as the run trained: one point per global step, task 1's start marked.
+  const steps = await read('#loss-chart circle[data-step]', ['data-step', 'data-value']);
+  assert.deepEqual(steps.map(([x]) => Number(x)), Array.from({ length: (await snapField('s.globalStep')) as number }, (_, j) => j + 1));
+  assert.ok(steps.every(([, v]) => Number.isFinite(Number(v))));
+  assert.match((await page.locator('#loss-chart').innerHTML()), />task 1</);
   await page.locator('#results-section').screenshot({ path: join(out, 'results.png') });
   console.log(`results pictures: ${join(out, 'results.png')}`);
 });

@@ -1,9 +1,10 @@
 // The page's results as pictures: the accuracy matrix as a heat map, each task's accuracy after each
-// training task (avg_acc and forgetting along), and which prompts the test inputs of each task and
-// each class chose. Drawn by the HTML report's own chart code (src/report/charts.ts) from the run's
+// training task (avg_acc and forgetting along), which prompts the test inputs of each task and each
+// class chose, and the training loss step by step while a task trains. Drawn by the HTML report's own chart code (src/report/charts.ts) from the run's
 // snapshot, after every task; each picture carries its numbers as text (the SVG's description and a
 // table under it).
 import { accMatrixChart, fmt, taskCurveChart, usageChart, type Chart } from '../../report/charts.ts';
+import { lineChartSvg, PALETTE } from '../../report/svg.ts';
 import { perTaskMetrics, type Results, type Usage } from '../../report/results.ts';
 import { $ } from './dom.ts';
 import type { RunSnapshot } from './run.ts';
@@ -116,4 +117,27 @@ function usageTable(u: Usage): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** One training step as the loss chart plots it. */
+export interface LossPoint {
+  globalStep: number;
+  task: number;
+  loss: number;
+}
+
+/** The training loss of every step since the page was opened, with task starts marked; redrawn as steps come. */
+export function lossChart(points: readonly LossPoint[]): string {
+  const markers = points.flatMap((p, j) => (j > 0 && p.task !== points[j - 1].task ? [{ x: points[j - 1].globalStep, label: `task ${p.task}` }] : []));
+  const last = points[points.length - 1];
+  return lineChartSvg({
+    title: 'Training loss (this session)',
+    xTitle: 'global step',
+    yTitle: 'loss',
+    series: [{ name: 'loss', color: PALETTE[0], points: points.map((p) => [p.globalStep, p.loss]), pointAttrs: (x, y) => ({ 'data-step': x, 'data-value': y }) }],
+    markers,
+    dots: points.length <= 60,
+    height: 220,
+    alt: last ? `${points.length} steps; the last, global step ${last.globalStep} of task ${last.task}, had loss ${last.loss.toFixed(4)}.` : 'no step yet',
+  });
 }

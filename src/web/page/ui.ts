@@ -8,7 +8,7 @@ import { api, postRun } from './api.ts';
 import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
 import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
-import { renderResults } from './results.ts';
+import { lossChart, renderResults, type LossPoint } from './results.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { clearRun, saveRun } from './store.ts';
 
@@ -28,11 +28,20 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   // Actions run one after another in the order given; while a task trains, the others wait.
   let queue: Promise<void> = Promise.resolve();
   let training = false;
+  // The loss of each step trained since the page opened, drawn once per animation frame at most.
+  const losses: LossPoint[] = [];
+  let lossFrame = 0;
+  const drawLoss = () => {
+    lossFrame = 0;
+    $('loss-chart').innerHTML = losses.length ? lossChart(losses) : '';
+  };
   const page: Page = {
     backbone: o.backbone,
     run: null,
     setRun(r) {
       page.run = r;
+      losses.length = 0;
+      drawLoss();
     },
     render,
     progress(task, r) {
@@ -40,6 +49,8 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       p.max = r.steps;
       p.value = r.step;
       $('train-info').textContent = `task ${task}: step ${r.step}/${r.steps} | loss ${r.loss.toFixed(4)} | ${r.imagesPerS.toFixed(1)} images/s`;
+      losses.push({ globalStep: page.run?.snap.globalStep ?? losses.length + 1, task, loss: r.loss });
+      lossFrame ||= requestAnimationFrame(drawLoss);
     },
     async persist() {
       if (page.run) await saveRun(page.run.snap);
