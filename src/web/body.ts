@@ -9,38 +9,48 @@ import { UserError } from '../errors.ts';
 import { Refused } from './guard.ts';
 import { MAX_BODY } from './limits.ts';
 
-/** The most bytes of a refused upload read and dropped before the answer, and for how long. */
-export const DRAIN_BYTES = MAX_BODY;
-export const DRAIN_MS = 10_000;
+export interface BodyLimits {
+  /** The largest body read. */
+  max: number;
+  /** The most bytes of a refused upload read and dropped before the answer, and for how long. */
+  drainBytes: number;
+  drainMs: number;
+}
 
-const tooLarge = () => new Refused(413, `the upload is larger than ${MAX_BODY >> 20} MiB`);
+export const BODY_LIMITS: BodyLimits = { max: MAX_BODY, drainBytes: MAX_BODY, drainMs: 10_000 };
+
+const size = (n: number) => (n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n} bytes`);
 
 /**
- * The JSON body of a write. One that declares more than MAX_BODY bytes is refused before any of it is
- * read; one that sends more is read to its end (within DRAIN_BYTES and DRAIN_MS more) and refused.
+ * The JSON body of a write. One that declares more than `max` bytes is refused before any of it is
+ * read; one that sends more is read to its end (within `drainBytes` and `drainMs` more) and refused.
  */
-export function readBody(req: IncomingMessage): Promise<unknown> {
+export function readBody(req: IncomingMessage, limits: BodyLimits = BODY_LIMITS): Promise<unknown> {
+  const { max, drainBytes, drainMs } = limits;
+  const tooLarge = () => new Refused(413, `the upload is larger than ${size(max)}`);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) return Promise.reject(tooLarge());
+  if (declared > max) return Promise.reject(tooLarge());
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let read = 0;
     let timer: NodeJS.Timeout | undefined;
+    let refused = false;
     const refuse = () => {
       clearTimeout(timer);
-      fail(tooLarge());
+      if (!refused) fail(tooLarge());
+      refused = true;
     };
     req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) return void chunks.push(c);
+      read += c.length;
+      if (read <= max) return void chunks.push(c);
       if (timer === undefined) {
         chunks.length = 0;
-        timer = setTimeout(refuse, DRAIN_MS).unref();
+        timer = setTimeout(refuse, drainMs).unref();
       }
-      if (size > MAX_BODY + DRAIN_BYTES) refuse();
+      if (read > max + drainBytes) refuse();
     });
     req.on('end', () => {
-      if (size > MAX_BODY) return refuse();
+      if (read > max) return refuse();
       try {
         ok(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
