@@ -5,21 +5,15 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { runFiles } from '../rundir/layout.ts';
-import { stepMetrics } from '../rundir/metrics.ts';
 import { readMetrics, type EvalRecord } from '../rundir/records.ts';
 import { hasState, readState } from '../rundir/state.ts';
 import { readSummary, type RunSummary } from '../rundir/summary.ts';
 import { METHODS, type Method } from '../methods/index.ts';
+import { perTaskMetrics, type Results, type TaskPoint } from './results.ts';
 
-/** The metrics after task t, as the report plots them. */
-export interface TaskPoint {
-  t: number;
-  avg_acc: number;
-  forgetting: number | null;
-  learning_acc: number | null;
-}
+export { perTaskMetrics, type TaskPoint };
 
-export interface RunData {
+export interface RunData extends Results {
   workdir: string;
   /** A short name for tables and file names: the workdir's base name, made unique by the caller. */
   label: string;
@@ -27,18 +21,10 @@ export interface RunData {
   summary: RunSummary | null;
   config: Record<string, unknown> | null;
   records: EvalRecord[];
-  /** acc[i][t] in percent; NaN where nothing was evaluated. Rows: test sets (one when shared). */
-  accMatrix: number[][];
-  /** Columns of accMatrix: tasks trained (the last may be unfinished in a partial run); 1 for joint training. */
-  tasksSeen: number;
+  /** The tasks of the whole run; tasksSeen of them trained so far (the last may be unfinished in a partial run). */
   numTasks: number;
-  sharedTest: boolean;
-  /** A method that trains once on all tasks (the joint upper bound): every task evaluated once. */
-  joint: boolean;
   /** Per task, prompt id -> how often its test inputs selected it; [] where not known. */
   promptUsage: number[][];
-  /** The metrics after each task seen. */
-  perTask: TaskPoint[];
   /** Headline numbers: summary.json's, or the latest column's for a partial run. */
   final: { avg_acc: number | null; forgetting: number | null; backward: number | null; learning_acc: number | null };
   notes: string[];
@@ -62,23 +48,6 @@ export function matrixFromRecords(records: readonly EvalRecord[], shared: boolea
   const matrix = Array.from({ length: rows }, () => new Array<number>(tasksSeen).fill(NaN));
   for (const [t, r] of last) r.accuracy.forEach((a, i) => i < rows && (matrix[i][t] = a));
   return { matrix, tasksSeen };
-}
-
-/** avg_acc, forgetting and learning accuracy after each task whose column is complete (none for joint training). */
-export function perTaskMetrics(matrix: number[][], tasksSeen: number, shared: boolean, joint = false): TaskPoint[] {
-  const out: TaskPoint[] = [];
-  if (joint) return out;
-  for (let t = 0; t < tasksSeen; t++) {
-    if (shared) {
-      if (Number.isFinite(matrix[0]?.[t])) out.push({ t, avg_acc: matrix[0][t], forgetting: null, learning_acc: null });
-      continue;
-    }
-    const square = matrix.slice(0, t + 1).map((row) => row.slice(0, t + 1));
-    if (square.some((row, i) => row.slice(i).some((v) => !Number.isFinite(v)))) continue;
-    const m = stepMetrics(square, t);
-    out.push({ t, avg_acc: m.avg_acc, forgetting: m.forgetting, learning_acc: m.learning_acc });
-  }
-  return out;
 }
 
 export function loadRun(workdir: string): RunData {

@@ -25,9 +25,14 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 /** Text width estimate for layout (DejaVu Sans digits are 0.64 em, lower-case letters ~0.6). */
 const textWidth = (s: string, size: number) => s.length * size * 0.62;
 
-function svgOpen(width: number, height: number): string {
+/**
+ * The opening of a chart: an image to assistive technology, named by its title, described by `alt`
+ * (the numbers drawn, as text).
+ */
+function svgOpen(width: number, height: number, title: string, alt?: string): string {
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width, height, viewBox: `0 0 ${width} ${height}`, 'font-family': FONT })}>` +
+    `<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width, height, viewBox: `0 0 ${width} ${height}`, 'font-family': FONT, role: 'img' })}>` +
+    `<title>${esc(title)}</title>${alt ? `<desc>${esc(alt)}</desc>` : ''}` +
     `<rect width="${width}" height="${height}" fill="#fff"/>`
   );
 }
@@ -48,13 +53,15 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** The axis range [lo, hi] rounded out to the nice ticks around the data. */
-export function niceRange(values: number[], floor?: number): [number, number] {
+/** The axis range [lo, hi] rounded out to the nice ticks around the data, within [floor, ceil] where the data are. */
+export function niceRange(values: number[], floor?: number, ceil?: number): [number, number] {
   const finite = values.filter(Number.isFinite);
   let lo = Math.min(...finite, floor ?? Infinity);
   let hi = Math.max(...finite);
   if (finite.length === 0) [lo, hi] = [0, 1];
+  const top = hi;
   hi += (hi - Math.min(lo, hi)) * 0.04; // a little room above the highest point
+  if (ceil !== undefined) hi = Math.min(hi, Math.max(ceil, top));
   if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
   if (floor !== undefined) lo = Math.max(lo, floor);
   const t = niceTicks(lo, hi);
@@ -83,8 +90,12 @@ export interface HeatmapSpec {
   ramp: readonly string[];
   /** Extra attributes of a cell's <rect> and <text> (data-* for tests and tools). */
   cellAttrs?: (i: number, j: number, v: number) => Record<string, string | number>;
-  /** What the two ends of the colour bar mean ("0%", "100%"). */
-  legend: [string, string];
+  /** Labels spread evenly along the colour bar, from its 0 end to its 1 end ("0%", "50%", "100%"). */
+  legend: readonly string[];
+  /** What the colour bar measures ("accuracy (%)"), written above it. */
+  legendTitle?: string;
+  /** The text alternative: the numbers drawn, for screen readers and search. */
+  alt?: string;
   /** Unique within a page: names the colour bar's gradient. */
   id: string;
   /** A tooltip per cell. */
@@ -125,7 +136,7 @@ export function heatmapSvg(h: HeatmapSpec): string {
   const maxW = h.maxWidth ?? 500;
   const cell = Math.max(12, Math.min(64, Math.floor((maxW - left - 16) / Math.max(cols, 1))));
   const cellH = Math.max(16, Math.min(34, cell));
-  const legendH = 40;
+  const legendH = h.legendTitle ? 54 : 40;
   const width = Math.max(left + cols * cell + 16, 360, textWidth(h.title, 14) + 24);
   const height = top + rows * cellH + 44 + legendH;
   // Values are written at the largest size (11 to 9px) at which the widest fits; elsewhere only the tooltip has them.
@@ -136,7 +147,7 @@ export function heatmapSvg(h: HeatmapSpec): string {
   });
   const widest = labels.reduce((a, l) => (l.length > a.length ? l : a), '');
   const fontSize = [11, 10, 9].find((f) => textWidth(widest, f) <= cell - 3) ?? 0;
-  const out = [svgOpen(width, height)];
+  const out = [svgOpen(width, height, h.title, h.alt)];
   out.push(text(12, 22, h.title, { 'font-size': 14, 'font-weight': 'bold' }));
   for (let i = 0; i < rows; i++) {
     out.push(text(left - 8, top + (i + 0.5) * cellH + 4, h.rowLabels[i], { 'text-anchor': 'end' }));
@@ -158,10 +169,16 @@ export function heatmapSvg(h: HeatmapSpec): string {
   // Above the row labels rather than rotated beside them: a one- or two-row map is shorter than its title.
   if (h.yTitle) out.push(text(left - 8, top - 8, h.yTitle, { 'text-anchor': 'end', fill: '#555', 'font-size': 11 }));
   const barW = Math.min(200, width - left - 16);
-  const barY = height - legendH + 6;
+  const barY = height - 34;
+  if (h.legendTitle) out.push(text(left, barY - 5, h.legendTitle, { 'font-size': 10, fill: '#555' }));
   out.push(legendBar(`${h.id}-ramp`, left, barY, barW, h.ramp));
-  out.push(text(left, barY + 22, h.legend[0], { 'font-size': 10, fill: '#555' }));
-  out.push(text(left + barW, barY + 22, h.legend[1], { 'font-size': 10, fill: '#555', 'text-anchor': 'end' }));
+  const n = h.legend.length;
+  h.legend.forEach((label, k) => {
+    const x = left + (n > 1 ? (barW * k) / (n - 1) : 0);
+    if (n > 2 && k > 0 && k < n - 1) out.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${r1(barY + 8)}" y2="${r1(barY + 11)}" stroke="${AXIS}"/>`);
+    const anchor = k === 0 ? 'start' : k === n - 1 ? 'end' : 'middle';
+    out.push(text(x, barY + 22, label, { 'font-size': 10, fill: '#555', 'text-anchor': anchor }));
+  });
   out.push('</svg>');
   return out.join('');
 }
@@ -179,6 +196,8 @@ export interface Series {
   points: [number, number][];
   color?: string;
   dashed?: boolean;
+  /** Line width (2 by default): a summary over the other lines drawn heavier. */
+  weight?: number;
   /** Extra attributes of each point marker (data-* for tests and tools). */
   pointAttrs?: (x: number, y: number) => Record<string, string | number>;
 }
@@ -192,12 +211,16 @@ export interface LineChartSpec {
   integerX?: boolean;
   /** The y axis starts at this value or below (0 for accuracies). */
   yFloor?: number;
+  /** The y axis ends at this value or above (100 for accuracies): no room drawn above a 100%. */
+  yCeil?: number;
   /** Labelled vertical markers, e.g. task boundaries. */
   markers?: { x: number; label: string }[];
   width?: number;
   height?: number;
   /** Draw a dot at every point (sparse series). */
   dots?: boolean;
+  /** The text alternative: the numbers drawn, for screen readers and search. */
+  alt?: string;
 }
 
 export function lineChartSvg(c: LineChartSpec): string {
@@ -213,10 +236,10 @@ export function lineChartSvg(c: LineChartSpec): string {
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (x1 === x0) [x0, x1] = [x0 - 0.5, x1 + 0.5];
-  const [y0, y1] = niceRange(ys, c.yFloor);
+  const [y0, y1] = niceRange(ys, c.yFloor, c.yCeil);
   const px = (x: number) => left + ((x - x0) / (x1 - x0)) * pw;
   const py = (y: number) => top + ph - ((y - y0) / (y1 - y0)) * ph;
-  const out = [svgOpen(width, height)];
+  const out = [svgOpen(width, height, c.title, c.alt)];
   out.push(text(12, 22, c.title, { 'font-size': 14, 'font-weight': 'bold' }));
   for (const t of niceTicks(y0, y1)) {
     out.push(`<line x1="${left}" x2="${left + pw}" y1="${r1(py(t))}" y2="${r1(py(t))}" stroke="${GRID}"/>`);
@@ -244,9 +267,9 @@ export function lineChartSvg(c: LineChartSpec): string {
   order.forEach(([k, s]) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${r1(px(x))} ${r1(py(y))}`).join(' ');
-    if (s.points.length > 1) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    if (s.points.length > 1) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${s.weight ?? 2}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     if (c.dots || s.points.length === 1) {
-      for (const [x, y] of s.points) out.push(`<circle${attrs({ cx: r1(px(x)), cy: r1(py(y)), r: 3.5, fill: color, ...(s.pointAttrs?.(x, y) ?? {}) })}/>`);
+      for (const [x, y] of s.points) out.push(`<circle${attrs({ cx: r1(px(x)), cy: r1(py(y)), r: (s.weight ?? 2) + 1.5, fill: color, ...(s.pointAttrs?.(x, y) ?? {}) })}/>`);
     }
   });
   legend.items.forEach((it, k) => {

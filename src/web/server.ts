@@ -17,7 +17,7 @@ import { packageRoot } from '../package-root.ts';
 import { pageAssets, type PageAssets } from './assets.ts';
 import { checkPageConfig, exportRun } from './export.ts';
 import { Guard, Refused, servedHosts, withToken } from './guard.ts';
-import { MAX_BODY } from './limits.ts';
+import { readBody } from './body.ts';
 import { tasksToWire, toWire, type PlainExample, type WireRun, type WireTask } from './wire.ts';
 import { decodeImage } from '../data/image.ts';
 import type { Source } from '../data/types.ts';
@@ -116,7 +116,7 @@ export class PageServer {
       'Cross-Origin-Resource-Policy': 'same-origin',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
-      // A refused upload is left unread: the connection ends with the answer.
+      // A refused upload is not read further (src/web/body.ts): the connection ends with the answer.
       ...(status === 413 ? { Connection: 'close' } : {}),
     });
     res.end(body);
@@ -225,31 +225,4 @@ function requestPath(target: string | undefined): string {
   } catch {
     throw new Refused(400, `malformed request target '${target.slice(0, 80)}'`);
   }
-}
-
-/** The JSON body of a write, refused unread when it declares more than MAX_BODY bytes. */
-function readBody(req: IncomingMessage): Promise<unknown> {
-  const tooLarge = () => new Refused(413, `the upload is larger than ${MAX_BODY >> 20} MiB`);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) return Promise.reject(tooLarge());
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        req.pause();
-        req.removeAllListeners('data');
-        fail(tooLarge());
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        ok(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        fail(new UserError('the upload is not JSON'));
-      }
-    });
-    req.on('error', fail);
-  });
 }

@@ -70,7 +70,7 @@ function checkRunNumbers(html: string, k: number, s: { acc_matrix: number[][]; a
 test('the report shows the numbers of summary.json, for each run compared', async () => {
   const out = join(root, 'cmp', 'report.html');
   const msg = cli('report', runA, runB, '--out', out);
-  assert.match(msg, /report: .*report\.html \(\+ 11 PNG charts beside it\)/);
+  assert.match(msg, /report: .*report\.html \(\+ 13 PNG charts beside it\)/);
   const html = readFileSync(out, 'utf8');
   checkRunNumbers(html, 0, summaryOf(runA));
   checkRunNumbers(html, 1, summaryOf(runB));
@@ -88,7 +88,7 @@ test('the report shows the numbers of summary.json, for each run compared', asyn
 
 test('one run: report.html and the PNGs go into the workdir by default', () => {
   cli('report', runA);
-  for (const f of ['report.html', 'report-acc-matrix.png', 'report-task-metrics.png', 'report-prompt-usage.png', 'report-loss.png', 'report-accuracy.png']) {
+  for (const f of ['report.html', 'report-acc-matrix.png', 'report-task-curve.png', 'report-task-metrics.png', 'report-prompt-usage.png', 'report-loss.png', 'report-accuracy.png']) {
     assert.ok(existsSync(join(runA, f)), f);
   }
   checkRunNumbers(readFileSync(join(runA, 'report.html'), 'utf8'), 0, summaryOf(runA));

@@ -88,7 +88,7 @@ test('a write needs the page origin, a JSON body and the token of this start; no
   assert.deepEqual(entries(), ['from-page']);
 });
 
-test('oversize and malformed requests: 413 before the body is read, 400 for a bad target or JSON, never 500', async () => {
+test('oversize and malformed requests: 413 and no reset, 400 for a bad target or JSON, never 500', async () => {
   const before = entries();
   const big = await new Promise<{ status: number; body: string }>((ok, fail) => {
     // Declares 65 MiB and sends none of it: the answer comes without the body.
@@ -100,14 +100,27 @@ test('oversize and malformed requests: 413 before the body is read, 400 for a ba
   });
   assert.equal(big.status, 413);
   assert.match(big.body, /larger than 64 MiB/);
-  // Chunked, with no length declared: cut off at 64 MiB, answered while the sender still sends.
+  // Chunked, with no length declared: past 64 MiB the rest is read and dropped and the 413 comes at its
+  // end, so every write of the sender succeeds and it reads the 413, never a reset.
   const chunked = await new Promise<{ status: number; body: string }>((ok, fail) => {
+    let reply: { status: number; body: string } | undefined;
+    let written = false;
+    const done = () => reply && written && ok(reply);
     const req = request({ host: '127.0.0.1', port: s.port, path: '/api/runs/big', method: 'POST', headers: { ...pageHeaders(s), 'Transfer-Encoding': 'chunked' } }, (res) => {
       let data = '';
       res.on('data', (c) => (data += c));
-      res.on('end', () => ok({ status: res.statusCode!, body: data }));
+      res.on('end', () => {
+        reply = { status: res.statusCode!, body: data };
+        done();
+      });
     });
     req.on('error', fail);
+    // 'close' after every byte went out with no 'error': no write met a reset.
+    req.on('close', () => {
+      if (!req.writableFinished) return fail(new Error('the upload closed before all of it was written'));
+      written = true;
+      done();
+    });
     const mib = Buffer.alloc(1 << 20, 32);
     let sent = 0;
     const pump = (): void => {

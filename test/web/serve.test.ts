@@ -137,6 +137,49 @@ test('the scripted Split MNIST run in the page is within 3 points of the Node ru
   assert.ok(existsSync(join(out, 'autorun.png')));
 });
 
+test("the page's results as pictures: the heat map's cells, the curve's points and the usage are the run's own numbers", async () => {
+  const m = (await snapField('s.accMatrix')) as number[][];
+  const usage = (await snapField('s.promptUsage')) as number[][];
+  const read = (sel: string, attrs: string[]) =>
+    page.$$eval(sel, (els, names) => els.map((e) => [...names.map((n) => e.getAttribute(n)), e.tagName === 'text' ? e.textContent : null]), attrs) as Promise<(string | null)[][]>;
+  // Heat map: one rect and one written value per i <= t, holding acc[i][t].
+  const rects = await read('#fig-acc-matrix rect[data-acc]', ['data-acc', 'data-value']);
+  const texts = await read('#fig-acc-matrix text[data-acc]', ['data-acc']);
+  assert.equal(rects.length, (TASKS * (TASKS + 1)) / 2);
+  for (const [at, value] of rects) {
+    const [i, t] = at!.split(',').map(Number);
+    assert.ok(i <= t, `cell ${at}`);
+    assert.equal(Number(value), m[i][t], `acc[${i}][${t}]`);
+  }
+  assert.deepEqual(texts.map(([at, text]) => [at, text]).sort(), rects.map(([at]) => { const [i, t] = at!.split(',').map(Number); return [at, m[i][t].toFixed(2)]; }).sort());
+  // The text alternative names every number.
+  const desc = (await page.locator('#fig-acc-matrix svg > desc').textContent())!;
+  for (let t = 0; t < TASKS; t++) for (let i = 0; i <= t; i++) assert.ok(desc.includes(`${m[i][t].toFixed(2)}% after task ${t}`), desc);
+  // Curve: each task's points from its own task on, avg_acc and forgetting computed here from the matrix.
+  const points = await read('#fig-task-curve circle[data-curve]', ['data-curve', 'data-value']);
+  assert.deepEqual(points.map(([at, v]) => [at, Number(v)]).sort(), [['0,0', m[0][0]], ['0,1', m[0][1]], ['1,1', m[1][1]]]);
+  const series = await read('#fig-task-curve circle[data-series]', ['data-series', 'data-t', 'data-value']);
+  const avg = series.filter(([n]) => n === 'avg_acc').map(([, t, v]) => [Number(t), Number(v)]);
+  assert.deepEqual(avg, [[0, m[0][0]], [1, (m[0][1] + m[1][1]) / 2]]);
+  const forgetting = series.filter(([n]) => n === 'forgetting').map(([, t, v]) => [Number(t), Number(v)]);
+  assert.deepEqual(forgetting, [[1, Math.max(m[0][0], m[0][1]) - m[0][1]]]);
+  // Usage: one cell per task and prompt, holding how often that task's test inputs chose it.
+  const cells = await read('#fig-prompt-usage rect[data-usage]', ['data-usage', 'data-count']);
+  assert.equal(cells.length, usage.slice(0, TASKS).reduce((a, row) => a + row.length, 0));
+  for (const [at, count] of cells) {
+    const [i, p] = at!.split(',').map(Number);
+    assert.equal(Number(count), usage[i][p], `usage[${i}][${p}]`);
+  }
+  assert.equal(await page.locator('#fig-class-prompts rect[data-usage]').count() > 0, true);
+  // The loss, drawn step by step as the run trained: one point per global step, task 1's start marked.
+  const steps = await read('#loss-chart circle[data-step]', ['data-step', 'data-value']);
+  assert.deepEqual(steps.map(([x]) => Number(x)), Array.from({ length: (await snapField('s.globalStep')) as number }, (_, j) => j + 1));
+  assert.ok(steps.every(([, v]) => Number.isFinite(Number(v))));
+  assert.match((await page.locator('#loss-chart').innerHTML()), />task 1</);
+  await page.locator('#results-section').screenshot({ path: join(out, 'results.png') });
+  console.log(`results pictures: ${join(out, 'results.png')}`);
+});
+
 test('the run survives a reload (IndexedDB)', async () => {
   const before = await snapField(`s.trained['head/kernel'].slice(0, 8).join(',')`);
   await page.goto(`${server.url}/`);
@@ -279,7 +322,7 @@ test('the interactive flow: drawn classes trained as a task, the matrix, prompts
   await waitStatus(/task 0 trained/);
   assert.match((await page.locator('#results').textContent())!, /avg_acc \d+\.\d\d% \| forgetting –/);
   assert.match((await page.locator('#train-info').textContent())!, /step 3\/3 \| loss -?\d+\.\d+ \| [\d.]+ images\/s/);
-  assert.match((await page.locator('#class-prompts').textContent())!, /ring.*\d+ \(\d+%\)/);
+  assert.match((await page.locator('#fig-class-prompts').textContent())!, /ring.*\d+ \(\d+%\)/);
   assert.deepEqual(await snapField('s.tasks[0].classMask'), [0, 1]);
   await draw('#predict-pad', 'ring');
   await page.click('#predict');

@@ -1,5 +1,5 @@
 // The interactive page: classes named by the user, examples drawn or dropped, a task trained from a
-// group of classes, the accuracy matrix and prompts per class, prediction, persistence, export and
+// group of classes, the results as pictures (results.ts), prediction, persistence, export and
 // import. Every refusal is a message in the page; the run is left as it was.
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
@@ -8,6 +8,7 @@ import { api, postRun } from './api.ts';
 import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
 import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
+import { lossChart, renderResults, type LossPoint } from './results.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { clearRun, saveRun } from './store.ts';
 
@@ -27,11 +28,20 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   // Actions run one after another in the order given; while a task trains, the others wait.
   let queue: Promise<void> = Promise.resolve();
   let training = false;
+  // The loss of each step trained since the page opened, drawn once per animation frame at most.
+  const losses: LossPoint[] = [];
+  let lossFrame = 0;
+  const drawLoss = () => {
+    lossFrame = 0;
+    $('loss-chart').innerHTML = losses.length ? lossChart(losses) : '';
+  };
   const page: Page = {
     backbone: o.backbone,
     run: null,
     setRun(r) {
       page.run = r;
+      losses.length = 0;
+      drawLoss();
     },
     render,
     progress(task, r) {
@@ -39,6 +49,8 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       p.max = r.steps;
       p.value = r.step;
       $('train-info').textContent = `task ${task}: step ${r.step}/${r.steps} | loss ${r.loss.toFixed(4)} | ${r.imagesPerS.toFixed(1)} images/s`;
+      losses.push({ globalStep: page.run?.snap.globalStep ?? losses.length + 1, task, loss: r.loss });
+      lossFrame ||= requestAnimationFrame(drawLoss);
     },
     async persist() {
       if (page.run) await saveRun(page.run.snap);
@@ -253,46 +265,10 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
         return [label];
       }),
     );
-    renderResults(run);
+    renderResults(s);
   }
 
   return page;
-}
-
-function renderResults(run: PageRun | null): void {
-  const s = run?.snap;
-  if (!s || s.trainedTasks === 0) {
-    $('results').textContent = 'No task trained yet.';
-    $('class-prompts').replaceChildren();
-    return;
-  }
-  const n = s.trainedTasks;
-  const table = document.createElement('table');
-  table.innerHTML = `<tr><th>task tested \\ after task</th>${Array.from({ length: n }, (_, t) => `<th>${t}</th>`).join('')}</tr>`;
-  for (let i = 0; i < n; i++) {
-    const tr = table.insertRow();
-    tr.insertCell().textContent = `${i} (${s.tasks[i]?.classMask.map((k) => s.classes[k] ?? k).join(', ') ?? ''})`;
-    for (let t = 0; t < n; t++) tr.insertCell().textContent = t >= i ? (s.accMatrix[i]?.[t] ?? 0).toFixed(1) : '';
-  }
-  const last = n - 1;
-  const avg = s.accMatrix.slice(0, n).reduce((a, r) => a + r[last], 0) / n;
-  let forgetting = '–';
-  if (n > 1) {
-    const f = Array.from({ length: last }, (_, i) => Math.max(...s.accMatrix[i].slice(i, n)) - s.accMatrix[i][last]);
-    forgetting = (f.reduce((a, b) => a + b, 0) / f.length).toFixed(2);
-  }
-  const p = document.createElement('p');
-  p.textContent = `avg_acc ${avg.toFixed(2)}% | forgetting ${forgetting}`;
-  $('results').replaceChildren(table, p);
-  const rows = s.classes.flatMap((c, k) => {
-    const ids = s.classPrompts[k] ?? [];
-    if (ids.length === 0) return [];
-    const counts = new Map<number, number>();
-    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5);
-    return [`<tr><td>${escapeHtml(c)}</td><td>${top.map(([id, m]) => `${id} (${((100 * m) / ids.length).toFixed(0)}%)`).join(', ')}</td></tr>`];
-  });
-  $('class-prompts').innerHTML = rows.length ? `<p>Prompts each class's test images pick:</p><table><tr><th>class</th><th>prompt ids</th></tr>${rows.join('')}</table>` : '';
 }
 
 /** The most classes the page offers a head (the page's own limit, not the model's). */
@@ -311,10 +287,6 @@ function headClasses(): number {
  */
 export function interactiveConfig(base: L2PConfig, n: number): L2PConfig {
   return { ...base, continual: { ...base.continual, num_tasks: n, num_classes_per_task: 1 } };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** A run of the server's workdir, checked before it replaces anything. The demo's digits come back as its tasks. */
