@@ -127,6 +127,6 @@ test('the images written off the main thread, in pieces at once, are the bytes o
   const gone = join(dir, 'no', 'such.f32');
   const e = await writeFloatsAsync(gone, arrays, "micro-batch 3's images").catch((x: Error) => x);
   assert.ok(e instanceof ShmFault);
-  assert.match(e.message, /^cannot write micro-batch 3's images \(10\.6 MB\) to .*such\.f32: ENOENT/);
+  assert.match(e.message, /^cannot write micro-batch 3's images \(5\.6 MB\) to .*such\.f32: ENOENT/);
   assert.throws(() => writeFloats(gone, arrays, "micro-batch 3's images"), (x: Error) => x.message === e.message);
 });
