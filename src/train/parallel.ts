@@ -127,6 +127,8 @@ export class DataParallel implements MicroBatchRunner {
   private readonly shmRoot: string;
   private shmDir: string | null = null;
   private held: Held | null = null;
+  /** The host's image writes under way: the folder is removed only once they end (a file made after would stay). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(init: WorkerInit, o: ParallelOptions) {
     this.shmRoot = o.shmDir ?? defaultShmRoot();
@@ -195,7 +197,9 @@ export class DataParallel implements MicroBatchRunner {
    * already sent its step is ended) with the first failed micro-batch's error in one line.
    */
   private hostWrites(written: Promise<void>[]): Promise<void> {
-    const all = Promise.allSettled(written).then((rs) => {
+    const settled = Promise.allSettled(written);
+    this.writing = settled;
+    const all = settled.then((rs) => {
       const failed = rs.find((r) => r.status === 'rejected');
       if (!failed) return;
       const e = this.broken ?? new WorkerLost(`data-parallel host: ${(failed.reason as Error).message}`);
@@ -310,6 +314,7 @@ export class DataParallel implements MicroBatchRunner {
           }),
       ),
     );
+    await this.writing;
     if (this.shmDir) rmSync(this.shmDir, { recursive: true, force: true });
   }
 }
