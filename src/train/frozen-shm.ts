@@ -4,8 +4,10 @@
 // laid end to end, into a file of the pool's folder in /dev/shm (memory, not disk); then each worker
 // reads one slice of every micro-batch's file, adds them in the micro-batches' order and gives the
 // host its chunks' summed squares (src/train/frozen-norm.ts): a reduce-scatter whose only message is
-// a few numbers per chunk. Node maps no files, so a file here is written once and read once per step.
+// a few numbers per chunk. Node maps no files, so a file here is written once and read once per step;
+// the host writes the images on libuv's threads (writeFloatsAsync), leaving its main thread free.
 import { closeSync, constants, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faultPoint } from '../fault.ts';
@@ -80,6 +82,40 @@ export function writeFloats(file: string, arrays: readonly Float32Array[], what:
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+}
+
+/** Bytes one positional write takes: an array larger than this goes out in pieces that libuv's threads write side by side. */
+const PIECE = 1 << 21;
+
+/**
+ * `writeFloats` off the main thread: the file opened and its pieces written on libuv's thread pool,
+ * concurrently; the same bytes in the same places, the same error. The arrays must not change until
+ * it settles. Its fault point is passed before its first await, so calls count in the order made.
+ */
+export async function writeFloatsAsync(file: string, arrays: readonly Float32Array[], what: string): Promise<void> {
+  const mb = (arrays.reduce((s, g) => s + g.length, 0) * 4) / 1e6;
+  let fh: FileHandle | null = null;
+  try {
+    faultPoint('shm-write');
+    fh = await open(file, constants.O_RDWR | constants.O_CREAT);
+    const pieces: Promise<void>[] = [];
+    let at = 0;
+    for (const g of arrays) {
+      const bytes = new Uint8Array(g.buffer, g.byteOffset, g.byteLength);
+      for (let p = 0; p < bytes.length; p += PIECE) pieces.push(writeAll(fh, bytes.subarray(p, p + PIECE), at + p));
+      at += bytes.length;
+    }
+    const failed = (await Promise.allSettled(pieces)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (e) {
+    throw new ShmFault(`cannot write ${what} (${mb.toFixed(1)} MB) to ${file}: ${reason(e)}`);
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array, at: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
 }
 
 /** The first `n` values of `file` (a micro-batch's images, written by the host). */

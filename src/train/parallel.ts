@@ -19,7 +19,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/layout.ts';
 import type { MicroBatch, MicroBatchRunner, MicroResult } from './learner.ts';
 import { shareChunks } from './frozen-norm.ts';
-import { defaultShmRoot, layoutBounds, openShmDir, readMean, writeFloats, type FrozenLayout, type Slice } from './frozen-shm.ts';
+import { defaultShmRoot, layoutBounds, openShmDir, readMean, writeFloatsAsync, type FrozenLayout, type Slice } from './frozen-shm.ts';
 import type { Tensors } from './optim.ts';
 
 /** One variable of the workers' environments: for every worker, or for one rank only. */
@@ -127,6 +127,8 @@ export class DataParallel implements MicroBatchRunner {
   private readonly shmRoot: string;
   private shmDir: string | null = null;
   private held: Held | null = null;
+  /** The host's image writes under way: the folder is removed only once they end (a file made after would stay). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(init: WorkerInit, o: ParallelOptions) {
     this.shmRoot = o.shmDir ?? defaultShmRoot();
@@ -150,20 +152,17 @@ export class DataParallel implements MicroBatchRunner {
   async run(jobs: MicroBatch[], trained: Tensors): Promise<MicroResult[]> {
     if (this.broken) throw this.broken;
     const n = this.procs.length;
+    // The images go through shared memory too: a pipe would serialise them all here, one after another.
+    // Every micro-batch's file is written at once on libuv's threads, while this thread copies the
+    // tensors and sends each worker its step as soon as its own files are written.
+    const dir = this.sharedDir();
+    const images = jobs.map((_, j) => join(dir, `images-${j}.f32`));
+    const written = jobs.map((b, j) => writeFloatsAsync(images[j], [b.images], `micro-batch ${j}'s images`));
+    const allWritten = this.hostWrites(written);
     const state: Tensors = new Map([...trained].map(([k, v]) => [k, own(v)] as const));
     const keep = jobs.length > 0 && jobs[0].frozenGrads === 'tensors';
-    const files = keep ? jobs.map((_, j) => join(this.sharedDir(), `micro-${j}.f32`)) : null;
+    const files = keep ? jobs.map((_, j) => join(dir, `micro-${j}.f32`)) : null;
     this.held = null;
-    // The images go through shared memory too: a pipe would serialise them all here, one after another.
-    const images = jobs.map((b, j) => {
-      const file = join(this.sharedDir(), `images-${j}.f32`);
-      try {
-        writeFloats(file, [b.images], `micro-batch ${j}'s images`);
-      } catch (e) {
-        throw new WorkerLost(`data-parallel host: ${(e as Error).message}`);
-      }
-      return file;
-    });
     const parts = await Promise.all(
       this.procs.map(async (_, k) => {
         const mine = jobs.map((_, j) => j).filter((j) => j % n === k);
@@ -173,6 +172,8 @@ export class DataParallel implements MicroBatchRunner {
           return { ...b, images: new Float32Array(0), labels: own(b.labels), feeds: Object.fromEntries(Object.entries(b.feeds).map(([f, t]) => [f, { shape: t.shape, data: own(t.data) }])) };
         });
         const step = { type: 'step', id: 0, trained: state, jobs: sent, imageFiles: mine.map((j) => images[j]), frozenFiles: files && mine.map((j) => files[j]) } as const;
+        // A write of this worker's that failed throws the step's one error (the first micro-batch's that failed).
+        await Promise.all(mine.map((j) => written[j])).catch(() => allWritten);
         const m = await this.ask(k, 'during a training step', step);
         if (!('results' in m)) throw new Error(`data-parallel worker ${k}: a reduction's answer to a step`);
         return m;
@@ -189,6 +190,25 @@ export class DataParallel implements MicroBatchRunner {
       this.held = { files, writers: jobs.map((_, j) => j % n), layout: layouts[0] };
     }
     return jobs.map((_, j) => parts[j % n].results[at(j)]);
+  }
+
+  /**
+   * Settles when every micro-batch's images are written; where one failed, the pool stops (a worker
+   * already sent its step is ended) with the first failed micro-batch's error in one line.
+   */
+  private hostWrites(written: Promise<void>[]): Promise<void> {
+    const settled = Promise.allSettled(written);
+    this.writing = settled;
+    const all = settled.then((rs) => {
+      const failed = rs.find((r) => r.status === 'rejected');
+      if (!failed) return;
+      const e = this.broken ?? new WorkerLost(`data-parallel host: ${(failed.reason as Error).message}`);
+      this.fail(e);
+      throw e;
+    });
+    // Awaited only where a write failed; the step's other promises carry the same error.
+    all.catch(() => {});
+    return all;
   }
 
   /**
@@ -294,6 +314,7 @@ export class DataParallel implements MicroBatchRunner {
           }),
       ),
     );
+    await this.writing;
     if (this.shmDir) rmSync(this.shmDir, { recursive: true, force: true });
   }
 }

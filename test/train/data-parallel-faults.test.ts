@@ -3,7 +3,7 @@
 // size, and a micro-batch's file cut short before the reduction. Each stops the step with one line
 // naming the worker and the cause, as a WorkerLost (the run keeps its last checkpoint).
 import assert from 'node:assert/strict';
-import { readdirSync, truncateSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { disposeAll } from '../../src/runtime/ort.ts';
@@ -59,4 +59,27 @@ test("a micro-batch's file cut short before the reduction: one line naming the w
     await pool.close();
   }
   assert.deepEqual(readdirSync(shm), []);
+});
+
+test("a micro-batch's images that the host cannot write (its file a folder): one line naming the micro-batch and the file, the first that failed; the pool stops and its folder is removed", async (t) => {
+  t.after(disposeAll);
+  for (const bad of [[1], [0, 1]]) {
+    const shm = tempDir('dpf-shm3');
+    const { pool, step } = setup(shm, (_, m) => m);
+    try {
+      await step();
+      const [dir] = readdirSync(shm);
+      for (const j of bad) {
+        rmSync(join(shm, dir, `images-${j}.f32`));
+        mkdirSync(join(shm, dir, `images-${j}.f32`));
+      }
+      const j = bad[0];
+      const want = new RegExp(`^data-parallel host: cannot write micro-batch ${j}'s images \\(0\\.0 MB\\) to .*images-${j}\\.f32: EISDIR[^\\n]*$`);
+      await assert.rejects(step(), (e: Error) => e instanceof WorkerLost && want.test(e.message));
+      await assert.rejects(step(), (e: Error) => e instanceof WorkerLost && want.test(e.message), 'the pool stays stopped');
+    } finally {
+      await pool.close();
+    }
+    assert.deepEqual(readdirSync(shm), []);
+  }
 });

@@ -2,8 +2,8 @@
 // same micro-batches itself: the same trained tensors, bit for bit (the host sums the workers'
 // gradients in the micro-batches' order), under both clip scopes and with each device's batch-wise
 // prompt vote; through `l2p train --data-parallel`, the same results and checkpoint; a worker killed
-// mid-run (in its step or in the frozen gradients' reduction) or a full shared memory gives one error
-// and the run resumes from its checkpoint to the same results.
+// mid-run (in its step or in the frozen gradients' reduction) or a full shared memory (a worker's
+// frozen gradients, the host's images) gives one error and the run resumes from its checkpoint to the same results.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -112,21 +112,28 @@ test('l2p train --data-parallel 2: the results and last checkpoint of the run in
   assert.deepEqual(results(killed), results(ref));
 });
 
-test("l2p train --data-parallel 2 under grad_clip_scope 'all': a worker killed in the frozen gradients' reduction, then a full shared memory (ENOSPC): one line each naming the worker, and --resume finishes as the run in one process; the shared folder is emptied", () => {
+test("l2p train --data-parallel 2 under grad_clip_scope 'all': a worker killed in the frozen gradients' reduction, then a full shared memory (ENOSPC) for a worker, then for the host's images: one line each naming the writer, and --resume finishes as the run in one process; the shared folder is emptied", () => {
   const ref = join(tempDir('dp-ref2'), 'run');
   trainToEnd(argvOf(ref));
   const shm = tempDir('dp-shm');
   const workdir = join(tempDir('dp-faults'), 'run');
   const argv = [...argvOf(workdir), '--data-parallel', '2', '--shm-dir', shm];
-  const faults: [string, RegExp][] = [
+  // [the workers' variable, the message, the host's L2P_FAULT]: the host counts its micro-batches' image
+  // writes as shm-write events, 2 per step, so its 3rd is step 2's micro-batch 0.
+  const faults: [string, RegExp, string?][] = [
     ['1:L2P_FAULT=worker-reduce:6', /^l2p train: data-parallel worker 1 \(pid \d+\) was killed by SIGKILL during the frozen gradients' reduction; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/],
     [
       '0:L2P_FAULT=shm-write:3:ENOSPC',
       /^l2p train: data-parallel worker 0: cannot write its frozen gradients \(\d+\.\d MB\) to .*micro-0\.f32: no space left \(ENOSPC\): free memory there, or give --shm-dir a folder with room for num_devices copies of the frozen gradients; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/,
     ],
+    [
+      'L2P_FAULT=',
+      /^l2p train: data-parallel host: cannot write micro-batch 0's images \(\d+\.\d MB\) to .*images-0\.f32: no space left \(ENOSPC\): free memory there, or give --shm-dir a folder with room for num_devices copies of the frozen gradients; the run is kept at task \d+, step \d+: continue with --resume --workdir .*run$/,
+      'shm-write:3:ENOSPC',
+    ],
   ];
-  for (const [i, [env, want]] of faults.entries()) {
-    const r = spawnSync(process.execPath, [...argv, ...(i > 0 ? ['--resume'] : []), '--worker-env', env], { encoding: 'utf8' });
+  for (const [i, [env, want, host]] of faults.entries()) {
+    const r = spawnSync(process.execPath, [...argv, ...(i > 0 ? ['--resume'] : []), '--worker-env', env], { encoding: 'utf8', env: { ...process.env, L2P_FAULT: host } });
     assert.equal(r.status, 1, r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('l2p train:'));
     assert.equal(errors.length, 1, r.stderr);

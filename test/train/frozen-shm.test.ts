@@ -3,12 +3,12 @@
 // src/train/frozen-norm.ts with Math.fround: bit for bit, for every number of workers, with tensors of
 // several chunks and slices that cut through a tensor; the bounds and shares by hand; the faults.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { addInOrder, CHUNK, chunkBounds, shareChunks } from '../../src/train/frozen-norm.ts';
-import { layoutBounds, openShmDir, readMean, reduceSlice, ShmFault, writeFrozen, type FrozenLayout } from '../../src/train/frozen-shm.ts';
+import { layoutBounds, openShmDir, readMean, reduceSlice, ShmFault, writeFloats, writeFloatsAsync, writeFrozen, type FrozenLayout } from '../../src/train/frozen-shm.ts';
 import { layoutDiff } from '../../src/train/parallel.ts';
 
 test('chunk bounds and shares, by hand', () => {
@@ -106,4 +106,27 @@ test("a pool's folder is swept once its host is gone, not while it lives", () =>
   const again = openShmDir(root);
   assert.ok(!existsSync(stale), "a dead host's folder is removed");
   assert.ok(existsSync(again) && existsSync(mine), "this process's folders stay");
+});
+
+test('the images written off the main thread, in pieces at once, are the bytes of the arrays end to end, as the synchronous write leaves them; a file that cannot be written is the same one line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'l2p-shm-test-'));
+  // Views into a larger buffer at odd offsets, one of several pieces (2 MiB each) with a ragged end.
+  const whole = Float32Array.from({ length: 1_400_003 }, (_, i) => Math.sin(i * 0.37) * 1e3);
+  const arrays = [whole.subarray(5, 1_300_001), whole.subarray(1_300_001, 1_300_004), new Float32Array(0), whole.subarray(7, 100_000)];
+  const want = Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+  const [a, s] = [join(dir, 'async.f32'), join(dir, 'sync.f32')];
+  // Overwritten in place: longer stale contents stay past the end, as the synchronous writer leaves them.
+  for (const f of [a, s]) writeFileSync(f, Buffer.alloc(want.length + 12, 0xab));
+  await writeFloatsAsync(a, arrays, 'the images');
+  writeFloats(s, arrays, 'the images');
+  const got = readFileSync(a);
+  assert.equal(got.length, want.length + 12);
+  assert.ok(got.subarray(0, want.length).equals(want));
+  assert.ok(got.subarray(want.length).equals(Buffer.alloc(12, 0xab)));
+  assert.ok(got.equals(readFileSync(s)));
+  const gone = join(dir, 'no', 'such.f32');
+  const e = await writeFloatsAsync(gone, arrays, "micro-batch 3's images").catch((x: Error) => x);
+  assert.ok(e instanceof ShmFault);
+  assert.match(e.message, /^cannot write micro-batch 3's images \(5\.6 MB\) to .*such\.f32: ENOENT/);
+  assert.throws(() => writeFloats(gone, arrays, "micro-batch 3's images"), (x: Error) => x.message === e.message);
 });
