@@ -22,7 +22,7 @@ export const FAULT_EVENTS = {
   /** A data-parallel worker has run one of its micro-batches, before sending the results (train/parallel-worker.ts). */
   'worker-step': 'in a data-parallel worker, after a micro-batch',
   /** A data-parallel worker is about to write a micro-batch's frozen gradients to shared memory (train/frozen-shm.ts). */
-  'shm-write': 'in a data-parallel worker, before writing frozen gradients to shared memory',
+  'shm-write': "before a write to shared memory: a data-parallel worker's frozen gradients or the host's micro-batch images",
   /** A data-parallel worker has reduced its slice of the frozen gradients, before sending its sums (train/parallel-worker.ts). */
   'worker-reduce': 'in a data-parallel worker, after its share of the reduction',
 } as const;
