@@ -2,7 +2,8 @@
 // the folder in L2P_MUTATE, and stryker/folders.json maps it to the files it mutates and the test files
 // that exercise them. The tap runner starts one node process per test file, and per-test coverage
 // lets each mutant run only the test files that reach it; stryker/child-coverage.cjs adds what a test's
-// child processes (`l2p train`, workers) reach to its coverage.
+// child processes (`l2p train`, workers) reach to its coverage. A mutant runs the test files that reach
+// it in the map's order and stops at the first that fails, so each list puts its fastest files first.
 import { readFileSync } from 'node:fs';
 
 const folders = JSON.parse(readFileSync(new URL('./stryker/folders.json', import.meta.url), 'utf8'));

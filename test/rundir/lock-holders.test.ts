@@ -1,0 +1,110 @@
+// The run lock in process, on known holders: which lock files count as a live writer (refused) and
+// which are stale (taken over), the workdir and lock paths the lock refuses, what a lock leaves
+// behind, and assertNoWriter's judgement of the same holders.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UserError } from '../../src/errors.ts';
+import { runFiles } from '../../src/rundir/layout.ts';
+import { assertNoWriter, lockRun } from '../../src/rundir/lock.ts';
+import { tempDir } from '../fixtures/data/write.ts';
+
+/** This process's start (ms since the epoch) from its uptime, independently of /proc. */
+const started = Date.now() - process.uptime() * 1000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const live = { pid: process.pid, host: hostname(), since: iso(Date.now()), token: 'live' };
+
+function workdirWith(holder: object | string): string {
+  const workdir = join(tempDir('holder'), 'run');
+  mkdirSync(workdir, { recursive: true });
+  writeFileSync(runFiles(workdir).lock, typeof holder === 'string' ? holder : JSON.stringify(holder));
+  return workdir;
+}
+
+const refusedLive = (workdir: string, h: { pid: number; since: string }) =>
+  new UserError(`'${workdir}' is being written by process ${h.pid} on ${hostname()}, since ${h.since}; wait for it to end, or stop it`);
+
+/** Takes the lock over, checks it is ours, releases it. */
+function takesOver(workdir: string, what: string): void {
+  const lock = lockRun(workdir);
+  assert.equal(JSON.parse(readFileSync(runFiles(workdir).lock, 'utf8')).token, lock.holder.token, what);
+  lock.release();
+  assert.deepEqual(readdirSync(workdir), [], what);
+}
+
+test('a lock: its file names this process, nothing else is left beside it, and release removes it and its exit handler', () => {
+  const workdir = join(tempDir('holder-new'), 'a', 'b', 'run');
+  const before = Date.now();
+  const handlers = process.listenerCount('exit');
+  const lock = lockRun(workdir);
+  assert.equal(process.listenerCount('exit'), handlers + 1);
+  assert.deepEqual(readdirSync(workdir), ['lock']);
+  const text = readFileSync(runFiles(workdir).lock, 'utf8');
+  assert.ok(text.endsWith('}\n'));
+  assert.deepEqual(JSON.parse(text), lock.holder);
+  assert.equal(lock.holder.pid, process.pid);
+  assert.equal(lock.holder.host, hostname());
+  assert.match(lock.holder.token, /^[0-9a-f]{16}$/);
+  const since = Date.parse(lock.holder.since);
+  assert.ok(since >= before && since <= Date.now(), lock.holder.since);
+  lock.release();
+  assert.equal(process.listenerCount('exit'), handlers);
+  assert.deepEqual(readdirSync(workdir), []);
+  lock.release();
+  assert.notEqual(lockRun(workdir).holder.token, lock.holder.token, 'two locks of one process are told apart');
+});
+
+test('a live holder on this host is refused, also when its time cannot be read or lies within 2 s before the process started', () => {
+  for (const h of [live, { ...live, since: 'unknown' }, { ...live, since: iso(started - 1000) }]) {
+    const workdir = workdirWith(h);
+    assert.throws(() => lockRun(workdir), refusedLive(workdir, h), h.since);
+    assert.throws(() => assertNoWriter(workdir), refusedLive(workdir, h), h.since);
+    assert.equal(JSON.parse(readFileSync(runFiles(workdir).lock, 'utf8')).token, 'live', 'the refused lock is left as it is');
+    assert.deepEqual(readdirSync(workdir), ['lock'], 'no temporary file is left');
+  }
+});
+
+test('stale holders are taken over: a pid started over 2 s after the lock, a dead pid, pid 0, a holder missing a field', () => {
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const stale: [string, object | string][] = [
+    ['pid reused', { ...live, since: iso(started - 4000) }],
+    ['dead pid', { ...live, pid: dead }],
+    ['pid 0', { ...live, pid: 0 }],
+    ['pid not an integer', { ...live, pid: `${process.pid}` }],
+    ['no host', { ...live, host: undefined }],
+    ['since not a string', { ...live, since: Date.now() }],
+    ['no token', { ...live, token: undefined }],
+    ['not JSON', 'pid 12'],
+  ];
+  for (const [what, h] of stale) {
+    const workdir = workdirWith(h);
+    assertNoWriter(workdir);
+    takesOver(workdir, what);
+  }
+});
+
+test('assertNoWriter: no lock is no writer; a holder on another host is one', () => {
+  assertNoWriter(join(tempDir('holder-none'), 'run'));
+  const h = { ...live, pid: 1, host: `not-${hostname()}` };
+  const workdir = workdirWith(h);
+  assert.throws(() => assertNoWriter(workdir), new UserError(`'${workdir}' is being written by process 1 on not-${hostname()}, since ${h.since}; wait for it to end, or stop it`));
+});
+
+test('a workdir that is a file, and a lock that is a symbolic link, are refused naming them', () => {
+  const file = join(tempDir('holder-file'), 'run');
+  writeFileSync(file, 'x');
+  assert.throws(() => lockRun(file), new UserError(`cannot create the workdir '${file}': it exists and is not a directory`));
+  // A link to a file, and a dangling one (which existsSync reports as absent).
+  for (const target of ['held', 'nowhere']) {
+    const workdir = join(tempDir('holder-link'), 'run');
+    mkdirSync(workdir);
+    writeFileSync(join(workdir, 'held'), JSON.stringify({ ...live, pid: 0 }));
+    symlinkSync(join(workdir, target), runFiles(workdir).lock);
+    const lockFile = runFiles(workdir).lock;
+    assert.throws(() => lockRun(workdir), new UserError(`'${lockFile}' is not a regular file, not a run lock: remove it, or choose another --workdir`), target);
+    assert.deepEqual(readdirSync(workdir).sort(), ['held', 'lock'], target);
+  }
+});
