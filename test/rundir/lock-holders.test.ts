@@ -88,9 +88,11 @@ test('stale holders are taken over: a pid started over 2 s after the lock, a dea
 
 test('assertNoWriter: no lock is no writer; a holder on another host is one', () => {
   assertNoWriter(join(tempDir('holder-none'), 'run'));
-  const h = { ...live, pid: 1, host: `not-${hostname()}` };
+  // A pid that is dead here: only the host tells that it may be alive there.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const h = { ...live, pid: dead, host: `not-${hostname()}` };
   const workdir = workdirWith(h);
-  assert.throws(() => assertNoWriter(workdir), new UserError(`'${workdir}' is being written by process 1 on not-${hostname()}, since ${h.since}; wait for it to end, or stop it`));
+  assert.throws(() => assertNoWriter(workdir), new UserError(`'${workdir}' is being written by process ${dead} on not-${hostname()}, since ${h.since}; wait for it to end, or stop it`));
 });
 
 test('a workdir that is a file, and a lock that is a symbolic link, are refused naming them', () => {

@@ -56,6 +56,8 @@ test('checkpoints/state.json: each field that is wrong alone is refused, naming 
     ['no version', position],
     ['npz not a string', { version: 1, ...position, npz: 4 }],
     ['npz not a checkpoint name', { version: 1, ...position, npz: 'state.json' }],
+    // A list whose text is a checkpoint name: only a string is a name.
+    ['npz a list', { version: 1, ...position, npz: [position.npz] }],
     ['loop null', { version: 1, ...position, loop: null }],
     ['loop a number', { version: 1, ...position, loop: 3 }],
     ['no optimizer', { version: 1, npz: position.npz, loop: position.loop }],
@@ -138,12 +140,15 @@ test('metrics.jsonl: each field a record needs, wrong alone, is refused naming t
     ['task fractional', rec(1, { task: 0.5 })],
     ['global_step missing', rec(1, { global_step: undefined })],
     ['accuracy not a list', rec(1, { accuracy: {} })],
-    ['accuracy entries not numbers', rec(1, { accuracy: ['50'] })],
+    ['an accuracy entry not a number', rec(1, { accuracy: [50, '60'] })],
   ];
   for (const [what, r] of bad) {
     const dir = metricsDir(`${JSON.stringify(rec(1))}\n${JSON.stringify(r)}\n`);
     assert.throws(() => readMetrics(runFiles(dir).metrics), userError(/metrics\.jsonl' line 2: not a metrics record \(it needs integer task and global_step and an accuracy list\)$/), what);
   }
+  // A whole last line without its newline is judged too, under its own number.
+  const noNewline = metricsDir(`${JSON.stringify(rec(1))}\n${JSON.stringify(rec(2))}\n[1, 2]`);
+  assert.throws(() => readMetrics(runFiles(noNewline).metrics), userError(/metrics\.jsonl' line 3: not a metrics record/));
 });
 
 test('metrics.jsonl: a bad line is quoted up to 60 characters', () => {
