@@ -3,7 +3,7 @@
 // behind, and assertNoWriter's judgement of the same holders.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,10 +17,14 @@ const started = Date.now() - process.uptime() * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const live = { pid: process.pid, host: hostname(), since: iso(Date.now()), token: 'live' };
 
-function workdirWith(holder: object | string): string {
-  const workdir = join(tempDir('holder'), 'run');
+function writeLockFile(workdir: string, holder: object | string): void {
   mkdirSync(workdir, { recursive: true });
   writeFileSync(runFiles(workdir).lock, typeof holder === 'string' ? holder : JSON.stringify(holder));
+}
+
+function workdirWith(holder: object | string): string {
+  const workdir = join(tempDir('holder'), 'run');
+  writeLockFile(workdir, holder);
   return workdir;
 }
 
@@ -84,6 +88,17 @@ test('stale holders are taken over: a pid started over 2 s after the lock, a dea
     assertNoWriter(workdir);
     takesOver(workdir, what);
   }
+});
+
+test('a live holder that this user may not signal (EPERM, not ESRCH) is refused', () => {
+  // pid 1 belongs to root; the child runs as nobody, so kill(1, 0) is refused with EPERM.
+  const dir = tempDir('holder-eperm');
+  const workdir = join(dir, 'run');
+  const h = { ...live, pid: 1 };
+  writeLockFile(workdir, h);
+  for (const d of [dir, workdir]) chmodSync(d, 0o777);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', 'test/rundir/lock-other-user.ts', workdir], { encoding: 'utf8' });
+  assert.equal(r.stdout.trim(), refusedLive(workdir, h).message, r.stderr);
 });
 
 test('assertNoWriter: no lock is no writer; a holder on another host is one', () => {
