@@ -101,6 +101,19 @@ test('a live holder that this user may not signal (EPERM, not ESRCH) is refused'
   assert.equal(r.stdout.trim(), refusedLive(workdir, h).message, r.stderr);
 });
 
+test('a stale lock that this user may not remove is one line naming it, and is left as it is', (t) => {
+  // In a sticky directory (as /tmp) only a file's owner removes it: root's stale lock stays for nobody.
+  if (process.getuid?.() !== 0) return t.skip('needs root, to run the child as a user other than the lock file\'s owner');
+  const workdir = tempDir('holder-sticky');
+  chmodSync(workdir, 0o1777);
+  const stale = JSON.stringify({ ...live, pid: spawnSync(process.execPath, ['-e', '0']).pid! });
+  writeLockFile(workdir, stale);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', 'test/rundir/lock-other-user.ts', workdir], { encoding: 'utf8' });
+  assert.match(r.stdout, new RegExp(`^cannot take the run lock '${runFiles(workdir).lock}': [^\\n]+\\n$`), r.stderr);
+  assert.equal(readFileSync(runFiles(workdir).lock, 'utf8'), stale);
+  assert.deepEqual(readdirSync(workdir), ['lock']);
+});
+
 test('assertNoWriter: no lock is no writer; a holder on another host is one', () => {
   assertNoWriter(join(tempDir('holder-none'), 'run'));
   // A pid that is dead here: only the host tells that it may be alive there.
