@@ -115,7 +115,8 @@ export function lockRun(workdir: string): RunLock {
     throw fsError('create the run lock', file, e);
   }
   try {
-    const kind = existsSync(file) ? lstatSync(file) : null;
+    // lstat, not exists: a dangling symbolic link is no lock, though existsSync says nothing is there.
+    const kind = lstatSync(file, { throwIfNoEntry: false });
     if (kind && !kind.isFile()) throw new UserError(`'${file}' is ${kind.isDirectory() ? 'a directory' : 'not a regular file'}, not a run lock: remove it, or choose another --workdir`);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {

@@ -82,4 +82,6 @@ test('a missing entry or a step outside the matrix is an error', () => {
   assert.throws(() => avgAcc(A, -1), /task index -1/);
   assert.throws(() => avgAcc([[1, 2], [3]], 1), /no finite entry acc\[1\]\[1\]/);
   assert.throws(() => learningAcc([[NaN]], 0), /no finite entry acc\[0\]\[0\]/);
+  // A row that is null (a matrix read from a damaged JSON file) is a missing entry, not a TypeError.
+  assert.throws(() => avgAcc([[1, 2], null as unknown as number[]], 1), /^Error: accuracy matrix has no finite entry acc\[1\]\[1\] \(got undefined\)$/);
 });
