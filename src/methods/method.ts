@@ -1,22 +1,14 @@
 // What a method is to the rest of the program: its parameters, which of them train (one list of path
 // patterns), its training and evaluation graphs through the ViT with their prompt selection and loss
 // terms, and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method
-// only through this interface; each method is one module beside this file (src/methods/index.ts).
+// only through this interface; each method is one folder beside this file (src/methods/index.ts).
 import type { L2PConfig } from '../config/l2p.ts';
-import type { Tensor } from '../graph/index.ts';
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT, Params } from '../vit/params.ts';
 import type { ViTConfig } from '../vit/variants.ts';
+import type { StepGraph } from './step.ts';
 
-/** A compiled-to-be step: its outputs by name, the trained parameters fed, and the feeds it needs. */
-export interface StepGraph {
-  outputs: Record<string, Tensor>;
-  /** The trained parameters (graph inputs), by path. */
-  trained: Tensor[];
-  /** Paths with a 'grad/<path>' output: the trained ones, then any frozen ones asked for. */
-  gradPaths: string[];
-  feedsNeeded: string[];
-}
+export type { StepGraph };
 
 /** Built once per key: `build` makes the graph, `feeds` the method's own feeds (e.g. 'prompt_ids') for a batch of n. */
 export interface GraphPlan {

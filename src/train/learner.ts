@@ -2,7 +2,7 @@
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
 import type { L2PConfig } from '../config/l2p.ts';
-import { buildQueryStep } from '../l2p/step.ts';
+import { buildQueryStep } from '../vit/query.ts';
 import type { GraphPlan, MethodModel, StepGraph } from '../methods/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import { matchesPattern } from '../vit/bind.ts';

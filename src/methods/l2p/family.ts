@@ -1,14 +1,14 @@
 // L2P (Wang et al., CVPR 2022): a pool of prompts with learned keys, top_k chosen per input by the
 // frozen ViT's query, prepended to the tokens. The baselines on the same graph (shared_prompt,
 // head_only, joint) are this model with another pool, selection or task list: `l2pFamily` builds each.
-import type { L2PConfig } from '../config/l2p.ts';
-import { UserError } from '../errors.ts';
-import { initL2PParams } from '../l2p/init.ts';
-import type { L2PModelOptions } from '../l2p/model.ts';
-import { buildEvalStep, buildTrainStep, type SelectionKind } from '../l2p/step.ts';
-import type { HostTensor } from '../runtime/ort.ts';
-import type { LoadedViT, Params } from '../vit/params.ts';
-import { selectingEvalStep, type GraphPlan, type Method, type MethodModel, type TrainTask } from './method.ts';
+import type { L2PConfig } from '../../config/l2p.ts';
+import { UserError } from '../../errors.ts';
+import { initL2PParams } from './init.ts';
+import type { L2PModelOptions } from './model.ts';
+import { buildEvalStep, buildTrainStep, type SelectionKind } from './step.ts';
+import type { HostTensor } from '../../runtime/ort.ts';
+import type { LoadedViT, Params } from '../../vit/params.ts';
+import { selectingEvalStep, type GraphPlan, type MethodModel } from '../method.ts';
 
 /** How a member of the family differs from L2P. */
 export interface L2PVariant {
@@ -191,11 +191,3 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
       : {}),
   };
 }
-
-export const l2p: Method = {
-  name: 'l2p',
-  summary: 'L2P: a prompt pool with learned keys, top_k prompts chosen per input',
-  create: (c, vit, numClasses) => l2pFamilyModel(c, L2P_VARIANT, vit, numClasses),
-  trainTasks: <S>(tasks: readonly TrainTask<S>[]) => [...tasks],
-  sequential: true,
-};
