@@ -6,6 +6,7 @@ import { codaPrompt } from './coda-prompt/index.ts';
 import { dualprompt } from './dualprompt/index.ts';
 import { headOnly, joint, l2p, sharedPrompt } from './l2p/index.ts';
 import type { Method } from './method.ts';
+import { simplecil } from './simplecil/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
   l2p,
@@ -14,10 +15,11 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   shared_prompt: sharedPrompt,
   head_only: headOnly,
   joint,
+  simplecil,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
   return METHODS[c.method];
 }
 
-export type { EvalSpec, GraphPlan, Method, MethodModel, MethodState, StepGraph, TrainSpec, TrainTask } from './method.ts';
+export type { EvalSpec, GraphPlan, GraphRunner, Method, MethodModel, MethodState, Phase, StateArray, StatisticsPass, StepGraph, StepObservation, TrainSpec, TrainTask } from './method.ts';

@@ -48,7 +48,7 @@ test('a run counts its training selections per task, feeds them to task 1, and r
   const images = Float32Array.from({ length: 4 * 32 * 32 * 3 }, (_, i) => (i % 97) / 97);
   const r = await learner.trainStep(images, Int32Array.of(0, 1, 0, 1), 0, [0, 1], 0.01);
   const state = learner.model.saveState!();
-  const counts = state.train_selection_counts;
+  const counts = state.train_selection_counts as number[][];
   assert.equal(counts.length, 1);
   assert.equal(counts[0].reduce((a, b) => a + b, 0), r.promptIds.length);
   for (const id of r.promptIds) assert.ok(counts[0][id] > 0);

@@ -63,7 +63,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     params,
     trains: [...(o.g ? ['prefix'] : []), ...(e ? ['prompt_pool/*'] : []), 'head/*'],
     train: (s) => ({
-      key: `train:${s.batch}:${trainSelection(s.taskId)}:${s.frozenGrads}`,
+      key: `train:${s.batch}:${trainSelection(s.taskId)}:${s.frozenGrads}:${s.features}`,
       build: () =>
         buildDualPromptTrainStep(s.params, {
           model: o,
@@ -75,12 +75,13 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
           pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
           isTrained: s.isTrained,
           frozenGrads: s.frozenGrads,
+          features: s.features,
           original: s.original,
         }),
       feeds: maskFeeds(s.taskId),
     }),
     eval: (s) => ({
-      key: `eval:${s.batch}:${evalSelection}:${s.queryFed}`,
+      key: `eval:${s.batch}:${evalSelection}:${s.queryFed}:${s.features}`,
       build: () =>
         buildDualPromptEvalStep(s.params, { model: o, ...selectingEvalStep(s, evalSelection, c.per_device_batch_size) }),
       feeds: () => ({}),
