@@ -2,6 +2,7 @@
 // LAMDA-PILOT runs it: nothing trains; after each task the frozen backbone's features of the task's
 // training data (evaluation transform) give each new class its prototype, the class mean, and a
 // cosine classifier over the prototypes ranks the classes seen so far.
+import { UserError } from '../../errors.ts';
 import type { Method, MethodModel } from '../method.ts';
 import { buildSimpleCilEvalStep, initSimpleCilParams } from './model.ts';
 import { prototypePass } from './prototypes.ts';
@@ -17,8 +18,9 @@ export const simplecil: Method = {
     fitted: ['head/*'],
     phases: () => ['statistics'],
     statistics: (t) => prototypePass(t, vit.config.hidden, numClasses),
+    // Commands that time or run a training step (bench, doctor's estimate) have none to run here.
     train: () => {
-      throw new Error('SimpleCIL has no gradient phase');
+      throw new UserError("method 'simplecil' has no training step: each task is fitted in closed form from its features");
     },
     eval: (s) => ({
       key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
