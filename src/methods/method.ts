@@ -1,7 +1,8 @@
-// What a method is to the rest of the program: its parameters, which of them train (one list of path
-// patterns), its training and evaluation graphs through the ViT with their prompt selection and loss
-// terms, and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method
-// only through this interface; each method is one folder beside this file (src/methods/index.ts).
+// What a method is to the rest of the program: its parameters, which of them train by gradient and
+// which are fitted in closed form (lists of path patterns), each task's phases (gradient steps, a
+// statistics pass and its fit), its training and evaluation graphs on the step skeleton (step.ts),
+// and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method only
+// through this interface; each method is one folder beside this file (src/methods/index.ts).
 import type { L2PConfig } from '../config/l2p.ts';
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT, Params } from '../vit/params.ts';
@@ -25,6 +26,8 @@ export interface TrainSpec {
   batch: number;
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
+  /** Fitted in closed form: fed to the graph like a trained parameter, but not differentiated. */
+  isFitted?: (path: string) => boolean;
   /** The frozen parameters' gradients for the clipping norm: as 'grad/<path>' tensors or as 'frozen_grad_sq'. */
   frozenGrads?: 'tensors' | 'sum_squares';
   /** The official L2 term 0.5 · wd · Σ‖W‖² (0: none). */
@@ -43,6 +46,7 @@ export interface EvalSpec {
   batch: number;
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   original?: Params;
   /** The frozen query [n, D] is fed as 'query' instead of computed. */
   queryFed: boolean;
@@ -89,7 +93,7 @@ export interface StepObservation {
  * one vote group per device batch (official: each device votes over its own batch).
  */
 export function selectingEvalStep<S>(s: EvalSpec, selection: S, perDeviceBatch: number) {
-  return { batch: s.batch, imageSize: s.imageSize, selection, voteGroup: Math.min(s.batch, perDeviceBatch), isTrained: s.isTrained, original: s.original, queryFed: s.queryFed, features: s.features };
+  return { batch: s.batch, imageSize: s.imageSize, selection, voteGroup: Math.min(s.batch, perDeviceBatch), isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, queryFed: s.queryFed, features: s.features };
 }
 
 /** One method set up for one run: a config, a backbone and a head width. */

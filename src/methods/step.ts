@@ -12,7 +12,7 @@ import type { Params } from '../vit/params.ts';
 /** A compiled-to-be step: its outputs by name, the trained parameters fed, and the feeds it needs. */
 export interface StepGraph {
   outputs: Record<string, Tensor>;
-  /** The trained parameters (graph inputs), by path. */
+  /** The parameters fed as graph inputs (trained and fitted), by path. */
   trained: Tensor[];
   /** Paths with a 'grad/<path>' output: the trained ones, then the frozen ones under frozenGrads 'tensors'. */
   gradPaths: string[];
@@ -53,8 +53,10 @@ export type ForwardFn = (x: ForwardInputs) => Forward;
 interface Common {
   batch: number;
   imageSize: [number, number];
-  /** Which parameter paths train (graph inputs); the rest are constants of the graph. */
+  /** Which parameter paths train (graph inputs, differentiated); the rest are constants of the graph. */
   isTrained: (path: string) => boolean;
+  /** Parameters fitted in closed form: graph inputs too, so that a fit needs no recompile, but never differentiated. */
+  isFitted?: (path: string) => boolean;
   /** The pretrained backbone for the query when the backbone itself trains. */
   original?: Params;
   /** Also output the features the head sees, as 'features' [B, D]. */
@@ -86,7 +88,7 @@ export interface EvalGraphSpec extends Common {
 }
 
 function inputsOf(params: Params, s: Common, feeds: string[], query?: Tensor) {
-  const bound = bindParams(params, s.isTrained);
+  const bound = bindParams(params, (path) => s.isTrained(path) || (s.isFitted?.(path) ?? false));
   const pq = s.original ? bindParams(s.original, () => false).p : bound.p;
   const [h, w] = s.imageSize;
   const images = g.input('images', [s.batch, h, w, 3]);
@@ -102,11 +104,13 @@ function inputsOf(params: Params, s: Common, feeds: string[], query?: Tensor) {
 export function trainGraph(params: Params, s: TrainGraphSpec, forward: ForwardFn): StepGraph {
   const feeds = ['images', 'labels'];
   const { bound, x } = inputsOf(params, s, feeds);
-  const { trained, used } = bound;
+  const used = bound.used;
   const labels = g.input('labels', [s.batch], 'int32');
   const classMask = s.trainMask ? g.input('class_mask', [s.numClasses], 'bool') : null;
   if (classMask) feeds.push('class_mask');
   const out = forward(x);
+  // Parameters are bound as the forward pass asks for them: only now are the inputs known.
+  const trained = bound.trained.filter((t) => s.isTrained(t.label!));
   const ce = g.maskedCrossEntropy(out.logits, labels, classMask);
   let loss = out.extraLoss ? g.add(ce, out.extraLoss) : ce;
   if (s.weightDecay) {
@@ -121,7 +125,7 @@ export function trainGraph(params: Params, s: TrainGraphSpec, forward: ForwardFn
   const gradOut = s.frozenGrads === 'tensors' ? [...trained, ...frozen] : trained;
   gradOut.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
   if (s.frozenGrads === 'sum_squares' && frozen.length > 0) outputs.frozen_grad_sq = addAll(grads.slice(trained.length).map(sumSquares));
-  return { outputs, trained, gradPaths: gradOut.map((t) => t.label!), feedsNeeded: feeds };
+  return { outputs, trained: bound.trained, gradPaths: gradOut.map((t) => t.label!), feedsNeeded: feeds };
 }
 
 /**

@@ -148,8 +148,8 @@ export class Learner {
     return this.model.evalSelection;
   }
 
-  /** Graph inputs rather than constants: the trained parameters and the fitted ones. */
-  private readonly fed = (path: string) => this.trained.includes(path) || this.fitted.includes(path);
+  private readonly isTrained = (path: string) => this.trained.includes(path);
+  private readonly isFitted = (path: string) => this.fitted.includes(path);
 
   /** Compiled step graphs by batch size and selection: built once, not at every step. */
   private readonly sessions = new Map<string, Promise<{ graph: StepGraph; session: Compiled }>>();
@@ -172,7 +172,8 @@ export class Learner {
       taskId,
       batch,
       imageSize: [this.imageSize, this.imageSize],
-      isTrained: this.fed,
+      isTrained: this.isTrained,
+      isFitted: this.isFitted,
       frozenGrads,
       weightDecay: l2Coefficient(this.config),
       original: this.original,
@@ -335,7 +336,7 @@ export class Learner {
   private async runEval(images: Float32Array, labels: Int32Array, features: boolean, query?: Float32Array): Promise<Record<string, HostTensor>> {
     const n = labels.length;
     const queryFed = query !== undefined;
-    const spec = { params: this.params, taskId: this.task, batch: n, imageSize: [this.imageSize, this.imageSize] as [number, number], isTrained: this.fed, original: this.original, queryFed, features };
+    const spec = { params: this.params, taskId: this.task, batch: n, imageSize: [this.imageSize, this.imageSize] as [number, number], isTrained: this.isTrained, isFitted: this.isFitted, original: this.original, queryFed, features };
     const { graph, session, feeds: own } = await this.cached(this.model.eval(spec));
     const feeds = { ...this.feeds(graph, images, labels), ...own(n) };
     if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };

@@ -40,12 +40,12 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     trains: ['prompt/*', 'head/*'],
     train: (s) => ({
       key: `train:${s.batch}:${s.taskId}:${s.features}`,
-      build: () => buildCodaTrainStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, features: s.features }),
+      build: () => buildCodaTrainStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features }),
       feeds: () => ({}),
     }),
     eval: (s) => ({
       key: `eval:${s.batch}:${s.taskId}:${s.features}`,
-      build: () => buildCodaEvalStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, features: s.features }),
+      build: () => buildCodaEvalStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features }),
       feeds: () => ({}),
     }),
     evalSelection: 'weighted',

@@ -77,6 +77,7 @@ export interface CodaStepSpec {
   imageSize: [number, number];
   /** Which parameter paths are fed (and differentiated); the official trains the prompt module and the head. */
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   /** Also output the class token the head sees. */
   features?: boolean;
 }

@@ -74,6 +74,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
           trainMask: c.continual.train_mask,
           pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
           isTrained: s.isTrained,
+          isFitted: s.isFitted,
           frozenGrads: s.frozenGrads,
           features: s.features,
           original: s.original,

@@ -22,6 +22,7 @@ export interface DualPromptStepSpec {
   trainMask: boolean;
   pull: number;
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   /** The frozen parameters' gradients for the clipping norm (see TrainGraphSpec.frozenGrads). */
   frozenGrads?: 'tensors' | 'sum_squares';
   /** The pretrained backbone for the query when the backbone itself trains. */
@@ -62,6 +63,6 @@ export function buildDualPromptTrainStep(params: Params, spec: DualPromptStepSpe
 }
 
 /** Logits and the selected e-prompt ids, no gradients; trained parameters are fed. */
-export function buildDualPromptEvalStep(params: Params, spec: Pick<DualPromptStepSpec, 'model' | 'batch' | 'imageSize' | 'selection' | 'voteGroup' | 'isTrained' | 'original' | 'features'> & { queryFed?: boolean }): StepGraph {
+export function buildDualPromptEvalStep(params: Params, spec: Pick<DualPromptStepSpec, 'model' | 'batch' | 'imageSize' | 'selection' | 'voteGroup' | 'isTrained' | 'isFitted' | 'original' | 'features'> & { queryFed?: boolean }): StepGraph {
   return evalGraph(params, { ...spec, hidden: spec.model.vit.hidden }, dualPromptStepForward(spec, 0));
 }

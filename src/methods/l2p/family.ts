@@ -151,6 +151,7 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
             trainMask: c.continual.train_mask,
             pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
             isTrained: s.isTrained,
+            isFitted: s.isFitted,
             weightDecay: s.weightDecay,
             frozenGrads: s.frozenGrads,
             features: s.features,

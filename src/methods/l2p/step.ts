@@ -21,6 +21,7 @@ export interface StepSpec {
   pull: number;
   /** Which parameter paths train; the rest are constants of the graph. */
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   /** The official L2 term's coefficient (see TrainGraphSpec.weightDecay). */
   weightDecay?: number;
   /** The frozen parameters' gradients for the clipping norm (see TrainGraphSpec.frozenGrads). */

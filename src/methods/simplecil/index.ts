@@ -24,7 +24,7 @@ export const simplecil: Method = {
     },
     eval: (s) => ({
       key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
-      build: () => buildSimpleCilEvalStep(s.params, { vit: vit.config, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, queryFed: s.queryFed, features: s.features }),
+      build: () => buildSimpleCilEvalStep(s.params, { vit: vit.config, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, queryFed: s.queryFed, features: s.features }),
       feeds: () => ({}),
     }),
     evalSelection: 'none',

@@ -28,6 +28,7 @@ export interface SimpleCilStepSpec {
   batch: number;
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   queryFed?: boolean;
   features?: boolean;
 }
