@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getPreset } from '../src/config/presets.ts';
 import * as g from '../src/graph/index.ts';
-import { queryOf } from '../src/l2p/model.ts';
+import { queryOf } from '../src/vit/query.ts';
 import { mulberry32 } from '../src/random.ts';
 import { compile, disposeAll, type RuntimeOptions } from '../src/runtime/ort.ts';
 import { createLearner } from '../src/train/experiment.ts';

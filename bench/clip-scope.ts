@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { getPreset } from '../src/config/presets.ts';
 import * as g from '../src/graph/index.ts';
-import { buildTrainStep, type StepSpec } from '../src/l2p/step.ts';
+import { buildTrainStep, type StepSpec } from '../src/methods/l2p/step.ts';
 import { compile, disposeAll, type HostTensor } from '../src/runtime/ort.ts';
 import { createLearner, modelOptions } from '../src/train/experiment.ts';
 import { randomViT } from '../src/vit/random.ts';

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { getPreset } from '../src/config/presets.ts';
-import { buildTrainStep } from '../src/l2p/step.ts';
+import { buildTrainStep } from '../src/methods/l2p/step.ts';
 import { toOnnx } from '../src/runtime/onnx.ts';
 import { sessionOptions } from '../src/runtime/ort.ts';
 import { createLearner, modelOptions } from '../src/train/experiment.ts';

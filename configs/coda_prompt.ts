@@ -5,7 +5,7 @@
 // its timm backbone, and the natural class order (its single published run is seed 0, which does not
 // shuffle). Fields L2P reads and CODA-Prompt does not (the prompt pool's) are L2P's values, unused;
 // docs/fidelity.md lists what still differs.
-import { CODA_OFFICIAL } from '../src/coda-prompt/options.ts';
+import { CODA_OFFICIAL } from '../src/methods/coda-prompt/options.ts';
 import type { L2PConfig } from '../src/config/l2p.ts';
 import { cifar100_l2p } from './cifar100_l2p.ts';
 import { domainnet_l2p_cil } from './domainnet_l2p.ts';

@@ -2,7 +2,7 @@
 // `l2p demo --method <m>` compares methods on the same data. Each method keeps its official (DualPrompt)
 // or official (CODA-Prompt) prompt settings, schedule and class order; the 6-block shipped backbone holds
 // their layers. The backbone keeps its own GELU (tanh: it was pretrained with it).
-import { CODA_OFFICIAL } from '../src/coda-prompt/options.ts';
+import { CODA_OFFICIAL } from '../src/methods/coda-prompt/options.ts';
 import { onMethod } from '../src/config/keys.ts';
 import type { L2PConfig } from '../src/config/l2p.ts';
 import { cifar100_dualprompt } from './cifar100_dualprompt.ts';

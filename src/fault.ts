@@ -13,6 +13,8 @@ export const FAULT_EVENTS = {
   step: 'after a training step',
   /** One evaluation batch has been scored (evaluate.ts). */
   'eval-batch': 'in the middle of an evaluation',
+  /** One batch of a statistics pass has been given to the method (statistics.ts). */
+  'stats-batch': 'in the middle of a statistics pass',
   /** An evaluation's record was appended to metrics.jsonl, before the checkpoint that follows it. */
   metrics: 'after a metrics record',
   /** A checkpoint's npz is in place, its state.json not yet (checkpoint.ts). */

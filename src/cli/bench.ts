@@ -10,7 +10,7 @@ import { METHODS } from '../methods/index.ts';
 import { compile, disposeAll, type RuntimeOptions } from '../runtime/ort.ts';
 import { createLearner } from '../train/experiment.ts';
 import { bindParams } from '../vit/bind.ts';
-import { queryOf } from '../l2p/model.ts';
+import { queryOf } from '../vit/query.ts';
 import { mulberry32 } from '../random.ts';
 import { randomViT } from '../vit/random.ts';
 import { decodeVariant } from '../vit/variants.ts';

@@ -99,7 +99,7 @@ export const l2pConfigSchema = object(
      * (ours) The method trained (src/methods): L2P, DualPrompt, CODA-Prompt, or a baseline (one shared
      * prompt, head only, joint training).
      */
-    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint']),
+    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint', 'simplecil']),
     /** Backbone variant, e.g. 'ViT-B_16', or a pretrained backbone's name (docs/backbones.md); decoded by the ViT variants table. */
     model_name: string(),
     /** Pretrained backbone weights (npz, safetensors or PyTorch zip: docs/backbones.md); null leaves the backbone randomly initialised. */

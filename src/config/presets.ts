@@ -1,5 +1,5 @@
-// The named presets: the official L2P and DualPrompt configs, CODA-Prompt's official settings
-// (configs/*.ts), and a `<name>_smoke` shrink of each.
+// The named presets: the official L2P and DualPrompt configs, CODA-Prompt's official settings,
+// LAMDA-PILOT's SimpleCIL settings (configs/*.ts), and a `<name>_smoke` shrink of each.
 import { UserError } from '../errors.ts';
 import { cifar100_gaussian_l2p } from '../../configs/cifar100_gaussian_l2p.ts';
 import { cifar100_dualprompt } from '../../configs/cifar100_dualprompt.ts';
@@ -11,6 +11,7 @@ import { core50_l2p } from '../../configs/core50_l2p.ts';
 import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts';
 import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
 import { split_mnist_l2p } from '../../configs/split_mnist_l2p.ts';
+import { cifar100_simplecil, imr_simplecil, split_mnist_simplecil } from '../../configs/simplecil.ts';
 import { parseL2PConfig, type L2PConfig } from './l2p.ts';
 import { closest } from './schema.ts';
 import { smoke } from './smoke.ts';
@@ -32,6 +33,9 @@ const FULL: Record<string, L2PConfig> = {
   domainnet_coda_prompt,
   split_mnist_dualprompt,
   split_mnist_coda_prompt,
+  cifar100_simplecil,
+  imr_simplecil,
+  split_mnist_simplecil,
 };
 
 const PRESETS = new Map<string, () => L2PConfig>();

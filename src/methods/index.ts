@@ -1,11 +1,12 @@
-// Every method by its config name. Adding a method: its module here, the table of the config keys
-// it reads in keys.ts, and a preset in configs/.
+// Every method by its config name. Adding a method: its folder here (src/methods/<name>/index.ts
+// exporting its Method), one line in this table and one in keys.ts (its key table), the name in the
+// config schema, and a preset in configs/ (docs/methods.md).
 import type { L2PConfig } from '../config/l2p.ts';
-import { headOnly, joint, sharedPrompt } from './baselines.ts';
-import { codaPrompt } from './coda-prompt.ts';
-import { dualprompt } from './dualprompt.ts';
-import { l2p } from './l2p.ts';
+import { codaPrompt } from './coda-prompt/index.ts';
+import { dualprompt } from './dualprompt/index.ts';
+import { headOnly, joint, l2p, sharedPrompt } from './l2p/index.ts';
 import type { Method } from './method.ts';
+import { simplecil } from './simplecil/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
   l2p,
@@ -14,10 +15,11 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   shared_prompt: sharedPrompt,
   head_only: headOnly,
   joint,
+  simplecil,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
   return METHODS[c.method];
 }
 
-export type { EvalSpec, GraphPlan, Method, MethodModel, MethodState, StepGraph, TrainSpec, TrainTask } from './method.ts';
+export type { EvalSpec, GraphPlan, GraphRunner, Method, MethodModel, MethodState, Phase, StateArray, StatisticsPass, StepGraph, StepObservation, TrainSpec, TrainTask } from './method.ts';

@@ -1,22 +1,15 @@
-// What a method is to the rest of the program: its parameters, which of them train (one list of path
-// patterns), its training and evaluation graphs through the ViT with their prompt selection and loss
-// terms, and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method
-// only through this interface; each method is one module beside this file (src/methods/index.ts).
+// What a method is to the rest of the program: its parameters, which of them train by gradient and
+// which are fitted in closed form (lists of path patterns), each task's phases (gradient steps, a
+// statistics pass and its fit), its training and evaluation graphs on the step skeleton (step.ts),
+// and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method only
+// through this interface; each method is one folder beside this file (src/methods/index.ts).
 import type { L2PConfig } from '../config/l2p.ts';
-import type { Tensor } from '../graph/index.ts';
 import type { HostTensor } from '../runtime/ort.ts';
 import type { LoadedViT, Params } from '../vit/params.ts';
 import type { ViTConfig } from '../vit/variants.ts';
+import type { StepGraph } from './step.ts';
 
-/** A compiled-to-be step: its outputs by name, the trained parameters fed, and the feeds it needs. */
-export interface StepGraph {
-  outputs: Record<string, Tensor>;
-  /** The trained parameters (graph inputs), by path. */
-  trained: Tensor[];
-  /** Paths with a 'grad/<path>' output: the trained ones, then any frozen ones asked for. */
-  gradPaths: string[];
-  feedsNeeded: string[];
-}
+export type { StepGraph };
 
 /** Built once per key: `build` makes the graph, `feeds` the method's own feeds (e.g. 'prompt_ids') for a batch of n. */
 export interface GraphPlan {
@@ -33,12 +26,16 @@ export interface TrainSpec {
   batch: number;
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
+  /** Fitted in closed form: fed to the graph like a trained parameter, but not differentiated. */
+  isFitted?: (path: string) => boolean;
   /** The frozen parameters' gradients for the clipping norm: as 'grad/<path>' tensors or as 'frozen_grad_sq'. */
   frozenGrads?: 'tensors' | 'sum_squares';
   /** The official L2 term 0.5 · wd · Σ‖W‖² (0: none). */
   weightDecay: number;
   /** The pretrained backbone for the query when the backbone itself trains. */
   original?: Params;
+  /** Also output 'features' [B, D], what the head sees (the method's `trainFeatures`). */
+  features?: boolean;
 }
 
 /** What every evaluation graph is asked for. Outputs: logits; prompt_idx [n, k] when prompts are selected. */
@@ -49,9 +46,46 @@ export interface EvalSpec {
   batch: number;
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
   original?: Params;
   /** The frozen query [n, D] is fed as 'query' instead of computed. */
   queryFed: boolean;
+  /** Also output 'features' [n, D] (a statistics pass). */
+  features?: boolean;
+}
+
+/**
+ * A task's phases, in order. 'gradient': the optimiser's steps over the task's epochs (as L2P trains).
+ * 'statistics': one pass over the task's training data through the evaluation transform (no
+ * augmentation; LAMDA-PILOT's train_loader_for_CPs / mode="test"), each batch's features given to
+ * the method's StatisticsPass, whose `finish` then fits in closed form. A task with no 'gradient'
+ * phase runs no optimiser step.
+ */
+export type Phase = 'gradient' | 'statistics';
+
+/** Runs graphs for an end-of-task fit (which may itself run a small gradient loop on sampled features). */
+export interface GraphRunner {
+  run(plan: GraphPlan, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+}
+
+/**
+ * One statistics pass over a task's training data: a fresh accumulator each time, so that a pass a
+ * stop cut short is dropped whole and a resumed run begins it again.
+ */
+export interface StatisticsPass {
+  /** A batch's features [n, D] (the evaluation graph's 'features' output) and labels [n]. */
+  add(features: Float32Array, labels: Int32Array): void;
+  /** After the pass: the closed-form fit, written into `params` (async: it may compile and run graphs). */
+  finish(params: Params, graphs: GraphRunner): Promise<void>;
+}
+
+/** What a training step shows the method afterwards. */
+export interface StepObservation {
+  /** Selected prompt ids of the batch, [B·N] (empty without selection). */
+  promptIds: Int32Array;
+  labels: Int32Array;
+  /** The step's features [B, D], when the method asks for them (`trainFeatures`). */
+  features?: Float32Array;
 }
 
 /**
@@ -59,7 +93,7 @@ export interface EvalSpec {
  * one vote group per device batch (official: each device votes over its own batch).
  */
 export function selectingEvalStep<S>(s: EvalSpec, selection: S, perDeviceBatch: number) {
-  return { batch: s.batch, imageSize: s.imageSize, selection, voteGroup: Math.min(s.batch, perDeviceBatch), isTrained: s.isTrained, original: s.original, queryFed: s.queryFed };
+  return { batch: s.batch, imageSize: s.imageSize, selection, voteGroup: Math.min(s.batch, perDeviceBatch), isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, queryFed: s.queryFed, features: s.features };
 }
 
 /** One method set up for one run: a config, a backbone and a head width. */
@@ -73,6 +107,17 @@ export interface MethodModel {
    * backbone trains where the config's freeze_part leaves it unfrozen.
    */
   trains: readonly string[];
+  /**
+   * Path patterns of the method's own parameters fitted in closed form (SimpleCIL's prototypes): fed
+   * to its graphs like trained ones and kept in each checkpoint, but no optimiser updates them.
+   */
+  fitted?: readonly string[];
+  /** Task t's phases (unset: ['gradient']). */
+  phases?(t: number): readonly Phase[];
+  /** A fresh accumulator for task t's statistics pass (needed where a phase is 'statistics'). */
+  statistics?(t: number): StatisticsPass;
+  /** The training steps' results carry the features the head sees (given to `observe`). */
+  trainFeatures?: boolean;
   train(spec: TrainSpec): GraphPlan;
   eval(spec: EvalSpec): GraphPlan;
   /** The test-time selection, as summary.json names it ('batchwise', 'per_instance', 'fixed', 'weighted', 'none'). */
@@ -86,15 +131,23 @@ export interface MethodModel {
    * slots); null where that is not defined.
    */
   selectionAccuracy(usage: number[][]): number[] | null;
-  /** After each training step of task t: the prompt ids it selected ([B·N]; empty without selection). */
-  observe?(t: number, promptIds: Int32Array): void;
-  /** What the method keeps beyond its parameters (e.g. selection counts), saved in each checkpoint. */
+  /** After each training step of task t: what it selected and, where asked, its features. */
+  observe?(t: number, step: StepObservation): void;
+  /** What the method keeps beyond its parameters (e.g. selection counts, Gram matrices), saved in each checkpoint. */
   saveState?(): MethodState;
   loadState?(s: MethodState | undefined): void;
 }
 
-/** A method's checkpointed state: named tables of numbers. */
-export type MethodState = Record<string, number[][]>;
+/** A large array of a method's state, kept in the checkpoint's npz in binary (float64 where it matters). */
+export interface StateArray {
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+/** A method's checkpointed state: named tables of numbers (in state.json) and arrays (in the npz as 'method/<name>'). */
+export type MethodState = Record<string, number[][] | StateArray>;
+
+export const isStateArray = (v: number[][] | StateArray | undefined): v is StateArray => v !== undefined && !Array.isArray(v);
 
 /** A task as the loop trains it. */
 export interface TrainTask<S> {

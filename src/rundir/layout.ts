@@ -22,11 +22,15 @@ export const EVENTS_PREFIX = 'events.out.tfevents.';
 export const QUERY_CACHE_DIR = 'query-cache';
 
 /** The checkpoint npz of a global step. */
-export function checkpointName(globalStep: number): string {
-  return `ckpt-${String(globalStep).padStart(8, '0')}.npz`;
+/**
+ * A checkpoint's npz name, by the global step; `task` (the tasks finished) tells apart the ends of
+ * tasks that ran no step (a closed-form method's), which share a step. Names sort in save order.
+ */
+export function checkpointName(globalStep: number, task?: number): string {
+  return `ckpt-${String(globalStep).padStart(8, '0')}${task === undefined ? '' : `.t${String(task).padStart(4, '0')}`}.npz`;
 }
 
-export const CHECKPOINT_NAME = /^ckpt-\d+\.npz$/;
+export const CHECKPOINT_NAME = /^ckpt-\d+(\.t\d+)?\.npz$/;
 
 export function runFiles(workdir: string) {
   return {

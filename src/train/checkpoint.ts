@@ -1,4 +1,5 @@
-// Checkpoints of a run: the changing tensors (trained parameters, optimiser moments) in an npz, and
+// Checkpoints of a run: the changing tensors (trained and fitted parameters, optimiser moments, a
+// method's large state arrays as 'method/<name>', float64 kept) in an npz, and
 // the loop's position (task, step, data position, accuracy matrix so far) in state.json, which names
 // its npz. Both are written atomically, npz first: a kill at any moment leaves the previous pair
 // valid, and state.json is only ever read whole.
@@ -14,7 +15,7 @@ import { CHECKPOINT_NAME, checkpointName, runFiles, STATE_FILE } from '../rundir
 import { hasState, readState, type StateFile } from '../rundir/state.ts';
 import type { Params } from '../vit/params.ts';
 import type { OptState } from './learner.ts';
-import type { MethodState } from '../methods/index.ts';
+import { isStateArray, type MethodState } from '../methods/method.ts';
 
 /** Where the loop stands; everything needed to continue exactly. */
 export interface LoopState {
@@ -63,13 +64,25 @@ export function checkpointDir(workdir: string): string {
   return runFiles(workdir).checkpoints;
 }
 
-/** Writes a checkpoint and keeps the newest `keep` npz files. `loop` is the caller's JSON-safe position. */
-export function saveCheckpoint<S extends { globalStep: number }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2): void {
+/**
+ * Writes a checkpoint and keeps the newest `keep` npz files. `loop` is the caller's JSON-safe position,
+ * but for its `method` state's arrays, which go to the npz; `fitted` parameters are kept without moments.
+ * `tasksDone` names the npz apart from others of the same step (the end of a task that ran no step).
+ */
+export function saveCheckpoint<S extends { globalStep: number; method?: MethodState }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2, fitted: readonly string[] = [], tasksDone?: number): void {
   const dir = checkpointDir(workdir);
   mkdirSync(dir, { recursive: true });
-  const name = checkpointName(loop.globalStep);
+  const name = checkpointName(loop.globalStep, tasksDone);
   const arrays = new Map<string, NpyArray>();
-  for (const k of trained) {
+  if (loop.method) {
+    const tables: MethodState = {};
+    for (const [k, v] of Object.entries(loop.method)) {
+      if (isStateArray(v)) arrays.set(`method/${k}`, { dtype: v.data instanceof Float64Array ? 'float64' : 'float32', shape: v.shape, data: v.data });
+      else tables[k] = v;
+    }
+    loop = { ...loop, method: tables };
+  }
+  for (const k of [...trained, ...fitted]) {
     const p = params.get(k)!;
     arrays.set(`params/${k}`, { dtype: 'float32', shape: p.shape, data: p.data });
   }
@@ -111,16 +124,17 @@ export function hasCheckpoint(workdir: string): boolean {
  * newest checkpoint that cannot be read gives way to the one kept before it, and `fallback` is told
  * which and why.
  */
-export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState, fallback?: (warning: string) => void): S {
+export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, trained: readonly string[], opt: OptState, fallback?: (warning: string) => void, fitted: readonly string[] = []): S {
   const state = readState<S>(workdir);
+  const loadPosition = (s: Pick<StateFile<S>, 'npz' | 'loop' | 'optimizer'>) => loadAt(workdir, s, params, trained, opt, fitted);
   try {
-    return loadPosition(workdir, state, params, trained, opt);
+    return loadPosition(state);
   } catch (e) {
     const older = state.previous;
     if (!fallback || !older || !(e instanceof UserError || (e as NodeJS.ErrnoException).code)) throw e;
     let loop: S;
     try {
-      loop = loadPosition(workdir, older, params, trained, opt);
+      loop = loadPosition(older);
     } catch {
       throw e;
     }
@@ -130,7 +144,7 @@ export function loadCheckpoint<S = LoopState>(workdir: string, params: Params, t
   }
 }
 
-function loadPosition<S>(workdir: string, state: Pick<StateFile<S>, 'npz' | 'loop' | 'optimizer'>, params: Params, trained: readonly string[], opt: OptState): S {
+function loadAt<S>(workdir: string, state: Pick<StateFile<S>, 'npz' | 'loop' | 'optimizer'>, params: Params, trained: readonly string[], opt: OptState, fitted: readonly string[]): S {
   const dir = checkpointDir(workdir);
   const file = runFiles(workdir).state;
   if (state.optimizer.kind !== opt.kind) throw new UserError(`'${file}': optimiser '${state.optimizer.kind}' differs from the config's`);
@@ -152,11 +166,19 @@ function loadPosition<S>(workdir: string, state: Pick<StateFile<S>, 'npz' | 'loo
     const moments: [string, Map<string, Float32Array>][] =
       opt.kind === 'adam' ? [['m', opt.state.m], ['v', opt.state.v]] : [['momentum', opt.state.momentum]];
     for (const [tag, tensors] of moments) for (const k of trained) take(`opt/${tag}/${k}`, params.get(k)!.shape, tensors.get(k)!);
+    for (const k of fitted) take(`params/${k}`, params.get(k)!.shape, params.get(k)!.data);
+    const method: MethodState = { ...(state.loop as { method?: MethodState }).method };
+    for (const key of npz.keys().filter((k) => k.startsWith('method/'))) {
+      const a = npz.read(key);
+      if (!(a.data instanceof Float32Array || a.data instanceof Float64Array)) throw new UserError(`'${npzPath}': key '${key}' is ${a.dtype}, expected float32 or float64`);
+      method[key.slice('method/'.length)] = { shape: a.shape, data: a.data };
+      expected.add(key);
+    }
     const extra = npz.keys().filter((k) => !expected.has(k));
     if (extra.length > 0) throw new UserError(`'${npzPath}': unexpected key '${extra[0]}' (this run trains ${trained.length} tensors)`);
+    opt.state.step = state.optimizer.step;
+    return Object.keys(method).length > 0 ? { ...state.loop, method } : state.loop;
   } finally {
     npz.close();
   }
-  opt.state.step = state.optimizer.step;
-  return state.loop;
 }

@@ -2,12 +2,13 @@
 // takes the global batch as the official data-parallel step does: per-device micro-batches (each with
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
 import type { L2PConfig } from '../config/l2p.ts';
-import { buildQueryStep } from '../l2p/step.ts';
-import type { GraphPlan, MethodModel, StepGraph } from '../methods/index.ts';
+import { buildQueryStep } from '../vit/query.ts';
+import type { GraphPlan, GraphRunner, MethodModel, StepGraph } from '../methods/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import { matchesPattern } from '../vit/bind.ts';
 import type { Params } from '../vit/params.ts';
 import { addInOrder, chunkBounds, chunkSquares, meanInPlace } from './frozen-norm.ts';
+import { argmax, countCorrect, crossEntropy } from './logit-rows.ts';
 import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep, type AdamState, type SgdState, type Tensors } from './optim.ts';
 
 export interface StepResult {
@@ -55,6 +56,8 @@ export interface MicroResult {
   promptIds: Int32Array;
   /** The frozen gradients' summed squares (a step of one micro-batch under grad_clip_scope 'all'), else 0. */
   frozenSq: number;
+  /** The features the head saw [n, D], where the method asks for them (run here, not in worker processes). */
+  features?: Float32Array;
   /** The gradient of each path the graph differentiates, in the graph's order. */
   grads: Map<string, Float32Array>;
   /** Every output of the micro-batch's graph, in a traced step. */
@@ -90,6 +93,8 @@ export type OptState = { kind: 'adam'; state: AdamState } | { kind: 'sgd'; state
 export class Learner {
   opt: OptState;
   private readonly trained: string[];
+  /** The method's parameters fitted in closed form: fed to its graphs and checkpointed, never stepped. */
+  readonly fitted: string[];
   /** The pretrained weights of backbone parameters that train: the query keeps using them. */
   private readonly original: Params | undefined;
   /** The task being trained, or the last one trained: a method whose model grows with the tasks evaluates with it. */
@@ -109,6 +114,7 @@ export class Learner {
     readonly runtime: RuntimeOptions = {},
   ) {
     this.trained = trainedPaths(config, model, [...params.keys()]);
+    this.fitted = [...model.params.keys()].filter((k) => (model.fitted ?? []).some((pattern) => matchesPattern(k, pattern)));
     this.opt = this.freshOptimizer();
     const own = (k: string) => model.params.has(k);
     const trainedBackbone = this.trained.filter((k) => !own(k));
@@ -142,6 +148,9 @@ export class Learner {
     return this.model.evalSelection;
   }
 
+  private readonly isTrained = (path: string) => this.trained.includes(path);
+  private readonly isFitted = (path: string) => this.fitted.includes(path);
+
   /** Compiled step graphs by batch size and selection: built once, not at every step. */
   private readonly sessions = new Map<string, Promise<{ graph: StepGraph; session: Compiled }>>();
 
@@ -163,10 +172,12 @@ export class Learner {
       taskId,
       batch,
       imageSize: [this.imageSize, this.imageSize],
-      isTrained: (path) => this.trained.includes(path),
+      isTrained: this.isTrained,
+      isFitted: this.isFitted,
       frozenGrads,
       weightDecay: l2Coefficient(this.config),
       original: this.original,
+      features: this.model.trainFeatures,
     });
   }
 
@@ -197,10 +208,12 @@ export class Learner {
     let loss = 0;
     let correct = 0;
     const ids: number[] = [];
+    const features: Float32Array[] = [];
     const add = (r: MicroResult) => {
       loss += r.loss;
       correct += r.correct;
       for (const v of r.promptIds) ids.push(v);
+      if (r.features) features.push(r.features);
       frozenSq += r.frozenSq;
       if (r.outputs) outputs.push(r.outputs);
       if (!sums) sums = new Map([...r.grads.keys()].map((k) => [k, new Float32Array(this.params.get(k)!.data.length)] as const));
@@ -224,7 +237,7 @@ export class Learner {
     this.applyUpdate(grads, lr);
     if (this.onStep) this.onStep({ outputs, grads: averaged!, norm: clip.norm, factor: clip.factor });
     const promptIds = Int32Array.from(ids);
-    this.model.observe?.(taskId, promptIds);
+    this.model.observe?.(taskId, { promptIds, labels, ...(this.model.trainFeatures ? { features: concatRows(features) } : {}) });
     return { loss: loss / micro, correct, count: b, gradNorm: clip.norm, promptIds };
   }
 
@@ -241,6 +254,7 @@ export class Learner {
       promptIds: r.prompt_idx ? (r.prompt_idx.data as Int32Array) : new Int32Array(0),
       frozenSq: r.frozen_grad_sq ? (r.frozen_grad_sq.data as Float32Array)[0] : 0,
       grads: new Map(graph.gradPaths.map((k) => [k, r[`grad/${k}`].data as Float32Array] as const)),
+      ...(r.features ? { features: r.features.data as Float32Array } : {}),
       ...(j.trace ? { outputs: r } : {}),
     };
   }
@@ -292,21 +306,7 @@ export class Learner {
    */
   async evalBatch(images: Float32Array, labels: Int32Array, taskMask: readonly number[] | null, query?: Float32Array): Promise<EvalResult> {
     const n = labels.length;
-    const queryFed = query !== undefined;
-    const { graph, session, feeds: own } = await this.cached(
-      this.model.eval({
-        params: this.params,
-        taskId: this.task,
-        batch: n,
-        imageSize: [this.imageSize, this.imageSize],
-        isTrained: (path) => this.trained.includes(path),
-        original: this.original,
-        queryFed,
-      }),
-    );
-    const feeds = { ...this.feeds(graph, images, labels), ...own(n) };
-    if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };
-    const r = await session.run(feeds);
+    const r = await this.runEval(images, labels, false, query);
     const logits = r.logits.data as Float32Array;
     const c = this.model.numClasses;
     const mask = new Uint8Array(c).fill(taskMask ? 0 : 1);
@@ -325,6 +325,31 @@ export class Learner {
     const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
     return { correct, count: n, lossSum, losses, predictions, promptIds, logits };
   }
+
+  /** The features [n, D] of a batch through the method's evaluation graph (a statistics pass). */
+  async features(images: Float32Array, labels: Int32Array): Promise<Float32Array> {
+    const r = await this.runEval(images, labels, true);
+    if (!r.features) throw new Error(`method '${this.config.method}' has a statistics phase but its evaluation graph gives no features`);
+    return r.features.data as Float32Array;
+  }
+
+  private async runEval(images: Float32Array, labels: Int32Array, features: boolean, query?: Float32Array): Promise<Record<string, HostTensor>> {
+    const n = labels.length;
+    const queryFed = query !== undefined;
+    const spec = { params: this.params, taskId: this.task, batch: n, imageSize: [this.imageSize, this.imageSize] as [number, number], isTrained: this.isTrained, isFitted: this.isFitted, original: this.original, queryFed, features };
+    const { graph, session, feeds: own } = await this.cached(this.model.eval(spec));
+    const feeds = { ...this.feeds(graph, images, labels), ...own(n) };
+    if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };
+    return session.run(feeds);
+  }
+
+  /** Runs a method's own graphs (an end-of-task fit), compiled once per plan key. */
+  readonly graphs: GraphRunner = {
+    run: async (plan, feeds) => {
+      const { session } = await this.cached(plan);
+      return session.run(feeds);
+    },
+  };
 
   private feeds(graph: StepGraph, images: Float32Array, labels: Int32Array): Record<string, HostTensor> {
     const n = labels.length;
@@ -351,27 +376,14 @@ export function trainedPaths(c: Pick<L2PConfig, 'freeze_part'>, model: Pick<Meth
   });
 }
 
+/** Rows of several [n_i, D] blocks, one after another. */
+function concatRows(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+
 export function l2Coefficient(c: Pick<L2PConfig, 'optim' | 'weight_decay'>): number {
   return c.optim === 'adamw' ? 0 : c.weight_decay;
-}
-
-function argmax(row: Float32Array, mask: Uint8Array): number {
-  let best = -1;
-  for (let k = 0; k < row.length; k++) if (mask[k] && (best < 0 || row[k] > row[best])) best = k;
-  return best;
-}
-
-function crossEntropy(row: Float32Array, label: number, mask: Uint8Array): number {
-  let mx = -Infinity;
-  for (let k = 0; k < row.length; k++) if (mask[k]) mx = Math.max(mx, row[k]);
-  let s = 0;
-  for (let k = 0; k < row.length; k++) if (mask[k]) s += Math.exp(row[k] - mx);
-  return mask[label] ? mx + Math.log(s) - row[label] : Infinity;
-}
-
-/** Training accuracy as the official metric counts it: argmax of the (masked) training logits. */
-function countCorrect(logits: Float32Array, labels: Int32Array, c: number, mask: Uint8Array): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (argmax(logits.subarray(i * c, (i + 1) * c), mask) === labels[i]) correct++;
-  return correct;
 }

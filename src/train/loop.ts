@@ -2,54 +2,35 @@
 // steps per task = (task examples × num_epochs) // global batch, evaluation at each epoch's end on
 // every task seen so far, metrics at each task's end. It checkpoints at every evaluation, so a killed
 // run resumed with the same workdir finishes with the same numbers as an uninterrupted one.
-import { configNotices } from '../config/keys.ts';
-import { baseLearningRate, globalBatchSize, type L2PConfig } from '../config/l2p.ts';
+import { baseLearningRate, globalBatchSize } from '../config/l2p.ts';
 import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
-import { concat, Pipeline, type ContinualStream, type PipelineState } from '../data/index.ts';
-import { EventWriter, idHistogram, tags } from '../report/index.ts';
-import { requireFloat16, type RuntimeOptions } from '../runtime/ort.ts';
-import type { LoadedViT } from '../vit/params.ts';
-import { emptyWindow, hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoopState, type TrainWindow } from './checkpoint.ts';
+import { Pipeline, type PipelineState } from '../data/index.ts';
+import { idHistogram, tags } from '../report/index.ts';
+import { requireFloat16 } from '../runtime/ort.ts';
+import { emptyWindow, hasCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { evalClassMask } from './eval-classes.ts';
-import { evalOptionsOf, evaluateSource, type TaskEval } from './evaluate.ts';
-import { QUERY_CACHE_BYTES, QueryCache } from './query-cache.ts';
-import { evaluatesAt, evaluatesTask, periodicCheckpoints, stepCountExamples, summaryStep, trainSummaryStep } from './official-schedule.ts';
-import type { Learner, StepResult } from './learner.ts';
-import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
-import { createLearner } from './experiment.ts';
-import { checkParallel, DataParallel, WorkerLost, type ParallelOptions } from './parallel.ts';
-import { methodOf } from '../methods/index.ts';
+import { evaluateSource, type TaskEval } from './evaluate.ts';
+import { evaluatesAt, evaluatesTask, periodicCheckpoints, summaryStep, trainSummaryStep } from './official-schedule.ts';
+import type { StepResult } from './learner.ts';
+import { WorkerLost } from './parallel.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
-import { appendMetrics, trimMetrics } from '../rundir/records.ts';
-import { CONFIG_FILE, QUERY_CACHE_DIR } from '../rundir/layout.ts';
+import { appendMetrics } from '../rundir/records.ts';
+import { CONFIG_FILE } from '../rundir/layout.ts';
 import { lockRun, type RunLock } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
-import { Progress, type ProgressSink } from './progress.ts';
+import { Progress } from './progress.ts';
 import { learningRate } from './schedule.ts';
 import { trainSeed } from './seeds.ts';
 import { writeSummary } from './results.ts';
+import { runStatistics } from './statistics.ts';
 import { describeSaved, guardSignals, StopRequested, stopState, type StopState } from './stop.ts';
-import { claimWorkdir, undoFreshRun } from './workdir.ts';
-import { fmtMask, parameterReport, writeTrainScalars } from './describe.ts';
+import { undoFreshRun } from './workdir.ts';
+import { fmtMask, writeTrainScalars } from './describe.ts';
+import { openSession, type Run, type RunOptions } from './session.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface RunOptions {
-  config: L2PConfig;
-  workdir: string;
-  resume: boolean;
-  stream: ContinualStream;
-  backbone: LoadedViT;
-  runtime?: RuntimeOptions;
-  /** Data worker threads (default: the pipeline's choice). */
-  workers?: number;
-  sink?: ProgressSink;
-  /** Lines to print once the workdir is claimed (warnings gathered while setting up). */
-  notes?: string[];
-  /** Each step's micro-batches on worker processes, one per device (default: all here, one after another). */
-  parallel?: ParallelOptions;
-}
 
 /**
  * Runs (or, with `resume`, continues) the experiment, holding the workdir's writer lock. A fresh run
@@ -79,29 +60,6 @@ export async function trainContinual(o: RunOptions): Promise<RunSummary> {
   }
 }
 
-/** One run under way: what its functions share. */
-interface Run {
-  o: RunOptions;
-  c: L2PConfig;
-  stream: ContinualStream;
-  learner: Learner;
-  trained: string[];
-  /** The tasks the method trains (joint training: one of all the data). */
-  trainTasks: ContinualStream['tasks'];
-  /** Each trained task is tested on the tasks seen so far (false: every task, after the one training). */
-  sequential: boolean;
-  sharedTest: boolean;
-  state: LoopState;
-  /** The data-parallel workers, where the run has them. */
-  parallel: DataParallel | null;
-  events: EventWriter;
-  progress: Progress;
-  plan: RunPlan;
-  eta: (doneSteps: number) => string;
-  elapsed: () => number;
-  evalOpts: ReturnType<typeof evalOptionsOf> & { maxBatches: number; workers?: number; queryCache: QueryCache };
-  stop: StopState;
-}
 
 async function runContinual(o: RunOptions, stop: StopState, progress: Progress): Promise<RunSummary> {
   const run = openSession(o, stop, progress);
@@ -120,71 +78,6 @@ async function runContinual(o: RunOptions, stop: StopState, progress: Progress):
   return writeSummary(o.workdir, run.c, run.stream, run.state, run.learner, run.sharedTest, !run.sequential);
 }
 
-/** Claims the workdir, builds the learner, resumes from a checkpoint if asked, and plans every task. */
-function openSession(o: RunOptions, stop: StopState, progress: Progress): Run {
-  const c = o.config;
-  if (o.parallel) checkParallel(c, o.parallel);
-  claimWorkdir(o.workdir, c, o.resume);
-  const stream = o.stream;
-  const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
-  const trained = [...learner.trainedTensors.keys()];
-  const method = methodOf(c);
-  const trainTasks = method.trainTasks(stream.tasks, (sources) => concat(sources, 'all tasks'));
-  const numTasks = stream.tasks.length;
-  let state: LoopState = {
-    task: 0,
-    stepInTask: 0,
-    globalStep: 0,
-    pipeline: null,
-    accMatrix: Array.from({ length: numTasks }, () => new Array<number>(trainTasks.length).fill(0)),
-    promptUsage: Array.from({ length: numTasks }, () => []),
-    window: emptyWindow(),
-    done: false,
-    elapsed: 0,
-    images: 0,
-  };
-  if (o.resume && hasCheckpoint(o.workdir)) {
-    state = loadCheckpoint(o.workdir, learner.params, trained, learner.opt, (w) => progress.note(`warning: ${w}`));
-    learner.model.loadState?.(state.method);
-    progress.note(`resuming at task ${state.task}, step ${state.stepInTask} (global step ${state.globalStep})${state.evalPending ? '; its evaluation runs first' : ''}`);
-  }
-  // Records a killed session wrote after its last checkpoint (or before its first) are dropped.
-  const cut = trimMetrics(o.workdir, state.globalStep);
-  if (cut) progress.note(`warning: ${cut}`);
-  // Printed once the workdir and any checkpoint have been accepted: an error stays the only line.
-  for (const note of [...(o.notes ?? []), ...configNotices(c)]) progress.note(note);
-  progress.note(`method ${c.method}: ${method.summary}`);
-  progress.note(parameterReport(learner, trained));
-  progress.note(`ONNX Runtime on the ${o.runtime?.device ?? 'cpu'} provider`);
-  const events = new EventWriter(o.workdir);
-  if (state.globalStep === 0) events.hparams(c);
-  const started = performance.now() - state.elapsed * 1000;
-  const plan = planRun(trainTasks.map((task, t) => planTask(c, stepCountExamples(c, task.train.length), t)));
-  const sessionStart = { time: performance.now(), steps: (plan.stepsBefore[state.task] ?? plan.totalSteps) + state.stepInTask };
-  // Last, once nothing here can fail: the workers are processes this one must end.
-  const parallel = o.parallel ? new DataParallel({ config: c, numClasses: stream.numClasses, backbone: { ...o.backbone, params: learner.pretrainedBackbone() }, runtime: o.runtime ?? {} }, o.parallel) : null;
-  learner.devices = parallel;
-  if (parallel) progress.note(`data parallel: ${parallel.size} worker process${parallel.size === 1 ? '' : 'es'}, ${c.num_devices} micro-batches of ${c.per_device_batch_size} per step`);
-  return {
-    o,
-    c,
-    stream,
-    learner,
-    trained,
-    trainTasks,
-    sequential: method.sequential,
-    sharedTest: stream.tasks.every((t) => t.test === stream.tasks[0].test),
-    state,
-    parallel,
-    events,
-    progress,
-    plan,
-    eta: runEta(plan, sessionStart),
-    elapsed: () => (performance.now() - started) / 1000,
-    evalOpts: { ...evalOptionsOf(c), maxBatches: c.num_eval_steps, workers: o.workers, queryCache: new QueryCache(QUERY_CACHE_BYTES, { dir: join(o.workdir, QUERY_CACHE_DIR), warn: (w) => progress.note(`warning: ${w}`) }) },
-    stop,
-  };
-}
 
 /** The stop after a signal, once the checkpoint it names is saved. */
 function stopped(run: Run): StopRequested {
@@ -261,6 +154,8 @@ async function trainTask(run: Run, t: number): Promise<void> {
   const fresh = run.state.stepInTask === 0;
   if (fresh && t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
   learner.beginTask(t, fresh);
+  // A closed-form fit after the steps: the task is evaluated once fitted, not at its last step.
+  const fits = (learner.model.phases?.(t) ?? ['gradient']).includes('statistics');
   const pipe = trainPipeline(run, t);
   const schedule = {
     kind: c.learning_rate_schedule,
@@ -289,10 +184,10 @@ async function trainTask(run: Run, t: number): Promise<void> {
       recordStep(run, t, step, r, lr);
       faultPoint('step');
       const last = step + 1 === plan.steps;
-      if (evaluatesAt(c, t, run.state.globalStep, last, plan.evalEvery)) {
+      if (evaluatesAt(c, t, run.state.globalStep, last, plan.evalEvery) && !(last && fits)) {
         await evaluateAndCheckpoint(run, t, step, last, pipe);
         progress.begin(`  train task ${t}`, plan.steps);
-      } else if (run.stop.signal || (periodicCheckpoints(c, t, run.trainTasks.length) && c.checkpoint_every_steps > 0 && run.state.globalStep % c.checkpoint_every_steps === 0)) {
+      } else if (run.stop.signal || (last && fits) || (periodicCheckpoints(c, t, run.trainTasks.length) && c.checkpoint_every_steps > 0 && run.state.globalStep % c.checkpoint_every_steps === 0)) {
         checkpointAt(run, step, pipe);
       }
       // The task's last step is saved by finishTask, and the run stops there.
@@ -301,6 +196,32 @@ async function trainTask(run: Run, t: number): Promise<void> {
   } finally {
     await pipe.close();
   }
+  if (fits) await fitTask(run, t);
+}
+
+/**
+ * Task t's statistics pass and closed-form fit, then its evaluation. A stop during them saves nothing
+ * new: the last checkpoint (the gradient phase's end, or the task before) stands and --resume redoes
+ * the pass, so that statistics are never counted twice.
+ */
+async function fitTask(run: Run, t: number): Promise<void> {
+  const { c, learner, progress } = run;
+  const source = run.trainTasks[t].train;
+  run.stop.phase = `during the statistics pass of task ${t}`;
+  progress.begin(`  statistics task ${t}`, source.length);
+  const pass = learner.model.statistics!(t);
+  const onBatch = (n: number) => {
+    progress.update(n, n);
+    if (run.stop.signal) throw stopped(run);
+  };
+  await runStatistics(learner, source, pass, { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, workers: run.o.workers, onBatch });
+  await pass.finish(learner.params, learner.graphs);
+  if (!evaluatesTask(c, t)) return;
+  const res = await evaluateSeen(run, t, summaryStep(run.plan.plans, run.state.globalStep));
+  if (res === null) throw stopped(run);
+  const w = run.state.window;
+  appendMetrics(run.o.workdir, { task: t, step: run.plan.plans[t].steps, global_step: run.state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
+  Object.assign(w, emptyWindow());
 }
 
 /** Adds a step's results to the metrics window and TensorBoard's, writing the training scalars when due. */
@@ -374,7 +295,9 @@ function checkpointAt(run: Run, step: number, pipe: Pipeline, evalPending = fals
 function save(run: Run): void {
   const method = run.learner.model.saveState?.();
   if (method) run.state = { ...run.state, method };
-  saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2);
+  // A task that ran no step ends at the step the one before it ended: its npz is named apart.
+  const stepless = run.state.stepInTask === 0 && run.plan.plans[run.state.task - 1]?.steps === 0;
+  saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2, run.learner.fitted, stepless ? run.state.task : undefined);
 }
 
 /** After task t: the continual metrics (where tasks are a sequence), then the task's checkpoint. */
@@ -393,5 +316,6 @@ function finishTask(run: Run, t: number): void {
 }
 
 export { StopRequested };
+export type { RunOptions };
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

@@ -30,6 +30,7 @@ export function openRun(workdir: string, runtime: RuntimeOptions = {}, override?
   const config = parseL2PConfig({ ...(raw as object), ...override });
   const backbone = backboneFor(config, () => {});
   const learner = createLearner(config, backbone, numTotalClasses(config), runtime);
-  const state = loadCheckpoint(workdir, learner.params, [...learner.trainedTensors.keys()], learner.opt);
+  const state = loadCheckpoint(workdir, learner.params, [...learner.trainedTensors.keys()], learner.opt, undefined, learner.fitted);
+  learner.model.loadState?.(state.method);
   return { config, learner, state };
 }

@@ -2,9 +2,9 @@
 // file access, so the page builds its learner with the same code (the backbone from a file is
 // experiment.ts's backboneFor).
 import type { L2PConfig } from '../config/l2p.ts';
-import type { L2PModelOptions } from '../l2p/model.ts';
+import type { L2PModelOptions } from '../methods/l2p/model.ts';
 import { methodOf } from '../methods/index.ts';
-import { l2pModelOptions, L2P_VARIANT } from '../methods/l2p.ts';
+import { l2pModelOptions, L2P_VARIANT } from '../methods/l2p/family.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT } from '../vit/layout.ts';
 import type { ViTConfig } from '../vit/variants.ts';

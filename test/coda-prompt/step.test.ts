@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCodaCase } from '../../src/cli/debug-step/coda-case.ts';
-import { gramSchmidtRows, initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../../src/coda-prompt/options.ts';
+import { gramSchmidtRows, initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../../src/methods/coda-prompt/options.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz } from '../../src/io/npz.ts';
 import { mulberry32 } from '../../src/random.ts';
@@ -121,7 +121,7 @@ test('CODA-Prompt evaluation graph: the same components [0, end) give the traini
   const dir = join(root, 'coda0');
   const { compile } = await import('../../src/runtime/ort.ts');
   const { loadViT } = await import('../../src/vit/params.ts');
-  const { buildCodaEvalStep } = await import('../../src/coda-prompt/model.ts');
+  const { buildCodaEvalStep } = await import('../../src/methods/coda-prompt/model.ts');
   const vit = loadViT(join(dir, 'vit.npz'));
   const stored = readNpz(join(dir, 'coda.npz'));
   const params = new Map(vit.params);

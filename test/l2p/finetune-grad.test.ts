@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as g from '../../src/graph/index.ts';
 import { readNpz } from '../../src/io/npz.ts';
-import { buildTrainStep } from '../../src/l2p/step.ts';
+import { buildTrainStep } from '../../src/methods/l2p/step.ts';
 import { loadViT, type Params } from '../../src/vit/params.ts';
 import { rng } from '../helpers/rng.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as g from '../../src/graph/index.ts';
 import { interpret } from '../../src/graph/interp.ts';
-import { majorityVote } from '../../src/l2p/prompt-pool.ts';
+import { majorityVote } from '../../src/methods/l2p/prompt-pool.ts';
 import { compile, disposeAll } from '../../src/runtime/ort.ts';
 
 after(disposeAll);

@@ -7,7 +7,7 @@ import { randomViT } from '../../src/vit/random.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { trainedPaths } from '../../src/train/learner.ts';
 import { methodOf } from '../../src/methods/index.ts';
-import { maskIds, sharePromptSlots } from '../../src/methods/l2p.ts';
+import { maskIds, sharePromptSlots } from '../../src/methods/l2p/family.ts';
 import type { L2PConfig } from '../../src/config/l2p.ts';
 import { learningRate } from '../../src/train/schedule.ts';
 

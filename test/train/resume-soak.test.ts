@@ -15,8 +15,8 @@ before(() => writePresetData(dataDir));
 const SEED = 20261128;
 // The highest occurrence drawn per event: small enough that every drawn fault lands before the run ends.
 // (The run has no data-parallel workers, so none of their events: data-parallel.test.ts kills those.)
-/** The events of a run in one process (the others happen only in data-parallel workers). */
-const WORKER_EVENTS = ['worker-step', 'shm-write', 'worker-reduce'] as const;
+/** The events that an L2P run in one process never meets: data-parallel workers' and a closed-form method's statistics pass. */
+const WORKER_EVENTS = ['worker-step', 'shm-write', 'worker-reduce', 'stats-batch'] as const;
 type SoakEvent = Exclude<FaultEvent, (typeof WORKER_EVENTS)[number]>;
 const MAX_AT: Record<SoakEvent, number> = { step: 12, 'eval-batch': 8, metrics: 3, checkpoint: 3, write: 4 };
 

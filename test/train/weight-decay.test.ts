@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
-import { buildTrainStep } from '../../src/l2p/step.ts';
+import { buildTrainStep } from '../../src/methods/l2p/step.ts';
 import { compile, disposeAll, type HostTensor } from '../../src/runtime/ort.ts';
 import { createLearner, modelOptions } from '../../src/train/experiment.ts';
 import { l2Coefficient } from '../../src/train/learner.ts';

@@ -7,7 +7,7 @@ import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import type { NpyArray } from '../../io/npy.ts';
 import type { RuntimeOptions } from '../../runtime/ort.ts';
-import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../coda-prompt/options.ts';
+import { codaShapes, validateCodaPrompt, type CodaPromptOptions } from '../../methods/coda-prompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
 import { caseDevices, readCaseJson } from './case-fields.ts';
 import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';

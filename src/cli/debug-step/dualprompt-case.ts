@@ -8,7 +8,7 @@ import { UserError } from '../../errors.ts';
 import { readNpz } from '../../io/npz.ts';
 import type { NpyArray } from '../../io/npy.ts';
 import type { RuntimeOptions } from '../../runtime/ort.ts';
-import { takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../dualprompt/options.ts';
+import { takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../methods/dualprompt/options.ts';
 import { readCaseBatch } from './case-batch.ts';
 import { caseDevices, readCaseJson } from './case-fields.ts';
 import { caseConfig, caseLearner, meanOver, rows, squareSize, traceStep } from './case-learner.ts';

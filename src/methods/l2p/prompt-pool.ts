@@ -1,7 +1,7 @@
 // L2P's prompt pool: M learnable prompts [1, M, Lp, D] with learnable keys [M, D]; each input picks
 // the N prompts whose keys are most similar (cosine) to its query, the frozen ViT's pre_logits.
-import * as g from '../graph/index.ts';
-import type { Tensor } from '../graph/index.ts';
+import * as g from '../../graph/index.ts';
+import type { Tensor } from '../../graph/index.ts';
 
 /** How the N prompt ids of each input are chosen. */
 export type Selection =

@@ -2,15 +2,15 @@
 // of e-prompts chosen by key, as attention prefixes (or prepended tokens) at their layers; the prompt
 // mask while training (selection by similarity once a task's ids run past the pool, as official), the
 // shared-pool copy at a task's start, selection by similarity at test.
-import type { L2PConfig } from '../config/l2p.ts';
-import { UserError } from '../errors.ts';
-import { initDualPromptParams, sharedPoolCopy } from '../dualprompt/init.ts';
-import { maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../dualprompt/options.ts';
-import { buildDualPromptEvalStep, buildDualPromptTrainStep, type DualPromptSelection } from '../dualprompt/step.ts';
-import type { HostTensor } from '../runtime/ort.ts';
-import type { LoadedViT } from '../vit/params.ts';
-import { slotSelectionAccuracy, tileIds } from './l2p.ts';
-import { selectingEvalStep, type Method, type MethodModel } from './method.ts';
+import type { L2PConfig } from '../../config/l2p.ts';
+import { UserError } from '../../errors.ts';
+import { initDualPromptParams, sharedPoolCopy } from './init.ts';
+import { maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from './options.ts';
+import { buildDualPromptEvalStep, buildDualPromptTrainStep, type DualPromptSelection } from './step.ts';
+import type { HostTensor } from '../../runtime/ort.ts';
+import type { LoadedViT } from '../../vit/params.ts';
+import { slotSelectionAccuracy, tileIds } from '../l2p/family.ts';
+import { selectingEvalStep, type Method, type MethodModel } from '../method.ts';
 
 /** The DualPrompt options a config names (config keys as the official configs/*_dualprompt.py). */
 export function dualPromptOptions(c: L2PConfig, vit: LoadedViT['config'], numClasses: number): DualPromptOptions {
@@ -63,7 +63,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     params,
     trains: [...(o.g ? ['prefix'] : []), ...(e ? ['prompt_pool/*'] : []), 'head/*'],
     train: (s) => ({
-      key: `train:${s.batch}:${trainSelection(s.taskId)}:${s.frozenGrads !== undefined}`,
+      key: `train:${s.batch}:${trainSelection(s.taskId)}:${s.frozenGrads}:${s.features}`,
       build: () =>
         buildDualPromptTrainStep(s.params, {
           model: o,
@@ -74,13 +74,15 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
           trainMask: c.continual.train_mask,
           pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
           isTrained: s.isTrained,
-          gradOfFrozen: s.frozenGrads !== undefined,
+          isFitted: s.isFitted,
+          frozenGrads: s.frozenGrads,
+          features: s.features,
           original: s.original,
         }),
       feeds: maskFeeds(s.taskId),
     }),
     eval: (s) => ({
-      key: `eval:${s.batch}:${evalSelection}:${s.queryFed}`,
+      key: `eval:${s.batch}:${evalSelection}:${s.queryFed}:${s.features}`,
       build: () =>
         buildDualPromptEvalStep(s.params, { model: o, ...selectingEvalStep(s, evalSelection, c.per_device_batch_size) }),
       feeds: () => ({}),

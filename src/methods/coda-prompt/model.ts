@@ -3,11 +3,11 @@
 // attention vector, compared with the component's key by cosine, and the similarities weight the
 // components into one prompt [B, Lp, D] per input: its first Lp/2 rows are prefix keys, the rest prefix
 // values of that layer's attention. No top-k. The loss adds the orthogonality penalty of P, K and A.
-import * as g from '../graph/index.ts';
-import type { Tensor } from '../graph/index.ts';
-import { bindParams } from '../vit/bind.ts';
-import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../vit/model.ts';
-import type { Params } from '../vit/params.ts';
+import * as g from '../../graph/index.ts';
+import type { Tensor } from '../../graph/index.ts';
+import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../../vit/model.ts';
+import type { Params } from '../../vit/params.ts';
+import { evalGraph, trainGraph, type ForwardFn, type StepGraph } from '../step.ts';
 import { taskRange, type CodaPromptOptions } from './options.ts';
 
 /** torch.nn.functional.normalize: x / max(‖x‖, 1e-12), i.e. x · rsqrt(max(Σx², 1e-24)). */
@@ -34,6 +34,8 @@ export interface CodaOutputs {
   ortho: Tensor | null;
   /** Each layer's component weights [B, f], by layer. */
   weights: Map<number, Tensor>;
+  /** The class token the head sees [B, D]. */
+  feature: Tensor;
 }
 
 /** The forward graph for task `taskId` (training and evaluation alike see components [0, end)). */
@@ -65,7 +67,7 @@ export function codaForward(p: ParamFn, o: CodaPromptOptions, images: Tensor, ta
   const feature = g.reshape(g.slice(out, 1, 0, 1), [b, d]); // the class token
   const logits = g.dense(feature, p('head/kernel'), p('head/bias')); // [B, C]
   const ortho = penalties.length ? g.mul(penalties.reduce((a, x) => g.add(a, x)), o.orthoMu) : null;
-  return { query, logits, ortho, weights };
+  return { query, logits, ortho, weights, feature };
 }
 
 export interface CodaStepSpec {
@@ -75,6 +77,18 @@ export interface CodaStepSpec {
   imageSize: [number, number];
   /** Which parameter paths are fed (and differentiated); the official trains the prompt module and the head. */
   isTrained: (path: string) => boolean;
+  isFitted?: (path: string) => boolean;
+  /** Also output the class token the head sees. */
+  features?: boolean;
+}
+
+function codaStepForward(spec: CodaStepSpec): ForwardFn {
+  return (x) => {
+    const out = codaForward(x.p, spec.model, x.images, spec.taskId, x.pq);
+    const extraOutputs: Record<string, Tensor> = out.ortho ? { ortho: out.ortho } : {};
+    for (const [l, w] of out.weights) extraOutputs[`weights/${l}`] = w;
+    return { logits: out.logits, query: out.query, features: out.feature, extraLoss: out.ortho, extraOutputs };
+  };
 }
 
 /**
@@ -82,28 +96,11 @@ export interface CodaStepSpec {
  * sets the logits of earlier tasks' classes to −inf and drops later ones) plus the ortho penalty.
  * Outputs: loss, ce, ortho (when on), logits, pre_logits, weights/<layer>, grad/<path>.
  */
-export function buildCodaTrainStep(params: Params, spec: CodaStepSpec) {
-  const { p, trained } = bindParams(params, spec.isTrained);
-  const [hh, ww] = spec.imageSize;
-  const images = g.input('images', [spec.batch, hh, ww, 3]);
-  const labels = g.input('labels', [spec.batch], 'int32');
-  const classMask = g.input('class_mask', [spec.model.numClasses], 'bool');
-  const out = codaForward(p, spec.model, images, spec.taskId);
-  const ce = g.maskedCrossEntropy(out.logits, labels, classMask);
-  const loss = out.ortho ? g.add(ce, out.ortho) : ce;
-  const grads = g.grad(loss, trained);
-  const outputs: Record<string, Tensor> = { loss, ce, logits: out.logits, pre_logits: out.query };
-  if (out.ortho) outputs.ortho = out.ortho;
-  for (const [l, w] of out.weights) outputs[`weights/${l}`] = w;
-  trained.forEach((t, i) => (outputs[`grad/${t.label}`] = grads[i]));
-  return { outputs, trained, gradPaths: trained.map((t) => t.label!), feedsNeeded: ['images', 'labels', 'class_mask'] };
+export function buildCodaTrainStep(params: Params, spec: CodaStepSpec): StepGraph {
+  return trainGraph(params, { ...spec, numClasses: spec.model.numClasses, trainMask: true }, codaStepForward(spec));
 }
 
 /** Evaluation: logits over every class with task `taskId`'s components [0, end). */
-export function buildCodaEvalStep(params: Params, spec: CodaStepSpec) {
-  const { p, trained } = bindParams(params, spec.isTrained);
-  const [hh, ww] = spec.imageSize;
-  const images = g.input('images', [spec.batch, hh, ww, 3]);
-  const out = codaForward(p, spec.model, images, spec.taskId);
-  return { outputs: { logits: out.logits } as Record<string, Tensor>, trained, gradPaths: [] as string[], feedsNeeded: ['images'] };
+export function buildCodaEvalStep(params: Params, spec: CodaStepSpec): StepGraph {
+  return evalGraph(params, { ...spec, hidden: spec.model.vit.hidden }, codaStepForward(spec));
 }

@@ -1,6 +1,6 @@
 // The config keys L2P reads (src/methods/l2p.ts), and the values of DualPrompt's keys that say what L2P
 // is: the official L2P configs set them, since the official model is one class for both papers.
-import type { ConfigKey, KeyTable } from '../config/keys.ts';
+import type { ConfigKey, KeyTable } from '../../config/keys.ts';
 
 /** What L2P's prompt pool means in DualPrompt's terms: no g-prompt, e-prompts at layer 0, prepended. */
 export const L2P_AS_DUALPROMPT: KeyTable['holds'] = {

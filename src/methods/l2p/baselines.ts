@@ -1,8 +1,8 @@
 // The baselines on L2P's backbone and stream: each is L2P's graph with another pool, selection or
 // task list. shared_prompt: one prompt (pool of 1, no keys) and the head, tuned task after task;
 // head_only: the classifier alone; joint: L2P trained once on every task's data (the upper bound).
-import type { Method, TrainTask } from './method.ts';
-import { l2pFamilyModel, L2P_VARIANT } from './l2p.ts';
+import type { Method, TrainTask } from '../method.ts';
+import { l2pFamilyModel, L2P_VARIANT } from './family.ts';
 
 const inTurn = <S>(tasks: readonly TrainTask<S>[]): TrainTask<S>[] => [...tasks];
 

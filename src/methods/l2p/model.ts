@@ -1,9 +1,10 @@
 // The L2P model graph: frozen query forward, prompt selection, prompted forward, classifier head.
-import * as g from '../graph/index.ts';
-import type { Tensor } from '../graph/index.ts';
-import type { ParamFn } from '../vit/model.ts';
-import { embed, encode, forwardFeatures, patchEmbed, withClassToken } from '../vit/model.ts';
-import type { ViTConfig } from '../vit/variants.ts';
+import * as g from '../../graph/index.ts';
+import type { Tensor } from '../../graph/index.ts';
+import type { ParamFn } from '../../vit/model.ts';
+import { encode, patchEmbed, withClassToken } from '../../vit/model.ts';
+import { queryOf } from '../../vit/query.ts';
+import type { ViTConfig } from '../../vit/variants.ts';
 import { gatherPrompts, meanKeys, selectPrompts, type PoolSelection, type Selection } from './prompt-pool.ts';
 
 export type PromptLayout = 'head' | 'cls_first';
@@ -111,13 +112,3 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
   if (o.temperature !== 1) logits = g.div(logits, o.temperature);
   return { query, selection: sel, logits, feature };
 }
-
-/** The frozen, un-prompted backbone's pre_logits [B, D]; `x0` reuses an embedding already built. */
-export function queryOf(pq: ParamFn, o: Pick<L2PModelOptions, 'vit' | 'queryPrecision'>, images: Tensor, x0?: Tensor): Tensor {
-  const dense = o.queryPrecision === 'int8' ? g.qdense : undefined;
-  const x = x0 ?? embed(pq, o.vit, images, dense);
-  const [b, , d] = x.shape;
-  return g.reshape(g.slice(encode(pq, o.vit, x, dense), 1, 0, 1), [b, d]);
-}
-
-export { forwardFeatures };

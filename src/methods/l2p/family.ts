@@ -1,14 +1,14 @@
 // L2P (Wang et al., CVPR 2022): a pool of prompts with learned keys, top_k chosen per input by the
 // frozen ViT's query, prepended to the tokens. The baselines on the same graph (shared_prompt,
 // head_only, joint) are this model with another pool, selection or task list: `l2pFamily` builds each.
-import type { L2PConfig } from '../config/l2p.ts';
-import { UserError } from '../errors.ts';
-import { initL2PParams } from '../l2p/init.ts';
-import type { L2PModelOptions } from '../l2p/model.ts';
-import { buildEvalStep, buildTrainStep, type SelectionKind } from '../l2p/step.ts';
-import type { HostTensor } from '../runtime/ort.ts';
-import type { LoadedViT, Params } from '../vit/params.ts';
-import { selectingEvalStep, type GraphPlan, type Method, type MethodModel, type TrainTask } from './method.ts';
+import type { L2PConfig } from '../../config/l2p.ts';
+import { UserError } from '../../errors.ts';
+import { initL2PParams } from './init.ts';
+import type { L2PModelOptions } from './model.ts';
+import { buildEvalStep, buildTrainStep, type SelectionKind } from './step.ts';
+import type { HostTensor } from '../../runtime/ort.ts';
+import type { LoadedViT, Params } from '../../vit/params.ts';
+import { isStateArray, selectingEvalStep, type GraphPlan, type MethodModel, type StepObservation } from '../method.ts';
 
 /** How a member of the family differs from L2P. */
 export interface L2PVariant {
@@ -140,7 +140,7 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
       const selection = trainSelection(s.taskId);
       const div = diversifies(s.taskId);
       return {
-        key: `train:${s.batch}:${selection}:${s.frozenGrads}:${div}`,
+        key: `train:${s.batch}:${selection}:${s.frozenGrads}:${div}:${s.features}`,
         build: () =>
           buildTrainStep(s.params, {
             model,
@@ -151,8 +151,10 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
             trainMask: c.continual.train_mask,
             pull: c.pull_constraint ? c.pull_constraint_coeff : 0,
             isTrained: s.isTrained,
+            isFitted: s.isFitted,
             weightDecay: s.weightDecay,
             frozenGrads: s.frozenGrads,
+            features: s.features,
             original: s.original,
             diversify: div,
             poolSize: pp.pool_size,
@@ -165,7 +167,7 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
     },
     eval(s): GraphPlan {
       return {
-        key: `eval:${s.batch}:${evalSelection}:${s.queryFed}`,
+        key: `eval:${s.batch}:${evalSelection}:${s.queryFed}:${s.features}`,
         build: () =>
           buildEvalStep(s.params, { model, ...selectingEvalStep(s, evalSelection, c.per_device_batch_size) }),
         feeds: fixedFeeds(evalSelection, [0], model.topK),
@@ -179,23 +181,16 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
     selectionAccuracy: (usage) => (v.slots ? slotSelectionAccuracy(pp.top_k, pp.pool_size, pp.use_prompt_mask, usage) : null),
     ...(diversify
       ? {
-          observe: (t: number, ids: Int32Array) => {
+          observe: (t: number, step: StepObservation) => {
             while (counts.length <= t) counts.push(new Array<number>(pp.pool_size).fill(0));
-            for (const id of ids) counts[t][id]++;
+            for (const id of step.promptIds) counts[t][id]++;
           },
           saveState: () => ({ train_selection_counts: counts.map((r) => [...r]) }),
           loadState: (st) => {
-            counts = (st?.train_selection_counts ?? []).map((r) => [...r]);
+            const kept = st?.train_selection_counts;
+            counts = kept && !isStateArray(kept) ? kept.map((r) => [...r]) : [];
           },
         }
       : {}),
   };
 }
-
-export const l2p: Method = {
-  name: 'l2p',
-  summary: 'L2P: a prompt pool with learned keys, top_k prompts chosen per input',
-  create: (c, vit, numClasses) => l2pFamilyModel(c, L2P_VARIANT, vit, numClasses),
-  trainTasks: <S>(tasks: readonly TrainTask<S>[]) => [...tasks],
-  sequential: true,
-};

@@ -2,8 +2,8 @@
 // models/prompt.py) lays them out: the g-prompt 'prefix', the e-prompt pool 'prompt_pool/prompt' with its
 // keys 'prompt_pool/key', and the head. Shapes are checked against the backbone with errors that name
 // the key and the numbers.
-import { UserError } from '../errors.ts';
-import type { ViTConfig } from '../vit/variants.ts';
+import { UserError } from '../../errors.ts';
+import type { ViTConfig } from '../../vit/variants.ts';
 
 /** The g-prompt (official g_prompt_length, g_prompt_layer_idx, use_prefix_tune_for_g_prompt, same_key_value_for_shared). */
 export interface GPrompt {

@@ -1,6 +1,6 @@
 // The config keys CODA-Prompt reads (src/methods/coda-prompt.ts): its prompt parameters; the rest of
 // its graph is fixed.
-import type { KeyTable } from '../config/keys.ts';
+import type { KeyTable } from '../../config/keys.ts';
 
 export const CODA_PROMPT_KEYS: KeyTable = {
   reads: ['coda_prompt_param.pool_size', 'coda_prompt_param.length', 'coda_prompt_param.ortho_mu', 'coda_prompt_param.layer_idx'],

@@ -1,6 +1,6 @@
 // The config keys the baselines read (src/methods/baselines.ts): each is L2P's graph with less of it.
-import type { KeyTable } from '../config/keys.ts';
-import { HEAD_KEYS, L2P_AS_DUALPROMPT, L2P_POOL_KEYS } from './l2p.keys.ts';
+import type { KeyTable } from '../../config/keys.ts';
+import { HEAD_KEYS, L2P_AS_DUALPROMPT, L2P_POOL_KEYS } from './keys.ts';
 
 /** One prompt, always used: no pool to choose from, no keys; the query serves the pull constraint only. */
 export const SHARED_PROMPT_KEYS: KeyTable = {

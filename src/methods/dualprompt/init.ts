@@ -1,7 +1,7 @@
 // DualPrompt's initial parameters as the official modules create them, and the per-task copy of the
 // shared pool (official shared_prompt_pool / shared_prompt_key).
-import { mulberry32 } from '../random.ts';
-import type { Params } from '../vit/params.ts';
+import { mulberry32 } from '../../random.ts';
+import type { Params } from '../../vit/params.ts';
 import { dualPromptShapes, type DualPromptOptions, type EPrompt } from './options.ts';
 
 export interface DualPromptInit {

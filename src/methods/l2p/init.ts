@@ -1,7 +1,7 @@
 // Initial L2P parameters, as the official modules initialise them: prompts uniform [0, 0.01)
 // (flax's nn.initializers.uniform()) or normal with stddev 0.01; keys uniform or zero; the head zero.
-import { mulberry32 } from '../random.ts';
-import type { Params } from '../vit/params.ts';
+import { mulberry32 } from '../../random.ts';
+import type { Params } from '../../vit/params.ts';
 
 export interface PoolInit {
   poolSize: number;

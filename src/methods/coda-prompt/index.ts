@@ -1,13 +1,13 @@
 // CODA-Prompt (Smith et al., CVPR 2023): per prompted layer, a pool of components weighted by the
 // query's attention to learned keys (no top-k), as attention prefixes; each task owns a slice of the
 // pool, initialised orthogonal to the earlier ones at its start, which stay frozen.
-import type { L2PConfig } from '../config/l2p.ts';
-import { buildCodaEvalStep, buildCodaTrainStep } from '../coda-prompt/model.ts';
-import { initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../coda-prompt/options.ts';
-import { UserError } from '../errors.ts';
-import { mulberry32 } from '../random.ts';
-import type { LoadedViT } from '../vit/params.ts';
-import type { Method, MethodModel } from './method.ts';
+import type { L2PConfig } from '../../config/l2p.ts';
+import { buildCodaEvalStep, buildCodaTrainStep } from './model.ts';
+import { initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from './options.ts';
+import { UserError } from '../../errors.ts';
+import { mulberry32 } from '../../random.ts';
+import type { LoadedViT } from '../../vit/params.ts';
+import type { Method, MethodModel } from '../method.ts';
 
 export function codaOptions(c: L2PConfig, vit: LoadedViT['config'], numClasses: number): CodaPromptOptions {
   const p = c.coda_prompt_param!;
@@ -39,13 +39,13 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     params,
     trains: ['prompt/*', 'head/*'],
     train: (s) => ({
-      key: `train:${s.batch}:${s.taskId}`,
-      build: () => buildCodaTrainStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained }),
+      key: `train:${s.batch}:${s.taskId}:${s.features}`,
+      build: () => buildCodaTrainStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features }),
       feeds: () => ({}),
     }),
     eval: (s) => ({
-      key: `eval:${s.batch}:${s.taskId}`,
-      build: () => buildCodaEvalStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained }),
+      key: `eval:${s.batch}:${s.taskId}:${s.features}`,
+      build: () => buildCodaEvalStep(s.params, { model: o, taskId: s.taskId, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features }),
       feeds: () => ({}),
     }),
     evalSelection: 'weighted',

@@ -1,7 +1,7 @@
 // The config keys DualPrompt reads (src/methods/dualprompt.ts): its official keys, its e-prompt pool
 // (prompt_pool_param), the head's.
-import type { KeyTable } from '../config/keys.ts';
-import { HEAD_KEYS } from './l2p.keys.ts';
+import type { KeyTable } from '../../config/keys.ts';
+import { HEAD_KEYS } from '../l2p/keys.ts';
 
 export const DUALPROMPT_KEYS: KeyTable = {
   reads: [

@@ -2,9 +2,9 @@
 // layers a pool of M prompt components P [M, Lp, D] with keys K [M, D] and attention vectors A [M, D].
 // Task t owns components [t·M/T, (t+1)·M/T); it trains those, sees the earlier ones frozen and the later
 // ones not at all. Options, parameter shapes, the official settings, and the Gram–Schmidt initialisation.
-import { UserError } from '../errors.ts';
-import type { Params } from '../vit/params.ts';
-import type { ViTConfig } from '../vit/variants.ts';
+import { UserError } from '../../errors.ts';
+import type { Params } from '../../vit/params.ts';
+import type { ViTConfig } from '../../vit/variants.ts';
 
 export interface CodaPromptOptions {
   vit: ViTConfig;

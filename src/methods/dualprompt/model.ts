@@ -2,10 +2,10 @@
 // the frozen ViT's pre_logits pick e-prompts from the pool by key; the g-prompt and the selected e-prompts
 // enter the encoder at their layers, either as prefixes of the attention keys and values (prefix-tuning,
 // g first, no tokens added) or as tokens prepended to the layer's input (prompt-tuning).
-import * as g from '../graph/index.ts';
-import type { Tensor } from '../graph/index.ts';
+import * as g from '../../graph/index.ts';
+import type { Tensor } from '../../graph/index.ts';
 import { selectPrompts, type PoolSelection, type Selection } from '../l2p/prompt-pool.ts';
-import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../vit/model.ts';
+import { embed, encode, type EncoderHooks, type KVPrefix, type ParamFn } from '../../vit/model.ts';
 import { eRows, type DualPromptOptions } from './options.ts';
 
 export interface DualPromptOutputs {
