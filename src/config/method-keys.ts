@@ -36,10 +36,19 @@ export const codaPromptKeys = {
   ),
 };
 
+/** RanPAC's keys (RanPAC's args/*_publish.csv columns). */
+export const ranpacKeys = {
+  /** The ridge head on (projected) features; false is the official prototype head (method 'simplecil'). */
+  use_RP: optional(bool()),
+  /** Width of the random projection W_rand [D, M]; 0: the ridge head on the features themselves. */
+  M: optional(int({ min: 0 })),
+};
+
 /** The keys a method needs set ('same_key_value_for_shared' has the official default false). */
 const REQUIRED: Record<string, readonly string[]> = {
   dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
+  ranpac: Object.keys(ranpacKeys),
 };
 
 /** Asks for the running method's own keys (another method's are refused by keys.ts checkReaders). */

@@ -46,6 +46,8 @@ function shrink(c: L2PConfig): L2PConfig {
     // Method keys, where set, shrink to the smoke backbone's two blocks.
     ...(c.g_prompt_layer_idx ? { g_prompt_layer_idx: [0], g_prompt_length: 2 } : {}),
     ...(c.e_prompt_layer_idx ? { e_prompt_layer_idx: [1] } : {}),
+    // RanPAC's projection shrinks with the backbone (M = 0 stays 0).
+    ...(c.M ? { M: 16 } : {}),
     ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

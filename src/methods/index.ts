@@ -6,6 +6,7 @@ import { codaPrompt } from './coda-prompt/index.ts';
 import { dualprompt } from './dualprompt/index.ts';
 import { headOnly, joint, l2p, sharedPrompt } from './l2p/index.ts';
 import type { Method } from './method.ts';
+import { ranpac } from './ranpac/index.ts';
 import { simplecil } from './simplecil/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
@@ -16,6 +17,7 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   head_only: headOnly,
   joint,
   simplecil,
+  ranpac,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {

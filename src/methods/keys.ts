@@ -6,6 +6,7 @@ import { HEAD_ONLY_KEYS, JOINT_KEYS, SHARED_PROMPT_KEYS } from './l2p/baselines.
 import { CODA_PROMPT_KEYS } from './coda-prompt/keys.ts';
 import { DUALPROMPT_KEYS } from './dualprompt/keys.ts';
 import { L2P_KEYS } from './l2p/keys.ts';
+import { RANPAC_KEYS } from './ranpac/keys.ts';
 import { SIMPLECIL_KEYS } from './simplecil/keys.ts';
 
 export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
@@ -16,4 +17,5 @@ export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   head_only: HEAD_ONLY_KEYS,
   joint: JOINT_KEYS,
   simplecil: SIMPLECIL_KEYS,
+  ranpac: RANPAC_KEYS,
 };

@@ -20,9 +20,9 @@ import { withKeys } from './with-keys.ts';
 type Method = L2PConfig['method'];
 type Patch = Partial<Record<ConfigKey, unknown>>;
 
-// SimpleCIL runs no training step for these observations to see: its keys are checked in
-// test/methods/simplecil.test.ts.
-const BASE: Record<Exclude<Method, 'simplecil'>, L2PConfig> = {
+// SimpleCIL and RanPAC run no training step for these observations to see: their keys are checked in
+// test/methods/simplecil.test.ts and test/methods/ranpac.test.ts.
+const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac'>, L2PConfig> = {
   l2p: getPreset('cifar100_l2p_smoke'),
   dualprompt: getPreset('cifar100_dualprompt_smoke'),
   coda_prompt: getPreset('cifar100_coda_prompt_smoke'),

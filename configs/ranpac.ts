@@ -1,0 +1,51 @@
+// RanPAC as its official code runs the 'ncm' rows with use_RP True (RanPAC's args/cifar224_publish.csv
+// rows 3 and 4, args/imagenetr_publish.csv rows 3 and 4): no training (tuned_epoch 0), the ridge head
+// fitted after each task on the training data through the test transform in batches of 128, M =
+// 10,000 (row 4) or 0 (row 3: the ridge head on the features themselves), classes shuffled with seed
+// 1993 (PyCIL's order on CIFAR-100; our ImageNet-R reader has none, so its classes keep their natural
+// order). Test transform: CIFAR Resize(224) (isCifar), ImageNet-R Resize(256) and CenterCrop(224).
+// Its backbones are timm's ViT-B/16 (in21k for CIFAR); ours is the one init_checkpoint names. The
+// optimiser keys are L2P's, unused: no step runs.
+import { onMethod } from '../src/config/keys.ts';
+import type { L2PConfig } from '../src/config/l2p.ts';
+import { cifar100_l2p } from './cifar100_l2p.ts';
+import { split_mnist_l2p } from './split_mnist_l2p.ts';
+
+function ranpac(base: L2PConfig, M: number, numTasks: number, classesPerTask: number, resize: number, order: Partial<L2PConfig['continual']>): L2PConfig {
+  return {
+    ...onMethod(
+      {
+        ...base,
+        input_size: 224,
+        resize_size: resize,
+        per_device_batch_size: 128, // the csv's batch_size
+        num_devices: 1,
+        eval_pad_last_batch: true, // its test loader keeps the last partial batch
+        seed: 1993,
+        continual: { ...base.continual, num_tasks: numTasks, num_classes_per_task: classesPerTask, ...order },
+      },
+      'ranpac',
+    ),
+    use_RP: true,
+    M,
+  };
+}
+
+const cifar = (M: number) => ranpac(cifar100_l2p, M, 10, 10, 224, { rand_seed: 1993, class_order: 'pycil' });
+const imr = (M: number) => ranpac({ ...cifar100_l2p, dataset: 'imagenet_r' }, M, 10, 20, 256, { rand_seed: -1 });
+
+/** cifar224_publish.csv row 4: CIFAR-100, init_cls 10, increment 10, M 10000. */
+export const cifar100_ranpac: L2PConfig = cifar(10000);
+/** cifar224_publish.csv row 3: M 0. */
+export const cifar100_ranpac_m0: L2PConfig = cifar(0);
+/** imagenetr_publish.csv row 4: ImageNet-R, init_cls 20, increment 20, M 10000. */
+export const imr_ranpac: L2PConfig = imr(10000);
+/** imagenetr_publish.csv row 3: M 0. */
+export const imr_ranpac_m0: L2PConfig = imr(0);
+
+/**
+ * The demo's Split MNIST stream and shipped backbone (D = 128) under RanPAC (`l2p demo --method
+ * ranpac`). M = 1000: the official M = 10,000 is about 13 D for ViT-B's 768; ~8 D here keeps the
+ * projection expanding while each task's G (8 MB) and its 17 λ solves stay a few seconds on a CPU.
+ */
+export const split_mnist_ranpac: L2PConfig = { ...onMethod(split_mnist_l2p, 'ranpac'), use_RP: true, M: 1000 };

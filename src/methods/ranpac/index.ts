@@ -1,0 +1,88 @@
+// RanPAC (McDonnell et al., "RanPAC: Random projections and pre-trained models for continual
+// learning", NeurIPS 2023), as RanPAC.py runs its 'ncm' rows with use_RP: nothing trains; after each
+// task the frozen backbone's features of the task's training data (evaluation transform) go through a
+// frozen random projection and ReLU, their Gram matrix G and class sums Q accumulate over the tasks,
+// λ is chosen on the task's own rows, and the head is the ridge solution Wo = ((G + λI)⁻¹ Q)ᵀ. The
+// first-session adaptation (the 'adapter'/'ssf' rows) is not here.
+import { UserError } from '../../errors.ts';
+import { EngineProducts, randomProjection, RidgeStats } from '../../linalg/index.ts';
+import { isStateArray, type Method, type MethodModel, type MethodState } from '../method.ts';
+import { buildRanpacEvalStep, initRanpacParams } from './model.ts';
+import { ridgePass } from './ridge-pass.ts';
+
+export const ranpac: Method = {
+  name: 'ranpac',
+  summary: 'RanPAC: ridge head on random-projected frozen features, G and Q over the tasks, λ per task',
+  create: (c, vit, numClasses): MethodModel => {
+    if (c.use_RP !== true) throw new UserError(`config key 'use_RP' = ${JSON.stringify(c.use_RP)}: method 'ranpac' is the use_RP head; the official use_RP false head is SimpleCIL's prototypes (method 'simplecil')`);
+    const M = c.M ?? 0;
+    const hidden = vit.config.hidden;
+    const projected = M > 0;
+    const width = projected ? M : hidden;
+    // W_rand is regenerated from the seed, not checkpointed: it is a function of (seed, D, M) alone,
+    // and at the official M = 10,000 it would add 30 MB to every checkpoint.
+    const params = initRanpacParams(projected ? randomProjection(c.seed, hidden, M) : null, hidden, width, numClasses);
+    // Engine sessions are compiled on first use, one per shape.
+    const products = new EngineProducts();
+    const stats = new RidgeStats(width, numClasses, products);
+    const lambdas: number[] = [];
+    const losses: number[][] = [];
+    return {
+      vit: vit.config,
+      numClasses,
+      params,
+      trains: [],
+      fitted: ['head/*'],
+      phases: () => ['statistics'],
+      statistics: (t) =>
+        ridgePass(t, {
+          stats,
+          products,
+          seed: c.seed,
+          fitted(t, fit) {
+            lambdas[t] = fit.choice.lambda;
+            losses[t] = fit.choice.losses;
+            if (fit.choice.notice) process.stderr.write(`notice: task ${t}: ${fit.choice.notice}\n`);
+          },
+        }),
+      train: () => {
+        throw new UserError("method 'ranpac' has no training step: each task is fitted in closed form from its features");
+      },
+      eval: (s) => ({
+        key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
+        build: () => buildRanpacEvalStep(s.params, { vit: vit.config, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, queryFed: s.queryFed, features: s.features, projected }),
+        feeds: () => ({}),
+      }),
+      evalSelection: 'none',
+      usesQuery: true,
+      startTask: () => {},
+      selectionAccuracy: () => null,
+      // G (upper triangle) and Q in float64, flushed by each fit; λ and its 17 losses per task.
+      saveState: (): MethodState => ({
+          ridge_G: { shape: [width, width], data: stats.G },
+          ridge_Q: { shape: [width, numClasses], data: stats.Q },
+          ridge_count: [[stats.count]],
+          ridge_lambda: [lambdas.slice()],
+          ridge_losses: losses.map((l) => l.slice()),
+      }),
+      loadState: (s) => {
+        if (!s) return;
+        const G = s.ridge_G;
+        const Q = s.ridge_Q;
+        if (!isStateArray(G) || !isStateArray(Q)) throw new UserError("the checkpoint's RanPAC state has no G or Q ('method/ridge_G', 'method/ridge_Q')");
+        if (G.data.length !== stats.G.length || Q.data.length !== stats.Q.length) {
+          throw new UserError(`the checkpoint's RanPAC G [${G.shape}] / Q [${Q.shape}] do not match M = ${width} and ${numClasses} classes`);
+        }
+        stats.G.set(G.data);
+        stats.Q.set(Q.data);
+        stats.count = (s.ridge_count as number[][])[0][0];
+        lambdas.splice(0, lambdas.length, ...((s.ridge_lambda as number[][] | undefined)?.[0] ?? []));
+        losses.splice(0, losses.length, ...((s.ridge_losses as number[][] | undefined) ?? []));
+      },
+    };
+  },
+  trainTasks: (tasks) => [...tasks],
+  sequential: true,
+  // CIL: the head has the seen classes' rows only (fc replaced with total_classes rows each task).
+  evalClasses: 'seen',
+};
