@@ -48,6 +48,7 @@ export function printSummary(s: RunSummary, out: (line: string) => void = consol
     const mean = s.prompt_selection_accuracy.reduce((a, b) => a + b, 0) / s.prompt_selection_accuracy.length;
     out(`prompt selection accuracy ${(100 * mean).toFixed(1)}% (test inputs choosing their own task's prompts; ${s.test_time_selection} selection)`);
   }
+  if (s.kept) out(s.kept.text);
   out(`wall time ${(s.wall_time_s / 60).toFixed(1)} min, ${s.images_per_s.toFixed(0)} training images/s`);
 }
 

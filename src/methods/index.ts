@@ -24,4 +24,5 @@ export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
   return METHODS[c.method];
 }
 
+export type { MethodKept } from './method.ts';
 export type { EvalSpec, GraphPlan, GraphRunner, Method, MethodModel, MethodState, Phase, StateArray, StatisticsPass, StepGraph, StepObservation, TrainSpec, TrainTask } from './method.ts';

@@ -133,9 +133,17 @@ export interface MethodModel {
   selectionAccuracy(usage: number[][]): number[] | null;
   /** After each training step of task t: what it selected and, where asked, its features. */
   observe?(t: number, step: StepObservation): void;
+  /** What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size). */
+  kept?(): MethodKept;
   /** What the method keeps beyond its parameters (e.g. selection counts, Gram matrices), saved in each checkpoint. */
   saveState?(): MethodState;
   loadState?(s: MethodState | undefined): void;
+}
+
+/** A method's kept statistics as a run's summary shows them: named values and one line for people. */
+export interface MethodKept {
+  values: Record<string, unknown>;
+  text: string;
 }
 
 /** A large array of a method's state, kept in the checkpoint's npz in binary (float64 where it matters). */

@@ -104,6 +104,7 @@ export function loadRun(workdir: string): RunData {
   if (summary && promptUsage.every((u) => u.every((n) => n === 0))) {
     notes.push(`No prompt usage: ${method ? `method '${method.name}'` : 'this method'} selects no discrete prompts at test time (test-time selection '${summary.test_time_selection}').`);
   }
+  if (summary?.kept) notes.push(summary.kept.text);
   if (joint) notes.push('Joint training (the upper bound): one training on the data of all tasks, then every task evaluated; there is no sequence of tasks, so no forgetting.');
   return { workdir: dir, label: basename(dir), summary, config, records, accMatrix, tasksSeen, numTasks, sharedTest, joint, promptUsage, perTask, final, notes };
 }

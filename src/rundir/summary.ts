@@ -20,6 +20,8 @@ export interface RunSummary {
   /** Per task, the share of selected prompt ids in the task's own slot (use_prompt_mask runs of a method whose tasks own slots). */
   prompt_selection_accuracy: number[] | null;
   test_time_selection: string;
+  /** What a closed-form method keeps (src/methods/method.ts MethodKept); absent for the others. */
+  kept?: { values: Record<string, unknown>; text: string };
   shared_test_set: boolean;
   wall_time_s: number;
   train_images: number;

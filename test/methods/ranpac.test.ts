@@ -12,6 +12,7 @@ import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { NpzReader } from '../../src/io/npz.ts';
 import { hostProducts, RIDGE_GRID, RidgeStats } from '../../src/linalg/index.ts';
+import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder, ridgePass } from '../../src/methods/ranpac/ridge-pass.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
@@ -87,8 +88,8 @@ test('the closed-form step over two tasks: G, Q, λ and its losses, Wo and the l
   const M = c.M!;
   const D = vit.hidden;
   const image = (n: number, seed: number) => Float32Array.from({ length: n * size * size * 3 }, (_, i) => Math.sin(i * 0.37 + seed * 1.3) * 0.5 + 0.5);
-  const tasks = [];
-  const got = [];
+  const tasks: object[] = [];
+  const got: { state: MethodState; wo: Float32Array; logits: Float32Array }[] = [];
   for (const [t, base] of [[0, 0], [1, 3]]) {
     const n = 30; // 24 fit rows ≥ M: the λ choice's primal form, as the official
     const labels = Int32Array.from({ length: n }, (_, i) => base + (i % 3));
@@ -122,7 +123,6 @@ test('the closed-form step over two tasks: G, Q, λ and its losses, Wo and the l
     close(got[t].wo, w.Wo, 1e-3, `task ${t} Wo`);
     close(got[t].logits, w.logits, 1e-3, `task ${t} logits`);
   });
-  await plain.dispose?.();
 });
 
 const stats = () => new RidgeStats(3, 2, hostProducts);
@@ -195,11 +195,11 @@ test('l2p train: no step, G, Q and λ in each checkpoint; a stop in the statisti
     r.close();
   }
   const summary = JSON.parse(readFileSync(join(ref, 'summary.json'), 'utf8'));
-  assert.equal(summary.method_state.ridge_lambda.length, 2);
+  assert.equal(summary.kept.values.ridge_lambda.length, 2);
   const workdir = join(tempDir('ranpac-stop'), 'run');
   const out = runWithFault(argv(workdir), 'stats-batch:3:SIGTERM');
   assert.equal(out.status, 143, out.stderr);
   trainToEnd([...argv(workdir), '--resume']);
   assert.deepEqual(results(workdir), want);
-  assert.deepEqual(JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8')).method_state, summary.method_state);
+  assert.deepEqual(JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8')).kept, summary.kept);
 });

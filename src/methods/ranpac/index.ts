@@ -57,6 +57,10 @@ export const ranpac: Method = {
       usesQuery: true,
       startTask: () => {},
       selectionAccuracy: () => null,
+      kept: () => ({
+        values: { M: width, G_shape: [width, width], Q_shape: [width, numClasses], examples: stats.count, ridge_lambda: lambdas.slice(), ridge_losses: losses.map((l) => l.slice()) },
+        text: `RanPAC keeps G ${width}×${width} and Q ${width}×${numClasses} (float64, ${((8 * width * (width + numClasses)) / 2 ** 20).toFixed(1)} MiB) over ${stats.count} examples; ridge λ per task: ${lambdas.map((l) => l.toExponential(0)).join(', ')}`,
+      }),
       // G (upper triangle) and Q in float64, flushed by each fit; λ and its 17 losses per task.
       saveState: (): MethodState => ({
           ridge_G: { shape: [width, width], data: stats.G },
