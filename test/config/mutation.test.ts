@@ -68,6 +68,8 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   'coda_prompt_param.ortho_mu': { values: [0.5, 0] },
   'coda_prompt_param.layer_idx': { values: [[0], [1]] },
   prompt_histogram: { values: [false, true] },
+  use_RP: { values: [false, true] },
+  M: { values: [8, 16] },
 };
 
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */

@@ -172,7 +172,30 @@ test("RanPAC reads M and use_RP; another method's key is refused, and use_RP fal
   assert.throws(() => applyOverrides(getPreset('cifar100_simplecil_smoke'), ['M=8']), (e: unknown) => e instanceof UserError && e.message.includes("'M'") && e.message.includes('ranpac'));
   const vit = decodeVariant(c.model_name);
   const grid = (c.input_size / vit.patch) ** 2;
+  const shapes = (M: number) => {
+    const p = createLearner(applyOverrides(c, [`M=${M}`]), { config: vit, numPatches: grid, params: randomViT(vit, grid, 3) }, 4).params;
+    return [p.get('head/kernel')!.shape, p.get('rp/w_rand')?.shape ?? null];
+  };
+  assert.deepEqual(shapes(8), [[4, 8], [vit.hidden, 8]]);
+  assert.deepEqual(shapes(0), [[4, vit.hidden], null], 'M = 0: the head reads the features themselves');
   assert.throws(() => createLearner(applyOverrides(c, ['use_RP=false']), { config: vit, numPatches: grid, params: randomViT(vit, grid, 3) }, 4), (e: unknown) => e instanceof UserError && e.message.includes("method 'simplecil'"));
+});
+
+// RanPAC's args/cifar224_publish.csv and imagenetr_publish.csv, rows 3 and 4 (ncm, use_RP True).
+test('the presets carry the official rows: M, batch_size, seed, init_cls/increment and the test transform', () => {
+  const rows = [
+    ['cifar100_ranpac', 10000, 'cifar100', 10, 224],
+    ['cifar100_ranpac_m0', 0, 'cifar100', 10, 224],
+    ['imr_ranpac', 10000, 'imagenet_r', 20, 256],
+    ['imr_ranpac_m0', 0, 'imagenet_r', 20, 256],
+  ] as const;
+  for (const [name, M, dataset, perTask, resize] of rows) {
+    const c = getPreset(name);
+    assert.deepEqual([c.method, c.use_RP, c.M, c.dataset, c.per_device_batch_size, c.seed, c.continual.num_tasks, c.continual.num_classes_per_task, c.input_size, c.resize_size], ['ranpac', true, M, dataset, 128, 1993, 10, perTask, 224, resize], name);
+  }
+  assert.equal(getPreset('cifar100_ranpac').continual.class_order, 'pycil');
+  assert.equal(getPreset('split_mnist_ranpac').M, 1000);
+  assert.equal(getPreset('cifar100_ranpac_m0_smoke').M, 0);
 });
 
 const dataDir = tempDir('ranpac-data');
