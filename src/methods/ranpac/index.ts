@@ -87,6 +87,7 @@ export const ranpac: Method = {
   },
   trainTasks: (tasks) => [...tasks],
   sequential: true,
-  // CIL: the head has the seen classes' rows only (fc replaced with total_classes rows each task).
+  // CIL: the official head has the seen classes' rows only (fc replaced with total_classes rows each
+  // task); DIL: every task has every class, so all are ranked (its head keeps total_classnum rows).
   evalClasses: 'seen',
 };
