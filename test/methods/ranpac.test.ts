@@ -14,6 +14,7 @@ import { NpzReader } from '../../src/io/npz.ts';
 import { hostProducts, RIDGE_GRID, RidgeStats } from '../../src/linalg/index.ts';
 import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder, ridgePass } from '../../src/methods/ranpac/ridge-pass.ts';
+import { loadRun } from '../../src/report/run-data.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
@@ -219,6 +220,10 @@ test('l2p train: no step, G, Q and λ in each checkpoint; a stop in the statisti
   }
   const summary = JSON.parse(readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(summary.kept.values.ridge_lambda.length, 2);
+  assert.equal(summary.kept.values.ridge_losses[1].length, 17);
+  assert.deepEqual(summary.kept.values.G_shape, [16, 16]);
+  assert.match(summary.kept.text, /^RanPAC keeps G 16×16 and Q 16×4 \(float64, 0\.0 MiB\) over \d+ examples; ridge λ per task: 1e[-+]\d+, 1e[-+]\d+$/);
+  assert.ok(loadRun(ref).notes.includes(summary.kept.text), 'the report lists what RanPAC keeps');
   const workdir = join(tempDir('ranpac-stop'), 'run');
   const out = runWithFault(argv(workdir), 'stats-batch:3:SIGTERM');
   assert.equal(out.status, 143, out.stderr);
