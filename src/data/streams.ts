@@ -58,7 +58,8 @@ export interface ClassIncrementalOptions {
  * order[t·C .. (t+1)·C). The official code draws np.random.permutation from numpy's unseeded
  * global generator for every task, so its shuffled tasks could overlap; here one permutation,
  * np.random.seed(randSeed) then permutation(T·C), is shared by all tasks. PyCIL's order
- * (classOrder 'pycil') permutes all the dataset's classes under the seed and keeps the first T·C.
+ * (classOrder 'pycil') permutes all the dataset's classes under the seed, keeps the first T·C and, as
+ * PyCIL does, labels each class by its place in that order.
  */
 export async function classIncremental(ds: Dataset, o: ClassIncrementalOptions): Promise<ContinualStream> {
   const total = o.numTasks * o.numClassesPerTask;
@@ -73,8 +74,16 @@ export async function classIncremental(ds: Dataset, o: ClassIncrementalOptions):
   const tasks: Task[] = [];
   for (let k = 0; k < o.numTasks; k++) {
     const t = o.reverse ? o.numTasks - 1 - k : k;
-    const classMask = order.slice(t * o.numClassesPerTask, (t + 1) * o.numClassesPerTask);
-    tasks.push({ classMask, train: filterClasses(train, classMask), test: filterClasses(test, classMask) });
+    const classes = order.slice(t * o.numClassesPerTask, (t + 1) * o.numClassesPerTask);
+    if (o.classOrder === 'pycil') {
+      // PyCIL relabels each class by its place in the order (_map_new_class_index): task t holds labels
+      // t·C .. (t+1)·C − 1, so a stream of fewer classes than the dataset stays within its head.
+      const place = new Map(order.map((c, i) => [c, i] as const));
+      const relabel = (s: Source) => mapLabels(filterClasses(s, classes), (l) => place.get(l)!, `${s.description} (classes in PyCIL's order)`);
+      tasks.push({ classMask: range(t * o.numClassesPerTask, o.numClassesPerTask), train: relabel(train), test: relabel(test) });
+    } else {
+      tasks.push({ classMask: classes, train: filterClasses(train, classes), test: filterClasses(test, classes) });
+    }
   }
   return { name: `split ${ds.name}`, numClasses: total, tasks };
 }

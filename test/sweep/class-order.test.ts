@@ -26,19 +26,35 @@ test('np.random.seed(s); np.random.permutation(n) is reproduced bit for bit (num
 
 const cycle = (n: number, mod: number) => Array.from({ length: n }, (_, i) => i % mod);
 
-test("class_order 'pycil' permutes all the dataset's classes; 'l2p' only the ones it splits", async () => {
+test("class_order 'pycil' permutes all the dataset's classes and labels them by their place; 'l2p' only the ones it splits", async () => {
   const dataDir = tempDir('class-order');
   await writeTfds(dataDir, { name: 'cifar100', numClasses: 100, splits: { train: { shards: [cycle(200, 100)] }, test: { shards: [cycle(100, 100)] } } });
   const ds = await openDataset('cifar100', { dataDir });
   const pycil = fixture.cases.find((c) => c.seed === 1993 && c.n === 100)!.permutation;
   const a = await classIncremental(ds, { numTasks: 3, numClassesPerTask: 2, randSeed: 1993, classOrder: 'pycil' });
-  assert.deepEqual(a.tasks.map((t) => t.classMask), [pycil.slice(0, 2), pycil.slice(2, 4), pycil.slice(4, 6)]);
+  // PyCIL's classes are pycil[0..5]; each is relabelled by its place in the order (_map_new_class_index).
+  assert.deepEqual(a.tasks.map((t) => t.classMask), [[0, 1], [2, 3], [4, 5]]);
+  for (const [t, task] of a.tasks.entries()) {
+    for (const src of [task.train, task.test]) {
+      assert.equal(src.length, (src === task.train ? 4 : 2), `task ${t}`);
+      for (let i = 0; i < src.length; i++) {
+        const label = src.label(i);
+        assert.ok(task.classMask.includes(label), `task ${t}: label ${label}`);
+        assert.equal((await src.get(i)).label, label);
+      }
+    }
+  }
+  // The image behind label k is one of class pycil[k]: the fixture's records are labelled i % 100 in order.
+  const first = a.tasks[0].train;
+  const stored = await (await ds.source('train')).get(pycil[first.label(0)]);
+  assert.deepEqual((await first.get(0)).image, stored.image);
   const b = await classIncremental(ds, { numTasks: 3, numClassesPerTask: 2, randSeed: 1993 });
   const six = new NumpyRandomState(1993).permutation(6);
   assert.deepEqual(b.tasks.map((t) => t.classMask), [six.slice(0, 2), six.slice(2, 4), six.slice(4, 6)]);
-  // With every class split into tasks the two conventions agree.
+  // With every class split into tasks, PyCIL's labels are 0..99 in task order.
   const full = await classIncremental(ds, { numTasks: 10, numClassesPerTask: 10, randSeed: 1993, classOrder: 'pycil' });
-  assert.deepEqual(full.tasks.flatMap((t) => t.classMask), pycil);
+  assert.deepEqual(full.tasks.flatMap((t) => t.classMask), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(full.tasks[0].test.length, 10);
 });
 
 test("class_order 'pycil' is refused without a seed or on a stream that does not shuffle classes", () => {
