@@ -150,6 +150,8 @@ export const DEFAULTS: { readonly [K in ConfigKey]?: readonly unknown[] } = {
   'coda_prompt_param.length': [undefined],
   'coda_prompt_param.ortho_mu': [undefined],
   'coda_prompt_param.layer_idx': [undefined],
+  vpt_type: [undefined],
+  prompt_token_num: [undefined],
   'continual.rand_seed': [-1],
   'continual.class_order': [undefined, 'l2p'],
   reverse_task: [false],

@@ -12,6 +12,7 @@ import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts
 import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
 import { split_mnist_l2p } from '../../configs/split_mnist_l2p.ts';
 import { cifar100_simplecil, imr_simplecil, split_mnist_simplecil } from '../../configs/simplecil.ts';
+import { cifar100_aper, imr_aper, split_mnist_aper } from '../../configs/aper.ts';
 import { parseL2PConfig, type L2PConfig } from './l2p.ts';
 import { closest } from './schema.ts';
 import { smoke } from './smoke.ts';
@@ -36,6 +37,9 @@ const FULL: Record<string, L2PConfig> = {
   cifar100_simplecil,
   imr_simplecil,
   split_mnist_simplecil,
+  cifar100_aper,
+  imr_aper,
+  split_mnist_aper,
 };
 
 const PRESETS = new Map<string, () => L2PConfig>();

@@ -46,6 +46,7 @@ function shrink(c: L2PConfig): L2PConfig {
     // Method keys, where set, shrink to the smoke backbone's two blocks.
     ...(c.g_prompt_layer_idx ? { g_prompt_layer_idx: [0], g_prompt_length: 2 } : {}),
     ...(c.e_prompt_layer_idx ? { e_prompt_layer_idx: [1] } : {}),
+    ...(c.prompt_token_num ? { prompt_token_num: 2 } : {}),
     ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

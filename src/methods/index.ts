@@ -7,6 +7,7 @@ import { dualprompt } from './dualprompt/index.ts';
 import { headOnly, joint, l2p, sharedPrompt } from './l2p/index.ts';
 import type { Method } from './method.ts';
 import { simplecil } from './simplecil/index.ts';
+import { aper } from './aper/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
   l2p,
@@ -16,6 +17,7 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   head_only: headOnly,
   joint,
   simplecil,
+  aper,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {

@@ -7,6 +7,7 @@ import { CODA_PROMPT_KEYS } from './coda-prompt/keys.ts';
 import { DUALPROMPT_KEYS } from './dualprompt/keys.ts';
 import { L2P_KEYS } from './l2p/keys.ts';
 import { SIMPLECIL_KEYS } from './simplecil/keys.ts';
+import { APER_KEYS } from './aper/keys.ts';
 
 export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   l2p: L2P_KEYS,
@@ -16,4 +17,5 @@ export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   head_only: HEAD_ONLY_KEYS,
   joint: JOINT_KEYS,
   simplecil: SIMPLECIL_KEYS,
+  aper: APER_KEYS,
 };

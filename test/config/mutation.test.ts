@@ -25,6 +25,7 @@ const BASE: Record<Exclude<Method, 'simplecil'>, L2PConfig> = {
   shared_prompt: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=shared_prompt']),
   head_only: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=head_only']),
   joint: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=joint']),
+  aper: getPreset('cifar100_aper_smoke'),
 };
 
 /**
