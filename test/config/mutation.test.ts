@@ -68,6 +68,8 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   'coda_prompt_param.length': { values: [4, 6] },
   'coda_prompt_param.ortho_mu': { values: [0.5, 0] },
   'coda_prompt_param.layer_idx': { values: [[0], [1]] },
+  vpt_type: { values: ['deep', 'shallow'] },
+  prompt_token_num: { values: [2, 3] },
   prompt_histogram: { values: [false, true] },
 };
 

@@ -2,7 +2,9 @@
 // LAMDA-PILOT's models/aper_vpt.py runs it: task 0 tunes prompts on a copy of the backbone (its
 // gradient phase), then every task's statistics pass gives each new class the mean of its
 // concatenated [frozen, adapted] features as its prototype (SimpleCIL's fit on the wider features).
-// Nothing trains after task 0: the adapted branch is fixed from then on.
+// Nothing trains after task 0: the adapted branch is fixed from then on. The official tunes the
+// prompts only (freeze_part's default); with the backbone unfrozen task 0 tunes it too, and the
+// frozen branch stays the pretrained backbone.
 import type { L2PConfig } from '../../config/l2p.ts';
 import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/params.ts';
@@ -10,19 +12,7 @@ import type { Method, MethodModel } from '../method.ts';
 import { prototypePass } from '../simplecil/prototypes.ts';
 import { buildAperEvalStep, buildAperTrainStep, initAperParams, type AperOptions } from './model.ts';
 
-/** Settings the official first-session tuning does not have: refused rather than ignored. */
-function refuseUnsupported(c: L2PConfig): void {
-  const refuse = (key: string, value: unknown, why: string) => {
-    throw new UserError(`config key '${key}' = ${JSON.stringify(value)} is not supported with method 'aper': ${why}`);
-  };
-  if (!c.continual.train_mask) refuse('continual.train_mask', false, "the tuning head has the first task's classes only (update_fc(init_cls))");
-  for (const part of ['encoder', 'embedding', 'cls']) {
-    if (!c.freeze_part.includes(part)) refuse('freeze_part', c.freeze_part, `VPT tunes the prompts only, the backbone stays frozen ('${part}' must be listed)`);
-  }
-}
-
 function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
-  refuseUnsupported(c);
   const o: AperOptions = { vit: vit.config, numClasses, vptType: c.vpt_type!, tokens: c.prompt_token_num! };
   const d = vit.config.hidden;
   return {
@@ -38,13 +28,13 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
       if (s.taskId > 0) throw new UserError(`method 'aper' trains by gradient in task 0 only; task ${s.taskId} is fitted in closed form from its features`);
       return {
         key: `train:${s.batch}:${s.features}`,
-        build: () => buildAperTrainStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features, weightDecay: s.weightDecay }),
+        build: () => buildAperTrainStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, features: s.features, weightDecay: s.weightDecay }),
         feeds: () => ({}),
       };
     },
     eval: (s) => ({
       key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
-      build: () => buildAperEvalStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, queryFed: s.queryFed, features: s.features }),
+      build: () => buildAperEvalStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, queryFed: s.queryFed, features: s.features }),
       feeds: () => ({}),
     }),
     evalSelection: 'none',

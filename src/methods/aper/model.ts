@@ -71,6 +71,8 @@ interface StepSpec {
   imageSize: [number, number];
   isTrained: (path: string) => boolean;
   isFitted?: (path: string) => boolean;
+  /** The pretrained backbone of the frozen branch, where task 0 tunes the backbone too. */
+  original?: Params;
   features?: boolean;
 }
 
