@@ -105,6 +105,31 @@ test('APER keys: its own refused under another method, others refused under it, 
   assert.throws(() => applyOverrides(c, ['continual.train_mask=false']), oneLine('continual.train_mask'));
 });
 
+for (const vptType of ['deep', 'shallow']) {
+  test(`the adapted branch: VPT-${vptType} as the official appends and cuts its tokens, against a NumPy forward`, async () => {
+    const c = applyOverrides(getPreset('cifar100_aper_smoke'), [`vpt_type=${vptType}`]);
+    const vit = decodeVariant(c.model_name);
+    const size = c.input_size;
+    const grid = (size / vit.patch) ** 2;
+    const learner = createLearner(c, { config: vit, numPatches: grid, params: randomViT(vit, grid, 5) }, 4);
+    const prompts = learner.params.get('vpt/prompts')!; // [L, P, D]
+    assert.deepEqual(prompts.shape, [vptType === 'deep' ? vit.depth : 1, c.prompt_token_num, vit.hidden]);
+    prompts.data.forEach((_, i) => (prompts.data[i] = Math.sin(i * 0.73) * 0.8));
+    const n = 2;
+    const images = Float32Array.from({ length: n * size * size * 3 }, (_, i) => Math.cos(i * 0.19) * 0.5 + 0.5);
+    const f = await learner.features(images, new Int32Array(n)); // [n, 2D]
+    const D = vit.hidden;
+    const backbone = Object.fromEntries([...learner.params].filter(([k]) => !k.includes('/') || !/^(vpt|tune_head|head)\//.test(k)).map(([k, v]) => [k, { shape: v.shape, data: [...v.data] }]));
+    const input = { hidden: D, depth: vit.depth, heads: vit.heads, patch: vit.patch, tokens: c.prompt_token_num, vpt_type: vptType, batch: n, size, params: backbone, prompts: [...prompts.data], images: [...images] };
+    const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'aper_vpt_ref.py')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(r.status, 0, r.stderr);
+    const want: number[] = JSON.parse(r.stdout);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < D; k++) assert.ok(Math.abs(f[i * 2 * D + D + k] - want[i * D + k]) < 1e-4, `adapted ${i}[${k}]: ${f[i * 2 * D + D + k]} vs ${want[i * D + k]}`);
+    }
+  });
+}
+
 const dataDir = tempDir('aper-data');
 before(() => writePresetData(dataDir));
 
