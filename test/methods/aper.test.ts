@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
+import { baseLearningRate } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
@@ -129,6 +130,27 @@ for (const vptType of ['deep', 'shallow']) {
     }
   });
 }
+
+test('the presets hold exps/aper_vpt_deep.json and exps/aper_vpt_deep_inr.json in our keys', () => {
+  // The official files' values, by hand: tuned_epoch, init_lr, batch_size, weight_decay, min_lr, optimizer, vpt_type, prompt_token_num, init_cls, increment.
+  const official = [
+    { name: 'cifar100_aper', dataset: 'cifar100', tuned_epoch: 20, init_lr: 0.01, batch_size: 48, prompt_token_num: 5, increment: 10 },
+    { name: 'imr_aper', dataset: 'imagenet_r', tuned_epoch: 20, init_lr: 0.05, batch_size: 24, prompt_token_num: 30, increment: 20 },
+  ];
+  for (const o of official) {
+    const c = getPreset(o.name);
+    assert.equal(c.method, 'aper');
+    assert.equal(c.dataset, o.dataset);
+    assert.equal(c.num_epochs, o.tuned_epoch);
+    assert.ok(Math.abs(baseLearningRate(c) - o.init_lr) < 1e-12, `${o.name}: rate ${baseLearningRate(c)} at batch ${c.per_device_batch_size * c.num_devices}`);
+    assert.equal(c.per_device_batch_size * c.num_devices, o.batch_size);
+    assert.deepEqual([c.optim, c.sgd_momentum, c.weight_decay, c.learning_rate_schedule, c.min_learning_rate, c.warmup_epochs], ['sgd', 0.9, 0.0005, 'cosine', 0, 0]);
+    assert.deepEqual([c.vpt_type, c.prompt_token_num], ['deep', o.prompt_token_num]);
+    assert.deepEqual([c.continual.num_tasks, c.continual.num_classes_per_task], [10, o.increment]);
+    assert.deepEqual([c.input_size, c.resize_size, c.grad_clip_max_norm], [224, 256, null]);
+  }
+  assert.deepEqual([getPreset('cifar100_aper').continual.rand_seed, getPreset('cifar100_aper').continual.class_order], [1993, 'pycil']);
+});
 
 const dataDir = tempDir('aper-data');
 before(() => writePresetData(dataDir));
