@@ -2,7 +2,7 @@
 // CODA-Prompt's prompt parameters. Each is optional in the schema; a method's keys are required when
 // that method runs (under another method, keys.ts decides).
 import { UserError } from '../errors.ts';
-import { bool, int, list, number, object, optional } from './schema.ts';
+import { bool, enumOf, int, list, number, object, optional } from './schema.ts';
 
 /** DualPrompt's official top-level keys (its e-prompt pool reuses prompt_pool_param). */
 export const dualPromptKeys = {
@@ -44,11 +44,20 @@ export const ranpacKeys = {
   M: optional(int({ min: 0 })),
 };
 
+/** APER's first-session prompt tuning, as LAMDA-PILOT's exps/aper_vpt_*.json name it. */
+export const aperKeys = {
+  /** 'deep': prompt tokens of their own at every block, dropped after it; 'shallow': tokens at the first block only. */
+  vpt_type: optional(enumOf(['deep', 'shallow'])),
+  /** Prompt tokens per prompted block. */
+  prompt_token_num: optional(int({ min: 1 })),
+};
+
 /** The keys a method needs set ('same_key_value_for_shared' has the official default false). */
 const REQUIRED: Record<string, readonly string[]> = {
   dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
   ranpac: Object.keys(ranpacKeys),
+  aper: Object.keys(aperKeys),
 };
 
 /** Asks for the running method's own keys (another method's are refused by keys.ts checkReaders). */

@@ -48,6 +48,7 @@ function shrink(c: L2PConfig): L2PConfig {
     ...(c.e_prompt_layer_idx ? { e_prompt_layer_idx: [1] } : {}),
     // RanPAC's projection shrinks with the backbone (M = 0 stays 0).
     ...(c.M ? { M: 16 } : {}),
+    ...(c.prompt_token_num ? { prompt_token_num: 2 } : {}),
     ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

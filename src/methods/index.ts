@@ -8,6 +8,7 @@ import { headOnly, joint, l2p, sharedPrompt } from './l2p/index.ts';
 import type { Method } from './method.ts';
 import { ranpac } from './ranpac/index.ts';
 import { simplecil } from './simplecil/index.ts';
+import { aper } from './aper/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
   l2p,
@@ -18,6 +19,7 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   joint,
   simplecil,
   ranpac,
+  aper,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {

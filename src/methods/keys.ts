@@ -8,6 +8,7 @@ import { DUALPROMPT_KEYS } from './dualprompt/keys.ts';
 import { L2P_KEYS } from './l2p/keys.ts';
 import { RANPAC_KEYS } from './ranpac/keys.ts';
 import { SIMPLECIL_KEYS } from './simplecil/keys.ts';
+import { APER_KEYS } from './aper/keys.ts';
 
 export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   l2p: L2P_KEYS,
@@ -18,4 +19,5 @@ export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   joint: JOINT_KEYS,
   simplecil: SIMPLECIL_KEYS,
   ranpac: RANPAC_KEYS,
+  aper: APER_KEYS,
 };

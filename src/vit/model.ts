@@ -56,6 +56,8 @@ export interface KVPrefix {
 export interface EncoderHooks {
   prepend?: (layer: number) => Tensor | null;
   prefix?: (layer: number) => KVPrefix | null;
+  /** Tokens prepended at a layer replace those prepended at earlier ones (VPT-deep drops each block's prompts after it). */
+  replace?: boolean;
 }
 
 function attention(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense, kv: KVPrefix | null): Tensor {
@@ -85,10 +87,15 @@ function mlp(p: ParamFn, cfg: ViTConfig, prefix: string, x: Tensor, dense: Dense
 
 /** The encoder blocks and the final encoder_norm: [B, T, D] -> [B, T', D] (T' > T when hooks prepend tokens). */
 export function encode(p: ParamFn, cfg: ViTConfig, x: Tensor, dense: Dense = fp32Dense, hooks: EncoderHooks = {}): Tensor {
+  let prepended = 0;
   for (let i = 0; i < cfg.depth; i++) {
     const b = `Transformer/encoderblock_${i}/`;
     const tokens = hooks.prepend?.(i);
-    if (tokens) x = g.concat([tokens, x], 1); // [B, P+T, D]
+    if (tokens) {
+      if (hooks.replace && prepended > 0) x = g.slice(x, 1, prepended, x.shape[1]); // [B, T, D]
+      x = g.concat([tokens, x], 1); // [B, P+T, D]
+      prepended = tokens.shape[1];
+    }
     const y = g.layerNorm(x, p(`${b}LayerNorm_0/scale`), p(`${b}LayerNorm_0/bias`), EPS);
     x = g.add(x, attention(p, cfg, b, y, dense, hooks.prefix?.(i) ?? null));
     const z = g.layerNorm(x, p(`${b}LayerNorm_2/scale`), p(`${b}LayerNorm_2/bias`), EPS);

@@ -21,7 +21,8 @@ export const MAX_METHOD_FLOATS = MAX_BODY / 16;
  * At least the floats of the method's own parameters for config `c` (prompts, prefixes, keys,
  * components, head), for every method: L2P's pool [M, Lp, D] and keys [M, D]; DualPrompt's e-prompt
  * [layers, 2, M, Lp, D], keys [M, D] and g-prefix [depth, 2, Lg, D]; CODA-Prompt's components,
- * keys and attention [M, Lp + 2, D] per layer; the head [D, C] and [C].
+ * keys and attention [M, Lp + 2, D] per layer; APER's prompts [depth, P, D] and prototypes [2D, C];
+ * the head [D, C] and [C].
  */
 export function methodFloatsBound(c: L2PConfig): number {
   const vit = decodeVariant(c.model_name);
@@ -34,7 +35,8 @@ export function methodFloatsBound(c: L2PConfig): number {
   const g = c.g_prompt_length === undefined ? 0 : 2 * vit.depth * c.g_prompt_length;
   const coda = c.coda_prompt_param;
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;
-  return d * (numTotalClasses(c) + 1 + pool + g + components);
+  const vpt = c.prompt_token_num === undefined ? 0 : vit.depth * c.prompt_token_num + 2 * numTotalClasses(c);
+  return d * (numTotalClasses(c) + 1 + pool + g + components + vpt);
 }
 
 /** Refuses, before anything is built, a config whose parameters exceed what an upload can carry. */

@@ -25,6 +25,7 @@ const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac'>, L2PConfig> = {
   shared_prompt: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=shared_prompt']),
   head_only: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=head_only']),
   joint: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=joint']),
+  aper: getPreset('cifar100_aper_smoke'),
 };
 
 /**
@@ -67,6 +68,8 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   'coda_prompt_param.length': { values: [4, 6] },
   'coda_prompt_param.ortho_mu': { values: [0.5, 0] },
   'coda_prompt_param.layer_idx': { values: [[0], [1]] },
+  vpt_type: { values: ['deep', 'shallow'] },
+  prompt_token_num: { values: [2, 3] },
   prompt_histogram: { values: [false, true] },
   use_RP: { values: [false, true] },
   M: { values: [8, 16] },

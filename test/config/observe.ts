@@ -62,7 +62,9 @@ export async function stepIdentity(c: L2PConfig): Promise<Record<string, string>
   const out: Record<string, string> = { init: paramsText(params, model.params.keys()), trains: trained.join(' ') };
   const b = c.per_device_batch_size * c.num_devices;
   const size = c.input_size;
-  for (const t of [0, 1].slice(0, c.continual.num_tasks)) {
+  // The tasks that take optimiser steps (APER's task 1 is fitted in closed form only).
+  const stepped = [0, 1].slice(0, c.continual.num_tasks).filter((t) => (model.phases?.(t) ?? ['gradient']).includes('gradient'));
+  for (const t of stepped) {
     learner.beginTask(t, true);
     out[`start${t}`] = paramsText(params, model.params.keys());
     jobs.length = 0;

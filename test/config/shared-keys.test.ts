@@ -29,6 +29,7 @@ const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac'>, L2PConfig> = {
   shared_prompt: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=shared_prompt']),
   head_only: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=head_only']),
   joint: applyOverrides(getPreset('cifar100_l2p_smoke'), ['method=joint']),
+  aper: getPreset('cifar100_aper_smoke'),
 };
 
 /** The loop's plan for a config: steps and evaluations per task, evaluation options, input seeds. */
