@@ -33,7 +33,7 @@ test('a malformed L2P_FAULT is refused', () => {
   for (const bad of ['stepp:1', 'step:0', 'step:x', 'step', 'step:1:kill']) {
     const r = run(bad);
     assert.notEqual(r.status, 0, bad);
-    assert.match(r.stderr, /L2P_FAULT='.*': expected <event>:<n>\[:<signal or error code>\] with event one of step, eval-batch, metrics, checkpoint, write, worker-step, shm-write, worker-reduce and n >= 1/, bad);
+    assert.match(r.stderr, /L2P_FAULT='.*': expected <event>:<n>\[:<signal or error code>\] with event one of step, eval-batch, stats-batch, metrics, checkpoint, write, worker-step, shm-write, worker-reduce and n >= 1/, bad);
   }
 });
 
