@@ -8,6 +8,7 @@ import type { Tensor } from '../graph/index.ts';
 import { bindParams } from '../vit/bind.ts';
 import type { ParamFn } from '../vit/model.ts';
 import type { Params } from '../vit/params.ts';
+import type { ViTConfig } from '../vit/variants.ts';
 
 /** A compiled-to-be step: its outputs by name, the trained parameters fed, and the feeds it needs. */
 export interface StepGraph {
@@ -85,6 +86,16 @@ export interface EvalGraphSpec extends Common {
   /** The frozen query [B, hidden] is fed as 'query' instead of computed. */
   queryFed?: boolean;
   hidden: number;
+}
+
+/** An evaluation step of a method whose forward pass needs only the backbone's configuration (the closed-form heads). */
+export interface BackboneEvalSpec extends Omit<EvalGraphSpec, 'hidden'> {
+  vit: ViTConfig;
+}
+
+/** The pull constraint's loss term, −pull · reduce_sim (official L2P and DualPrompt), or none. */
+export function pullTerm(reduceSim: Tensor | undefined, pull: number): Tensor | null {
+  return reduceSim && pull !== 0 ? g.mul(reduceSim, -pull) : null;
 }
 
 function inputsOf(params: Params, s: Common, feeds: string[], query?: Tensor) {

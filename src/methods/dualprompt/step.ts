@@ -1,10 +1,9 @@
 // DualPrompt's forward pass as the step skeleton (src/methods/step.ts) takes it: the e-prompt selection
 // (the training prompt mask, ids fed as 'prompt_ids', or by similarity), the prompted forward, and the
 // pull constraint −pull · reduce_sim as the extra loss term.
-import * as g from '../../graph/index.ts';
 import type { Params } from '../../vit/params.ts';
 import type { Selection } from '../l2p/prompt-pool.ts';
-import { evalGraph, trainGraph, type ForwardFn, type ForwardInputs, type StepGraph } from '../step.ts';
+import { evalGraph, pullTerm, trainGraph, type ForwardFn, type ForwardInputs, type StepGraph } from '../step.ts';
 import { dualPromptForward } from './model.ts';
 import type { DualPromptOptions } from './options.ts';
 
@@ -52,7 +51,7 @@ function dualPromptStepForward(spec: Pick<DualPromptStepSpec, 'model' | 'selecti
       query: out.query,
       selection: out.selection,
       features: out.feature,
-      extraLoss: reduceSim && pull !== 0 ? g.mul(reduceSim, -pull) : null,
+      extraLoss: pullTerm(reduceSim, pull),
     };
   };
 }

@@ -1,9 +1,8 @@
 // L2P's forward pass as the step skeleton (src/methods/step.ts) takes it: the prompt selection of a
 // step (per input, by batch vote, fixed ids fed as 'prompt_ids', or none), the prompted forward, and
 // the pull constraint −pull · reduce_sim as the extra loss term.
-import * as g from '../../graph/index.ts';
 import type { Params } from '../../vit/params.ts';
-import { evalGraph, trainGraph, type ForwardFn, type ForwardInputs, type StepGraph } from '../step.ts';
+import { evalGraph, pullTerm, trainGraph, type ForwardFn, type ForwardInputs, type StepGraph } from '../step.ts';
 import { l2pForward, type L2PModelOptions } from './model.ts';
 import type { Selection } from './prompt-pool.ts';
 
@@ -60,7 +59,7 @@ function l2pStepForward(spec: Pick<StepSpec, 'selection' | 'voteGroup' | 'divers
       query: out.query,
       selection: out.selection,
       features: out.feature,
-      extraLoss: reduceSim && pull !== 0 ? g.mul(reduceSim, -pull) : null,
+      extraLoss: pullTerm(reduceSim, pull),
     };
   };
 }

@@ -5,7 +5,7 @@ import { ranpacFeatures, ranpacLogits } from '../../linalg/index.ts';
 import type { Params } from '../../vit/params.ts';
 import { queryOf } from '../../vit/query.ts';
 import type { ViTConfig } from '../../vit/variants.ts';
-import { evalGraph, type ForwardFn, type StepGraph } from '../step.ts';
+import { evalGraph, type BackboneEvalSpec, type ForwardFn, type StepGraph } from '../step.ts';
 
 /**
  * 'head/kernel' [C, width], Wo (fitted; zeros until a class is seen), and, when M > 0,
@@ -24,14 +24,7 @@ export const ranpacForward = (vit: ViTConfig, projected: boolean): ForwardFn => 
   return { logits: ranpacLogits(features, x.p('head/kernel')), features }; // [B, C]
 };
 
-export interface RanpacStepSpec {
-  vit: ViTConfig;
-  batch: number;
-  imageSize: [number, number];
-  isTrained: (path: string) => boolean;
-  isFitted?: (path: string) => boolean;
-  queryFed?: boolean;
-  features?: boolean;
+export interface RanpacStepSpec extends BackboneEvalSpec {
   projected: boolean;
 }
 

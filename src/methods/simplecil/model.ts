@@ -6,7 +6,7 @@ import * as g from '../../graph/index.ts';
 import type { Params } from '../../vit/params.ts';
 import { queryOf } from '../../vit/query.ts';
 import type { ViTConfig } from '../../vit/variants.ts';
-import { evalGraph, type ForwardFn, type StepGraph } from '../step.ts';
+import { evalGraph, type BackboneEvalSpec, type ForwardFn, type StepGraph } from '../step.ts';
 
 /** torch.nn.functional.normalize: x / max(‖x‖, 1e-12), i.e. x · rsqrt(max(Σx², 1e-24)). */
 const normalize = (x: g.Tensor, axis: number) => g.l2Normalize(x, axis, 1e-24);
@@ -23,15 +23,7 @@ export const simpleCilForward = (vit: ViTConfig): ForwardFn => (x) => {
   return { logits, features };
 };
 
-export interface SimpleCilStepSpec {
-  vit: ViTConfig;
-  batch: number;
-  imageSize: [number, number];
-  isTrained: (path: string) => boolean;
-  isFitted?: (path: string) => boolean;
-  queryFed?: boolean;
-  features?: boolean;
-}
+export type SimpleCilStepSpec = BackboneEvalSpec;
 
 export function buildSimpleCilEvalStep(params: Params, s: SimpleCilStepSpec): StepGraph {
   return evalGraph(params, { ...s, hidden: s.vit.hidden }, simpleCilForward(s.vit));
