@@ -22,7 +22,7 @@ export const MAX_METHOD_FLOATS = MAX_BODY / 16;
  * components, head), for every method: L2P's pool [M, Lp, D] and keys [M, D]; DualPrompt's e-prompt
  * [layers, 2, M, Lp, D], keys [M, D] and g-prefix [depth, 2, Lg, D]; CODA-Prompt's components,
  * keys and attention [M, Lp + 2, D] per layer; APER's prompts [depth, P, D] and prototypes [2D, C];
- * the head [D, C] and [C].
+ * RanPAC's projection [D, M] and ridge head [C, M]; the head [D, C] and [C].
  */
 export function methodFloatsBound(c: L2PConfig): number {
   const vit = decodeVariant(c.model_name);
@@ -36,7 +36,8 @@ export function methodFloatsBound(c: L2PConfig): number {
   const coda = c.coda_prompt_param;
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;
   const vpt = c.prompt_token_num === undefined ? 0 : vit.depth * c.prompt_token_num + 2 * numTotalClasses(c);
-  return d * (numTotalClasses(c) + 1 + pool + g + components + vpt);
+  const ranpac = c.M ? c.M * (d + numTotalClasses(c)) : 0;
+  return d * (numTotalClasses(c) + 1 + pool + g + components + vpt) + ranpac;
 }
 
 /** Refuses, before anything is built, a config whose parameters exceed what an upload can carry. */
