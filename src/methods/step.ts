@@ -51,7 +51,8 @@ export interface Forward {
 
 export type ForwardFn = (x: ForwardInputs) => Forward;
 
-interface Common {
+/** The fields every step graph is built from, training or evaluation. */
+export interface StepCommon {
   batch: number;
   imageSize: [number, number];
   /** Which parameter paths train (graph inputs, differentiated); the rest are constants of the graph. */
@@ -64,7 +65,7 @@ interface Common {
   features?: boolean;
 }
 
-export interface TrainGraphSpec extends Common {
+export interface TrainGraphSpec extends StepCommon {
   numClasses: number;
   /** Mask the training logits to the current task's classes (fed as 'class_mask' [C] bool). */
   trainMask: boolean;
@@ -82,7 +83,7 @@ export interface TrainGraphSpec extends Common {
   weightDecay?: number;
 }
 
-export interface EvalGraphSpec extends Common {
+export interface EvalGraphSpec extends StepCommon {
   /** The frozen query [B, hidden] is fed as 'query' instead of computed. */
   queryFed?: boolean;
   hidden: number;
@@ -98,7 +99,7 @@ export function pullTerm(reduceSim: Tensor | undefined, pull: number): Tensor | 
   return reduceSim && pull !== 0 ? g.mul(reduceSim, -pull) : null;
 }
 
-function inputsOf(params: Params, s: Common, feeds: string[], query?: Tensor) {
+function inputsOf(params: Params, s: StepCommon, feeds: string[], query?: Tensor) {
   const bound = bindParams(params, (path) => s.isTrained(path) || (s.isFitted?.(path) ?? false));
   const pq = s.original ? bindParams(s.original, () => false).p : bound.p;
   const [h, w] = s.imageSize;

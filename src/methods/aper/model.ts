@@ -10,7 +10,7 @@ import { embed, encode, type ParamFn } from '../../vit/model.ts';
 import type { Params } from '../../vit/params.ts';
 import { queryOf } from '../../vit/query.ts';
 import type { ViTConfig } from '../../vit/variants.ts';
-import { evalGraph, trainGraph, type ForwardFn, type StepGraph } from '../step.ts';
+import { evalGraph, trainGraph, type ForwardFn, type StepCommon, type StepGraph } from '../step.ts';
 
 export interface AperOptions {
   vit: ViTConfig;
@@ -66,15 +66,8 @@ const dualForward = (o: AperOptions): ForwardFn => (x) => {
   return { logits, features };
 };
 
-interface StepSpec {
-  batch: number;
-  imageSize: [number, number];
-  isTrained: (path: string) => boolean;
-  isFitted?: (path: string) => boolean;
-  /** The pretrained backbone of the frozen branch, where task 0 tunes the backbone too. */
-  original?: Params;
-  features?: boolean;
-}
+/** The skeleton's fields; `original` is the frozen branch's pretrained backbone where task 0 tunes the backbone too. */
+type StepSpec = StepCommon;
 
 export function buildAperTrainStep(params: Params, o: AperOptions, s: StepSpec & { weightDecay: number }): StepGraph {
   return trainGraph(params, { ...s, numClasses: o.numClasses, trainMask: true }, tuneForward(o));
