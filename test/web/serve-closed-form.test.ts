@@ -1,0 +1,230 @@
+// `l2p serve` in headless Chromium: a run under SimpleCIL and one under RanPAC learn classes drawn
+// and dropped in the page without a training loop, a new class after the first task included. The
+// page's head, predictions, accuracy matrix, avg_acc and forgetting are checked against the same
+// examples embedded under Node: for SimpleCIL the prototypes and the cosine ranking computed here
+// from the Node features; for RanPAC the Node method's fit (ONNX Runtime's float64 Gemm, where the
+// page runs its own in JavaScript) on those features.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseL2PConfig, type L2PConfig } from '../../src/config/l2p.ts';
+import { encodePng } from '../../src/data/image.ts';
+import type { Pixels } from '../../src/data/types.ts';
+import { disposeAll } from '../../src/runtime/ort.ts';
+import { backboneFor } from '../../src/train/experiment.ts';
+import type { Learner } from '../../src/train/learner.ts';
+import { createLearner } from '../../src/train/setup.ts';
+import { PACKAGE_ROOT } from '../../src/web/bundle.ts';
+import { toInput } from '../../src/web/page/batches.ts';
+import { PageServer } from '../../src/web/server.ts';
+import { tempDir } from '../fixtures/data/write.ts';
+
+process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+const out = tempDir('web-closed-form');
+let server: PageServer;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  server = await PageServer.start({ port: 0, host: '127.0.0.1', workdir: join(out, 'runs') });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await disposeAll();
+});
+
+const snapField = (expr: string) => page.evaluate(`(() => { const s = window.l2p.page.run.snap; return ${expr}; })()`);
+const waitStatus = (re: RegExp) => page.waitForFunction(`${re}.test(document.getElementById('status').textContent)`, null, { timeout: 60_000 });
+
+/** A ring or a bar drawn with the pointer on the pad, moved right by `jitter` pixels. */
+async function draw(shape: 'ring' | 'bar', jitter: number): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const pts: [number, number][] = shape === 'ring' ? Array.from({ length: 17 }, (_, i) => [70 + 40 * Math.cos((i * Math.PI) / 8), 70 + 40 * Math.sin((i * Math.PI) / 8)]) : [[70, 20], [70, 120]];
+  await page.mouse.move(box.x + pts[0][0] + jitter, box.y + pts[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of pts.slice(1)) await page.mouse.move(box.x + x + jitter, box.y + y, { steps: 3 });
+  await page.mouse.up();
+}
+
+/** A white cross on black, 40 × 40 RGB, moved right by k: the dropped class. */
+function cross(k: number): Pixels {
+  const data = new Uint8Array(40 * 40 * 3);
+  for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) if (Math.abs(x - 20 - k - (y - 20)) < 3 || Math.abs(x - 20 - k + (y - 20)) < 3) data.fill(255, 3 * (y * 40 + x), 3 * (y * 40 + x) + 3);
+  return { data, height: 40, width: 40, channels: 3 };
+}
+
+async function addClass(name: string): Promise<void> {
+  await page.fill('#class-name', name);
+  await page.click('#add-class');
+}
+
+/** A fresh run under `method`: 'ring' and 'bar' drawn (task 0), then a new class 'cross' dropped as PNG files (task 1). */
+async function learnTwoTasks(method: 'simplecil' | 'ranpac'): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await waitStatus(/ready|restored/);
+  await page.click('#reset');
+  await waitStatus(/started over/);
+  await page.selectOption('#method', method);
+  assert.equal(await page.locator('#steps').isDisabled(), true, 'a closed-form method takes no steps');
+  for (const [k, shape] of [[0, 'ring'], [1, 'bar']] as const) {
+    await addClass(shape);
+    await page.selectOption('#class-select', String(k));
+    for (const j of [-12, -8, -4, 0, 4, 8, 12, 16]) {
+      await draw(shape, j);
+      await page.click('#add-drawing');
+    }
+  }
+  await page.check('#task-classes input[value="0"]');
+  await page.check('#task-classes input[value="1"]');
+  await page.click('#train');
+  await waitStatus(/task 0 trained/);
+  assert.match((await page.locator('#train-info').textContent())!, /task 0 learnt in closed form in [\d.]+ s: 12 examples embedded/);
+  await addClass('cross');
+  await page.selectOption('#class-select', '2');
+  const files = await Promise.all([-6, -4, -2, 0, 2, 4, 6, 8].map(async (k) => ({ name: `cross${k}.png`, mimeType: 'image/png', buffer: Buffer.from(await encodePng(cross(k))) })));
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction('window.l2p.page.run.snap.pending.length === 8', null, { timeout: 10_000 });
+  await page.check('#task-classes input[value="2"]');
+  await page.click('#train');
+  await waitStatus(/task 1 trained/);
+  assert.equal(await page.locator('#method').isDisabled(), true);
+}
+
+interface Ex {
+  pixels: Pixels;
+  label: number;
+}
+
+/** The examples of the page's tasks, as they are stored there. */
+async function pageTasks(): Promise<{ train: Ex[]; test: Ex[]; classMask: number[] }[]> {
+  const raw = (await snapField(`s.tasks.map((t) => ({ classMask: t.classMask, ...Object.fromEntries(['train', 'test'].map((k) => [k, t[k].map((e) => ({ label: e.label, h: e.pixels.height, w: e.pixels.width, c: e.pixels.channels, data: Array.from(e.pixels.data) }))])) }))`)) as { classMask: number[]; train: RawEx[]; test: RawEx[] }[];
+  const ex = (e: RawEx): Ex => ({ label: e.label, pixels: { data: Uint8Array.from(e.data), height: e.h, width: e.w, channels: e.c } as Pixels });
+  return raw.map((t) => ({ classMask: t.classMask, train: t.train.map(ex), test: t.test.map(ex) }));
+}
+type RawEx = { label: number; h: number; w: number; c: number; data: number[] };
+
+/** The page run's config, and a Node learner of it on the shipped backbone. */
+async function nodeLearner(): Promise<{ config: L2PConfig; learner: Learner }> {
+  const saved = JSON.parse((await page.evaluate('JSON.stringify(window.l2p.page.run.snap.config)')) as string);
+  const config = parseL2PConfig({ ...saved, init_checkpoint: join(PACKAGE_ROOT, saved.init_checkpoint) });
+  return { config, learner: createLearner(config, backboneFor(config, () => {}), saved.continual.num_tasks * saved.continual.num_classes_per_task) };
+}
+
+/** Features [n, D] of examples under Node, one batch. */
+async function features(learner: Learner, config: L2PConfig, ex: Ex[]): Promise<Float32Array> {
+  const px = config.input_size * config.input_size * 3;
+  const images = new Float32Array(ex.length * px);
+  ex.forEach((e, i) => images.set(toInput(e.pixels, config), i * px));
+  return learner.features(images, Int32Array.from(ex, (e) => e.label));
+}
+
+/** avg_acc and forgetting after the last column of a matrix, as the official code defines them. */
+function metrics(m: number[][]): { avg: number; forgetting: number } {
+  const t = m.length - 1;
+  const avg = m.reduce((a, r) => a + r[t], 0) / m.length;
+  let f = 0;
+  for (let i = 0; i < t; i++) f += Math.max(...m[i].slice(i, t + 1)) - m[i][t];
+  return { avg, forgetting: f / t };
+}
+
+/** The page's matrix, its headline numbers and its head, checked against `expected` (acc[i][t]). */
+async function checkMetrics(expected: number[][]): Promise<void> {
+  const got = (await snapField('s.accMatrix')) as number[][];
+  assert.deepEqual(got.map((r) => r.map((v) => Number(v.toFixed(6)))), expected.map((r) => r.map((v) => Number(v.toFixed(6)))));
+  const { avg, forgetting } = metrics(expected);
+  const text = (await page.locator('#results').textContent())!;
+  assert.ok(text.includes(`avg_acc ${avg.toFixed(2)}%`), `the page shows '${text.slice(0, 120)}', expected avg_acc ${avg.toFixed(2)}%`);
+  assert.ok(text.includes(`forgetting ${forgetting.toFixed(2)}`), `expected forgetting ${forgetting.toFixed(2)}`);
+  assert.equal(await page.locator('#fig-acc-matrix rect[data-acc]').count(), 3);
+}
+
+test('SimpleCIL in the page: drawn and dropped classes become prototypes, the new class is predicted, metrics as computed under Node', async () => {
+  await learnTwoTasks('simplecil');
+  const tasks = await pageTasks();
+  const { config, learner } = await nodeLearner();
+  const C = learner.model.numClasses;
+  const D = learner.model.vit.hidden;
+  const kernel = (await snapField(`Array.from(s.trained['head/kernel'])`)) as number[]; // [D, C]
+  // Each class's prototype: the mean of its training examples' Node features.
+  const protos: Float64Array[] = [];
+  for (const task of tasks) {
+    const f = await features(learner, config, task.train);
+    for (const k of task.classMask) {
+      const p = new Float64Array(D);
+      const rows = task.train.flatMap((e, i) => (e.label === k ? [i] : []));
+      for (const i of rows) for (let d = 0; d < D; d++) p[d] += f[i * D + d] / rows.length;
+      for (let d = 0; d < D; d++) assert.ok(Math.abs(kernel[d * C + k] - p[d]) < 1e-4 * (1 + Math.abs(p[d])), `prototype of class ${k} [${d}]: page ${kernel[d * C + k]}, node ${p[d]}`);
+      protos[k] = p;
+    }
+  }
+  for (let k = 3; k < C; k++) for (let d = 0; d < D; d++) assert.equal(kernel[d * C + k], 0, `class ${k} has no prototype`);
+  // Accuracy of each task's test examples after each task: cosine over the classes seen by then.
+  const predict = (f: Float32Array, i: number, seen: number[]) => {
+    const norm = (v: ArrayLike<number>, at: number) => Math.sqrt(Array.from({ length: D }, (_, d) => v[at + d] ** 2).reduce((a, b) => a + b, 0));
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const k of seen) {
+      let dot = 0;
+      for (let d = 0; d < D; d++) dot += f[i * D + d] * protos[k][d];
+      const score = dot / (norm(f, i * D) * norm(protos[k], 0));
+      if (score > bestScore) [best, bestScore] = [k, score];
+    }
+    return best;
+  };
+  const expected: number[][] = [[0, 0], [0, 0]];
+  for (let t = 0; t < 2; t++) {
+    const seen = tasks.slice(0, t + 1).flatMap((x) => x.classMask);
+    for (let i = 0; i <= t; i++) {
+      const f = await features(learner, config, tasks[i].test);
+      const right = tasks[i].test.filter((e, j) => predict(f, j, seen) === e.label).length;
+      expected[i][t] = (100 * right) / tasks[i].test.length;
+    }
+  }
+  console.log(`simplecil in the page: acc matrix ${JSON.stringify(expected)}; ${await page.locator('#train-info').textContent()}`);
+  assert.equal(expected[1][1], 100, 'the new class is predicted on its held-out examples');
+  await checkMetrics(expected);
+  // A new cross dropped to predict is the new class.
+  await page.setInputFiles('#predict-file', { name: 'x.png', mimeType: 'image/png', buffer: Buffer.from(await encodePng(cross(1))) });
+  await page.waitForFunction(`/class 'cross'/.test(document.getElementById('prediction').textContent)`, null, { timeout: 20_000 });
+});
+
+test('RanPAC in the page: its ridge head on drawn and dropped classes is the Node fit of the same examples, metrics as Node evaluates them', async () => {
+  await learnTwoTasks('ranpac');
+  const tasks = await pageTasks();
+  const { config, learner } = await nodeLearner();
+  const expected: number[][] = [[0, 0], [0, 0]];
+  for (let t = 0; t < 2; t++) {
+    const pass = learner.model.statistics!(t);
+    const labels = Int32Array.from(tasks[t].train, (e) => e.label);
+    pass.add(await features(learner, config, tasks[t].train), labels);
+    await pass.finish(learner.params, learner.graphs);
+    const seen = tasks.slice(0, t + 1).flatMap((x) => x.classMask);
+    for (let i = 0; i <= t; i++) {
+      const px = config.input_size * config.input_size * 3;
+      const images = new Float32Array(tasks[i].test.length * px);
+      tasks[i].test.forEach((e, j) => images.set(toInput(e.pixels, config), j * px));
+      const r = await learner.evalBatch(images, Int32Array.from(tasks[i].test, (e) => e.label), seen);
+      expected[i][t] = (100 * r.correct) / r.count;
+    }
+  }
+  const head = learner.params.get('head/kernel')!.data;
+  const pageHead = (await snapField(`Array.from(s.trained['head/kernel'])`)) as number[];
+  const scale = Math.max(...Array.from(head, Math.abs));
+  assert.ok(scale > 0);
+  for (let i = 0; i < head.length; i++) assert.ok(Math.abs(pageHead[i] - head[i]) < 1e-3 * scale, `head[${i}]: page ${pageHead[i]}, node ${head[i]} (largest ${scale})`);
+  const kept = (await snapField('s.methodState.ridge_lambda')) as number[][];
+  assert.deepEqual(kept, (learner.model.saveState!().ridge_lambda as number[][]), 'λ per task as Node chose it');
+  console.log(`ranpac in the page: acc matrix ${JSON.stringify(expected)}, λ ${JSON.stringify(kept)}; ${await page.locator('#train-info').textContent()}`);
+  assert.equal(expected[1][1], 100, 'the new class is predicted on its held-out examples');
+  await checkMetrics(expected);
+  // The fitted head and G, Q survive a reload.
+  await page.goto(`${server.url}/`);
+  await waitStatus(/restored the saved run/);
+  assert.deepEqual(await snapField(`Array.from(s.trained['head/kernel'])`), pageHead);
+  assert.equal(await snapField('s.methodState.ridge_count[0][0]'), 12 + 6);
+});
