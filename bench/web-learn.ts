@@ -78,7 +78,7 @@ async function round(): Promise<{ first: Learnt; next: Learnt; threads: string }
   }
 }
 
-const s = (x: number) => `${x.toFixed(3)} s`;
+const s = (x: number) => (x < 0.1 ? `${(1000 * x).toFixed(2)} ms` : `${x.toFixed(3)} s`);
 const parts = (l: Learnt) => `total ${s(l.total)} (embed ${l.trainExamples} examples ${s(l.embed)}, fit ${s(l.fit)}, evaluate ${s(l.eval)}); click to status ${s(l.wall)}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs: { first: Learnt; next: Learnt }[] = [];
