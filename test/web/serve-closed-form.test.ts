@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseL2PConfig, type L2PConfig } from '../../src/config/l2p.ts';
 import { encodePng } from '../../src/data/image.ts';
 import type { Pixels } from '../../src/data/types.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { backboneFor } from '../../src/train/experiment.ts';
 import type { Learner } from '../../src/train/learner.ts';
@@ -40,9 +41,9 @@ after(async () => {
 
 const snapField = (expr: string) => page.evaluate(`(() => { const s = window.l2p.page.run.snap; return ${expr}; })()`);
 /** Waits for the status line to match `re`; on a timeout the error shows the page's message line. */
-async function waitStatus(re: RegExp): Promise<void> {
+async function waitStatus(re: RegExp, timeout = 60_000): Promise<void> {
   try {
-    await page.waitForFunction(`${re}.test(document.getElementById('status').textContent)`, null, { timeout: 60_000 });
+    await page.waitForFunction(`${re}.test(document.getElementById('status').textContent)`, null, { timeout });
   } catch (e) {
     throw new Error(`no status matching ${re}; the page says '${await page.locator('#message').textContent()}'`, { cause: e });
   }
@@ -138,23 +139,25 @@ async function features(learner: Learner, config: L2PConfig, ex: Ex[]): Promise<
 }
 
 /** avg_acc and forgetting after the last column of a matrix, as the official code defines them. */
-function metrics(m: number[][]): { avg: number; forgetting: number } {
+function metrics(m: number[][]): { avg: number; forgetting: number | null } {
   const t = m.length - 1;
   const avg = m.reduce((a, r) => a + r[t], 0) / m.length;
   let f = 0;
   for (let i = 0; i < t; i++) f += Math.max(...m[i].slice(i, t + 1)) - m[i][t];
-  return { avg, forgetting: f / t };
+  return { avg, forgetting: t === 0 ? null : f / t };
 }
 
 /** The page's matrix, its headline numbers and its head, checked against `expected` (acc[i][t]). */
 async function checkMetrics(expected: number[][]): Promise<void> {
+  const m = expected;
   const got = (await snapField('s.accMatrix')) as number[][];
   assert.deepEqual(got.map((r) => r.map((v) => Number(v.toFixed(6)))), expected.map((r) => r.map((v) => Number(v.toFixed(6)))));
   const { avg, forgetting } = metrics(expected);
   const text = (await page.locator('#results').textContent())!;
   assert.ok(text.includes(`avg_acc ${avg.toFixed(2)}%`), `the page shows '${text.slice(0, 120)}', expected avg_acc ${avg.toFixed(2)}%`);
-  assert.ok(text.includes(`forgetting ${forgetting.toFixed(2)}`), `expected forgetting ${forgetting.toFixed(2)}`);
-  assert.equal(await page.locator('#fig-acc-matrix rect[data-acc]').count(), 3);
+  const shown = forgetting === null ? '–' : forgetting.toFixed(2);
+  assert.ok(text.includes(`forgetting ${shown}`), `expected forgetting ${shown}`);
+  assert.equal(await page.locator('#fig-acc-matrix rect[data-acc]').count(), (m.length * (m.length + 1)) / 2);
 }
 
 test('SimpleCIL in the page: drawn and dropped classes become prototypes, the new class is predicted, metrics as computed under Node', async () => {
@@ -231,4 +234,59 @@ test('RanPAC in the page: a task of a few drawn examples is refused as the Node 
   const pivotless = (m: string) => m.replace(/pivot \d+ is -?[\d.e+-]+/, 'pivot … is …');
   assert.match(shown, /^G \+ λI \(λ = 1e-8, 1000×1000\) is not positive definite in float64: pivot \d+ is -/);
   assert.equal(pivotless(shown), pivotless(refused));
+});
+
+/** Class 0: a disc; class 1: a bar; placed, sized and speckled at random (mulberry32 on `seed`), 28 × 28 RGB. */
+function shape(label: number, seed: number): Pixels {
+  const r = mulberry32(seed);
+  const data = new Uint8Array(28 * 28 * 3);
+  const [cx, cy, size, angle] = [8 + 12 * r(), 8 + 12 * r(), 3 + 4 * r(), Math.PI * r()];
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const inside = label === 0 ? (x - cx) ** 2 + (y - cy) ** 2 < size ** 2 : Math.abs((x - cx) * Math.sin(angle) - (y - cy) * Math.cos(angle)) < size / 3 && Math.hypot(x - cx, y - cy) < 3 * size;
+      data.fill(inside ? 255 - Math.floor(60 * r()) : Math.floor(40 * r()), 3 * (y * 28 + x), 3 * (y * 28 + x) + 3);
+    }
+  }
+  return { data, height: 28, width: 28, channels: 3 };
+}
+
+test('RanPAC in the page: a task of enough dropped examples is fitted (λ, G, Q, the ridge head) as the Node fit of the same features', async () => {
+  // 840 files a class: 630 train each (every fourth from the second is held out), so the λ choice
+  // fits 1008 rows ≥ M = 1000 and solves in the primal form; the head's Cholesky runs the page's Gemm.
+  await page.goto(`${server.url}/`);
+  await waitStatus(/ready|restored/);
+  await page.click('#reset');
+  await waitStatus(/started over/);
+  await page.selectOption('#method', 'ranpac');
+  for (const [k, name] of ['disc', 'bar'].entries()) {
+    await addClass(name);
+    await page.selectOption('#class-select', String(k));
+    const files = await Promise.all(Array.from({ length: 840 }, async (_, i) => ({ name: `${name}${i}.png`, mimeType: 'image/png', buffer: Buffer.from(await encodePng(shape(k, 1000 * k + i))) })));
+    await page.setInputFiles('#files', files);
+    await page.waitForFunction(`document.getElementById('class-list').textContent.includes('${name} (840 examples)')`, null, { timeout: 120_000 });
+  }
+  await page.check('#task-classes input[value="0"]');
+  await page.check('#task-classes input[value="1"]');
+  await page.click('#train');
+  await waitStatus(/task 0 trained/, 300_000);
+  const tasks = await pageTasks();
+  assert.deepEqual([tasks[0].train.length, tasks[0].test.length], [1260, 420]);
+  const { config, learner } = await nodeLearner();
+  const pass = learner.model.statistics!(0);
+  pass.add(await features(learner, config, tasks[0].train), Int32Array.from(tasks[0].train, (e) => e.label));
+  await pass.finish(learner.params, learner.graphs);
+  const nodeState = learner.model.saveState!();
+  assert.deepEqual(await snapField('s.methodState.ridge_lambda'), nodeState.ridge_lambda, 'λ as Node chose it');
+  assert.equal(await snapField('s.methodState.ridge_count[0][0]'), 1260);
+  const head = learner.params.get('head/kernel')!.data;
+  const pageHead = (await snapField(`Array.from(s.trained['head/kernel'])`)) as number[];
+  const scale = Math.max(...Array.from(head, Math.abs));
+  for (let i = 0; i < head.length; i++) assert.ok(Math.abs(pageHead[i] - head[i]) < 1e-3 * scale, `head[${i}]: page ${pageHead[i]}, node ${head[i]} (largest ${scale})`);
+  const px = config.input_size * config.input_size * 3;
+  const images = new Float32Array(tasks[0].test.length * px);
+  tasks[0].test.forEach((e, j) => images.set(toInput(e.pixels, config), j * px));
+  const r = await learner.evalBatch(images, Int32Array.from(tasks[0].test, (e) => e.label), [0, 1]);
+  const acc = (100 * r.correct) / r.count;
+  console.log(`ranpac in the page on 1260 examples: λ ${JSON.stringify(nodeState.ridge_lambda)}, accuracy page ${JSON.stringify(await snapField('s.accMatrix'))} node ${acc}; ${await page.locator('#train-info').textContent()}`);
+  await checkMetrics([[acc]]);
 });
