@@ -14,14 +14,19 @@ export async function openGemm64(n: number, trans: { a: boolean; b: boolean }): 
   return {
     async run(a, b, c, m, k) {
       const y = Float64Array.from(c); // [m, n]
-      const bk = new Float64Array(n); // row t of op(b)
-      for (let t = 0; t < k; t++) {
-        for (let j = 0; j < n; j++) bk[j] = trans.b ? b[j * k + t] : b[t * n + j];
-        for (let i = 0; i < m; i++) {
+      // op(b) as rows [k, n], so that each row of y is updated from contiguous rows.
+      let ob = b;
+      if (trans.b) {
+        ob = new Float64Array(k * n);
+        for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) ob[t * n + j] = b[j * k + t];
+      }
+      for (let i = 0; i < m; i++) {
+        const row = i * n;
+        for (let t = 0; t < k; t++) {
           const v = trans.a ? a[t * m + i] : a[i * k + t];
           if (v === 0) continue;
-          const row = i * n;
-          for (let j = 0; j < n; j++) y[row + j] -= v * bk[j];
+          const at = t * n;
+          for (let j = 0; j < n; j++) y[row + j] -= v * ob[at + j];
         }
       }
       return y;
