@@ -208,6 +208,9 @@ test('SimpleCIL in the page: drawn and dropped classes become prototypes, the ne
   // A new cross dropped to predict is the new class.
   await page.setInputFiles('#predict-file', { name: 'x.png', mimeType: 'image/png', buffer: Buffer.from(await encodePng(cross(1))) });
   await page.waitForFunction(`/class 'cross'/.test(document.getElementById('prediction').textContent)`, null, { timeout: 20_000 });
+  // Its fitted head is not in what an export carries: refused with a message.
+  await page.click('#export');
+  await page.waitForFunction(`/'simplecil' run, fitted in closed form, is not exported/.test(document.getElementById('message').textContent)`, null, { timeout: 20_000 });
 });
 
 test('RanPAC in the page: a task of a few drawn examples is refused as the Node fit of the same features refuses it, and the run is left as it was', async () => {

@@ -326,6 +326,8 @@ async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
   if (!res.ok) throw new UserError(`import refused: ${body.error}`);
   const w = fromWire(body);
   const run = PageRun.fresh(w.config, backbone, w.classes);
+  // The wire carries trained tensors and optimiser state, not a head fitted in closed form.
+  if (run.learner.fitted.length > 0) throw new UserError(`import refused: '${name}' is a '${w.config.method}' run, whose head is fitted in closed form; the page imports runs trained by steps`);
   w.applyTo(run.learner);
   Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
   const digitNames = w.classes.every((c, i) => c === String(i));
