@@ -205,7 +205,7 @@ export function startUi(o: { backbone: LoadedViT; configFor: (method: PageMethod
   $('export').onclick = guarded(async () => {
     const run = page.run;
     if (!run || run.snap.trainedTasks === 0) throw new UserError('train a task before exporting: an export is a run with a checkpoint');
-    if (run.learner.fitted.length > 0) throw new UserError(`the page exports runs trained by steps; a '${run.snap.config.method}' run, fitted in closed form, is not exported (l2p train --method ${run.snap.config.method} makes one)`);
+    if (run.learner.fitted.length > 0) throw new UserError(`the page exports runs trained by steps; a '${run.snap.config.method}' run, fitted in closed form, is not exported (l2p train --config split_mnist_${run.snap.config.method} makes one)`);
     const name = ($('export-name') as HTMLInputElement).value.trim();
     // The user's examples travel with the run (the export's dataset); the demo's digits are the CLI's own.
     const tasks = holdsDemoStream(run.snap) ? undefined : tasksToWire(run.snap.tasks.slice(0, run.snap.trainedTasks));
