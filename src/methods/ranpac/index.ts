@@ -42,7 +42,8 @@ export const ranpac: Method = {
           fitted(t, fit) {
             lambdas[t] = fit.choice.lambda;
             losses[t] = fit.choice.losses;
-            if (fit.choice.notice) process.stderr.write(`notice: task ${t}: ${fit.choice.notice}\n`);
+            // console.warn: stderr under Node, the console in the page (which has no process).
+            if (fit.choice.notice) console.warn(`notice: task ${t}: ${fit.choice.notice}`);
           },
         }),
       train: () => {

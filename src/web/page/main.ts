@@ -11,7 +11,7 @@ import { TrainStream } from './batches.ts';
 import { configureRuntime, providerName } from './runtime.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { loadRun } from './store.ts';
-import { startUi, type Page } from './ui.ts';
+import { startUi, type Page, type PageMethod } from './ui.ts';
 import { $, showError } from './dom.ts';
 
 const BACKBONE = 'models/glyph-vit-nano4.npz';
@@ -21,6 +21,14 @@ export function demoConfig(set: Partial<L2PConfig['continual']> & { num_eval_ste
   const base = getPreset('split_mnist_l2p');
   const { num_eval_steps, ...continual } = set;
   return parseL2PConfig({ ...base, num_eval_steps: num_eval_steps ?? base.num_eval_steps, continual: { ...base.continual, ...continual } });
+}
+
+/** A run started in the page: the demo's stream and backbone under `method` (its split_mnist preset). */
+export function pageConfig(method: PageMethod): L2PConfig {
+  const base = method === 'l2p' ? demoConfig() : parseL2PConfig(getPreset(`split_mnist_${method}`));
+  // Drawn tasks test on a few images each, fewer than a global batch: the UI's runs pad the last
+  // batch (eval_pad_last_batch) where the official pipeline would drop it and score nothing.
+  return { ...base, eval_pad_last_batch: true };
 }
 
 async function loadBackbone(): Promise<LoadedViT> {
@@ -110,9 +118,7 @@ async function main(): Promise<void> {
   configureRuntime({ wasmPaths: '/ort/', threads: crossOriginIsolated ? threads : 1, device });
   $('provider').textContent = `${providerName()}${device === 'cpu' ? ` (${crossOriginIsolated ? threads : 1} thread${threads === 1 ? '' : 's'})` : ''}`;
   const backbone = await loadBackbone();
-  // Drawn tasks test on a few images each, fewer than a global batch: the UI's runs pad the last
-  // batch (eval_pad_last_batch) where the official pipeline would drop it and score nothing.
-  const page = startUi({ backbone, config: { ...demoConfig(), eval_pad_last_batch: true } });
+  const page = startUi({ backbone, configFor: pageConfig });
   (window as unknown as { l2p: unknown }).l2p = { page, stepCheck: (device: 'cpu' | 'webgpu', tiny = false, steps = 2) => stepCheck(backbone, device, tiny, steps), demoBatch };
   const auto = q.get('autorun');
   if (auto !== null) {

@@ -11,10 +11,12 @@ import { learningRate } from '../../train/schedule.ts';
 import { createLearner } from '../../train/setup.ts';
 import type { LoadedViT } from '../../vit/layout.ts';
 import type { RuntimeOptions } from './runtime.ts';
+import type { MethodState } from '../../methods/method.ts';
 import type { RunProgress } from '../wire.ts';
 import { evalStream, toInput, TrainStream, type Example } from './batches.ts';
+import { fitInClosedForm, type FitTiming } from './closed-form.ts';
 
-export { toInput, type Example };
+export { toInput, type Example, type FitTiming };
 
 export interface PageTask {
   classMask: number[];
@@ -30,7 +32,10 @@ export interface RunSnapshot extends RunProgress {
   pending: Example[];
   /** Per class, prompt ids chosen by its test images at the last evaluation. */
   classPrompts: number[][];
+  /** The trained parameters and those fitted in closed form (a SimpleCIL or RanPAC head). */
   trained: Record<string, Float32Array>;
+  /** What the method keeps beyond its parameters (RanPAC's G and Q), as its checkpoints keep it. */
+  methodState?: MethodState;
   optimizer: { kind: 'adam' | 'sgd'; step: number; moments: Record<string, Record<string, Float32Array>> };
   /** The tasks are the demo's Split MNIST digits (the scripted run, an imported demo run), not the user's examples. */
   demoStream?: boolean;
@@ -54,6 +59,13 @@ export interface TrainOptions {
   onStep?: (r: StepReport) => void;
 }
 
+/** A task's outcome: the run's metrics after it, and, for a method fitted in closed form, where the fit's time went. */
+export interface TaskResult extends StepMetrics {
+  fit: FitTiming | null;
+  /** The evaluation of every task seen so far, in seconds. */
+  evalSeconds: number;
+}
+
 export class PageRun {
   readonly learner: Learner;
   private readonly trainedPaths: string[];
@@ -64,7 +76,7 @@ export class PageRun {
     runtime: RuntimeOptions = {},
   ) {
     this.learner = createLearner(snap.config, backbone, numTotalClasses(snap.config), runtime);
-    this.trainedPaths = [...this.learner.trainedTensors.keys()];
+    this.trainedPaths = [...this.learner.trainedTensors.keys(), ...this.learner.fitted];
     if (Object.keys(snap.trained).length > 0) this.rollback();
   }
 
@@ -95,14 +107,42 @@ export class PageRun {
     return this.learner.model.numClasses;
   }
 
-  /** Trains task `t` (its examples already in `snap.tasks[t]`), then evaluates every task seen so far. */
-  async trainTask(t: number, o: TrainOptions = {}): Promise<StepMetrics> {
-    const c = this.snap.config;
+  /** The method learns each task in closed form only (SimpleCIL, RanPAC): no training loop, no steps. */
+  get closedForm(): boolean {
+    return !(this.learner.model.phases?.(0) ?? ['gradient']).includes('gradient');
+  }
+
+  /**
+   * Learns task `t` (its examples already in `snap.tasks[t]`) by the method's phases, as the Node
+   * loop does: its gradient steps, then its statistics pass and closed-form fit; then evaluates
+   * every task seen so far.
+   */
+  async trainTask(t: number, o: TrainOptions = {}): Promise<TaskResult> {
     const task = this.snap.tasks[t];
     if (t !== this.snap.trainedTasks) throw new Error(`task ${t} out of order: ${this.snap.trainedTasks} trained`);
+    if (task.train.length === 0) throw new UserError(`task ${t} has no training examples`);
+    const phases = this.learner.model.phases?.(t) ?? ['gradient'];
+    if (phases.includes('gradient')) await this.gradientSteps(t, o);
+    else this.learner.beginTask(t, true);
+    let fit: FitTiming | null = null;
+    if (phases.includes('statistics')) {
+      fit = await fitInClosedForm(this.learner, task.train, t, this.snap.config);
+      this.snap.elapsed += fit.embedSeconds + fit.fitSeconds;
+      this.snap.images += fit.examples;
+    }
+    const e0 = performance.now();
+    await this.evaluateSeen(t);
+    const evalSeconds = (performance.now() - e0) / 1000;
+    this.snap.trainedTasks = t + 1;
+    this.captureState();
+    return { ...stepMetrics(this.snap.accMatrix, t), fit, evalSeconds };
+  }
+
+  private async gradientSteps(t: number, o: TrainOptions): Promise<void> {
+    const c = this.snap.config;
+    const task = this.snap.tasks[t];
     const b = globalBatchSize(c);
     const n = task.train.length;
-    if (n === 0) throw new UserError(`task ${t} has no training examples`);
     let steps: number;
     let stepsPerEpoch: number;
     if (o.steps !== undefined) {
@@ -137,6 +177,11 @@ export class PageRun {
       o.onStep?.({ step: step + 1, steps, loss: r.loss, imagesPerS: ((step + 1) * b) / Math.max(secs, 1e-9) });
     }
     this.snap.elapsed += (performance.now() - started) / 1000;
+  }
+
+  /** Every task seen so far evaluated after task t: column t of the accuracy matrix. */
+  private async evaluateSeen(t: number): Promise<void> {
+    const c = this.snap.config;
     const numTasks = this.snap.tasks.length;
     for (const row of this.snap.accMatrix) while (row.length < t + 1) row.push(0);
     while (this.snap.accMatrix.length < t + 1) this.snap.accMatrix.push(new Array<number>(t + 1).fill(0));
@@ -148,9 +193,6 @@ export class PageRun {
       this.snap.accMatrix[i][t] = r.accuracy;
       this.snap.promptUsage[i] = r.promptCounts;
     }
-    this.snap.trainedTasks = t + 1;
-    this.captureState();
-    return stepMetrics(this.snap.accMatrix, t);
   }
 
   /**
@@ -222,6 +264,8 @@ export class PageRun {
   captureState(): void {
     const p = this.learner.params;
     this.snap.trained = Object.fromEntries(this.trainedPaths.map((k) => [k, p.get(k)!.data.slice()]));
+    const state = this.learner.model.saveState?.();
+    if (state) this.snap.methodState = structuredClone(state);
     const opt = this.learner.opt;
     const moments = opt.kind === 'adam' ? { m: opt.state.m, v: opt.state.v } : { momentum: opt.state.momentum };
     this.snap.optimizer = {
@@ -251,5 +295,6 @@ export class PageRun {
       }
     }
     opt.state.step = s.optimizer.step;
+    if (s.methodState) this.learner.model.loadState?.(structuredClone(s.methodState));
   }
 }

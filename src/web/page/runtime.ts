@@ -112,13 +112,4 @@ export async function disposeAll(): Promise<void> {
   }
 }
 
-/** src/runtime/ort.ts's float64 Gemm session, for RanPAC's ridge solve (src/linalg): not offered in the page. */
-export interface Gemm64 {
-  run(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number): Promise<Float64Array>;
-  dispose(): Promise<void>;
-}
-
-/** The page fits no ridge head (RanPAC runs under Node): one line instead of a session. */
-export async function openGemm64(n: number, trans: { a: boolean; b: boolean }, opts: RuntimeOptions = {}): Promise<Gemm64> {
-  throw new UserError(`float64 products (a ${n}-column Gemm${trans.a || trans.b ? ', transposed' : ''} on ${opts.device ?? 'cpu'}) run under Node only, not in the page: RanPAC's ridge solve is not offered here`);
-}
+export { openGemm64, type Gemm64 } from './gemm64.ts';

@@ -7,7 +7,7 @@ import type { LoadedViT } from '../../vit/layout.ts';
 import { api, postRun } from './api.ts';
 import { fromWire, tasksFromWire, tasksToWire, toWire } from '../wire.ts';
 import { $, canvasPixels, drawingPad, filePixels, showError, showMessage, thumb } from './dom.ts';
-import { holdsDemoStream, PageRun, type Example, type StepReport } from './run.ts';
+import { holdsDemoStream, PageRun, type Example, type StepReport, type TaskResult } from './run.ts';
 import { lossChart, renderResults, type LossPoint } from './results.ts';
 import { fetchDigits, splitMnist } from './split-mnist.ts';
 import { clearRun, saveRun } from './store.ts';
@@ -24,7 +24,11 @@ export interface Page {
 /** Held-out share of each class's examples: every fourth, starting with the second (so two examples give one of each). */
 const isTest = (i: number) => i % 4 === 1;
 
-export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
+/** The methods a run started in the page can use: L2P trains by steps, the others learn in closed form. */
+export const PAGE_METHODS = ['l2p', 'simplecil', 'ranpac'] as const;
+export type PageMethod = (typeof PAGE_METHODS)[number];
+
+export function startUi(o: { backbone: LoadedViT; configFor: (method: PageMethod) => L2PConfig }): Page {
   // Actions run one after another in the order given; while a task trains, the others wait.
   let queue: Promise<void> = Promise.resolve();
   let training = false;
@@ -58,7 +62,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   };
   const ensureRun = (): PageRun => {
     if (!page.run) {
-      page.run = PageRun.fresh(interactiveConfig(o.config, headClasses()), o.backbone);
+      page.run = PageRun.fresh(interactiveConfig(o.configFor(chosenMethod()), headClasses()), o.backbone);
       page.run.snap.demoStream = false; // the user's examples, whatever the classes are called
     }
     return page.run;
@@ -114,6 +118,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     pad.clear();
   });
   $('clear-pad').onclick = () => pad.clear();
+  $('method').onchange = () => render();
   $('clear-predict').onclick = () => predictPad.clear();
   ($('files') as HTMLInputElement).onchange = guarded(async () => {
     const input = $('files') as HTMLInputElement;
@@ -148,10 +153,12 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
       const n = run.snap.pending.filter((e) => e.label === k).length;
       if (n < 2) throw new UserError(`class '${run.snap.classes[k]}' has ${n} example${n === 1 ? '' : 's'}; it needs at least 2 (one is held out to test)`);
     }
-    const steps = Number(($('steps') as HTMLInputElement).value);
-    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new UserError('steps must be a whole number from 1 to 1000');
+    const steps = run.closedForm ? undefined : Number(($('steps') as HTMLInputElement).value);
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1 || steps > 1000)) throw new UserError('steps must be a whole number from 1 to 1000');
     const s = run.snap;
     const before = { pending: s.pending, tasks: s.tasks.length, meta: JSON.stringify([s.trainedTasks, s.globalStep, s.images, s.elapsed, s.accMatrix, s.promptUsage, s.classPrompts]) };
+    const started = performance.now();
+    let result: TaskResult;
     const train: Example[] = [];
     const test: Example[] = [];
     for (const k of chosen) s.pending.filter((e) => e.label === k).forEach((e, i) => (isTest(i) ? test : train).push(e));
@@ -160,8 +167,8 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     s.tasks.push({ classMask: chosen, train, test });
     try {
       training = true;
-      $('status').textContent = `training task ${t}…`;
-      await run.trainTask(t, { steps, onStep: (r) => page.progress(t, r) });
+      $('status').textContent = run.closedForm ? `learning task ${t} in closed form…` : `training task ${t}…`;
+      result = await run.trainTask(t, { steps, onStep: (r) => page.progress(t, r) });
     } catch (e) {
       // Nothing lost: the examples go back, the parameters and metrics return to before the task.
       s.pending = before.pending;
@@ -172,6 +179,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     } finally {
       training = false;
     }
+    showFit(t, result, (performance.now() - started) / 1000);
     await persistOrWarn();
     render();
     $('status').textContent = `task ${t} trained`;
@@ -197,6 +205,7 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   $('export').onclick = guarded(async () => {
     const run = page.run;
     if (!run || run.snap.trainedTasks === 0) throw new UserError('train a task before exporting: an export is a run with a checkpoint');
+    if (run.learner.fitted.length > 0) throw new UserError(`the page exports runs trained by steps; a '${run.snap.config.method}' run, fitted in closed form, is not exported (l2p train --config split_mnist_${run.snap.config.method} makes one)`);
     const name = ($('export-name') as HTMLInputElement).value.trim();
     // The user's examples travel with the run (the export's dataset); the demo's digits are the CLI's own.
     const tasks = holdsDemoStream(run.snap) ? undefined : tasksToWire(run.snap.tasks.slice(0, run.snap.trainedTasks));
@@ -239,6 +248,10 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
     const head = $('head-classes') as HTMLInputElement;
     head.disabled = run !== null;
     if (run) head.value = String(run.numClasses);
+    const method = $('method') as HTMLSelectElement;
+    method.disabled = run !== null;
+    if (run) method.value = run.snap.config.method;
+    ($('steps') as HTMLInputElement).disabled = run?.closedForm ?? chosenMethod() !== 'l2p';
     const classes = s?.classes ?? [];
     const sel = $('class-select') as HTMLSelectElement;
     const keep = sel.value;
@@ -271,6 +284,23 @@ export function startUi(o: { backbone: LoadedViT; config: L2PConfig }): Page {
   return page;
 }
 
+/** Where a closed-form task's time went, in the training line and its data attributes (bench/web-learn.ts reads them). */
+function showFit(t: number, r: TaskResult, totalSeconds: number): void {
+  const info = $('train-info');
+  if (!r.fit) return;
+  const f = r.fit;
+  info.textContent = `task ${t} learnt in closed form in ${totalSeconds.toFixed(2)} s: ${f.examples} examples embedded in ${f.embedSeconds.toFixed(2)} s, head fitted in ${f.fitSeconds.toFixed(3)} s, evaluated in ${r.evalSeconds.toFixed(2)} s`;
+  Object.assign(info.dataset, { examples: String(f.examples), embedS: String(f.embedSeconds), fitS: String(f.fitSeconds), evalS: String(r.evalSeconds), totalS: String(totalSeconds) });
+}
+
+/** The method chosen for the next run started in the page. */
+function chosenMethod(): PageMethod {
+  const v = ($('method') as HTMLSelectElement).value;
+  const m = PAGE_METHODS.find((x) => x === v);
+  if (!m) throw new UserError(`method must be one of ${PAGE_METHODS.join(', ')}, got '${v}'`);
+  return m;
+}
+
 /** The most classes the page offers a head (the page's own limit, not the model's). */
 export const MAX_HEAD_CLASSES = 100;
 
@@ -296,6 +326,8 @@ async function importRun(name: string, backbone: LoadedViT): Promise<PageRun> {
   if (!res.ok) throw new UserError(`import refused: ${body.error}`);
   const w = fromWire(body);
   const run = PageRun.fresh(w.config, backbone, w.classes);
+  // The wire carries trained tensors and optimiser state, not a head fitted in closed form.
+  if (run.learner.fitted.length > 0) throw new UserError(`import refused: '${name}' is a '${w.config.method}' run, whose head is fitted in closed form; the page imports runs trained by steps`);
   w.applyTo(run.learner);
   Object.assign(run.snap, { trainedTasks: w.trainedTasks, globalStep: w.globalStep, images: w.images, elapsed: w.elapsed, accMatrix: w.accMatrix, promptUsage: w.promptUsage });
   const digitNames = w.classes.every((c, i) => c === String(i));
