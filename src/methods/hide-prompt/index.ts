@@ -106,7 +106,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     phases,
     statistics,
     train: (s) => {
-      if (s.phase !== 'tii' && s.phase !== 'prompt') throw new Error(`method 'hide_prompt' has no gradient phase '${s.phase}'`);
+      if (s.phase !== 'tii' && s.phase !== 'prompt') throw new UserError(`method 'hide_prompt' trains in its phases 'tii' and 'prompt', which the training loop runs (src/train/phases.ts); a step outside them (phase ${JSON.stringify(s.phase)}) has nothing to train`);
       const k = s.phase === 'prompt' ? prototypes() : { k: 0, data: new Float32Array(0) };
       return {
         key: `train:${s.phase}:${s.batch}:${s.taskId}:${k.k}`,
