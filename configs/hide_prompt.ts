@@ -68,17 +68,17 @@ export const imr_hideprompt: L2PConfig = hide(
 );
 
 /**
- * The demo's Split MNIST stream and shipped 4-block backbone (`l2p demo --method hide_prompt`): the
- * official settings with short stages (3 prompt epochs, 2 TII epochs, 5 alignment epochs), prefixes at
+ * The demo's Split MNIST stream and shipped glyph backbone (`l2p demo --method hide_prompt`): the
+ * official settings with short stages (2 prompt epochs, 1 TII epoch, 5 alignment epochs), prefixes at
  * blocks 0–2, and 4 centroids per class.
  */
 export const split_mnist_hide_prompt: L2PConfig = hide(split_mnist_l2p, {
-  num_epochs: 3,
+  num_epochs: 2,
   learning_rate: 0.03,
   sched: 'constant',
   e_prompt_layer_idx: [0, 1, 2],
   n_centroids: 4,
   crct_epochs: 5,
-  tii_epochs: 2,
+  tii_epochs: 1,
   prompt_pool_param: { ...split_mnist_l2p.prompt_pool_param, pool_size: 5, length: 5, top_k: 1, prompt_key: false, shared_prompt_pool: true },
 });

@@ -2,6 +2,7 @@
 // (the workdir claimed, the learner built, a checkpoint resumed, every task planned).
 import { join } from 'node:path';
 import { configNotices } from '../config/keys.ts';
+import { UserError } from '../errors.ts';
 import { type L2PConfig } from '../config/l2p.ts';
 import { concat, type ContinualStream } from '../data/index.ts';
 import { EventWriter } from '../report/index.ts';
@@ -71,6 +72,7 @@ export function openSession(o: RunOptions, stop: StopState, progress: Progress):
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
   const trained = [...learner.trainedTensors.keys()];
+  if (o.parallel && phaseObjects(learner.model.phases?.(0) ?? [])) throw new UserError(`method '${c.method}' trains in phases, which run in one process: run it without --data-parallel`);
   const method = methodOf(c);
   const trainTasks = method.trainTasks(stream.tasks, (sources) => concat(sources, 'all tasks'));
   const numTasks = stream.tasks.length;
