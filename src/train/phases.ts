@@ -79,7 +79,7 @@ async function gradientPhase(run: Run, t: number, p: number, ph: GradientPhase, 
       const lr = ph.lrAt(Math.floor(step / stepsPerEpoch));
       const r = await learner.trainStep(batch.images, batch.labels, t, task.classMask, lr);
       if (!Number.isFinite(r.loss)) throw new UserError(`task ${t} phase ${ph.name} step ${step}: the loss is ${r.loss}; check labels against the class mask and the learning rate`);
-      record(run, t, before + step + 1, step, r, lr, (step + 1) % stepsPerEpoch === 0);
+      record(run, t, before + step + 1, step, r, lr, (step + 1) % stepsPerEpoch === 0 || step + 1 === steps);
       faultPoint('step');
       if (step + 1 === steps) break;
       const periodic = periodicCheckpoints(c, t, run.trainTasks.length) && c.checkpoint_every_steps > 0 && run.state.globalStep % c.checkpoint_every_steps === 0;
@@ -110,7 +110,7 @@ async function statisticsPhase(run: Run, t: number, ph: StatisticsPhase, f: Loop
   await pass.finish(learner.params, learner.graphs);
 }
 
-/** A step's results into the metrics windows; TensorBoard's training scalars at each epoch's end, on the run's step axis. */
+/** A step's results into the metrics windows; TensorBoard's training scalars at each epoch's end and the phase's last step, on the run's step axis. */
 function record(run: Run, t: number, doneSteps: number, step: number, r: StepResult, lr: number, epochEnd: boolean): void {
   const { state } = run;
   for (const w of [state.window, (state.tbWindow ??= emptyWindow())]) {

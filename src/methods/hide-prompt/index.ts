@@ -30,6 +30,8 @@ function refuseUnsupported(c: L2PConfig): void {
   if (c.optim !== 'adam') refuse('optim', c.optim, "both stages train with Adam (official opt 'adam')");
   if (c.learning_rate_schedule !== 'constant') refuse('learning_rate_schedule', c.learning_rate_schedule, "the prompt stage's schedule is the per-epoch 'sched'; stage 1's is constant");
   if (c.warmup_epochs > 0) refuse('warmup_epochs', c.warmup_epochs, 'the official scripts warm up neither stage');
+  if (c.min_learning_rate > 0) refuse('min_learning_rate', c.min_learning_rate, "the cosine floor of the prompt stage is 'min_lr'");
+  if (!c.reinit_optimizer) refuse('reinit_optimizer', false, 'each phase starts a fresh Adam, as the official recreates both optimisers every task');
   if (c.prompt_pool_param.pool_size < c.continual.num_tasks) refuse('prompt_pool_param.pool_size', c.prompt_pool_param.pool_size, `each of the ${c.continual.num_tasks} tasks needs its own slot`);
   if ((c.original_model_mlp_structure ?? []).length > 1) refuse('original_model_mlp_structure', c.original_model_mlp_structure, 'one hidden layer (official [2]) or none ([])');
 }

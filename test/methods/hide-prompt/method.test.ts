@@ -90,7 +90,7 @@ test('the end-of-task momentum mixes slot t toward the mean of the earlier slots
 
 test('refused settings name their key in one line', () => {
   const oneLine = (key: string) => (e: unknown) => e instanceof UserError && e.message.includes(`'${key}'`) && !e.message.includes('\n');
-  for (const [set, key] of [['optim=sgd', 'optim'], ['learning_rate_schedule=cosine', 'learning_rate_schedule'], ['e_prompt_layer_idx=[0,5]', 'e_prompt_layer_idx'], ['original_model_mlp_structure=[2,2]', 'original_model_mlp_structure']]) {
+  for (const [set, key] of [['optim=sgd', 'optim'], ['learning_rate_schedule=cosine', 'learning_rate_schedule'], ['e_prompt_layer_idx=[0,5]', 'e_prompt_layer_idx'], ['original_model_mlp_structure=[2,2]', 'original_model_mlp_structure'], ['min_learning_rate=0.001', 'min_learning_rate'], ['reinit_optimizer=false', 'reinit_optimizer'], ['prompt_pool_param.pool_size=1', 'prompt_pool_param.pool_size']]) {
     assert.throws(() => learnerOf([set]), oneLine(key), set);
   }
   assert.throws(() => applyOverrides(getPreset('cifar100_hideprompt_smoke'), ['ca_storage_efficient_method=median']), oneLine('ca_storage_efficient_method'));
