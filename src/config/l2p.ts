@@ -282,7 +282,6 @@ export const l2pConfigSchema = object(
   {
     reweight_prompt: 'not ported (unset in every official config)',
     optim_wd_ignore: 'not ported (unset in every official config)',
-    sched: "the official name is 'learning_rate_schedule'",
     warmup_steps: "warmup is given in epochs: 'warmup_epochs'",
   },
 );

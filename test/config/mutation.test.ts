@@ -74,6 +74,21 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   prompt_histogram: { values: [false, true] },
   use_RP: { values: [false, true] },
   M: { values: [8, 16] },
+  prompt_momentum: { values: [0.1, 0.01] },
+  reg: { values: [0.5, 0.1] },
+  larger_prompt_lr: { values: [false, true] },
+  ca_storage_efficient_method: { values: ['variance', 'multi-centroid'] },
+  n_centroids: { values: [3, 2] },
+  ca_lr: { values: [0.01, 0.005] },
+  crct_epochs: { values: [3, 2] },
+  not_train_ca: { values: [true, false] },
+  original_model_mlp_structure: { values: [[], [2]] },
+  sched: { values: ['cosine', 'step'] },
+  decay_epochs: { values: [10, 30] },
+  decay_rate: { values: [0.5, 0.1] },
+  min_lr: { values: [0.001, 1e-5] },
+  tii_epochs: { values: [2, 1] },
+  tii_lr: { values: [0.001, 0.0005] },
 };
 
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */
