@@ -172,8 +172,11 @@ export interface MethodModel {
   selectionAccuracy(usage: number[][]): number[] | null;
   /** After each training step of task t: what it selected and, where asked, its features. */
   observe?(t: number, step: StepObservation): void;
-  /** What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size). */
-  kept?(): MethodKept;
+  /**
+   * What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size);
+   * `usage`: per task, how often each prompt id was chosen on its test set at its last evaluation.
+   */
+  kept?(usage: number[][]): MethodKept;
   /** What the method keeps beyond its parameters (e.g. selection counts, Gram matrices), saved in each checkpoint. */
   saveState?(): MethodState;
   loadState?(s: MethodState | undefined): void;

@@ -132,11 +132,16 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     },
     // Acc@task: the share of a task's test images whose inferred slot is the task's own.
     selectionAccuracy: (usage) => slotSelectionAccuracy(1, o.poolSize, true, usage),
-    kept: () => {
+    kept: (usage) => {
       const rows = (st: Stage) => [...stores[st].values()].reduce((a, s) => a + (s.kind === 'multi-centroid' ? s.c.means.length : 1), 0);
-      const values = { storage: kind, n_centroids: kind === 'multi-centroid' ? c.n_centroids : null, task_classes: taskClasses.map((x) => x.slice()), tii_rows: rows('tii'), prompt_rows: rows('prompt') };
+      // Acc@task (utils.py:task_inference_accuracy): the test images given their own task's slot, over all of them.
+      const own = usage.reduce((a, counts, i) => a + (counts[i] ?? 0), 0);
+      const all = usage.reduce((a, counts) => a + counts.reduce((x, y) => x + y, 0), 0);
+      const accTask = all > 0 ? (100 * own) / all : null;
+      const values = { storage: kind, n_centroids: kind === 'multi-centroid' ? c.n_centroids : null, task_classes: taskClasses.map((x) => x.slice()), tii_rows: rows('tii'), prompt_rows: rows('prompt'), acc_task: accTask };
       const what = kind === 'multi-centroid' ? `${c.n_centroids} centroids (mean and variance)` : kind === 'covariance' ? 'a mean and a covariance' : 'a mean and a variance';
-      return { values, text: `HiDe-Prompt keeps ${what} per class and stage: ${stores.tii.size} classes of TII features (${rows('tii')} rows), ${stores.prompt.size} of prompted features (${rows('prompt')} rows), float64` };
+      const task = accTask === null ? '' : `; Acc@task ${accTask.toFixed(2)}% (the TII head's task right)`;
+      return { values, text: `HiDe-Prompt keeps ${what} per class and stage: ${stores.tii.size} classes of TII features (${rows('tii')} rows), ${stores.prompt.size} of prompted features (${rows('prompt')} rows), float64${task}` };
     },
     saveState: (): MethodState => ({ task_classes: taskClasses.map((x) => x.slice()), ...storesState('tii', stores.tii, d), ...storesState('prompt', stores.prompt, d) }),
     loadState: (s) => {
