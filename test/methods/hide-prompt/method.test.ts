@@ -209,3 +209,40 @@ for (const ratio of [2, 0]) {
     }
   });
 }
+
+test('evaluation: the TII head over the seen classes picks the slot of each image, and the prompted model runs with it', async () => {
+  const { c, vit, learner } = learnerOf([], 4);
+  learner.model.loadState!({ task_classes: [[0, 1], [2, 3]] });
+  const n = 3;
+  const images = Float32Array.from({ length: n * c.input_size * c.input_size * 3 }, (_, i) => Math.sin(i * 0.31) * 0.5 + 0.5);
+  const labels = new Int32Array(n);
+  const pool = learner.params.get('e_prompt/prompt')!;
+  pool.data.forEach((_, i) => (pool.data[i] = Math.cos(i * 0.07)));
+  // Class 3 (task 1) wins the TII logits by far: after task 1 every image takes slot 1; after task 0
+  // class 3 is not seen, and the arg-max over classes 0 and 1 (class 1 next) gives slot 0.
+  learner.params.get('tii/head/bias')!.data.set([0, 50, 0, 100]);
+  for (const [t, slot] of [[1, 1], [0, 0]]) {
+    learner.atTask(t);
+    const r = await learner.evalBatch(images, labels, null);
+    assert.deepEqual([...r.promptIds], new Array(n).fill(slot), `after task ${t}`);
+    // The same logits as the prompted model's features with that slot fed, through the head.
+    learner.atTask(slot);
+    const f = await learner.features(images, labels, 'prompt_stats'); // [n, D]
+    const d = vit.hidden;
+    const w = learner.params.get('head/kernel')!.data; // [D, C]
+    const b = learner.params.get('head/bias')!.data;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 4; k++) {
+        let v = b[k];
+        for (let j = 0; j < d; j++) v += f[i * d + j] * w[j * 4 + k];
+        assert.ok(Math.abs(r.logits[i * 4 + k] - v) < 1e-4, `logit ${i},${k}: ${r.logits[i * 4 + k]} vs ${v}`);
+      }
+    }
+  }
+  // Another slot gives other features: the slot matters.
+  learner.atTask(0);
+  const f0 = await learner.features(images, labels, 'prompt_stats');
+  learner.atTask(1);
+  const f1 = await learner.features(images, labels, 'prompt_stats');
+  assert.ok(f0.some((v, i) => Math.abs(v - f1[i]) > 1e-3));
+});
