@@ -59,10 +59,12 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
   const taskClasses: number[][] = [];
   const stores: Record<Stage, Map<number, ClassStore>> = { tii: new Map(), prompt: new Map() };
 
-  const seenFeeds = (t: number): Record<string, HostTensor> => {
+  // The classes of every task whose TII statistics are stored: in the loop, tasks 0..t at task t's
+  // evaluation; for a run opened again (l2p eval, predict), every task it trained.
+  const seenFeeds = (): Record<string, HostTensor> => {
     const seen = new Uint8Array(numClasses);
     const taskOf = new Int32Array(numClasses);
-    taskClasses.slice(0, t + 1).forEach((cls, task) => cls.forEach((k) => ((seen[k] = 1), (taskOf[k] = task))));
+    taskClasses.forEach((cls, task) => cls.forEach((k) => ((seen[k] = 1), (taskOf[k] = task))));
     return { seen: { shape: [numClasses], data: seen }, task_of: { shape: [numClasses], data: taskOf } };
   };
   const slotFeed = (t: number, n: number): Record<string, HostTensor> => ({ prompt_ids: { shape: [n, 1], data: new Int32Array(n).fill(t) } });
@@ -121,7 +123,7 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
       return {
         key: `eval:${stats ?? 'tii'}:${s.batch}:${s.queryFed}:${s.features}`,
         build: () => buildHideEvalStep(s.params, o, stats, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, features: s.features, queryFed: s.queryFed }),
-        feeds: (n) => (stats === 'tii_stats' ? {} : stats === 'prompt_stats' ? slotFeed(s.taskId, n) : seenFeeds(s.taskId)),
+        feeds: (n) => (stats === 'tii_stats' ? {} : stats === 'prompt_stats' ? slotFeed(s.taskId, n) : seenFeeds()),
       };
     },
     evalSelection: 'task_inference',
