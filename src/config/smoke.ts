@@ -49,6 +49,8 @@ function shrink(c: L2PConfig): L2PConfig {
     // RanPAC's projection shrinks with the backbone (M = 0 stays 0).
     ...(c.M ? { M: 16 } : {}),
     ...(c.prompt_token_num ? { prompt_token_num: 2 } : {}),
+    // HiDe-Prompt: one epoch per stage, two centroids per class, two alignment epochs.
+    ...(c.tii_epochs ? { tii_epochs: 1, n_centroids: 2, crct_epochs: 2, e_prompt_layer_idx: [0, 1] } : {}),
     ...(c.coda_prompt_param ? { coda_prompt_param: { ...c.coda_prompt_param, pool_size: 2 * numTasks, length: 2, layer_idx: [0, 1] } } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { Method } from './method.ts';
 import { ranpac } from './ranpac/index.ts';
 import { simplecil } from './simplecil/index.ts';
 import { aper } from './aper/index.ts';
+import { hidePrompt } from './hide-prompt/index.ts';
 
 export const METHODS: Record<L2PConfig['method'], Method> = {
   l2p,
@@ -20,6 +21,7 @@ export const METHODS: Record<L2PConfig['method'], Method> = {
   simplecil,
   ranpac,
   aper,
+  hide_prompt: hidePrompt,
 };
 
 export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
@@ -27,4 +29,5 @@ export function methodOf(c: Pick<L2PConfig, 'method'>): Method {
 }
 
 export type { MethodKept } from './method.ts';
-export type { EvalSpec, GraphPlan, GraphRunner, Method, MethodModel, MethodState, Phase, StateArray, StatisticsPass, StepGraph, StepObservation, TrainSpec, TrainTask } from './method.ts';
+export { phaseObjects } from './method.ts';
+export type { EvalSpec, GradientPhase, GraphPlan, GraphRunner, Method, MethodModel, MethodState, Phase, StateArray, StatisticsPhase, StatisticsPass, StepGraph, StepObservation, TrainSpec, TrainTask } from './method.ts';

@@ -9,6 +9,7 @@ import { L2P_KEYS } from './l2p/keys.ts';
 import { RANPAC_KEYS } from './ranpac/keys.ts';
 import { SIMPLECIL_KEYS } from './simplecil/keys.ts';
 import { APER_KEYS } from './aper/keys.ts';
+import { HIDE_PROMPT_KEYS } from './hide-prompt/keys.ts';
 
 export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   l2p: L2P_KEYS,
@@ -20,4 +21,5 @@ export const METHOD_KEYS: Record<L2PConfig['method'], KeyTable> = {
   simplecil: SIMPLECIL_KEYS,
   ranpac: RANPAC_KEYS,
   aper: APER_KEYS,
+  hide_prompt: HIDE_PROMPT_KEYS,
 };

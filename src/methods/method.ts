@@ -36,6 +36,8 @@ export interface TrainSpec {
   original?: Params;
   /** Also output 'features' [B, D], what the head sees (the method's `trainFeatures`). */
   features?: boolean;
+  /** The GradientPhase this step belongs to (unset: the task's one gradient phase). */
+  phase?: string;
 }
 
 /** What every evaluation graph is asked for. Outputs: logits; prompt_idx [n, k] when prompts are selected. */
@@ -52,6 +54,8 @@ export interface EvalSpec {
   queryFed: boolean;
   /** Also output 'features' [n, D] (a statistics pass). */
   features?: boolean;
+  /** The StatisticsPhase the features are for (unset: the task's one statistics phase). */
+  phase?: string;
 }
 
 /**
@@ -59,9 +63,44 @@ export interface EvalSpec {
  * 'statistics': one pass over the task's training data through the evaluation transform (no
  * augmentation; LAMDA-PILOT's train_loader_for_CPs / mode="test"), each batch's features given to
  * the method's StatisticsPass, whose `finish` then fits in closed form. A task with no 'gradient'
- * phase runs no optimiser step.
+ * phase runs no optimiser step. A method whose task needs several gradient phases (each with its own
+ * parameters, epochs and optimiser) describes each as a GradientPhase; a task's phases are then all
+ * objects, and the task is evaluated once, after its last phase.
  */
-export type Phase = 'gradient' | 'statistics';
+export type Phase = 'gradient' | 'statistics' | GradientPhase | StatisticsPhase;
+
+/**
+ * A gradient phase as the method describes it: a fresh Adam (the config's betas, eps and weight
+ * decay) over `trains` alone, `epochs` over the task's augmented training data, the learning rate of
+ * each epoch from `lrAt`, the gradients of `trains` clipped to grad_clip_max_norm.
+ */
+export interface GradientPhase {
+  kind: 'gradient';
+  /** Names the phase in logs and in the method's graphs (TrainSpec.phase). */
+  name: string;
+  /** Patterns of the method's own parameters this phase trains (each within the model's `trains`). */
+  trains: readonly string[];
+  epochs: number;
+  /** The learning rate of epoch `epoch` (0-based). */
+  lrAt(epoch: number): number;
+  /** Factors of the learning rate by path pattern (official parameter groups); the first match applies, else 1. */
+  lrScale?: readonly { pattern: string; scale: number }[];
+  /** After the phase's last step, before the checkpoint that ends it (HiDe's end-of-task prompt momentum). */
+  finish?(params: Params): void;
+}
+
+/** A statistics pass named by the method: `statistics(t, name)` gives its accumulator, EvalSpec.phase its features. */
+export interface StatisticsPhase {
+  kind: 'statistics';
+  name: string;
+}
+
+/** The phase objects of a task, or null where its phases are the plain names. */
+export function phaseObjects(phases: readonly Phase[]): (GradientPhase | StatisticsPhase)[] | null {
+  if (phases.every((p) => typeof p === 'string')) return null;
+  if (phases.some((p) => typeof p === 'string')) throw new Error(`a task's phases are all names or all objects, not both: ${phases.map((p) => (typeof p === 'string' ? p : p.name)).join(', ')}`);
+  return phases as (GradientPhase | StatisticsPhase)[];
+}
 
 /** Runs graphs for an end-of-task fit (which may itself run a small gradient loop on sampled features). */
 export interface GraphRunner {
@@ -114,8 +153,8 @@ export interface MethodModel {
   fitted?: readonly string[];
   /** Task t's phases (unset: ['gradient']). */
   phases?(t: number): readonly Phase[];
-  /** A fresh accumulator for task t's statistics pass (needed where a phase is 'statistics'). */
-  statistics?(t: number): StatisticsPass;
+  /** A fresh accumulator for task t's statistics pass (needed where a phase is 'statistics'); `phase` names a StatisticsPhase. */
+  statistics?(t: number, phase?: string): StatisticsPass;
   /** The training steps' results carry the features the head sees (given to `observe`). */
   trainFeatures?: boolean;
   train(spec: TrainSpec): GraphPlan;
@@ -133,8 +172,11 @@ export interface MethodModel {
   selectionAccuracy(usage: number[][]): number[] | null;
   /** After each training step of task t: what it selected and, where asked, its features. */
   observe?(t: number, step: StepObservation): void;
-  /** What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size). */
-  kept?(): MethodKept;
+  /**
+   * What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size);
+   * `usage`: per task, how often each prompt id was chosen on its test set at its last evaluation.
+   */
+  kept?(usage: number[][]): MethodKept;
   /** What the method keeps beyond its parameters (e.g. selection counts, Gram matrices), saved in each checkpoint. */
   saveState?(): MethodState;
   loadState?(s: MethodState | undefined): void;

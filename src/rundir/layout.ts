@@ -26,11 +26,12 @@ export const QUERY_CACHE_DIR = 'query-cache';
  * A checkpoint's npz name, by the global step; `task` (the tasks finished) tells apart the ends of
  * tasks that ran no step (a closed-form method's), which share a step. Names sort in save order.
  */
-export function checkpointName(globalStep: number, task?: number): string {
-  return `ckpt-${String(globalStep).padStart(8, '0')}${task === undefined ? '' : `.t${String(task).padStart(4, '0')}`}.npz`;
+export function checkpointName(globalStep: number, task?: number, phase?: number): string {
+  const p = phase === undefined ? '' : `.p${String(phase).padStart(2, '0')}`;
+  return `ckpt-${String(globalStep).padStart(8, '0')}${task === undefined ? '' : `.t${String(task).padStart(4, '0')}`}${p}.npz`;
 }
 
-export const CHECKPOINT_NAME = /^ckpt-\d+(\.t\d+)?\.npz$/;
+export const CHECKPOINT_NAME = /^ckpt-\d+(\.t\d+)?(\.p\d+)?\.npz$/;
 
 export function runFiles(workdir: string) {
   return {

@@ -21,8 +21,10 @@ import { isStateArray, type MethodState } from '../methods/method.ts';
 export interface LoopState {
   /** The task being trained (or the number of tasks once the run has finished). */
   task: number;
-  /** Steps finished in the current task. */
+  /** Steps finished in the current task (in a task of GradientPhases: in its current phase). */
   stepInTask: number;
+  /** A task of GradientPhases: the phases finished (absent: 0, or a task of plain phases). */
+  phase?: number;
   /**
    * True when a stop came before the evaluation due after step `stepInTask` had finished: --resume
    * runs it first (absent: false).
@@ -67,12 +69,13 @@ export function checkpointDir(workdir: string): string {
 /**
  * Writes a checkpoint and keeps the newest `keep` npz files. `loop` is the caller's JSON-safe position,
  * but for its `method` state's arrays, which go to the npz; `fitted` parameters are kept without moments.
- * `tasksDone` names the npz apart from others of the same step (the end of a task that ran no step).
+ * `tasksDone` names the npz apart from others of the same step (the end of a task that ran no step),
+ * as `phase` does within a task of phases (a statistics phase runs no step).
  */
-export function saveCheckpoint<S extends { globalStep: number; method?: MethodState }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2, fitted: readonly string[] = [], tasksDone?: number): void {
+export function saveCheckpoint<S extends { globalStep: number; method?: MethodState }>(workdir: string, params: Params, trained: readonly string[], opt: OptState, loop: S, keep = 2, fitted: readonly string[] = [], tasksDone?: number, phase?: number): void {
   const dir = checkpointDir(workdir);
   mkdirSync(dir, { recursive: true });
-  const name = checkpointName(loop.globalStep, tasksDone);
+  const name = checkpointName(loop.globalStep, tasksDone, phase);
   const arrays = new Map<string, NpyArray>();
   if (loop.method) {
     const tables: MethodState = {};

@@ -3,12 +3,13 @@
 // its own batch-wise vote), gradients averaged, clipped by global norm, one optimiser update.
 import type { L2PConfig } from '../config/l2p.ts';
 import { buildQueryStep } from '../vit/query.ts';
-import type { GraphPlan, GraphRunner, MethodModel, StepGraph } from '../methods/index.ts';
+import type { GradientPhase, GraphPlan, GraphRunner, MethodModel, StepGraph } from '../methods/index.ts';
 import { compile, type Compiled, type HostTensor, type RuntimeOptions } from '../runtime/ort.ts';
 import { matchesPattern } from '../vit/bind.ts';
 import type { Params } from '../vit/params.ts';
 import { addInOrder, chunkBounds, chunkSquares, meanInPlace } from './frozen-norm.ts';
 import { argmax, countCorrect, crossEntropy } from './logit-rows.ts';
+import { concatRows, l2Coefficient, trainedPaths } from './trained-paths.ts';
 import { adamInit, adamStep, clipByGlobalNorm, sgdInit, sgdStep, type AdamState, type SgdState, type Tensors } from './optim.ts';
 
 export interface StepResult {
@@ -103,6 +104,12 @@ export class Learner {
   devices: MicroBatchRunner | null = null;
   /** Called after each training step with its trace (the micro-batches, wherever they run, give back their graphs' outputs). */
   onStep: ((t: StepTrace) => void) | null = null;
+  /** The method's GradientPhase under way (null: the task's one gradient phase, every trained path). */
+  private phase: GradientPhase | null = null;
+  /** The paths the current phase steps: all trained ones, or a GradientPhase's. */
+  private stepped: string[];
+  /** Each stepped path's learning-rate factor (a GradientPhase's lrScale), where not 1. */
+  private lrScale: Map<string, number> | undefined;
 
   constructor(
     readonly config: L2PConfig,
@@ -115,6 +122,7 @@ export class Learner {
   ) {
     this.trained = trainedPaths(config, model, [...params.keys()]);
     this.fitted = [...model.params.keys()].filter((k) => (model.fitted ?? []).some((pattern) => matchesPattern(k, pattern)));
+    this.stepped = this.trained;
     this.opt = this.freshOptimizer();
     const own = (k: string) => model.params.has(k);
     const trainedBackbone = this.trained.filter((k) => !own(k));
@@ -127,6 +135,21 @@ export class Learner {
   beginTask(t: number, fresh: boolean): void {
     this.task = t;
     if (fresh) this.model.startTask(this.params, t);
+  }
+
+  /**
+   * A GradientPhase begins (`fresh`: at its first step, with a fresh optimiser state) or resumes; null
+   * returns to every trained path. The optimiser state keeps moments for every trained path, so that
+   * checkpoints have one layout whatever the phase: those outside the phase stay zero.
+   */
+  beginPhase(phase: GradientPhase | null, fresh: boolean): void {
+    if (phase && this.devices) throw new Error(`method '${this.config.method}' trains in phases, which run in this process only (not data-parallel)`);
+    this.phase = phase;
+    this.stepped = phase ? this.trained.filter((k) => phase.trains.some((pattern) => matchesPattern(k, pattern))) : this.trained;
+    if (phase && this.stepped.length === 0) throw new Error(`phase '${phase.name}' trains none of the method's parameters (${phase.trains.join(', ')})`);
+    const scales = phase?.lrScale ?? [];
+    this.lrScale = scales.length ? new Map(this.stepped.map((k) => [k, scales.find((s) => matchesPattern(k, s.pattern))?.scale ?? 1] as const)) : undefined;
+    if (fresh && phase) this.opt = this.freshOptimizer();
   }
 
   /** The last task trained, for a learner opened from a checkpoint (no hook runs). */
@@ -149,6 +172,7 @@ export class Learner {
   }
 
   private readonly isTrained = (path: string) => this.trained.includes(path);
+  private readonly isStepped = (path: string) => this.stepped.includes(path);
   private readonly isFitted = (path: string) => this.fitted.includes(path);
 
   /** Compiled step graphs by batch size and selection: built once, not at every step. */
@@ -172,12 +196,13 @@ export class Learner {
       taskId,
       batch,
       imageSize: [this.imageSize, this.imageSize],
-      isTrained: this.isTrained,
+      isTrained: this.phase ? this.isStepped : this.isTrained,
       isFitted: this.isFitted,
       frozenGrads,
       weightDecay: l2Coefficient(this.config),
       original: this.original,
       features: this.model.trainFeatures,
+      ...(this.phase ? { phase: this.phase.name } : {}),
     });
   }
 
@@ -226,7 +251,7 @@ export class Learner {
     else for (const j of jobs) add(await this.runMicroBatch(j));
     // pmean: the gradient of the global step is the mean over devices.
     for (const acc of sums!.values()) meanInPlace(acc, micro);
-    const grads: Tensors = new Map(this.trained.map((k) => [k, sums!.get(k)!] as const));
+    const grads: Tensors = new Map(this.stepped.map((k) => [k, sums!.get(k)!] as const));
     // The frozen means' squares, summed here or where the runner keeps them, in one order (frozen-norm.ts).
     const kept = frozenGrads === 'tensors' && this.devices?.frozenSquares !== undefined;
     for (const [k, acc] of sums!) if (!grads.has(k)) frozenSq = addInOrder(frozenSq, chunkSquares(acc, 0, chunkBounds([acc.length])));
@@ -274,10 +299,10 @@ export class Learner {
 
   private applyUpdate(grads: Tensors, lr: number): void {
     const c = this.config;
-    const params = this.trainedTensors;
+    const params = new Map(this.stepped.map((k) => [k, this.params.get(k)!.data] as const));
     if (this.opt.kind === 'adam') {
       const { beta1, beta2, eps } = c.optim_config;
-      adamStep(params, grads, this.opt.state, lr, { beta1, beta2, eps, weightDecay: c.weight_decay });
+      adamStep(params, grads, this.opt.state, lr, { beta1, beta2, eps, weightDecay: c.weight_decay, lrScale: this.lrScale });
     } else {
       sgdStep(params, grads, this.opt.state, lr, c.sgd_momentum, c.optim_config.nesterov);
     }
@@ -327,16 +352,16 @@ export class Learner {
   }
 
   /** The features [n, D] of a batch through the method's evaluation graph (a statistics pass). */
-  async features(images: Float32Array, labels: Int32Array): Promise<Float32Array> {
-    const r = await this.runEval(images, labels, true);
+  async features(images: Float32Array, labels: Int32Array, phase?: string): Promise<Float32Array> {
+    const r = await this.runEval(images, labels, true, undefined, phase);
     if (!r.features) throw new Error(`method '${this.config.method}' has a statistics phase but its evaluation graph gives no features`);
     return r.features.data as Float32Array;
   }
 
-  private async runEval(images: Float32Array, labels: Int32Array, features: boolean, query?: Float32Array): Promise<Record<string, HostTensor>> {
+  private async runEval(images: Float32Array, labels: Int32Array, features: boolean, query?: Float32Array, phase?: string): Promise<Record<string, HostTensor>> {
     const n = labels.length;
     const queryFed = query !== undefined;
-    const spec = { params: this.params, taskId: this.task, batch: n, imageSize: [this.imageSize, this.imageSize] as [number, number], isTrained: this.isTrained, isFitted: this.isFitted, original: this.original, queryFed, features };
+    const spec = { params: this.params, taskId: this.task, batch: n, imageSize: [this.imageSize, this.imageSize] as [number, number], isTrained: this.isTrained, isFitted: this.isFitted, original: this.original, queryFed, features, ...(phase ? { phase } : {}) };
     const { graph, session, feeds: own } = await this.cached(this.model.eval(spec));
     const feeds = { ...this.feeds(graph, images, labels), ...own(n) };
     if (query) feeds.query = { shape: [n, this.model.vit.hidden], data: query };
@@ -360,30 +385,4 @@ export class Learner {
   }
 }
 
-/**
- * The coefficient of the L2 term 0.5 · wd · Σ‖W‖² in the loss: the official train_step adds it for
- * 'adam' and 'sgd'; 'adamw' decays only through the optimiser (official disable_l2_wd).
- */
-/**
- * The parameter paths the optimiser updates: the method's own that match its `trains` patterns, and
- * the backbone's under official freeze_part semantics (a path containing one of the freeze_part
- * strings is frozen: 'encoder', 'embedding', 'cls' freeze the backbone; [] trains it all).
- */
-export function trainedPaths(c: Pick<L2PConfig, 'freeze_part'>, model: Pick<MethodModel, 'params' | 'trains'>, paths: readonly string[]): string[] {
-  return paths.filter((p) => {
-    if (c.freeze_part.some((part) => p.includes(part))) return false;
-    return !model.params.has(p) || model.trains.some((pattern) => matchesPattern(p, pattern));
-  });
-}
-
-/** Rows of several [n_i, D] blocks, one after another. */
-function concatRows(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
-}
-
-export function l2Coefficient(c: Pick<L2PConfig, 'optim' | 'weight_decay'>): number {
-  return c.optim === 'adamw' ? 0 : c.weight_decay;
-}
+export { l2Coefficient, trainedPaths } from './trained-paths.ts';

@@ -24,6 +24,8 @@ import { learningRate } from './schedule.ts';
 import { trainSeed } from './seeds.ts';
 import { writeSummary } from './results.ts';
 import { runStatistics } from './statistics.ts';
+import { trainPhases } from './phases.ts';
+import { phaseObjects } from '../methods/index.ts';
 import { describeSaved, guardSignals, StopRequested, stopState, type StopState } from './stop.ts';
 import { undoFreshRun } from './workdir.ts';
 import { fmtMask, writeTrainScalars } from './describe.ts';
@@ -151,11 +153,14 @@ async function trainTask(run: Run, t: number): Promise<void> {
   const { c, learner, progress } = run;
   const task = run.trainTasks[t];
   const plan = run.plan.plans[t];
+  const phases = learner.model.phases?.(t) ?? ['gradient'];
+  const objects = phaseObjects(phases);
+  if (objects) return trainPhases(run, t, objects, { evaluateSeen, stopped, save });
   const fresh = run.state.stepInTask === 0;
   if (fresh && t > 0 && c.reinit_optimizer) learner.opt = learner.freshOptimizer();
   learner.beginTask(t, fresh);
   // A closed-form fit after the steps: the task is evaluated once fitted, not at its last step.
-  const fits = (learner.model.phases?.(t) ?? ['gradient']).includes('statistics');
+  const fits = phases.includes('statistics');
   const pipe = trainPipeline(run, t);
   const schedule = {
     kind: c.learning_rate_schedule,
@@ -297,7 +302,9 @@ function save(run: Run): void {
   if (method) run.state = { ...run.state, method };
   // A task that ran no step ends at the step the one before it ended: its npz is named apart.
   const stepless = run.state.stepInTask === 0 && run.plan.plans[run.state.task - 1]?.steps === 0;
-  saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2, run.learner.fitted, stepless ? run.state.task : undefined);
+  // Within a task of phases, a checkpoint is named by its phase too (a statistics phase runs no step).
+  const phase = run.state.phase ? run.state.phase : run.state.phase === 0 && run.state.stepInTask > 0 ? 0 : undefined;
+  saveCheckpoint(run.o.workdir, run.learner.params, run.trained, run.learner.opt, run.state, run.c.keep_checkpoints ?? 2, run.learner.fitted, stepless ? run.state.task : undefined, phase);
 }
 
 /** After task t: the continual metrics (where tasks are a sequence), then the task's checkpoint. */
@@ -311,7 +318,7 @@ function finishTask(run: Run, t: number): void {
     events.scalar(tags.LEARNING_ACC, m.learning_acc / 100, evalStep);
     run.progress.note(`  task ${t} done: avg_acc ${m.avg_acc.toFixed(2)}% | forgetting ${m.forgetting?.toFixed(2) ?? '-'} | learning_acc ${m.learning_acc.toFixed(2)}%`);
   }
-  run.state = { ...run.state, task: t + 1, stepInTask: 0, pipeline: null, done: t + 1 === run.trainTasks.length, elapsed: run.elapsed() };
+  run.state = { ...run.state, task: t + 1, stepInTask: 0, ...(run.state.phase === undefined ? {} : { phase: 0 }), pipeline: null, done: t + 1 === run.trainTasks.length, elapsed: run.elapsed() };
   save(run);
 }
 

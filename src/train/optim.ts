@@ -36,6 +36,8 @@ export interface AdamConfig {
   eps: number;
   /** flax.optim.Adam's weight decay: p -= lr · wd · p, on the parameter before this step's update. */
   weightDecay?: number;
+  /** Factors of lr by path (parameter groups); a path not in it steps at lr. */
+  lrScale?: ReadonlyMap<string, number>;
 }
 
 export function adamInit(params: Tensors): AdamState {
@@ -58,13 +60,14 @@ export function adamStep(params: Tensors, grads: Tensors, state: AdamState, lr: 
     if (!gr) throw new Error(`adam: no gradient for '${k}'`);
     const m = state.m.get(k)!;
     const v = state.v.get(k)!;
+    const lrK = lr * (c.lrScale?.get(k) ?? 1);
     for (let i = 0; i < p.length; i++) {
       const gi = gr[i];
       const mi = c.beta1 * m[i] + (1 - c.beta1) * gi;
       const vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi;
       m[i] = mi;
       v[i] = vi;
-      p[i] -= lr * (mi / bc1 / (Math.sqrt(vi / bc2) + c.eps) + wd * p[i]);
+      p[i] -= lrK * (mi / bc1 / (Math.sqrt(vi / bc2) + c.eps) + wd * p[i]);
     }
   }
 }

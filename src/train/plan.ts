@@ -6,6 +6,8 @@ export interface TaskPlan {
   steps: number;
   stepsPerEpoch: number;
   evalEvery: number;
+  /** A task of GradientPhases: each phase's steps and steps per epoch (0 for a statistics pass). */
+  phases?: { steps: number; stepsPerEpoch: number }[];
 }
 
 /** Steps per task = (task examples × num_epochs) // global batch, as the official train_continual.py. */
@@ -22,6 +24,16 @@ export function planTask(c: L2PConfig, examples: number, t: number): TaskPlan {
   if (cap > 0 && !c.gaussian_schedule) steps = Math.min(steps, cap);
   const evalEvery = c.eval_every_steps > 0 ? c.eval_every_steps : stepsPerEpoch * c.eval_per_epochs;
   return { steps, stepsPerEpoch, evalEvery };
+}
+
+/**
+ * A task of phases (src/methods/method.ts GradientPhase): each gradient phase planned as planTask with
+ * its own epochs, the task's steps their sum, evaluated once, at its end.
+ */
+export function planPhases(c: L2PConfig, examples: number, t: number, phases: readonly ({ kind: 'gradient'; epochs: number } | { kind: 'statistics' })[]): TaskPlan {
+  const each = phases.map((p) => (p.kind === 'gradient' ? planTask({ ...c, num_epochs: p.epochs, eval_every_steps: 0 }, examples, t) : { steps: 0, stepsPerEpoch: 0 }));
+  const steps = each.reduce((a, p) => a + p.steps, 0);
+  return { steps, stepsPerEpoch: 0, evalEvery: Math.max(1, steps), phases: each.map(({ steps, stepsPerEpoch }) => ({ steps, stepsPerEpoch })) };
 }
 
 /** The run's plans with, per task, the training steps finished before it. */

@@ -2,6 +2,7 @@
 // (the workdir claimed, the learner built, a checkpoint resumed, every task planned).
 import { join } from 'node:path';
 import { configNotices } from '../config/keys.ts';
+import { UserError } from '../errors.ts';
 import { type L2PConfig } from '../config/l2p.ts';
 import { concat, type ContinualStream } from '../data/index.ts';
 import { EventWriter } from '../report/index.ts';
@@ -12,10 +13,10 @@ import { evalOptionsOf } from './evaluate.ts';
 import { QUERY_CACHE_BYTES, QueryCache } from './query-cache.ts';
 import { stepCountExamples } from './official-schedule.ts';
 import type { Learner } from './learner.ts';
-import { planRun, planTask, runEta, type RunPlan } from './plan.ts';
+import { planPhases, planRun, planTask, runEta, type RunPlan } from './plan.ts';
 import { createLearner } from './experiment.ts';
 import { checkParallel, DataParallel, type ParallelOptions } from './parallel.ts';
-import { methodOf } from '../methods/index.ts';
+import { methodOf, phaseObjects } from '../methods/index.ts';
 import { trimMetrics } from '../rundir/records.ts';
 import { QUERY_CACHE_DIR } from '../rundir/layout.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -71,6 +72,7 @@ export function openSession(o: RunOptions, stop: StopState, progress: Progress):
   const stream = o.stream;
   const learner = createLearner(c, o.backbone, stream.numClasses, o.runtime);
   const trained = [...learner.trainedTensors.keys()];
+  if (o.parallel && phaseObjects(learner.model.phases?.(0) ?? [])) throw new UserError(`method '${c.method}' trains in phases, which run in one process: run it without --data-parallel`);
   const method = methodOf(c);
   const trainTasks = method.trainTasks(stream.tasks, (sources) => concat(sources, 'all tasks'));
   const numTasks = stream.tasks.length;
@@ -102,8 +104,13 @@ export function openSession(o: RunOptions, stop: StopState, progress: Progress):
   const events = new EventWriter(o.workdir);
   if (state.globalStep === 0) events.hparams(c);
   const started = performance.now() - state.elapsed * 1000;
-  const byGradient = (t: number) => (learner.model.phases?.(t) ?? ['gradient']).includes('gradient');
-  const plan = planRun(trainTasks.map((task, t) => (byGradient(t) ? planTask(c, stepCountExamples(c, task.train.length), t) : { steps: 0, stepsPerEpoch: 0, evalEvery: 0 })));
+  const planOf = (t: number, examples: number) => {
+    const phases = learner.model.phases?.(t) ?? ['gradient'];
+    const objects = phaseObjects(phases);
+    if (objects) return planPhases(c, examples, t, objects);
+    return phases.includes('gradient') ? planTask(c, examples, t) : { steps: 0, stepsPerEpoch: 0, evalEvery: 0 };
+  };
+  const plan = planRun(trainTasks.map((task, t) => planOf(t, stepCountExamples(c, task.train.length))));
   const sessionStart = { time: performance.now(), steps: (plan.stepsBefore[state.task] ?? plan.totalSteps) + state.stepInTask };
   // Last, once nothing here can fail: the workers are processes this one must end.
   const parallel = o.parallel ? new DataParallel({ config: c, numClasses: stream.numClasses, backbone: { ...o.backbone, params: learner.pretrainedBackbone() }, runtime: o.runtime ?? {} }, o.parallel) : null;

@@ -14,6 +14,8 @@ export interface StatisticsOptions {
   workers?: number;
   /** Called after each device batch with the examples done; it may throw to stop the pass. */
   onBatch?: (done: number) => void;
+  /** The StatisticsPhase whose features the evaluation graph gives (unset: the task's one pass). */
+  phase?: string;
 }
 
 export async function runStatistics(learner: Learner, source: Source, pass: StatisticsPass, o: StatisticsOptions): Promise<void> {
@@ -28,7 +30,7 @@ export async function runStatistics(learner: Learner, source: Source, pass: Stat
   let done = 0;
   try {
     for await (const batch of pipe) {
-      pass.add(await learner.features(batch.images, batch.labels), batch.labels);
+      pass.add(await learner.features(batch.images, batch.labels, o.phase), batch.labels);
       done += batch.size;
       faultPoint('stats-batch');
       o.onBatch?.(done);

@@ -44,6 +44,8 @@ export function guardSignals(stop: StopState, note: (s: string) => void): () => 
  * on --resume)", or a position whose evaluation is still to run. `steps` is the task's step count.
  */
 export function describeSaved(s: LoopState, steps: number): string {
+  // A task of phases (src/train/phases.ts): the phases done, and the steps of the one under way.
+  if (s.phase !== undefined && (s.phase > 0 || s.stepInTask > 0)) return `at task ${s.task} with ${s.phase} of its phases done${s.stepInTask > 0 ? ` and ${s.stepInTask} steps of the next` : ''}`;
   if (s.stepInTask === 0 && s.task > 0) return `at the end of task ${s.task - 1} (task ${s.task} starts on --resume)`;
   const at = `at task ${s.task}, step ${s.stepInTask} of ${steps}`;
   if (!s.evalPending) return at;

@@ -22,7 +22,8 @@ export const MAX_METHOD_FLOATS = MAX_BODY / 16;
  * components, head), for every method: L2P's pool [M, Lp, D] and keys [M, D]; DualPrompt's e-prompt
  * [layers, 2, M, Lp, D], keys [M, D] and g-prefix [depth, 2, Lg, D]; CODA-Prompt's components,
  * keys and attention [M, Lp + 2, D] per layer; APER's prompts [depth, P, D] and prototypes [2D, C];
- * RanPAC's projection [D, M] and ridge head [C, M]; the head [D, C] and [C].
+ * RanPAC's projection [D, M] and ridge head [C, M]; HiDe-Prompt's TII MLP [D, rD], [rD, D] with its
+ * biases and LayerNorm, and TII head [D, C] and [C]; the head [D, C] and [C].
  */
 export function methodFloatsBound(c: L2PConfig): number {
   const vit = decodeVariant(c.model_name);
@@ -37,7 +38,9 @@ export function methodFloatsBound(c: L2PConfig): number {
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;
   const vpt = c.prompt_token_num === undefined ? 0 : vit.depth * c.prompt_token_num + 2 * numTotalClasses(c);
   const ranpac = c.M ? c.M * (d + numTotalClasses(c)) : 0;
-  return d * (numTotalClasses(c) + 1 + pool + g + components + vpt) + ranpac;
+  const r = c.original_model_mlp_structure?.[0] ?? 0;
+  const tii = c.original_model_mlp_structure ? (r > 0 ? d * (2 * r * d + r + 3) : 0) + (d + 1) * numTotalClasses(c) : 0;
+  return d * (numTotalClasses(c) + 1 + pool + g + components + vpt) + ranpac + tii;
 }
 
 /** Refuses, before anything is built, a config whose parameters exceed what an upload can carry. */

@@ -17,8 +17,9 @@ type Method = L2PConfig['method'];
 
 /** Each method on its smoke preset; the baselines on L2P's, moved to them as `--set method=` does. */
 // SimpleCIL and RanPAC run no training step for these observations to see: their keys are checked in
-// test/methods/simplecil.test.ts and test/methods/ranpac.test.ts.
-const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac'>, L2PConfig> = {
+// test/methods/simplecil.test.ts and test/methods/ranpac.test.ts. HiDe-Prompt's steps belong to its
+// phases (a learner outside the loop has none): its keys are checked in test/methods/hide-prompt/method.test.ts.
+const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac' | 'hide_prompt'>, L2PConfig> = {
   l2p: getPreset('cifar100_l2p_smoke'),
   dualprompt: getPreset('cifar100_dualprompt_smoke'),
   coda_prompt: getPreset('cifar100_coda_prompt_smoke'),
@@ -73,6 +74,21 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   prompt_histogram: { values: [false, true] },
   use_RP: { values: [false, true] },
   M: { values: [8, 16] },
+  prompt_momentum: { values: [0.1, 0.01] },
+  reg: { values: [0.5, 0.1] },
+  larger_prompt_lr: { values: [false, true] },
+  ca_storage_efficient_method: { values: ['variance', 'multi-centroid'] },
+  n_centroids: { values: [3, 2] },
+  ca_lr: { values: [0.01, 0.005] },
+  crct_epochs: { values: [3, 2] },
+  not_train_ca: { values: [true, false] },
+  original_model_mlp_structure: { values: [[], [2]] },
+  sched: { values: ['cosine', 'step'] },
+  decay_epochs: { values: [10, 30] },
+  decay_rate: { values: [0.5, 0.1] },
+  min_lr: { values: [0.001, 1e-5] },
+  tii_epochs: { values: [2, 1] },
+  tii_lr: { values: [0.001, 0.0005] },
 };
 
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */

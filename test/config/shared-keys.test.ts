@@ -21,8 +21,9 @@ type Method = L2PConfig['method'];
 type Patch = Partial<Record<ConfigKey, unknown>>;
 
 // SimpleCIL and RanPAC run no training step for these observations to see: their keys are checked in
-// test/methods/simplecil.test.ts and test/methods/ranpac.test.ts.
-const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac'>, L2PConfig> = {
+// test/methods/simplecil.test.ts and test/methods/ranpac.test.ts. HiDe-Prompt's steps belong to its
+// phases (a learner outside the loop has none): its keys are checked in test/methods/hide-prompt/method.test.ts.
+const BASE: Record<Exclude<Method, 'simplecil' | 'ranpac' | 'hide_prompt'>, L2PConfig> = {
   l2p: getPreset('cifar100_l2p_smoke'),
   dualprompt: getPreset('cifar100_dualprompt_smoke'),
   coda_prompt: getPreset('cifar100_coda_prompt_smoke'),

@@ -42,7 +42,7 @@ export function initDualPromptParams(o: DualPromptOptions, init: DualPromptInit)
 }
 
 /** Copies pool slots [from, from+n) to [to, to+n) along the pool axis of a row-major array, in place. */
-function copySlots(data: Float32Array, shape: number[], poolAxis: number, from: number, to: number, n: number): void {
+export function copySlots(data: Float32Array, shape: number[], poolAxis: number, from: number, to: number, n: number): void {
   const outer = shape.slice(0, poolAxis).reduce((a, b) => a * b, 1);
   const pool = shape[poolAxis];
   const inner = shape.slice(poolAxis + 1).reduce((a, b) => a * b, 1);

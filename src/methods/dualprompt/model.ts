@@ -33,7 +33,7 @@ function gPrompt(prefix: Tensor, layer: number, b: number, prefixTune: boolean):
 }
 
 /** The selected e-prompts of pool row `i`, concatenated in selection order. */
-function ePrompt(pool: Tensor, i: number, idx: Tensor, prefixTune: boolean): KVPrefix | Tensor {
+export function ePrompt(pool: Tensor, i: number, idx: Tensor, prefixTune: boolean): KVPrefix | Tensor {
   const [b, k] = idx.shape;
   const r = row(pool, i); // [2, M, Le, H, hd] or [M, Le, D]
   const pick = (table: Tensor) => {
