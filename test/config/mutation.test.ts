@@ -73,6 +73,7 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   prompt_histogram: { values: [false, true] },
   use_RP: { values: [false, true] },
   M: { values: [8, 16] },
+  petl: { values: ['vpt', 'ncm'], context: { vpt_type: 'deep', prompt_token_num: 2 } },
 };
 
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */
