@@ -83,10 +83,30 @@ test('bad input: one line each, naming what is wrong', async () => {
   const nan = h.slice();
   nan[3 * 8 + 5] = NaN;
   await throwsUserAsync(() => chooseRidge(nan, labels, 8, 2, hostProducts), 'batch of the task: feature [3, 5] is NaN; G and Q are left as they were');
-  await throwsUserAsync(() => chooseRidge(h.subarray(0, 8), labels.subarray(0, 1), 8, 2, hostProducts), "the task has 1 example(s): too few for the ridge-λ choice's 80/20 split (0 to fit, 1 to score); it needs at least 2");
-  const one = labels.slice();
-  one.fill(0);
-  one[13] = 1;
-  await throwsUserAsync(() => chooseRidge(h, one, 8, 2, hostProducts), 'class 1 has one example in this task: the ridge-λ choice cannot both fit and score it; give it at least 2');
   await throwsUserAsync(() => chooseRidge(h, labels, 8, 1, hostProducts), /^batch of the task: label 1 in row 1 is not a class in 0…0$/);
+});
+
+test('a task of one example: no row to fit, every λ scores 1/C, the first is taken, as the official; said in a notice', async () => {
+  const { h, labels } = ranpacFeaturesHost(6, 1, 4, 8, 3, 1);
+  const ref = runReference(h, labels, 8, 3, [[0, 1]]).tasks[0];
+  const got = await chooseRidge(h, labels, 8, 3, hostProducts);
+  assert.equal(got.index, ref.argmin);
+  assert.equal(ref.torch_argmin, 0);
+  got.losses.forEach((v, k) => assert.ok(Math.abs(v - ref.losses[k]) <= 1e-12, `λ = ${RIDGE_GRID[k]}: ${v} vs ${ref.losses[k]}`));
+  assert.equal(got.notice, 'the task has 1 example: the λ choice has no row to fit (int(0.8 · 1) = 0), every λ scores 1/C, and the first, 1e-8, is taken, as the official');
+});
+
+test('a class with one example, scored only or fitted only: λ and its losses as the official, and a notice naming the class', async () => {
+  const { h, labels } = ranpacFeaturesHost(7, 40, 6, 8, 3, 1);
+  // 32 fit rows, 8 scored: class 3's single example first among the scored, then among the fitted.
+  for (const [row, where] of [[35, 'only in the scored 20 %'], [4, 'only in the fitted 80 %']] as const) {
+    const y = labels.slice();
+    y[row] = 3;
+    const ref = runReference(h, y, 8, 4, [[0, 40]], false).tasks[0];
+    const got = await chooseRidge(h, y, 8, 4, hostProducts);
+    assert.equal(got.index, ref.argmin, `${where}: ${got.losses} vs ${ref.losses}`);
+    assertLosses(got.losses, ref, where);
+    assert.ok(got.notice?.startsWith(`the λ choice's split has class 3 (1) ${where}`), got.notice ?? 'no notice');
+    assert.ok(!got.notice.includes('\n'));
+  }
 });
