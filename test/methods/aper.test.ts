@@ -91,6 +91,10 @@ test('the closed-form step: prototypes of [frozen, adapted] features and cosine 
     for (let j = 0; j < 2 * D; j++) assert.ok(Math.abs(kernel.data[j * classes + k] - want.protos[k * 2 * D + j]) < 1e-4, `prototype ${k}[${j}]`);
   }
   want.logits.forEach((v, i) => assert.ok(Math.abs(ev.logits[i] - v) < 1e-5, `logit ${i}: ${ev.logits[i]} vs ${v}`));
+  // A class with one example in the task (4, row 3) is no error: its prototype is that example's
+  // [frozen, adapted] features, the official mean of one.
+  for (let j = 0; j < D; j++) assert.ok(Math.abs(kernel.data[j * classes + 4] - frozen[3 * D + j]) < 1e-4, `class 4's prototype, frozen [${j}]`);
+  for (let j = 0; j < D; j++) assert.equal(kernel.data[(D + j) * classes + 4], adapted[3 * D + j], `class 4's prototype, adapted [${j}]`);
   assert.throws(() => model.train({ params: learner.params, taskId: 1, batch: 2, imageSize: [size, size], isTrained: () => false, weightDecay: 0 }), (e: unknown) => e instanceof UserError && e.message.includes('task 0 only'));
 });
 

@@ -90,7 +90,7 @@ test('a non-finite projected feature is refused in one line naming the task, row
 
 /** One task's pass over rows h [n, 3] and labels, fitted into a head [2, 3]. */
 async function fit(s: RidgeStats, h: number[], labels: number[], notices: string[] = []) {
-  const pass = ridgePass(0, { stats: s, products: hostProducts, seed: 0, fitted: (_t, f) => f.choice.notice && notices.push(f.choice.notice) });
+  const pass = ridgePass(0, { stats: s, products: hostProducts, seed: 0, fitted: (_t, f) => f.notice && notices.push(f.notice) });
   pass.add(Float32Array.from(h), Int32Array.from(labels));
   const params = new Map([['head/kernel', { shape: [2, 3], data: new Float32Array(6) }]]);
   await pass.finish(params, { run: () => Promise.reject(new Error('no graph')) });
@@ -112,8 +112,23 @@ test("λ at the grid's edge is a notice, and the head is still fitted", async ()
   const h = [1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0];
   const notices: string[] = [];
   const wo = await fit(s, h, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], notices);
-  assert.deepEqual(notices, ["ridge λ = 1e-8 is the grid's lower edge (1e-8…1e8): a smaller λ might score better"]);
+  // The loader's order leaves both scored rows of class 0: class 1 is only fitted, said first.
+  assert.deepEqual(notices, ["task 0: the λ choice's split has class 1 (5) only in the fitted 80 % (examples in parentheses); λ is chosen as the official chooses it; ridge λ = 1e-8 is the grid's lower edge (1e-8…1e8): a smaller λ might score better"]);
   close(wo, [1, 0, 0, 0, 1, 0], 1e-6, 'Wo');
+});
+
+test('a class with one example in a task is fitted as the official fits it, the notice naming the task and the class', async () => {
+  const s = stats();
+  // 10 rows in the pass's order; the loader's order (seed 0, task 0) decides which side class 1's one example is on.
+  const h = [1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1];
+  const labels = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+  const notices: string[] = [];
+  const wo = await fit(s, h, labels, notices);
+  const side = [...loaderOrder(10, 0, 0)].indexOf(5) >= 8 ? 'scored 20 %' : 'fitted 80 %';
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], new RegExp(`^task 0: the λ choice's split has class 1 \\(1\\) only in the ${side}`));
+  assert.equal(s.count, 10);
+  assert.ok(wo.every(Number.isFinite) && wo.some((v) => v !== 0), 'the head is fitted');
 });
 
 test("RanPAC reads M and use_RP; another method's key is refused, and use_RP false names SimpleCIL", () => {

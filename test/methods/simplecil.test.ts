@@ -76,6 +76,9 @@ test('the closed-form step: prototypes and cosine logits as NumPy computes them 
     for (let j = 0; j < D; j++) assert.ok(Math.abs(kernel.data[j * classes + k] - want.protos[k * D + j]) < 1e-5, `prototype ${k}[${j}]`);
   }
   want.logits.forEach((v, i) => assert.ok(Math.abs(ev.logits[i] - v) < 1e-5, `logit ${i}: ${ev.logits[i]} vs ${v}`));
+  // A class with one example in the task (4, row 3) is no error: its prototype is that example, the
+  // official mean of one.
+  for (let j = 0; j < D; j++) assert.equal(kernel.data[j * classes + 4], feats[0][3 * D + j], `class 4's prototype [${j}]`);
   // Unseen classes have zero prototypes and a zero cosine.
   for (const k of [0, 3, 5]) for (let i = 0; i < 3; i++) assert.equal(ev.logits[i * classes + k], 0);
 });

@@ -65,7 +65,7 @@ export const ranpac: Method = {
           fitted(t, fit) {
             lambdas[t] = fit.choice.lambda;
             losses[t] = fit.choice.losses;
-            if (fit.choice.notice) process.stderr.write(`notice: task ${t}: ${fit.choice.notice}\n`);
+            if (fit.notice) process.stderr.write(`notice: ${fit.notice}\n`);
           },
         }),
       train: vpt
