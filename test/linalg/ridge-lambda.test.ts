@@ -107,6 +107,6 @@ test('a class with one example, scored only or fitted only: λ and its losses as
     assert.equal(got.index, ref.argmin, `${where}: ${got.losses} vs ${ref.losses}`);
     assertLosses(got.losses, ref, where);
     assert.ok(got.notice?.startsWith(`the λ choice's split has class 3 (1) ${where}`), got.notice ?? 'no notice');
-    assert.ok(!got.notice.includes('\n'));
+    assert.ok(!got.notice!.includes('\n'));
   }
 });
