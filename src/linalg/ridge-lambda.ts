@@ -3,11 +3,12 @@
 // squared error of the one-hot targets over all C classes, for λ = 10^-8 … 10^8, and take the first
 // minimum (np.argmin). The official solves 17 M×M systems; when the fit rows are fewer than M the
 // same predictions come from the kernel form H_val H_fitᵀ (H_fit H_fitᵀ + λI)⁻¹ Y_fit, since
-// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: 17 systems of the smaller size, in float64.
+// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: systems of the smaller size, in float64. All 17 come from one
+// reduction of that matrix to tridiagonal form (tridiagonal.ts), not 17 factorisations.
 import { UserError } from '../errors.ts';
-import { solveShifted } from './cholesky.ts';
 import { checkFeatures, checkLabels } from './gram.ts';
 import type { Products } from './products.ts';
+import { applyQRight, applyQt, solveTridiagonalShifted, tridiagonalize } from './tridiagonal.ts';
 
 /** 10^-8 … 10^8, each the double nearest the power of ten (as NumPy's 10.0 ** k gives). */
 export const RIDGE_GRID: readonly number[] = Array.from({ length: 17 }, (_, k) => Number(`1e${k - 8}`));
@@ -96,17 +97,18 @@ export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M:
   const size = form === 'primal' ? M : nFit;
   const losses: number[] = [];
   const unsolvable: number[] = [];
+  // One reduction S = Q T Qᵀ serves all 17 λ: pred(λ) = (P Q) (T + λI)⁻¹ (Qᵀ rhs).
+  const tri = tridiagonalize(s, size);
+  const qtRhs = applyQt(tri, rhs, C); // [size, C]
+  const pq = applyQRight(tri, p, nVal); // [nVal, size]
   for (const lambda of RIDGE_GRID) {
-    let x: Float64Array;
-    try {
-      x = await solveShifted(products.cholesky, s, size, lambda, rhs, C, 'the fit rows\' Gram matrix'); // [size, C]
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
+    const x = solveTridiagonalShifted(tri, lambda, qtRhs, C); // [size, C], in Q's basis
+    if (!x) {
       losses.push(Infinity);
       unsolvable.push(lambda);
       continue;
     }
-    const pred = hostMatmul(p, x, nVal, size, C); // [nVal, C]
+    const pred = hostMatmul(pq, x, nVal, size, C); // [nVal, C]
     let sq = 0;
     for (let k = 0; k < pred.length; k++) sq += (pred[k] - yVal[k]) ** 2;
     losses.push(sq / (nVal * C));
