@@ -33,7 +33,7 @@ function vptOf(c: L2PConfig, vit: ViTConfig, numClasses: number): VptOptions | n
 export const ranpac: Method = {
   name: 'ranpac',
   summary: 'RanPAC: ridge head on random-projected frozen features, G and Q over the tasks, λ per task',
-  create: (c, vit, numClasses): MethodModel => {
+  create: (c, vit, numClasses, runtime): MethodModel => {
     if (c.use_RP !== true) throw new UserError(`config key 'use_RP' = ${JSON.stringify(c.use_RP)}: method 'ranpac' is the use_RP head; the official use_RP false head is SimpleCIL's prototypes (method 'simplecil')`);
     const vpt = vptOf(c, vit.config, numClasses);
     const M = c.M ?? 0;
@@ -44,8 +44,9 @@ export const ranpac: Method = {
     // and at the official M = 10,000 it would add 30 MB to every checkpoint.
     const params = initRanpacParams(projected ? randomProjection(c.seed, hidden, M) : null, hidden, width, numClasses);
     if (vpt) for (const [k, v] of initVptSessionParams(vpt, c.seed)) params.set(k, v);
-    // Engine sessions are compiled on first use, one per shape.
-    const products = new EngineProducts();
+    // Engine sessions are compiled on first use, one per shape, on the CPU provider (float64 Gemm)
+    // with the run's --threads.
+    const products = new EngineProducts({ threads: runtime?.threads });
     const stats = new RidgeStats(width, numClasses, products);
     const lambdas: number[] = [];
     const losses: number[][] = [];
