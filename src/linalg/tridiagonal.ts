@@ -17,8 +17,10 @@ export interface Tridiagonal {
 }
 
 /**
- * Reduces s [n, n] (row-major, symmetric; overwritten) to tridiagonal form. Q = H_0 H_1 … H_{n−3},
- * each H_k = I − β v vᵀ chosen so that it zeroes column k below the sub-diagonal.
+ * Reduces s [n, n] (row-major, symmetric; only its lower triangle is read, and it is overwritten) to
+ * tridiagonal form. Q = H_0 H_1 … H_{n−3}, each H_k = I − β v vᵀ chosen so that it zeroes column k
+ * below the sub-diagonal. Each step's symmetric product and rank-2 update touch the lower triangle
+ * only: one pass over half the trailing block each.
  */
 export function tridiagonalize(s: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
@@ -29,15 +31,17 @@ export function tridiagonalize(s: Float64Array, n: number): Tridiagonal {
   for (let k = 0; k < n - 2; k++) {
     const m = n - k - 1;
     const o = k + 1; // the trailing block's first index
-    // x = S[k+1…, k], read as row k (S is symmetric).
-    const v = s.slice(k * n + o, k * n + n); // [m]
-    let norm = 0;
-    for (let i = 0; i < m; i++) norm += v[i] * v[i];
-    norm = Math.sqrt(norm);
     d[k] = s[k * n + k];
+    const v = new Float64Array(m); // x = S[k+1…, k]
+    let norm = 0;
+    for (let i = 0; i < m; i++) {
+      v[i] = s[(o + i) * n + k];
+      norm += v[i] * v[i];
+    }
+    norm = Math.sqrt(norm);
     if (norm === 0) {
       e[k] = 0;
-      vs.push(new Float64Array(m));
+      vs.push(v);
       continue;
     }
     // α = −sign(x₀)‖x‖, v = x − α e₁, β = 2 / vᵀv: H x = α e₁ without cancellation.
@@ -47,23 +51,33 @@ export function tridiagonalize(s: Float64Array, n: number): Tridiagonal {
     for (let i = 0; i < m; i++) vv += v[i] * v[i];
     const beta = 2 / vv;
     e[k] = alpha;
-    // p = β A v over the trailing block A = S[o…, o…] [m, m].
+    // p = β A v over the trailing block A = S[o…, o…] [m, m], from its lower triangle: each
+    // off-diagonal entry serves its row and its column.
+    p.fill(0, 0, m);
     for (let i = 0; i < m; i++) {
       const row = (o + i) * n + o;
-      let acc = 0;
-      for (let j = 0; j < m; j++) acc += s[row + j] * v[j];
-      p[i] = beta * acc;
+      const vi = v[i];
+      let acc = s[row + i] * vi;
+      for (let j = 0; j < i; j++) {
+        const a = s[row + j];
+        acc += a * v[j];
+        p[j] += a * vi;
+      }
+      p[i] += acc;
     }
-    // w = p − (β pᵀv / 2) v; A ← A − v wᵀ − w vᵀ.
+    // w = p − (β pᵀv / 2) v with p scaled by β; A ← A − v wᵀ − w vᵀ on the lower triangle.
     let pv = 0;
-    for (let i = 0; i < m; i++) pv += p[i] * v[i];
+    for (let i = 0; i < m; i++) {
+      p[i] *= beta;
+      pv += p[i] * v[i];
+    }
     const half = (beta * pv) / 2;
     for (let i = 0; i < m; i++) p[i] -= half * v[i];
     for (let i = 0; i < m; i++) {
       const row = (o + i) * n + o;
       const vi = v[i];
       const wi = p[i];
-      for (let j = 0; j < m; j++) s[row + j] -= vi * p[j] + wi * v[j];
+      for (let j = 0; j <= i; j++) s[row + j] -= vi * p[j] + wi * v[j];
     }
     vs.push(v);
     betas[k] = beta;
