@@ -3,13 +3,12 @@
 // optimise_ridge_parameter, its config keys, its bad input, and a run through `l2p train` stopped in
 // its statistics pass and resumed.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
-import { NpzReader } from '../../src/io/npz.ts';
 import { hostProducts, RIDGE_GRID, RidgeStats } from '../../src/linalg/index.ts';
 import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder, ridgePass } from '../../src/methods/ranpac/ridge-pass.ts';
@@ -19,9 +18,9 @@ import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
-import { results, runWithFault, trainToEnd } from '../helpers/train-run.ts';
 import { close, numpy } from './ranpac-ref.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
+import { checkpoints, referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
 
 after(disposeAll);
 
@@ -171,31 +170,17 @@ const dataDir = tempDir('ranpac-data');
 before(() => writePresetData(dataDir));
 
 test('l2p train: no step, G, Q and λ in each checkpoint; a stop in the statistics pass resumes to the same results', () => {
-  const argv = (workdir: string) => ['bin/l2p.mjs', 'train', '--config', 'cifar100_ranpac_smoke', '--workdir', workdir, '--workers', '0', '--threads', '1', '--set', `data_dir=${dataDir}`, '--set', 'continual.class_order=l2p'];
-  const ref = join(tempDir('ranpac-ref'), 'run');
-  trainToEnd(argv(ref));
-  const want = results(ref);
-  assert.equal(want.images, 0, 'no training image went through an optimiser step');
-  assert.equal(want.acc.length, 2);
-  const dir = join(ref, 'checkpoints');
-  const npz = readdirSync(dir).filter((f) => f.endsWith('.npz')).sort();
-  assert.deepEqual(npz, ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz']);
-  const r = NpzReader.open(join(dir, npz[1]));
-  try {
-    assert.deepEqual(r.keys().sort(), ['method/ridge_G', 'method/ridge_Q', 'params/head/kernel']);
-  } finally {
-    r.close();
-  }
-  const summary = JSON.parse(readFileSync(join(ref, 'summary.json'), 'utf8'));
+  const argv = trainArgv('cifar100_ranpac_smoke', dataDir, ['continual.class_order=l2p']);
+  const ref = referenceRun(argv, 'ranpac');
+  assert.equal(ref.want.images, 0, 'no training image went through an optimiser step');
+  assert.equal(ref.want.acc.length, 2);
+  assert.deepEqual(checkpoints(ref.workdir), { files: ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz'], keys: ['method/ridge_G', 'method/ridge_Q', 'params/head/kernel'] });
+  const summary = JSON.parse(readFileSync(join(ref.workdir, 'summary.json'), 'utf8'));
   assert.equal(summary.kept.values.ridge_lambda.length, 2);
   assert.equal(summary.kept.values.ridge_losses[1].length, 17);
   assert.deepEqual(summary.kept.values.G_shape, [16, 16]);
   assert.match(summary.kept.text, /^RanPAC keeps G 16×16 and Q 16×4 \(float64, 0\.0 MiB\) over \d+ examples; ridge λ per task: 1e[-+]\d+, 1e[-+]\d+$/);
-  assert.ok(loadRun(ref).notes.includes(summary.kept.text), 'the report lists what RanPAC keeps');
-  const workdir = join(tempDir('ranpac-stop'), 'run');
-  const out = runWithFault(argv(workdir), 'stats-batch:3:SIGTERM');
-  assert.equal(out.status, 143, out.stderr);
-  trainToEnd([...argv(workdir), '--resume']);
-  assert.deepEqual(results(workdir), want);
+  assert.ok(loadRun(ref.workdir).notes.includes(summary.kept.text), 'the report lists what RanPAC keeps');
+  const { workdir } = stopAndResume(argv, 'ranpac', ['stats-batch:3'], ref.want);
   assert.deepEqual(JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8')).kept, summary.kept);
 });
