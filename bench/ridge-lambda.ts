@@ -1,12 +1,12 @@
 // RanPAC's λ choice (17 λ on one task's rows) two ways on the same products, side by side per M:
 // one Householder reduction of the fit rows' Gram matrix to tridiagonal form serving every λ
-// (chooseRidge, src/linalg/tridiagonal.ts), and one float64 Cholesky factorisation per λ (the
-// blocked engine Cholesky, as chooseRidge did before), with the λ each picks and the largest relative
+// (chooseRidge's 'reduction', src/linalg/tridiagonal.ts), and one float64 Cholesky factorisation per
+// λ (its 'factorisations': the blocked engine Cholesky), with the λ each picks and the largest relative
 // difference of their 17 losses where the system is well conditioned (λ ≥ 1e-2 here).
 //
 //   npx tsx bench/ridge-lambda.ts [--sizes 1000,4000] [--classes 100] [--rows-per-M 1.5] [--threads N]
 import { parseArgs } from 'node:util';
-import { chooseRidge, EngineProducts, RIDGE_GRID, solveShifted } from '../src/linalg/index.ts';
+import { chooseRidge, EngineProducts, RIDGE_GRID } from '../src/linalg/index.ts';
 import { disposeAll } from '../src/runtime/ort.ts';
 import { mulberry32 } from '../src/random.ts';
 
@@ -30,47 +30,6 @@ function features(seed: number, n: number, M: number): { h: Float32Array; labels
   return { h, labels };
 }
 
-/** The 17 losses with one factorisation per λ, on the same products chooseRidge uses (primal or dual by the same rule). */
-async function perLambda(h: Float32Array, labels: Int32Array, M: number, products: EngineProducts): Promise<number[]> {
-  const n = labels.length;
-  const nFit = Math.trunc(n * 0.8);
-  const nVal = n - nFit;
-  const onehot = (from: number, k: number) => {
-    const y = new Float32Array(k * C);
-    for (let i = 0; i < k; i++) y[i * C + labels[from + i]] = 1;
-    return y;
-  };
-  const hFit = h.subarray(0, nFit * M);
-  const hVal = h.subarray(nFit * M);
-  const yFit = onehot(0, nFit);
-  const yVal = onehot(nFit, nVal);
-  const primal = nFit >= M;
-  const s = Float64Array.from(primal ? await products.tn(hFit, hFit, nFit, M, M) : await products.nt(hFit, hFit, nFit, nFit, M));
-  const rhs = primal ? await products.tn(hFit, yFit, nFit, M, C) : yFit;
-  const p = primal ? hVal : await products.nt(hVal, hFit, nVal, nFit, M);
-  const size = primal ? M : nFit;
-  const losses: number[] = [];
-  for (const lambda of RIDGE_GRID) {
-    let x: Float64Array;
-    try {
-      x = await solveShifted(products.cholesky, s, size, lambda, rhs, C, 'S');
-    } catch {
-      losses.push(Infinity);
-      continue;
-    }
-    let sq = 0;
-    for (let i = 0; i < nVal; i++) {
-      for (let c = 0; c < C; c++) {
-        let v = 0;
-        for (let k = 0; k < size; k++) v += p[i * size + k] * x[k * C + c];
-        sq += (v - yVal[i * C + c]) ** 2;
-      }
-    }
-    losses.push(sq / (nVal * C));
-  }
-  return losses;
-}
-
 const argmin = (l: number[]) => l.reduce((best, v, k) => (v < l[best] ? k : best), 0);
 const threads = Number(values.threads);
 for (const M of values.sizes.split(',').map(Number)) {
@@ -80,12 +39,12 @@ for (const M of values.sizes.split(',').map(Number)) {
   await products.tn(h.subarray(0, 8 * M), h.subarray(0, 8 * M), 8, M, M); // compiles a session of another shape: warms ORT
   const cpu0 = process.cpuUsage();
   let t0 = performance.now();
-  const one = await chooseRidge(h, labels, M, C, products);
+  const one = await chooseRidge(h, labels, M, C, products, 'reduction');
   const oneS = secs(t0);
   const oneCpu = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e6;
   const cpu1 = process.cpuUsage();
   t0 = performance.now();
-  const each = await perLambda(h, labels, M, products);
+  const each = (await chooseRidge(h, labels, M, C, products, 'factorisations')).losses;
   const eachS = secs(t0);
   const eachCpu = (process.cpuUsage(cpu1).user + process.cpuUsage(cpu1).system) / 1e6;
   // The fit rows' Gram product both ways start with, once more on its own.

@@ -3,10 +3,12 @@
 // squared error of the one-hot targets over all C classes, for λ = 10^-8 … 10^8, and take the first
 // minimum (np.argmin). The official solves 17 M×M systems; when the fit rows are fewer than M the
 // same predictions come from the kernel form H_val H_fitᵀ (H_fit H_fitᵀ + λI)⁻¹ Y_fit, since
-// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: systems of the smaller size, in float64. All 17 come from one
-// reduction of that matrix to tridiagonal form (tridiagonal.ts), not 17 factorisations.
+// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: systems of the smaller size, in float64. Up to REDUCTION_MAX all 17
+// come from one reduction of that matrix to tridiagonal form (tridiagonal.ts); above, from one
+// Cholesky factorisation each (RidgeSolver).
 import { UserError } from '../errors.ts';
 import { checkFeatures, checkLabels } from './gram.ts';
+import { solveShifted } from './cholesky.ts';
 import type { Products } from './products.ts';
 import { applyQRight, applyQt, solveTridiagonalShifted, tridiagonalize } from './tridiagonal.ts';
 
@@ -48,6 +50,25 @@ function hostMatmul(a: ArrayLike<number>, b: Float64Array, n: number, k: number,
 }
 
 /**
+ * How the 17 systems are solved: 'reduction', one tridiagonal reduction (plain TypeScript, one
+ * thread) serving every λ; 'factorisations', one Cholesky factorisation per λ (blocked, its updates
+ * on ONNX Runtime's float64 Gemm). Unset: the reduction up to systems of REDUCTION_MAX, where it
+ * measured faster on this project's 2-core machine (docs/benchmarks.md), the factorisations above.
+ */
+export type RidgeSolver = 'reduction' | 'factorisations';
+export const REDUCTION_MAX = 1024;
+
+/** (S + λI)⁻¹ rhs by one factorisation, or null where S + λI is not positive definite. */
+async function factorised(products: Products, s: Float64Array, size: number, lambda: number, rhs: ArrayLike<number>, C: number): Promise<Float64Array | null> {
+  try {
+    return await solveShifted(products.cholesky, s, size, lambda, rhs, C, "the fit rows' Gram matrix");
+  } catch (e) {
+    if (e instanceof UserError) return null;
+    throw e;
+  }
+}
+
+/**
  * The classes of the task whose examples all fall on one side of the 80/20 split (a class with one
  * example always does): the official scores them as they fall (a class only scored has a zero
  * column in the fit, one only fitted adds nothing to the score), and so do we; said in one line.
@@ -72,7 +93,7 @@ function splitNotice(labels: ArrayLike<number>, nFit: number, n: number, C: numb
  * in 0…C−1. A value that is not finite throws a UserError. A task of one example, or a class whose
  * examples fall on one side of the split, is chosen for as the official does, with a notice.
  */
-export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M: number, C: number, products: Products): Promise<RidgeChoice> {
+export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M: number, C: number, products: Products, solver?: RidgeSolver): Promise<RidgeChoice> {
   const n = checkFeatures(h, M, 'of the task');
   checkLabels(labels, n, C, 'of the task');
   const nFit = Math.trunc(n * 0.8);
@@ -97,12 +118,13 @@ export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M:
   const size = form === 'primal' ? M : nFit;
   const losses: number[] = [];
   const unsolvable: number[] = [];
+  const reduce = (solver ?? (size <= REDUCTION_MAX ? 'reduction' : 'factorisations')) === 'reduction';
   // One reduction S = Q T Qᵀ serves all 17 λ: pred(λ) = (P Q) (T + λI)⁻¹ (Qᵀ rhs).
-  const tri = tridiagonalize(s, size);
-  const qtRhs = applyQt(tri, rhs, C); // [size, C]
-  const pq = applyQRight(tri, p, nVal); // [nVal, size]
+  const tri = reduce ? tridiagonalize(s, size) : null;
+  const qtRhs = tri ? applyQt(tri, rhs, C) : null; // [size, C]
+  const pq = tri ? applyQRight(tri, p, nVal) : p; // [nVal, size]
   for (const lambda of RIDGE_GRID) {
-    const x = solveTridiagonalShifted(tri, lambda, qtRhs, C); // [size, C], in Q's basis
+    const x = tri ? solveTridiagonalShifted(tri, lambda, qtRhs!, C) : await factorised(products, s, size, lambda, rhs, C); // [size, C] (in Q's basis when reduced)
     if (!x) {
       losses.push(Infinity);
       unsolvable.push(lambda);

@@ -33,10 +33,13 @@ for (const c of cases) {
   test(`λ and the 17 losses match the official code, ${c.name}`, async () => {
     const { h, labels } = ranpacFeaturesHost(c.seed, c.n, c.d, c.M, c.C, c.noise);
     const ref = runReference(h, labels, c.M, c.C, [[0, c.n]]).tasks[0];
-    const host = await chooseRidge(h, labels, c.M, c.C, hostProducts);
-    assert.equal(host.form, c.n * 0.8 >= c.M ? 'primal' : 'dual');
-    assert.equal(host.index, ref.argmin, `float64 reference losses ${ref.losses}`);
-    assertLosses(host.losses, ref, c.name);
+    // Both solvers: one tridiagonal reduction for all λ, and one factorisation per λ.
+    for (const solver of ['reduction', 'factorisations'] as const) {
+      const host = await chooseRidge(h, labels, c.M, c.C, hostProducts, solver);
+      assert.equal(host.form, c.n * 0.8 >= c.M ? 'primal' : 'dual');
+      assert.equal(host.index, ref.argmin, `${solver}: float64 reference losses ${ref.losses}`);
+      assertLosses(host.losses, ref, `${c.name}, ${solver}`);
+    }
     // On the engine (float32 products): the same λ as the float64 reference and as the official
     // float32 run, the losses near where the system is well conditioned.
     const engine = new EngineProducts();
@@ -60,6 +63,7 @@ test('a near-tie inside the grid: the two best λ within 1e-6 relative, told apa
   assert.ok(ref.argmin > 0 && ref.argmin < 16);
   const got = await chooseRidge(h, labels, 12, 3, hostProducts);
   assert.equal(got.index, ref.argmin, `ours ${got.losses} vs ${ref.losses}`);
+  assert.equal((await chooseRidge(h, labels, 12, 3, hostProducts, 'factorisations')).index, ref.argmin, 'one factorisation per λ');
   assert.equal(got.edge, null);
   assert.equal(got.notice, null);
   assertLosses(got.losses, ref, 'near-tie');
