@@ -94,6 +94,7 @@ test("petl: 'adapter' and 'ssf' refused naming their official rows, 'vpt' needs 
   assert.throws(() => create(['petl=adapter']), oneLine("'petl' = 'adapter'", 'cifar224', "'vpt'"));
   assert.throws(() => create(['petl=ssf']), oneLine("'petl' = 'ssf'", 'imagenetr', "'vpt'"));
   assert.throws(() => create(['petl=vpt']), oneLine("'vpt_type'", "'prompt_token_num'"));
+  assert.throws(() => create(['vpt_type=deep']), oneLine("'vpt_type'", "only with petl 'vpt'"));
   assert.throws(() => applyOverrides(c, ['petl=lora']), oneLine("'petl'"));
   assert.throws(() => applyOverrides(getPreset('cifar100_simplecil_smoke'), ['petl=vpt']), oneLine("'petl'", 'ranpac'));
   const plain = create([]);

@@ -24,7 +24,11 @@ const UNSUPPORTED_PETL: Record<string, string> = {
 
 function vptOf(c: L2PConfig, vit: ViTConfig, numClasses: number): VptOptions | null {
   const petl = c.petl ?? 'ncm';
-  if (petl === 'ncm') return null;
+  if (petl === 'ncm') {
+    const set = (['vpt_type', 'prompt_token_num'] as const).filter((k) => c[k] !== undefined);
+    if (set.length) throw new UserError(`config key '${set[0]}' is read by method 'ranpac' only with petl 'vpt' (its first session); petl is 'ncm'`);
+    return null;
+  }
   if (petl !== 'vpt') throw new UserError(`config key 'petl' = '${petl}': RanPAC's first session with ${UNSUPPORTED_PETL[petl]} is not implemented; 'vpt' (the rows of cars, omnibenchmark) and 'ncm' are`);
   if (c.vpt_type === undefined || c.prompt_token_num === undefined) throw new UserError("config keys 'vpt_type' and 'prompt_token_num' are required by method 'ranpac' with petl 'vpt' (official: deep, 5)");
   return { vit, numClasses, vptType: c.vpt_type, tokens: c.prompt_token_num };
