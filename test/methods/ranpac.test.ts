@@ -3,7 +3,7 @@
 // optimise_ridge_parameter, its config keys, its bad input, and a run through `l2p train` stopped in
 // its statistics pass and resumed.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
@@ -128,6 +128,23 @@ test('a class with one example in a task is fitted as the official fits it, the 
   assert.match(notices[0], new RegExp(`^task 0: the λ choice's split has class 1 \\(1\\) only in the ${side}`));
   assert.equal(s.count, 10);
   assert.ok(wo.every(Number.isFinite) && wo.some((v) => v !== 0), 'the head is fitted');
+});
+
+test("the ridge products honour the run's --threads: one thread opens no ONNX Runtime pool threads, three do", async () => {
+  const c = getPreset('cifar100_ranpac_smoke');
+  const vit = decodeVariant(c.model_name);
+  const grid = (c.input_size / vit.patch) ** 2;
+  const M = c.M!;
+  const added = async (threads: number) => {
+    const l = createLearner(c, { config: vit, numPatches: grid, params: randomViT(vit, grid, 3) }, 4, { threads });
+    const before = readdirSync('/proc/self/task').length;
+    const pass = l.model.statistics!(0);
+    pass.add(Float32Array.from({ length: 30 * M }, (_, i) => Math.abs(Math.sin(i))), Int32Array.from({ length: 30 }, (_, i) => i % 3));
+    await pass.finish(l.params, l.graphs); // compiles the learner's own ridge sessions
+    return readdirSync('/proc/self/task').length - before;
+  };
+  assert.equal(await added(1), 0);
+  assert.ok((await added(3)) >= 2, 'an intra-op pool of 3 threads adds 2 of its own');
 });
 
 test("RanPAC reads M and use_RP; another method's key is refused, and use_RP false names SimpleCIL", () => {
