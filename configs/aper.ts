@@ -11,15 +11,15 @@ import type { L2PConfig } from '../src/config/l2p.ts';
 import { cifar100_l2p } from './cifar100_l2p.ts';
 import { split_mnist_l2p } from './split_mnist_l2p.ts';
 
-interface Official {
+export interface Official {
   tuned_epoch: number;
   init_lr: number;
   batch_size: number;
   prompt_token_num: number;
 }
 
-/** The first session's optimiser as aper_vpt.py builds it, in our keys. */
-function tuning(o: Official): Partial<L2PConfig> {
+/** The first session's optimiser as aper_vpt.py (and RanPAC.py's 'vpt' rows) build it, in our keys. */
+export function tuning(o: Official): Partial<L2PConfig> {
   return {
     num_epochs: o.tuned_epoch,
     learning_rate: (o.init_lr * 256) / o.batch_size,

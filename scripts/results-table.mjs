@@ -27,18 +27,18 @@ export function renderResults(results) {
   return out.join('\n');
 }
 
-/** The README's table: one row per method run by `npx l2p demo` in the table `results.readme` names. */
+/** The README's table: one row per method or preset run by `npx l2p demo` in the table `results.readme` names. */
 export function renderReadme(results) {
   const t = results.tables.find((x) => x.id === results.readme);
   if (!t) throw new Error(`docs/results.json: 'readme' names no table ('${results.readme}')`);
-  const rows = t.rows.filter((r) => /^npx l2p demo( --method \S+)?$/.test(r.command));
+  const rows = t.rows.filter((r) => /^npx l2p demo( --(method|preset) \S+)?$/.test(r.command));
   const out = [
     `Every method on the same demo stream, backbone and budget (${t.title.replace(/^Split-MNIST demo /, '')}; where and how: [docs/results.md](docs/results.md)):`,
     '',
     '| method | command | avg_acc | forgetting |',
     '|---|---|---|---|',
   ];
-  for (const r of rows) out.push(`| ${r.command.split('--method ')[1] ?? 'l2p'} | \`${r.command}\` | ${cell('avg_acc', r.avg_acc)} | ${cell('forgetting', r.forgetting)} |`);
+  for (const r of rows) out.push(`| ${r.command.split(/--(?:method|preset) /)[1] ?? 'l2p'} | \`${r.command}\` | ${cell('avg_acc', r.avg_acc)} | ${cell('forgetting', r.forgetting)} |`);
   return `${out.join('\n')}\n`;
 }
 

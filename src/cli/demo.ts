@@ -22,7 +22,7 @@ import { optionalInt } from './args.ts';
 import { deviceOption, DEVICE_HELP } from './device.ts';
 import { parallelOption, PARALLEL_HELP, PARALLEL_OPTIONS } from './parallel.ts';
 
-const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')}] [--backbone PATH] [--set key=value ...] [--threads N]
+const HELP = `usage: l2p demo [--workdir DIR] [--method ${Object.keys(METHODS).join('|')} | --preset split_mnist_NAME] [--backbone PATH] [--set key=value ...] [--threads N]
                 [--device cpu|webgpu] [--resume] [--data-parallel N [--worker-env [RANK:]NAME=VALUE ...] [--shm-dir DIR]]
 
 Split MNIST on the shipped backbone (models/glyph-vit-nano4.npz): five tasks of two digits, trained one
@@ -30,6 +30,7 @@ after the other with no rehearsal, tested class-incrementally with per-instance 
 A killed demo continues where it stopped when run again with the same --workdir.
   --method    ${Object.values(METHODS).map((m) => `${m.name}: ${m.summary}`).join('\n              ')}
               (preset split_mnist_<method> where there is one, else split_mnist_l2p with the method set)
+  --preset    another preset of the demo's stream, its method its own: ${demoVariants().join(', ')}
   --backbone  another backbone instead of the shipped one: an npz in the official layout, or timm's or
               transformers' names in a safetensors file or a PyTorch zip (docs/backbones.md). model_name
               becomes the variant of its sizes and input_size its own resolution, unless --set says otherwise
@@ -37,6 +38,11 @@ ${DEVICE_HELP.replace('--device   ', '--device ')}
 ${PARALLEL_HELP}`;
 
 const PACKAGE_ROOT = packageRoot();
+
+/** The demo's presets that are not a method's own (split_mnist_<method>): variants of a method on the demo's stream. */
+function demoVariants(): string[] {
+  return presetNames().filter((n) => n.startsWith('split_mnist_') && !n.endsWith('_smoke') && !(n.slice('split_mnist_'.length) in METHODS));
+}
 
 export function printSummary(s: RunSummary, out: (line: string) => void = console.log): void {
   const n = s.acc_matrix[0].length;
@@ -75,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       workdir: { type: 'string' },
       method: { type: 'string' },
+      preset: { type: 'string' },
       backbone: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       threads: { type: 'string' },
@@ -90,20 +97,24 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const method = values.method ?? 'l2p';
+  if (values.preset !== undefined && !demoVariants().includes(values.preset)) throw new UserError(`--preset must be one of ${demoVariants().join(', ')} (a method's own demo preset is --method's), got '${values.preset}'`);
+  const variant = values.preset === undefined ? undefined : getPreset(values.preset);
+  if (variant && values.method !== undefined && values.method !== variant.method) throw new UserError(`--preset ${values.preset} runs method '${variant.method}', not --method '${values.method}'`);
+  const method = variant?.method ?? values.method ?? 'l2p';
   const threads = optionalInt(values.threads, '--threads');
   const workers = optionalInt(values.workers, '--workers', { min: 0 });
   if (!(method in METHODS)) throw new UserError(`--method must be one of ${Object.keys(METHODS).join(', ')}, got '${method}'`);
   // A method with its own prompt settings has its own demo preset; the baselines run on L2P's.
   const own = presetNames().includes(`split_mnist_${method}`);
-  const base = getPreset(own ? `split_mnist_${method}` : 'split_mnist_l2p');
+  const base = variant ?? getPreset(own ? `split_mnist_${method}` : 'split_mnist_l2p');
   const shipped = { init_checkpoint: join(PACKAGE_ROOT, base.init_checkpoint!) };
   const config = applyOverrides({ ...base, ...(values.backbone ? backboneSettings(values.backbone) : shipped) }, [`method=${method}`, ...(values.set ?? [])]);
   if (config.init_checkpoint && !existsSync(config.init_checkpoint)) {
     throw new UserError(`the backbone '${config.init_checkpoint}' is missing; reinstall, or make one with l2p pretrain (docs/pretrain.md)`);
   }
   // The default demo keeps the plain name the docs use; a chosen method gets its own directory.
-  const workdir = values.workdir ?? (values.method === undefined ? 'l2p-demo' : `l2p-demo-${method}`);
+  const named = values.preset?.slice('split_mnist_'.length) ?? (values.method === undefined ? undefined : method);
+  const workdir = values.workdir ?? (named === undefined ? 'l2p-demo' : `l2p-demo-${named}`);
   console.error(`workdir: ${resolve(workdir)}${existsSync(join(workdir, CONFIG_FILE)) ? ' (continuing the run there)' : ''}`);
   const device = deviceOption(values.device);
   const parallel = parallelOption(values['data-parallel'], values['worker-env'], values['shm-dir']);

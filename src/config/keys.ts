@@ -152,6 +152,7 @@ export const DEFAULTS: { readonly [K in ConfigKey]?: readonly unknown[] } = {
   'coda_prompt_param.layer_idx': [undefined],
   use_RP: [undefined],
   M: [undefined],
+  petl: [undefined],
   vpt_type: [undefined],
   prompt_token_num: [undefined],
   prompt_momentum: [undefined],

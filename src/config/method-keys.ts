@@ -42,6 +42,12 @@ export const ranpacKeys = {
   use_RP: optional(bool()),
   /** Width of the random projection W_rand [D, M]; 0: the ridge head on the features themselves. */
   M: optional(int({ min: 0 })),
+  /**
+   * The first session's PETL module, the official `model_name` column ('ncm': none; ours names the
+   * backbone 'model_name'): 'vpt' tunes VPT prompts on task 0 (vpt_type, prompt_token_num), then the
+   * projection reads the adapted features; 'adapter' and 'ssf' are refused by name. Unset: 'ncm'.
+   */
+  petl: optional(enumOf(['ncm', 'vpt', 'adapter', 'ssf'])),
 };
 
 /** APER's first-session prompt tuning, as LAMDA-PILOT's exps/aper_vpt_*.json name it. */
@@ -91,7 +97,7 @@ export const hidePromptKeys = {
 const REQUIRED: Record<string, readonly string[]> = {
   dualprompt: Object.keys(dualPromptKeys).filter((k) => k !== 'same_key_value_for_shared'),
   coda_prompt: Object.keys(codaPromptKeys),
-  ranpac: Object.keys(ranpacKeys),
+  ranpac: Object.keys(ranpacKeys).filter((k) => k !== 'petl'),
   aper: Object.keys(aperKeys),
   hide_prompt: [...Object.keys(hidePromptKeys), 'e_prompt_layer_idx'],
 };

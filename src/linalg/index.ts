@@ -8,4 +8,4 @@ export { RidgeStats, checkFeatures, checkLabels, firstNonFinite } from './gram.t
 export { choleskyInPlace, choleskySolve, solveShifted, hostCholesky, type Cholesky } from './cholesky.ts';
 export { engineCholesky } from './cholesky-blocked.ts';
 export { ridgeHead } from './ridge.ts';
-export { chooseRidge, RIDGE_GRID, type RidgeChoice } from './ridge-lambda.ts';
+export { chooseRidge, REDUCTION_MAX, RIDGE_GRID, type RidgeChoice, type RidgeSolver } from './ridge-lambda.ts';

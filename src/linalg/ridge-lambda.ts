@@ -3,11 +3,14 @@
 // squared error of the one-hot targets over all C classes, for λ = 10^-8 … 10^8, and take the first
 // minimum (np.argmin). The official solves 17 M×M systems; when the fit rows are fewer than M the
 // same predictions come from the kernel form H_val H_fitᵀ (H_fit H_fitᵀ + λI)⁻¹ Y_fit, since
-// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: 17 systems of the smaller size, in float64.
+// (HᵀH + λI)⁻¹Hᵀ = Hᵀ(HHᵀ + λI)⁻¹: systems of the smaller size, in float64. Up to REDUCTION_MAX all 17
+// come from one reduction of that matrix to tridiagonal form (tridiagonal.ts); above, from one
+// Cholesky factorisation each (RidgeSolver).
 import { UserError } from '../errors.ts';
-import { solveShifted } from './cholesky.ts';
 import { checkFeatures, checkLabels } from './gram.ts';
+import { solveShifted } from './cholesky.ts';
 import type { Products } from './products.ts';
+import { applyQRight, applyQt, solveTridiagonalShifted, tridiagonalize } from './tridiagonal.ts';
 
 /** 10^-8 … 10^8, each the double nearest the power of ten (as NumPy's 10.0 ** k gives). */
 export const RIDGE_GRID: readonly number[] = Array.from({ length: 17 }, (_, k) => Number(`1e${k - 8}`));
@@ -47,24 +50,61 @@ function hostMatmul(a: ArrayLike<number>, b: Float64Array, n: number, k: number,
 }
 
 /**
- * The official λ choice on one task's features h [n, M] (after projection and ReLU) and labels [n]
- * in 0…C−1. Bad input throws a UserError: a value that is not finite, a task too small to split, a
- * class with a single example.
+ * How the 17 systems are solved: 'reduction', one tridiagonal reduction (plain TypeScript, one
+ * thread) serving every λ; 'factorisations', one Cholesky factorisation per λ (blocked, its updates
+ * on ONNX Runtime's float64 Gemm). Unset: the reduction up to systems of REDUCTION_MAX, where it
+ * measured faster on this project's 2-core machine (docs/benchmarks.md), the factorisations above.
  */
-export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M: number, C: number, products: Products): Promise<RidgeChoice> {
+export type RidgeSolver = 'reduction' | 'factorisations';
+export const REDUCTION_MAX = 1024;
+
+/** (S + λI)⁻¹ rhs by one factorisation, or null where S + λI is not positive definite. */
+async function factorised(products: Products, s: Float64Array, size: number, lambda: number, rhs: ArrayLike<number>, C: number): Promise<Float64Array | null> {
+  try {
+    return await solveShifted(products.cholesky, s, size, lambda, rhs, C, "the fit rows' Gram matrix");
+  } catch (e) {
+    if (e instanceof UserError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The classes of the task whose examples all fall on one side of the 80/20 split (a class with one
+ * example always does): the official scores them as they fall (a class only scored has a zero
+ * column in the fit, one only fitted adds nothing to the score), and so do we; said in one line.
+ */
+function splitNotice(labels: ArrayLike<number>, nFit: number, n: number, C: number): string | null {
+  const fit = new Int32Array(C);
+  const val = new Int32Array(C);
+  for (let r = 0; r < n; r++) (r < nFit ? fit : val)[labels[r]]++;
+  const onlyFit: string[] = [];
+  const onlyVal: string[] = [];
+  for (let c = 0; c < C; c++) {
+    if (fit[c] > 0 && val[c] === 0) onlyFit.push(`${c} (${fit[c]})`);
+    if (val[c] > 0 && fit[c] === 0) onlyVal.push(`${c} (${val[c]})`);
+  }
+  if (!onlyFit.length && !onlyVal.length) return null;
+  const parts = [onlyVal.length ? `class ${onlyVal.join(', ')} only in the scored 20 %` : '', onlyFit.length ? `class ${onlyFit.join(', ')} only in the fitted 80 %` : ''].filter(Boolean);
+  return `the λ choice's split has ${parts.join(' and ')} (examples in parentheses); λ is chosen as the official chooses it`;
+}
+
+/**
+ * The official λ choice on one task's features h [n, M] (after projection and ReLU) and labels [n]
+ * in 0…C−1. A value that is not finite throws a UserError. A task of one example, or a class whose
+ * examples fall on one side of the split, is chosen for as the official does, with a notice.
+ */
+export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M: number, C: number, products: Products, solver?: RidgeSolver): Promise<RidgeChoice> {
   const n = checkFeatures(h, M, 'of the task');
   checkLabels(labels, n, C, 'of the task');
   const nFit = Math.trunc(n * 0.8);
   const nVal = n - nFit;
-  if (nFit < 1 || nVal < 1) {
-    throw new UserError(`the task has ${n} example(s): too few for the ridge-λ choice's 80/20 split (${nFit} to fit, ${nVal} to score); it needs at least 2`);
+  if (nFit === 0) {
+    // One example: the official fits on no row (G_val = 0, so Wo = 0 for every λ), each λ scores
+    // the mean of Y² = 1/C, and np.argmin takes the first.
+    const losses = RIDGE_GRID.map(() => 1 / C);
+    return { lambda: RIDGE_GRID[0], index: 0, losses, form: 'dual', edge: 'lower', notice: `the task has 1 example: the λ choice has no row to fit (int(0.8 · 1) = 0), every λ scores 1/C, and the first, ${RIDGE_GRID[0]}, is taken, as the official` };
   }
-  const counts = new Int32Array(C);
-  for (let r = 0; r < n; r++) counts[labels[r]]++;
-  const single = counts.indexOf(1);
-  if (single >= 0) {
-    throw new UserError(`class ${single} has one example in this task: the ridge-λ choice cannot both fit and score it; give it at least 2`);
-  }
+  const split = splitNotice(labels, nFit, n, C);
   const hFit = h.subarray(0, nFit * M); // [nFit, M]
   const hVal = h.subarray(nFit * M); // [nVal, M]
   const yFit = oneHot(labels, 0, nFit, C); // [nFit, C]
@@ -78,17 +118,19 @@ export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M:
   const size = form === 'primal' ? M : nFit;
   const losses: number[] = [];
   const unsolvable: number[] = [];
+  const reduce = (solver ?? (size <= REDUCTION_MAX ? 'reduction' : 'factorisations')) === 'reduction';
+  // One reduction S = Q T Qᵀ serves all 17 λ: pred(λ) = (P Q) (T + λI)⁻¹ (Qᵀ rhs).
+  const tri = reduce ? tridiagonalize(s, size) : null;
+  const qtRhs = tri ? applyQt(tri, rhs, C) : null; // [size, C]
+  const pq = tri ? applyQRight(tri, p, nVal) : p; // [nVal, size]
   for (const lambda of RIDGE_GRID) {
-    let x: Float64Array;
-    try {
-      x = await solveShifted(products.cholesky, s, size, lambda, rhs, C, 'the fit rows\' Gram matrix'); // [size, C]
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
+    const x = tri ? solveTridiagonalShifted(tri, lambda, qtRhs!, C) : await factorised(products, s, size, lambda, rhs, C); // [size, C] (in Q's basis when reduced)
+    if (!x) {
       losses.push(Infinity);
       unsolvable.push(lambda);
       continue;
     }
-    const pred = hostMatmul(p, x, nVal, size, C); // [nVal, C]
+    const pred = hostMatmul(pq, x, nVal, size, C); // [nVal, C]
     let sq = 0;
     for (let k = 0; k < pred.length; k++) sq += (pred[k] - yVal[k]) ** 2;
     losses.push(sq / (nVal * C));
@@ -100,7 +142,7 @@ export async function chooseRidge(h: Float32Array, labels: ArrayLike<number>, M:
   }
   const lambda = RIDGE_GRID[index];
   const edge = index === 0 ? 'lower' : index === RIDGE_GRID.length - 1 ? 'upper' : null;
-  const notes: string[] = [];
+  const notes: string[] = split ? [split] : [];
   if (edge) notes.push(`ridge λ = ${lambda} is the grid's ${edge} edge (1e-8…1e8): a ${edge === 'lower' ? 'smaller' : 'larger'} λ might score better`);
   if (unsolvable.length) notes.push(`λ = ${unsolvable.join(', ')} left the system not positive definite in float64 (scored +∞)`);
   return { lambda, index, losses, form, edge, notice: notes.length ? notes.join('; ') : null };

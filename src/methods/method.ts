@@ -4,7 +4,7 @@
 // and its per-task hooks. The loop, learner, checkpoints, metrics, report and CLI know a method only
 // through this interface; each method is one folder beside this file (src/methods/index.ts).
 import type { L2PConfig } from '../config/l2p.ts';
-import type { HostTensor } from '../runtime/ort.ts';
+import type { HostTensor, RuntimeOptions } from '../runtime/ort.ts';
 import type { LoadedViT, Params } from '../vit/params.ts';
 import type { ViTConfig } from '../vit/variants.ts';
 import type { StepGraph } from './step.ts';
@@ -210,7 +210,8 @@ export interface Method {
   name: L2PConfig['method'];
   /** One line for help texts and reports. */
   summary: string;
-  create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel;
+  /** `runtime`: the run's engine options (`--threads`), for graphs a method runs outside the learner (RanPAC's ridge products). */
+  create(c: L2PConfig, vit: LoadedViT, numClasses: number, runtime?: RuntimeOptions): MethodModel;
   /**
    * The tasks it trains, from the stream's: each in turn, or (joint training) one task of all the data.
    * `concat` joins the tasks' training sources.

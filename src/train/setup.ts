@@ -26,7 +26,7 @@ export function withGelu(c: L2PConfig, vit: LoadedViT): LoadedViT {
 export function createLearner(c: L2PConfig, loaded: LoadedViT, numClasses: number, runtime: RuntimeOptions = {}): Learner {
   const vit = withGelu(c, loaded);
   try {
-    const model = methodOf(c).create(c, vit, numClasses);
+    const model = methodOf(c).create(c, vit, numClasses, runtime);
     const params = new Map([...vit.params, ...model.params]);
     const precision = c.compute_precision === 'fp16' ? { computePrecision: 'fp16' as const } : {};
     return new Learner(c, model, params, c.input_size, { ...runtime, ...precision });

@@ -89,6 +89,7 @@ const VALUES: { [K in ConfigKey]?: { values: unknown[]; context?: Partial<Record
   min_lr: { values: [0.001, 1e-5] },
   tii_epochs: { values: [2, 1] },
   tii_lr: { values: [0.001, 0.0005] },
+  petl: { values: ['vpt', 'ncm'], context: { vpt_type: 'deep', prompt_token_num: 2 } },
 };
 
 /** Keys read by the training loop only (the histogram of selected prompts it logs): test/config/run-keys.test.ts. */

@@ -33,10 +33,13 @@ for (const c of cases) {
   test(`λ and the 17 losses match the official code, ${c.name}`, async () => {
     const { h, labels } = ranpacFeaturesHost(c.seed, c.n, c.d, c.M, c.C, c.noise);
     const ref = runReference(h, labels, c.M, c.C, [[0, c.n]]).tasks[0];
-    const host = await chooseRidge(h, labels, c.M, c.C, hostProducts);
-    assert.equal(host.form, c.n * 0.8 >= c.M ? 'primal' : 'dual');
-    assert.equal(host.index, ref.argmin, `float64 reference losses ${ref.losses}`);
-    assertLosses(host.losses, ref, c.name);
+    // Both solvers: one tridiagonal reduction for all λ, and one factorisation per λ.
+    for (const solver of ['reduction', 'factorisations'] as const) {
+      const host = await chooseRidge(h, labels, c.M, c.C, hostProducts, solver);
+      assert.equal(host.form, c.n * 0.8 >= c.M ? 'primal' : 'dual');
+      assert.equal(host.index, ref.argmin, `${solver}: float64 reference losses ${ref.losses}`);
+      assertLosses(host.losses, ref, `${c.name}, ${solver}`);
+    }
     // On the engine (float32 products): the same λ as the float64 reference and as the official
     // float32 run, the losses near where the system is well conditioned.
     const engine = new EngineProducts();
@@ -60,6 +63,7 @@ test('a near-tie inside the grid: the two best λ within 1e-6 relative, told apa
   assert.ok(ref.argmin > 0 && ref.argmin < 16);
   const got = await chooseRidge(h, labels, 12, 3, hostProducts);
   assert.equal(got.index, ref.argmin, `ours ${got.losses} vs ${ref.losses}`);
+  assert.equal((await chooseRidge(h, labels, 12, 3, hostProducts, 'factorisations')).index, ref.argmin, 'one factorisation per λ');
   assert.equal(got.edge, null);
   assert.equal(got.notice, null);
   assertLosses(got.losses, ref, 'near-tie');
@@ -83,10 +87,30 @@ test('bad input: one line each, naming what is wrong', async () => {
   const nan = h.slice();
   nan[3 * 8 + 5] = NaN;
   await throwsUserAsync(() => chooseRidge(nan, labels, 8, 2, hostProducts), 'batch of the task: feature [3, 5] is NaN; G and Q are left as they were');
-  await throwsUserAsync(() => chooseRidge(h.subarray(0, 8), labels.subarray(0, 1), 8, 2, hostProducts), "the task has 1 example(s): too few for the ridge-λ choice's 80/20 split (0 to fit, 1 to score); it needs at least 2");
-  const one = labels.slice();
-  one.fill(0);
-  one[13] = 1;
-  await throwsUserAsync(() => chooseRidge(h, one, 8, 2, hostProducts), 'class 1 has one example in this task: the ridge-λ choice cannot both fit and score it; give it at least 2');
   await throwsUserAsync(() => chooseRidge(h, labels, 8, 1, hostProducts), /^batch of the task: label 1 in row 1 is not a class in 0…0$/);
+});
+
+test('a task of one example: no row to fit, every λ scores 1/C, the first is taken, as the official; said in a notice', async () => {
+  const { h, labels } = ranpacFeaturesHost(6, 1, 4, 8, 3, 1);
+  const ref = runReference(h, labels, 8, 3, [[0, 1]]).tasks[0];
+  const got = await chooseRidge(h, labels, 8, 3, hostProducts);
+  assert.equal(got.index, ref.argmin);
+  assert.equal(ref.torch_argmin, 0);
+  got.losses.forEach((v, k) => assert.ok(Math.abs(v - ref.losses[k]) <= 1e-12, `λ = ${RIDGE_GRID[k]}: ${v} vs ${ref.losses[k]}`));
+  assert.equal(got.notice, 'the task has 1 example: the λ choice has no row to fit (int(0.8 · 1) = 0), every λ scores 1/C, and the first, 1e-8, is taken, as the official');
+});
+
+test('a class with one example, scored only or fitted only: λ and its losses as the official, and a notice naming the class', async () => {
+  const { h, labels } = ranpacFeaturesHost(7, 40, 6, 8, 3, 1);
+  // 32 fit rows, 8 scored: class 3's single example first among the scored, then among the fitted.
+  for (const [row, where] of [[35, 'only in the scored 20 %'], [4, 'only in the fitted 80 %']] as const) {
+    const y = labels.slice();
+    y[row] = 3;
+    const ref = runReference(h, y, 8, 4, [[0, 40]], false).tasks[0];
+    const got = await chooseRidge(h, y, 8, 4, hostProducts);
+    assert.equal(got.index, ref.argmin, `${where}: ${got.losses} vs ${ref.losses}`);
+    assertLosses(got.losses, ref, where);
+    assert.ok(got.notice?.startsWith(`the λ choice's split has class 3 (1) ${where}`), got.notice ?? 'no notice');
+    assert.ok(!got.notice!.includes('\n'));
+  }
 });

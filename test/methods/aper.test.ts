@@ -3,7 +3,6 @@
 // through `l2p train` stopped in task 0's gradient phase and in task 1's statistics pass, resumed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
@@ -15,8 +14,8 @@ import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
-import { results, runWithFault, trainToEnd } from '../helpers/train-run.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
+import { referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
 
 after(disposeAll);
 
@@ -91,6 +90,10 @@ test('the closed-form step: prototypes of [frozen, adapted] features and cosine 
     for (let j = 0; j < 2 * D; j++) assert.ok(Math.abs(kernel.data[j * classes + k] - want.protos[k * 2 * D + j]) < 1e-4, `prototype ${k}[${j}]`);
   }
   want.logits.forEach((v, i) => assert.ok(Math.abs(ev.logits[i] - v) < 1e-5, `logit ${i}: ${ev.logits[i]} vs ${v}`));
+  // A class with one example in the task (4, row 3) is no error: its prototype is that example's
+  // [frozen, adapted] features, the official mean of one.
+  for (let j = 0; j < D; j++) assert.ok(Math.abs(kernel.data[j * classes + 4] - frozen[3 * D + j]) < 1e-4, `class 4's prototype, frozen [${j}]`);
+  for (let j = 0; j < D; j++) assert.equal(kernel.data[(D + j) * classes + 4], adapted[3 * D + j], `class 4's prototype, adapted [${j}]`);
   assert.throws(() => model.train({ params: learner.params, taskId: 1, batch: 2, imageSize: [size, size], isTrained: () => false, weightDecay: 0 }), (e: unknown) => e instanceof UserError && e.message.includes('task 0 only'));
 });
 
@@ -156,24 +159,13 @@ const dataDir = tempDir('aper-data');
 before(() => writePresetData(dataDir));
 
 test('l2p train: task 0 tunes, task 1 fits only; stops in the gradient phase and in a later statistics pass resume to the same results', () => {
-  const argv = (workdir: string) => ['bin/l2p.mjs', 'train', '--config', 'cifar100_aper_smoke', '--workdir', workdir, '--workers', '0', '--threads', '1', '--set', `data_dir=${dataDir}`];
-  const ref = join(tempDir('aper-ref'), 'run');
-  const counts = join(tempDir('aper-counts'), 'counts.json');
-  const r = spawnSync(process.execPath, argv(ref), { encoding: 'utf8', env: { ...process.env, L2P_FAULT_COUNTS: counts } });
-  assert.equal(r.status, 0, r.stderr);
-  const seen = JSON.parse(readFileSync(counts, 'utf8'));
-  assert.ok(seen.step >= 2, `task 0 trains by steps (${seen.step}), task 1 by none`);
+  const argv = trainArgv('cifar100_aper_smoke', dataDir);
+  const ref = referenceRun(argv, 'aper');
+  assert.ok(ref.counts.step >= 2, `task 0 trains by steps (${ref.counts.step}), task 1 by none`);
   // Two tasks of equal size: the second half of the statistics batches is task 1's pass.
-  assert.equal(seen['stats-batch'] % 2, 0);
-  const want = results(ref);
-  assert.equal(want.acc.length, 2);
-  const workdir = join(tempDir('aper-stop'), 'run');
-  const first = runWithFault(argv(workdir), 'step:1:SIGTERM');
-  assert.equal(first.status, 143, first.stderr);
+  assert.equal(ref.counts['stats-batch'] % 2, 0);
+  assert.equal(ref.want.acc.length, 2);
   // Resumed after step 1: task 0's other steps, task 0's pass, then a stop in task 1's pass.
-  const second = runWithFault([...argv(workdir), '--resume'], `stats-batch:${seen['stats-batch'] / 2 + 1}:SIGTERM`);
-  assert.equal(second.status, 143, second.stderr);
-  assert.match(second.stderr, /statistics|task 1/);
-  trainToEnd([...argv(workdir), '--resume']);
-  assert.deepEqual(results(workdir), want);
+  const { stderr } = stopAndResume(argv, 'aper', ['step:1', `stats-batch:${ref.counts['stats-batch'] / 2 + 1}`], ref.want);
+  assert.match(stderr[1], /statistics|task 1/);
 });

@@ -3,14 +3,12 @@
 // optimise_ridge_parameter, its config keys, its bad input, and a run through `l2p train` stopped in
 // its statistics pass and resumed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
-import { NpzReader } from '../../src/io/npz.ts';
 import { hostProducts, RIDGE_GRID, RidgeStats } from '../../src/linalg/index.ts';
 import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder, ridgePass } from '../../src/methods/ranpac/ridge-pass.ts';
@@ -20,58 +18,12 @@ import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
-import { results, runWithFault, trainToEnd } from '../helpers/train-run.ts';
+import { close, numpy } from './ranpac-ref.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
+import { checkpoints, referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
 
 after(disposeAll);
 
-/**
- * RanPAC.py with use_RP and M > 0, in NumPy float64, line by line: per task Features_h =
- * relu(Features_f @ W_rand) in the loader's order, Q += Hᵀ Y, G += Hᵀ H, optimise_ridge_parameter
- * (the first int(0.8 n) rows fit, the rest scored by the MSE over all classes, np.argmin over
- * 10^-8…10^8), Wo = solve(G + λI, Q)ᵀ; then the logits of test features relu(x W_rand) Woᵀ.
- */
-const REFERENCE = `
-import json, sys
-import numpy as np
-d = json.load(sys.stdin)
-D, M, C = d['hidden'], d['M'], d['classes']
-W_rand = np.array(d['w_rand'], dtype=np.float64).reshape(D, M)
-G = np.zeros((M, M)); Q = np.zeros((M, C))
-out = []
-for task in d['tasks']:
-    f = np.array(task['features'], dtype=np.float64).reshape(-1, D)[task['order']]
-    y = np.array(task['labels'])[task['order']]
-    Y = np.eye(C)[y]
-    H = np.maximum(f @ W_rand, 0)
-    Q = Q + H.T @ Y
-    G = G + H.T @ H
-    ridges = 10.0 ** np.arange(-8, 9)
-    nv = int(H.shape[0] * 0.8)
-    Qv = H[:nv].T @ Y[:nv]; Gv = H[:nv].T @ H[:nv]
-    losses = []
-    for r in ridges:
-        Wv = np.linalg.solve(Gv + r * np.eye(M), Qv).T
-        losses.append(np.mean((H[nv:] @ Wv.T - Y[nv:]) ** 2))
-    lam = ridges[np.argmin(np.array(losses))]
-    Wo = np.linalg.solve(G + lam * np.eye(M), Q).T
-    t = np.maximum(np.array(task['test'], dtype=np.float64).reshape(-1, D) @ W_rand, 0)
-    out.append({'G': G.ravel().tolist(), 'Q': Q.ravel().tolist(), 'lambda': float(lam), 'losses': [float(v) for v in losses], 'Wo': Wo.ravel().tolist(), 'logits': (t @ Wo.T).ravel().tolist()})
-json.dump(out, sys.stdout)
-`;
-
-interface Want { G: number[]; Q: number[]; lambda: number; losses: number[]; Wo: number[]; logits: number[] }
-
-function numpy(input: object): Want[] {
-  const r = spawnSync('/usr/bin/python3', ['-c', REFERENCE], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
-
-const close = (got: ArrayLike<number>, want: number[], rel: number, what: string) => {
-  const scale = Math.max(...want.map(Math.abs), 1e-30);
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= rel * scale, `${what}[${i}]: ${got[i]} vs ${want[i]} (scale ${scale})`);
-};
 
 test('the closed-form step over two tasks: G, Q, λ and its losses, Wo and the logits as NumPy computes them', async () => {
   const c = getPreset('cifar100_ranpac_smoke');
@@ -137,7 +89,7 @@ test('a non-finite projected feature is refused in one line naming the task, row
 
 /** One task's pass over rows h [n, 3] and labels, fitted into a head [2, 3]. */
 async function fit(s: RidgeStats, h: number[], labels: number[], notices: string[] = []) {
-  const pass = ridgePass(0, { stats: s, products: hostProducts, seed: 0, fitted: (_t, f) => f.choice.notice && notices.push(f.choice.notice) });
+  const pass = ridgePass(0, { stats: s, products: hostProducts, seed: 0, fitted: (_t, f) => f.notice && notices.push(f.notice) });
   pass.add(Float32Array.from(h), Int32Array.from(labels));
   const params = new Map([['head/kernel', { shape: [2, 3], data: new Float32Array(6) }]]);
   await pass.finish(params, { run: () => Promise.reject(new Error('no graph')) });
@@ -159,8 +111,40 @@ test("λ at the grid's edge is a notice, and the head is still fitted", async ()
   const h = [1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0];
   const notices: string[] = [];
   const wo = await fit(s, h, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], notices);
-  assert.deepEqual(notices, ["ridge λ = 1e-8 is the grid's lower edge (1e-8…1e8): a smaller λ might score better"]);
+  // The loader's order leaves both scored rows of class 0: class 1 is only fitted, said first.
+  assert.deepEqual(notices, ["task 0: the λ choice's split has class 1 (5) only in the fitted 80 % (examples in parentheses); λ is chosen as the official chooses it; ridge λ = 1e-8 is the grid's lower edge (1e-8…1e8): a smaller λ might score better"]);
   close(wo, [1, 0, 0, 0, 1, 0], 1e-6, 'Wo');
+});
+
+test('a class with one example in a task is fitted as the official fits it, the notice naming the task and the class', async () => {
+  const s = stats();
+  // 10 rows in the pass's order; the loader's order (seed 0, task 0) decides which side class 1's one example is on.
+  const h = [1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1];
+  const labels = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+  const notices: string[] = [];
+  const wo = await fit(s, h, labels, notices);
+  const side = [...loaderOrder(10, 0, 0)].indexOf(5) >= 8 ? 'scored 20 %' : 'fitted 80 %';
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], new RegExp(`^task 0: the λ choice's split has class 1 \\(1\\) only in the ${side}`));
+  assert.equal(s.count, 10);
+  assert.ok(wo.every(Number.isFinite) && wo.some((v) => v !== 0), 'the head is fitted');
+});
+
+test("the ridge products honour the run's --threads: one thread opens no ONNX Runtime pool threads, three do", async () => {
+  const c = getPreset('cifar100_ranpac_smoke');
+  const vit = decodeVariant(c.model_name);
+  const grid = (c.input_size / vit.patch) ** 2;
+  const M = c.M!;
+  const added = async (threads: number) => {
+    const l = createLearner(c, { config: vit, numPatches: grid, params: randomViT(vit, grid, 3) }, 4, { threads });
+    const before = readdirSync('/proc/self/task').length;
+    const pass = l.model.statistics!(0);
+    pass.add(Float32Array.from({ length: 30 * M }, (_, i) => Math.abs(Math.sin(i))), Int32Array.from({ length: 30 }, (_, i) => i % 3));
+    await pass.finish(l.params, l.graphs); // compiles the learner's own ridge sessions
+    return readdirSync('/proc/self/task').length - before;
+  };
+  assert.equal(await added(1), 0);
+  assert.ok((await added(3)) >= 2, 'an intra-op pool of 3 threads adds 2 of its own');
 });
 
 test("RanPAC reads M and use_RP; another method's key is refused, and use_RP false names SimpleCIL", () => {
@@ -203,31 +187,17 @@ const dataDir = tempDir('ranpac-data');
 before(() => writePresetData(dataDir));
 
 test('l2p train: no step, G, Q and λ in each checkpoint; a stop in the statistics pass resumes to the same results', () => {
-  const argv = (workdir: string) => ['bin/l2p.mjs', 'train', '--config', 'cifar100_ranpac_smoke', '--workdir', workdir, '--workers', '0', '--threads', '1', '--set', `data_dir=${dataDir}`, '--set', 'continual.class_order=l2p'];
-  const ref = join(tempDir('ranpac-ref'), 'run');
-  trainToEnd(argv(ref));
-  const want = results(ref);
-  assert.equal(want.images, 0, 'no training image went through an optimiser step');
-  assert.equal(want.acc.length, 2);
-  const dir = join(ref, 'checkpoints');
-  const npz = readdirSync(dir).filter((f) => f.endsWith('.npz')).sort();
-  assert.deepEqual(npz, ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz']);
-  const r = NpzReader.open(join(dir, npz[1]));
-  try {
-    assert.deepEqual(r.keys().sort(), ['method/ridge_G', 'method/ridge_Q', 'params/head/kernel']);
-  } finally {
-    r.close();
-  }
-  const summary = JSON.parse(readFileSync(join(ref, 'summary.json'), 'utf8'));
+  const argv = trainArgv('cifar100_ranpac_smoke', dataDir, ['continual.class_order=l2p']);
+  const ref = referenceRun(argv, 'ranpac');
+  assert.equal(ref.want.images, 0, 'no training image went through an optimiser step');
+  assert.equal(ref.want.acc.length, 2);
+  assert.deepEqual(checkpoints(ref.workdir), { files: ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz'], keys: ['method/ridge_G', 'method/ridge_Q', 'params/head/kernel'] });
+  const summary = JSON.parse(readFileSync(join(ref.workdir, 'summary.json'), 'utf8'));
   assert.equal(summary.kept.values.ridge_lambda.length, 2);
   assert.equal(summary.kept.values.ridge_losses[1].length, 17);
   assert.deepEqual(summary.kept.values.G_shape, [16, 16]);
   assert.match(summary.kept.text, /^RanPAC keeps G 16×16 and Q 16×4 \(float64, 0\.0 MiB\) over \d+ examples; ridge λ per task: 1e[-+]\d+, 1e[-+]\d+$/);
-  assert.ok(loadRun(ref).notes.includes(summary.kept.text), 'the report lists what RanPAC keeps');
-  const workdir = join(tempDir('ranpac-stop'), 'run');
-  const out = runWithFault(argv(workdir), 'stats-batch:3:SIGTERM');
-  assert.equal(out.status, 143, out.stderr);
-  trainToEnd([...argv(workdir), '--resume']);
-  assert.deepEqual(results(workdir), want);
+  assert.ok(loadRun(ref.workdir).notes.includes(summary.kept.text), 'the report lists what RanPAC keeps');
+  const { workdir } = stopAndResume(argv, 'ranpac', ['stats-batch:3'], ref.want);
   assert.deepEqual(JSON.parse(readFileSync(join(workdir, 'summary.json'), 'utf8')).kept, summary.kept);
 });

@@ -3,21 +3,18 @@
 // through `l2p train` stopped in its statistics pass and resumed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
-import { NpzReader } from '../../src/io/npz.ts';
 import { prototypePass } from '../../src/methods/simplecil/prototypes.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
-import { results, runWithFault, trainToEnd } from '../helpers/train-run.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
+import { checkpoints, referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
 
 after(disposeAll);
 
@@ -76,6 +73,9 @@ test('the closed-form step: prototypes and cosine logits as NumPy computes them 
     for (let j = 0; j < D; j++) assert.ok(Math.abs(kernel.data[j * classes + k] - want.protos[k * D + j]) < 1e-5, `prototype ${k}[${j}]`);
   }
   want.logits.forEach((v, i) => assert.ok(Math.abs(ev.logits[i] - v) < 1e-5, `logit ${i}: ${ev.logits[i]} vs ${v}`));
+  // A class with one example in the task (4, row 3) is no error: its prototype is that example, the
+  // official mean of one.
+  for (let j = 0; j < D; j++) assert.equal(kernel.data[j * classes + 4], feats[0][3 * D + j], `class 4's prototype [${j}]`);
   // Unseen classes have zero prototypes and a zero cosine.
   for (const k of [0, 3, 5]) for (let i = 0; i < 3; i++) assert.equal(ev.logits[i * classes + k], 0);
 });
@@ -96,24 +96,10 @@ const dataDir = tempDir('simplecil-data');
 before(() => writePresetData(dataDir));
 
 test('l2p train: no step, the prototypes in each checkpoint; a stop in the statistics pass resumes to the same results', () => {
-  const argv = (workdir: string) => ['bin/l2p.mjs', 'train', '--config', 'cifar100_simplecil_smoke', '--workdir', workdir, '--workers', '0', '--threads', '1', '--set', `data_dir=${dataDir}`];
-  const ref = join(tempDir('simplecil-ref'), 'run');
-  trainToEnd(argv(ref));
-  const want = results(ref);
-  assert.equal(want.images, 0, 'no training image went through an optimiser step');
-  assert.equal(want.acc.length, 2);
-  const dir = join(ref, 'checkpoints');
-  const npz = readdirSync(dir).filter((f) => f.endsWith('.npz')).sort();
-  assert.deepEqual(npz, ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz']);
-  const r = NpzReader.open(join(dir, npz[1]));
-  try {
-    assert.deepEqual(r.keys(), ['params/head/kernel']);
-  } finally {
-    r.close();
-  }
-  const workdir = join(tempDir('simplecil-stop'), 'run');
-  const out = runWithFault(argv(workdir), 'stats-batch:3:SIGTERM');
-  assert.equal(out.status, 143, out.stderr);
-  trainToEnd([...argv(workdir), '--resume']);
-  assert.deepEqual(results(workdir), want);
+  const argv = trainArgv('cifar100_simplecil_smoke', dataDir);
+  const ref = referenceRun(argv, 'simplecil');
+  assert.equal(ref.want.images, 0, 'no training image went through an optimiser step');
+  assert.equal(ref.want.acc.length, 2);
+  assert.deepEqual(checkpoints(ref.workdir), { files: ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz'], keys: ['params/head/kernel'] });
+  stopAndResume(argv, 'simplecil', ['stats-batch:3'], ref.want);
 });

@@ -33,3 +33,21 @@ test('l2p demo runs a shrunken Split MNIST end to end', () => {
   // Digits 0 and 1 are easy on the glyph backbone even after four steps.
   assert.ok(s.acc_matrix[0][0] > 60, `task 0 accuracy ${s.acc_matrix[0][0]}`);
 });
+
+test('l2p demo --preset: only the demo stream variants that are no method’s own preset, and never against --method', () => {
+  const refused = (args: string[], pattern: RegExp) => {
+    try {
+      execFileSync(process.execPath, ['bin/l2p.mjs', 'demo', '--workdir', join(tempDir('demo-preset'), 'run'), ...args], { encoding: 'utf8', stdio: 'pipe' });
+      assert.fail(`${args.join(' ')} ran`);
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      assert.equal(err.status, 1);
+      assert.match(err.stderr.trim(), pattern);
+      assert.equal(err.stderr.trim().split('\n').length, 1, err.stderr);
+    }
+  };
+  refused(['--preset', 'split_mnist_aper'], /--preset must be one of .*split_mnist_ranpac_vpt.*got 'split_mnist_aper'/);
+  refused(['--preset', 'cifar100_ranpac_vpt'], /--preset must be one of/);
+  refused(['--preset', 'split_mnist_ranpac_vpt', '--method', 'aper'], /runs method 'ranpac', not --method 'aper'/);
+  assert.match(execFileSync(process.execPath, ['bin/l2p.mjs', 'demo', '--help'], { encoding: 'utf8' }), /--preset .*split_mnist_ranpac_vpt/);
+});

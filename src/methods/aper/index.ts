@@ -6,32 +6,25 @@
 // prompts only (freeze_part's default); with the backbone unfrozen task 0 tunes it too, and the
 // frozen branch stays the pretrained backbone.
 import type { L2PConfig } from '../../config/l2p.ts';
-import { UserError } from '../../errors.ts';
 import type { LoadedViT } from '../../vit/params.ts';
 import type { Method, MethodModel } from '../method.ts';
 import { prototypePass } from '../simplecil/prototypes.ts';
-import { buildAperEvalStep, buildAperTrainStep, initAperParams, type AperOptions } from './model.ts';
+import { VPT_SESSION_TRAINS, vptSessionTrain, type VptOptions } from '../vpt-session.ts';
+import { buildAperEvalStep, initAperParams } from './model.ts';
 
 function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
-  const o: AperOptions = { vit: vit.config, numClasses, vptType: c.vpt_type!, tokens: c.prompt_token_num! };
+  const o: VptOptions = { vit: vit.config, numClasses, vptType: c.vpt_type!, tokens: c.prompt_token_num! };
   const d = vit.config.hidden;
   return {
     vit: vit.config,
     numClasses,
     params: initAperParams(o, c.seed),
-    trains: ['vpt/*', 'tune_head/*'],
+    trains: VPT_SESSION_TRAINS,
     fitted: ['head/*'],
     phases: (t) => (t === 0 ? ['gradient', 'statistics'] : ['statistics']),
     statistics: (t) => prototypePass(t, 2 * d, numClasses),
-    train: (s) => {
-      // aper_vpt.py tunes in the first session only; later sessions run replace_fc alone.
-      if (s.taskId > 0) throw new UserError(`method 'aper' trains by gradient in task 0 only; task ${s.taskId} is fitted in closed form from its features`);
-      return {
-        key: `train:${s.batch}:${s.features}`,
-        build: () => buildAperTrainStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, features: s.features, weightDecay: s.weightDecay }),
-        feeds: () => ({}),
-      };
-    },
+    // aper_vpt.py tunes in the first session only; later sessions run replace_fc alone.
+    train: vptSessionTrain(o, 'aper'),
     eval: (s) => ({
       key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
       build: () => buildAperEvalStep(s.params, o, { batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, original: s.original, queryFed: s.queryFed, features: s.features }),

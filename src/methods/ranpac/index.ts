@@ -2,19 +2,44 @@
 // learning", NeurIPS 2023), as RanPAC.py runs its 'ncm' rows with use_RP: nothing trains; after each
 // task the frozen backbone's features of the task's training data (evaluation transform) go through a
 // frozen random projection and ReLU, their Gram matrix G and class sums Q accumulate over the tasks,
-// λ is chosen on the task's own rows, and the head is the ridge solution Wo = ((G + λI)⁻¹ Q)ᵀ. The
-// first-session adaptation (the 'adapter'/'ssf' rows) is not here.
+// λ is chosen on the task's own rows, and the head is the ridge solution Wo = ((G + λI)⁻¹ Q)ᵀ. With
+// `petl` 'vpt' (its 'vpt' rows) task 0 first tunes VPT prompts and a cosine head by gradient (the
+// shared first session, ../vpt-session.ts), which then stay frozen, and every task's statistics and
+// evaluation read the adapted pre_logits instead of the frozen ones. Its 'adapter' and 'ssf' rows
+// need PETL modules we do not have: refused by name.
 import { UserError } from '../../errors.ts';
 import { EngineProducts, randomProjection, RidgeStats } from '../../linalg/index.ts';
+import type { L2PConfig } from '../../config/l2p.ts';
+import type { ViTConfig } from '../../vit/variants.ts';
 import { isStateArray, type Method, type MethodModel, type MethodState } from '../method.ts';
 import { buildRanpacEvalStep, initRanpacParams } from './model.ts';
 import { ridgePass } from './ridge-pass.ts';
+import { VPT_SESSION_TRAINS, initVptSessionParams, vptSessionTrain, type VptOptions } from '../vpt-session.ts';
+
+/** The official rows whose first session is a PETL module other than VPT (RanPAC's args/*_publish.csv, rows 5–7). */
+const UNSUPPORTED_PETL: Record<string, string> = {
+  adapter: "an AdaptFormer adapter (the 'adapter' rows 5–7 of cifar224, cub, core50, domainnet, cddb)",
+  ssf: "SSF scale-and-shift (the 'ssf' rows 5–7 of imagenetr, imageneta, vtab)",
+};
+
+function vptOf(c: L2PConfig, vit: ViTConfig, numClasses: number): VptOptions | null {
+  const petl = c.petl ?? 'ncm';
+  if (petl === 'ncm') {
+    const set = (['vpt_type', 'prompt_token_num'] as const).filter((k) => c[k] !== undefined);
+    if (set.length) throw new UserError(`config key '${set[0]}' is read by method 'ranpac' only with petl 'vpt' (its first session); petl is 'ncm'`);
+    return null;
+  }
+  if (petl !== 'vpt') throw new UserError(`config key 'petl' = '${petl}': RanPAC's first session with ${UNSUPPORTED_PETL[petl]} is not implemented; 'vpt' (the rows of cars, omnibenchmark) and 'ncm' are`);
+  if (c.vpt_type === undefined || c.prompt_token_num === undefined) throw new UserError("config keys 'vpt_type' and 'prompt_token_num' are required by method 'ranpac' with petl 'vpt' (official: deep, 5)");
+  return { vit, numClasses, vptType: c.vpt_type, tokens: c.prompt_token_num };
+}
 
 export const ranpac: Method = {
   name: 'ranpac',
   summary: 'RanPAC: ridge head on random-projected frozen features, G and Q over the tasks, λ per task',
-  create: (c, vit, numClasses): MethodModel => {
+  create: (c, vit, numClasses, runtime): MethodModel => {
     if (c.use_RP !== true) throw new UserError(`config key 'use_RP' = ${JSON.stringify(c.use_RP)}: method 'ranpac' is the use_RP head; the official use_RP false head is SimpleCIL's prototypes (method 'simplecil')`);
+    const vpt = vptOf(c, vit.config, numClasses);
     const M = c.M ?? 0;
     const hidden = vit.config.hidden;
     const projected = M > 0;
@@ -22,8 +47,10 @@ export const ranpac: Method = {
     // W_rand is regenerated from the seed, not checkpointed: it is a function of (seed, D, M) alone,
     // and at the official M = 10,000 it would add 30 MB to every checkpoint.
     const params = initRanpacParams(projected ? randomProjection(c.seed, hidden, M) : null, hidden, width, numClasses);
-    // Engine sessions are compiled on first use, one per shape.
-    const products = new EngineProducts();
+    if (vpt) for (const [k, v] of initVptSessionParams(vpt, c.seed)) params.set(k, v);
+    // Engine sessions are compiled on first use, one per shape, on the CPU provider (float64 Gemm)
+    // with the run's --threads.
+    const products = new EngineProducts({ threads: runtime?.threads });
     const stats = new RidgeStats(width, numClasses, products);
     const lambdas: number[] = [];
     const losses: number[][] = [];
@@ -31,9 +58,10 @@ export const ranpac: Method = {
       vit: vit.config,
       numClasses,
       params,
-      trains: [],
+      trains: vpt ? VPT_SESSION_TRAINS : [],
       fitted: ['head/*'],
-      phases: () => ['statistics'],
+      // RanPAC.py _train: the PETL module trains on the first task only, then setup_RP and replace_fc.
+      phases: (t) => (vpt && t === 0 ? ['gradient', 'statistics'] : ['statistics']),
       statistics: (t) =>
         ridgePass(t, {
           stats,
@@ -43,19 +71,22 @@ export const ranpac: Method = {
             lambdas[t] = fit.choice.lambda;
             losses[t] = fit.choice.losses;
             // console.warn: stderr under Node, the console in the page (which has no process).
-            if (fit.choice.notice) console.warn(`notice: task ${t}: ${fit.choice.notice}`);
+            if (fit.notice) console.warn(`notice: ${fit.notice}`);
           },
         }),
-      train: () => {
-        throw new UserError("method 'ranpac' has no training step: each task is fitted in closed form from its features");
-      },
+      train: vpt
+        ? vptSessionTrain(vpt, 'ranpac')
+        : () => {
+            throw new UserError("method 'ranpac' has no training step: each task is fitted in closed form from its features");
+          },
       eval: (s) => ({
         key: `eval:${s.batch}:${s.queryFed}:${s.features}`,
-        build: () => buildRanpacEvalStep(s.params, { vit: vit.config, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, queryFed: s.queryFed, features: s.features, projected }),
+        build: () => buildRanpacEvalStep(s.params, { vit: vit.config, batch: s.batch, imageSize: s.imageSize, isTrained: s.isTrained, isFitted: s.isFitted, queryFed: s.queryFed, features: s.features, projected, vpt }),
         feeds: () => ({}),
       }),
       evalSelection: 'none',
-      usesQuery: true,
+      // The adapted features are not the frozen query: nothing cached can stand in for them.
+      usesQuery: vpt === null,
       startTask: () => {},
       selectionAccuracy: () => null,
       kept: () => ({

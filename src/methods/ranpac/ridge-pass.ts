@@ -28,6 +28,8 @@ export interface RidgeFit {
   choice: RidgeChoice;
   /** Wo [C, M]. */
   wo: Float32Array;
+  /** The choice's notice as one line naming the task (the grid's edge, a class on one side of the split), or null. */
+  notice: string | null;
 }
 
 /** Adds task rows h [n, M] (in the given order) to `stats`, chooses λ on them and solves the head. */
@@ -37,7 +39,7 @@ export async function fitRidge(stats: RidgeStats, h: Float32Array, labels: Int32
   const choice = await chooseRidge(h, labels, M, C, products);
   await stats.add(h, labels, `of task ${t}`);
   const wo = await ridgeHead(stats, choice.lambda, C);
-  return { choice, wo };
+  return { choice, wo, notice: choice.notice && `task ${t}: ${choice.notice}` };
 }
 
 export interface RidgePassHost {
