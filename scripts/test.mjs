@@ -30,5 +30,9 @@ if (problem) {
   console.error(`npm test: ${problem}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', '--test', '--test-reporter=spec', ...options, ...list], { stdio: 'inherit' });
+// Two test files at a time: many of them spend their time waiting on a child (l2p, Chromium, Slurm),
+// so two overlap well on 2 cores (node 20 would take one on 2 cores: availableParallelism() - 1).
+// Each file is its own process with its own temporary folders and ports; a named --test-concurrency wins.
+const concurrency = options.some((o) => o.startsWith('--test-concurrency')) ? [] : ['--test-concurrency=2'];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=l2p-ts-source', '--test', '--test-reporter=spec', ...concurrency, ...options, ...list], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
