@@ -10,6 +10,8 @@ import { onMethod } from '../src/config/keys.ts';
 import type { L2PConfig } from '../src/config/l2p.ts';
 import { tuning } from './aper.ts';
 import { cifar100_l2p } from './cifar100_l2p.ts';
+import { core50_l2p } from './core50_l2p.ts';
+import { domainnet_l2p } from './domainnet_l2p.ts';
 import { split_mnist_l2p } from './split_mnist_l2p.ts';
 
 function ranpac(base: L2PConfig, M: number, numTasks: number, classesPerTask: number, resize: number, order: Partial<L2PConfig['continual']>): L2PConfig {
@@ -43,6 +45,35 @@ export const cifar100_ranpac_m0: L2PConfig = cifar(0);
 export const imr_ranpac: L2PConfig = imr(10000);
 /** imagenetr_publish.csv row 3: M 0. */
 export const imr_ranpac_m0: L2PConfig = imr(0);
+
+/**
+ * Domain-incremental, as RanPAC's trainer.py runs core50 and domainnet (`is_dil`): one task per domain,
+ * each with every class, one head over all of them (init_cls = increment = the class count), the test
+ * transform Resize(256) + CenterCrop(224) for the statistics passes and evaluation. CORe50: sessions
+ * s1, s2, s4, s5, s6, s8, s9, s11 in that order, tested on s3, s7, s10 (our core50 stream's, as L2P's).
+ * DomainNet: RanPAC's domain order. Its DataManager shuffles the class order with seed 1993 in every
+ * domain alike: a relabelling that every task shares, which changes no prediction, so the natural order
+ * is kept. Metrics: the official logs the accuracy on the pooled test set of every domain after each
+ * task; our accuracy matrix holds each domain's accuracy (its last row is every domain's, after the
+ * last task).
+ */
+const dil = (base: L2PConfig, M: number, numTasks: number, numClasses: number): L2PConfig => {
+  const c = ranpac({ ...base, eval_augment: false }, M, numTasks, numClasses, 256, {});
+  // train_mask at its default (RanPAC takes no step, so it reads no mask)
+  return { ...c, continual: { ...c.continual, train_mask: true, scenario: 'domain_incremental' } };
+};
+/** RanPAC's domain order (trainer.py's dil_tasks for domainnet). */
+export const RANPAC_DOMAINNET_DOMAINS = ['real', 'quickdraw', 'painting', 'sketch', 'infograph', 'clipart'];
+const domainnet = (M: number): L2PConfig => ({ ...dil(domainnet_l2p, M, 6, 345), dataset_list: [...RANPAC_DOMAINNET_DOMAINS] });
+
+/** core50_publish.csv row 4: CORe50, 8 sessions of 50 classes, M 10000. */
+export const core50_ranpac: L2PConfig = dil(core50_l2p, 10000, 8, 50);
+/** core50_publish.csv row 3: M 0. */
+export const core50_ranpac_m0: L2PConfig = dil(core50_l2p, 0, 8, 50);
+/** domainnet_publish.csv row 4: DomainNet, 6 domains of 345 classes, M 10000. */
+export const domainnet_ranpac: L2PConfig = domainnet(10000);
+/** domainnet_publish.csv row 3: M 0. */
+export const domainnet_ranpac_m0: L2PConfig = domainnet(0);
 
 /**
  * The demo's Split MNIST stream and shipped backbone (D = 128) under RanPAC (`l2p demo --method

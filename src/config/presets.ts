@@ -12,7 +12,7 @@ import { domainnet_l2p, domainnet_l2p_cil } from '../../configs/domainnet_l2p.ts
 import { five_datasets_l2p } from '../../configs/five_datasets_l2p.ts';
 import { split_mnist_l2p } from '../../configs/split_mnist_l2p.ts';
 import { cifar100_simplecil, imr_simplecil, split_mnist_simplecil } from '../../configs/simplecil.ts';
-import { cifar100_ranpac, cifar100_ranpac_m0, cifar100_ranpac_vpt, imr_ranpac, imr_ranpac_m0, imr_ranpac_vpt, split_mnist_ranpac, split_mnist_ranpac_vpt } from '../../configs/ranpac.ts';
+import { cifar100_ranpac, cifar100_ranpac_m0, cifar100_ranpac_vpt, core50_ranpac, core50_ranpac_m0, domainnet_ranpac, domainnet_ranpac_m0, imr_ranpac, imr_ranpac_m0, imr_ranpac_vpt, split_mnist_ranpac, split_mnist_ranpac_vpt } from '../../configs/ranpac.ts';
 import { cifar100_aper, imr_aper, split_mnist_aper } from '../../configs/aper.ts';
 import { cifar100_hideprompt, imr_hideprompt, split_mnist_hide_prompt } from '../../configs/hide_prompt.ts';
 import { parseL2PConfig, type L2PConfig } from './l2p.ts';
@@ -43,6 +43,10 @@ const FULL: Record<string, L2PConfig> = {
   cifar100_ranpac_m0,
   imr_ranpac,
   imr_ranpac_m0,
+  core50_ranpac,
+  core50_ranpac_m0,
+  domainnet_ranpac,
+  domainnet_ranpac_m0,
   split_mnist_ranpac,
   cifar100_ranpac_vpt,
   imr_ranpac_vpt,

@@ -4,7 +4,7 @@ import { UserError } from '../../src/errors.ts';
 import { baseLearningRate, globalBatchSize, numTotalClasses, parseL2PConfig } from '../../src/config/l2p.ts';
 import { getPreset, presetNames } from '../../src/config/presets.ts';
 
-const METHOD_PRESETS = ['cifar100_dualprompt', 'imr_dualprompt', 'cifar100_coda_prompt', 'imr_coda_prompt', 'imr_coda_prompt_5task', 'imr_coda_prompt_20task', 'domainnet_coda_prompt', 'split_mnist_dualprompt', 'split_mnist_coda_prompt', 'cifar100_simplecil', 'imr_simplecil', 'split_mnist_simplecil', 'cifar100_ranpac', 'cifar100_ranpac_m0', 'imr_ranpac', 'imr_ranpac_m0', 'split_mnist_ranpac', 'cifar100_ranpac_vpt', 'imr_ranpac_vpt', 'split_mnist_ranpac_vpt', 'cifar100_aper', 'imr_aper', 'split_mnist_aper', 'cifar100_hideprompt', 'imr_hideprompt', 'split_mnist_hide_prompt'];
+const METHOD_PRESETS = ['cifar100_dualprompt', 'imr_dualprompt', 'cifar100_coda_prompt', 'imr_coda_prompt', 'imr_coda_prompt_5task', 'imr_coda_prompt_20task', 'domainnet_coda_prompt', 'split_mnist_dualprompt', 'split_mnist_coda_prompt', 'cifar100_simplecil', 'imr_simplecil', 'split_mnist_simplecil', 'cifar100_ranpac', 'cifar100_ranpac_m0', 'imr_ranpac', 'imr_ranpac_m0', 'core50_ranpac', 'core50_ranpac_m0', 'domainnet_ranpac', 'domainnet_ranpac_m0', 'split_mnist_ranpac', 'cifar100_ranpac_vpt', 'imr_ranpac_vpt', 'split_mnist_ranpac_vpt', 'cifar100_aper', 'imr_aper', 'split_mnist_aper', 'cifar100_hideprompt', 'imr_hideprompt', 'split_mnist_hide_prompt'];
 const OFFICIAL = ['cifar100_l2p', 'cifar100_gaussian_l2p', 'five_datasets_l2p', 'core50_l2p', 'domainnet_l2p', 'domainnet_l2p_cil'];
 
 test('every preset and its smoke variant is registered and validates', () => {

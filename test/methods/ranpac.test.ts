@@ -179,6 +179,18 @@ test('the presets carry the official rows: M, batch_size, seed, init_cls/increme
     assert.deepEqual([c.method, c.use_RP, c.M, c.dataset, c.per_device_batch_size, c.seed, c.continual.num_tasks, c.continual.num_classes_per_task, c.input_size, c.resize_size], ['ranpac', true, M, dataset, 128, 1993, 10, perTask, 224, resize], name);
   }
   assert.equal(getPreset('cifar100_ranpac').continual.class_order, 'pycil');
+  // domain-incremental rows (core50_publish.csv, domainnet_publish.csv rows 3 and 4; trainer.py's dil_tasks)
+  const dil = [
+    ['core50_ranpac', 10000, 'core50', 8, 50],
+    ['core50_ranpac_m0', 0, 'core50', 8, 50],
+    ['domainnet_ranpac', 10000, 'domainnet', 6, 345],
+    ['domainnet_ranpac_m0', 0, 'domainnet', 6, 345],
+  ] as const;
+  for (const [name, M, dataset, tasks, classes] of dil) {
+    const c = getPreset(name);
+    assert.deepEqual([c.method, c.use_RP, c.M, c.dataset, c.per_device_batch_size, c.seed, c.continual.num_tasks, c.continual.num_classes_per_task, c.continual.scenario, c.input_size, c.resize_size, c.eval_augment], ['ranpac', true, M, dataset, 128, 1993, tasks, classes, 'domain_incremental', 224, 256, false], name);
+  }
+  assert.deepEqual(getPreset('domainnet_ranpac').dataset_list, ['real', 'quickdraw', 'painting', 'sketch', 'infograph', 'clipart']);
   assert.equal(getPreset('split_mnist_ranpac').M, 1000);
   assert.equal(getPreset('cifar100_ranpac_m0_smoke').M, 0);
 });
