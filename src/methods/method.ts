@@ -176,7 +176,7 @@ export interface MethodModel {
    * What the method keeps, for summary.json's `kept` and the report (RanPAC: λ per task, G's size);
    * `usage`: per task, how often each prompt id was chosen on its test set at its last evaluation.
    */
-  kept?(usage: number[][]): MethodKept;
+  kept?(usage: number[][], params: Params): MethodKept;
   /** What the method keeps beyond its parameters (e.g. selection counts, Gram matrices), saved in each checkpoint. */
   saveState?(): MethodState;
   loadState?(s: MethodState | undefined): void;

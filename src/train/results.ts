@@ -23,7 +23,7 @@ export function writeSummary(workdir: string, c: L2PConfig, stream: ContinualStr
     prompt_usage: state.promptUsage,
     prompt_selection_accuracy: selection,
     test_time_selection: learner.evalSelection(),
-    ...(learner.model.kept ? { kept: learner.model.kept(state.promptUsage) } : {}),
+    ...(learner.model.kept ? { kept: learner.model.kept(state.promptUsage, learner.params) } : {}),
     shared_test_set: sharedTest,
     wall_time_s: state.elapsed,
     train_images: state.images,

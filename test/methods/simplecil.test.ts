@@ -3,11 +3,14 @@
 // through `l2p train` stopped in its statistics pass and resumed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { prototypePass } from '../../src/methods/simplecil/prototypes.ts';
+import { loadRun } from '../../src/report/run-data.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
@@ -101,5 +104,11 @@ test('l2p train: no step, the prototypes in each checkpoint; a stop in the stati
   assert.equal(ref.want.images, 0, 'no training image went through an optimiser step');
   assert.equal(ref.want.acc.length, 2);
   assert.deepEqual(checkpoints(ref.workdir), { files: ['ckpt-00000000.t0001.npz', 'ckpt-00000000.t0002.npz'], keys: ['params/head/kernel'] });
+  // what it keeps: a prototype for each of the 2 × 2 classes trained, read off the head, in summary.json and the report
+  const summary = JSON.parse(readFileSync(join(ref.workdir, 'summary.json'), 'utf8'));
+  const width = decodeVariant('ViT-mu_8').hidden;
+  assert.deepEqual([summary.kept.values.prototypes, summary.kept.values.width, summary.kept.values.classes.length], [4, width, 4]);
+  assert.match(summary.kept.text, new RegExp(`^SimpleCIL keeps 4 class prototypes of width ${width} `));
+  assert.ok(loadRun(ref.workdir).notes.includes(summary.kept.text), 'the report lists what SimpleCIL keeps');
   stopAndResume(argv, 'simplecil', ['stats-batch:3'], ref.want);
 });

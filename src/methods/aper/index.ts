@@ -8,7 +8,7 @@
 import type { L2PConfig } from '../../config/l2p.ts';
 import type { LoadedViT } from '../../vit/params.ts';
 import type { Method, MethodModel } from '../method.ts';
-import { prototypePass } from '../simplecil/prototypes.ts';
+import { prototypePass, prototypesKept } from '../simplecil/prototypes.ts';
 import { VPT_SESSION_TRAINS, vptSessionTrain, type VptOptions } from '../vpt-session.ts';
 import { buildAperEvalStep, initAperParams } from './model.ts';
 
@@ -34,6 +34,8 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
     usesQuery: true,
     startTask: () => {},
     selectionAccuracy: () => null,
+    // the prototypes are [frozen, adapted] features: width 2D
+    kept: (_usage, params) => prototypesKept(params, 'APER'),
   };
 }
 

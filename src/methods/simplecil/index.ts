@@ -5,7 +5,7 @@
 import { UserError } from '../../errors.ts';
 import type { Method, MethodModel } from '../method.ts';
 import { buildSimpleCilEvalStep, initSimpleCilParams } from './model.ts';
-import { prototypePass } from './prototypes.ts';
+import { prototypePass, prototypesKept } from './prototypes.ts';
 
 export const simplecil: Method = {
   name: 'simplecil',
@@ -31,6 +31,7 @@ export const simplecil: Method = {
     usesQuery: true,
     startTask: () => {},
     selectionAccuracy: () => null,
+    kept: (_usage, params) => prototypesKept(params, 'SimpleCIL'),
   }),
   trainTasks: (tasks) => [...tasks],
   sequential: true,

@@ -4,7 +4,7 @@
 // overwrites its row.
 import { UserError } from '../../errors.ts';
 import type { Params } from '../../vit/params.ts';
-import type { StatisticsPass } from '../method.ts';
+import type { MethodKept, StatisticsPass } from '../method.ts';
 
 export function prototypePass(t: number, hidden: number, numClasses: number): StatisticsPass {
   const sums = new Float64Array(numClasses * hidden); // [C, D]
@@ -26,5 +26,25 @@ export function prototypePass(t: number, hidden: number, numClasses: number): St
         for (let k = 0; k < hidden; k++) kernel.data[k * numClasses + c] = sums[c * hidden + k] / counts[c];
       }
     },
+  };
+}
+
+/** What a prototype head keeps, read off its kernel [D, C]: the classes with a prototype (a non-zero column). */
+export function prototypesKept(params: Params, name: string): MethodKept {
+  const kernel = params.get('head/kernel')!;
+  const [d, numClasses] = kernel.shape;
+  const classes: number[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    for (let k = 0; k < d; k++) {
+      if (kernel.data[k * numClasses + c] !== 0) {
+        classes.push(c);
+        break;
+      }
+    }
+  }
+  const kib = (4 * d * classes.length) / 1024;
+  return {
+    values: { prototypes: classes.length, width: d, classes },
+    text: `${name} keeps ${classes.length} class prototypes of width ${d} (float32, ${kib.toFixed(1)} KiB), the class means of the features its cosine head ranks`,
   };
 }

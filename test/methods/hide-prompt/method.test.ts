@@ -112,13 +112,13 @@ test('the statistics kept follow ca_storage_efficient_method and n_centroids; no
     }
     // Acc@task over the test images: task 0's 7 of 10 on slot 0, task 1's 4 of 5 on slot 1.
     const usage = [[7, 3], [1, 4]];
-    const kept = learner.model.kept!(usage).values as { tii_rows: number; prompt_rows: number; task_classes: number[][]; acc_task: number };
+    const kept = learner.model.kept!(usage, learner.params).values as { tii_rows: number; prompt_rows: number; task_classes: number[][]; acc_task: number };
     assert.deepEqual([kept.tii_rows, kept.prompt_rows, kept.task_classes], [4 * rows, 4 * rows, [[0, 1], [2, 3]]], sets.join());
     assert.ok(Math.abs(kept.acc_task - (100 * 11) / 15) < 1e-12);
     // The state round-trips through a fresh model.
     const again = learnerOf([...sets]).learner.model;
     again.loadState!(learner.model.saveState!());
-    assert.deepEqual(again.kept!(usage), learner.model.kept!(usage));
+    assert.deepEqual(again.kept!(usage, learner.params), learner.model.kept!(usage, learner.params));
   }
   const heads = async (sets: string[]) => {
     const { vit, learner } = learnerOf(sets);
