@@ -72,3 +72,40 @@ test('layout ops refuse what does not fit and return their input unchanged when 
   assert.deepEqual(g.unsqueeze(x, -1).shape, [2, 6, 1]);
   assert.deepEqual(g.unsqueeze(x, 1).shape, [2, 1, 6]);
 });
+
+test('fused ops refuse integer inputs and a layerNorm scale or bias that does not fit', () => {
+  const x = g.input('x', [2, 4]);
+  const i = g.input('i', [2, 4], 'int32');
+  const v4 = g.input('v4', [4]);
+  assert.throws(() => g.softmax(i), isGraphError(/^softmax: .* expected float32$/));
+  assert.throws(() => g.gelu(i), isGraphError(/^gelu: .* expected float32$/));
+  assert.throws(() => g.layerNorm(x, g.input('s', [3]), v4), isGraphError(/^layerNorm: scale \[3\] and bias \[4\] must be \[4\] for \[2, 4\]$/));
+  assert.throws(() => g.layerNorm(x, v4, g.input('b', [5])), isGraphError(/^layerNorm: scale \[4\] and bias \[5\] must be \[4\]/));
+  assert.throws(() => g.layerNorm(x, g.input('s2', [1, 4]), v4), isGraphError(/^layerNorm: scale \[1, 4\]/));
+  assert.throws(() => g.layerNorm(x, v4, g.input('b2', [1, 4])), isGraphError(/^layerNorm: scale \[4\] and bias \[1, 4\]/));
+});
+
+test('indexing ops refuse float indices, misfit updates, k out of range and rows out of range', () => {
+  const t = g.input('t', [3, 2]);
+  const idx = g.input('idx', [2], 'int32');
+  assert.throws(() => g.gather(t, g.input('f', [2])), isGraphError(/^gather: .* expected int32 or int64$/));
+  assert.throws(() => g.gather(g.input('s', []), idx), isGraphError(/^gather: table \[\] has no rows$/));
+  assert.deepEqual(g.gather(g.input('v', [3]), idx).shape, [2]);
+  assert.throws(() => g.scatterAdd(idx, g.input('u', [3, 2]), 4), isGraphError(/^scatterAdd: updates \[3, 2\] do not start with indices \[2\]$/));
+  assert.throws(() => g.scatterAdd(g.input('i2', [2, 2], 'int32'), g.input('u2', [2]), 4), isGraphError(/^scatterAdd: updates \[2\] do not start/));
+  assert.deepEqual(g.scatterAdd(idx, g.input('u3', [2]), 4).shape, [4]);
+  assert.throws(() => g.topk(t, 0), isGraphError(/^topk: k=0 for last axis of \[3, 2\]$/));
+  assert.throws(() => g.topk(t, 3), isGraphError(/^topk: k=3 for last axis of \[3, 2\]$/));
+  assert.deepEqual(g.topk(t, 2).shape, [3, 2]);
+  assert.throws(() => g.topk(g.input('ti', [3], 'int32'), 1), isGraphError(/^topk: .* expected float32$/));
+  // The interpreter counts a negative index from the end, as ONNX Gather does, and refuses one past either end.
+  const feeds = (i: number[]) => ({ t: { shape: [3, 2], data: [1, 2, 3, 4, 5, 6] }, idx: { shape: [2], data: i } });
+  assert.deepEqual(Array.from(g.interpret([g.gather(t, idx)], feeds([-1, 0]))[0].data), [5, 6, 1, 2]);
+  assert.deepEqual(Array.from(g.interpret([g.gather(t, idx)], feeds([-3, 2]))[0].data), [1, 2, 5, 6]);
+  assert.throws(() => g.interpret([g.gather(t, idx)], feeds([3, 0])), isGraphError(/^index 3 out of range for 3 rows$/));
+  assert.throws(() => g.interpret([g.gather(t, idx)], feeds([0, -4])), isGraphError(/^index -4 out of range for 3 rows$/));
+  const u = g.input('u', [2, 2]);
+  const sc = g.scatterAdd(idx, u, 3);
+  const [s] = g.interpret([sc], { idx: { shape: [2], data: [-1, 2] }, u: { shape: [2, 2], data: [1, 2, 10, 20] } });
+  assert.deepEqual(Array.from(s.data), [0, 0, 0, 0, 11, 22]);
+});
