@@ -81,3 +81,15 @@ test('grad adds the gradients of a tensor used twice and a gradient through a ga
   const [gs] = g.grad(g.mul(g.sum(x, 0), g.sum(x, 0)), [x, x]);
   assert.deepEqual(Array.from(g.interpret([gs], { x: { shape: [3], data: [1, 2, 3] } })[0].data), [12, 12, 12]);
 });
+
+test('concat, slice and pad on a middle axis move whole blocks: known answers', () => {
+  // [2, 2, 2] and [2, 1, 2] along axis 1; every block spans the last axis (2 values) in 2 outer rows.
+  const a = g.input('a', [2, 2, 2]);
+  const b = g.input('b', [2, 1, 2]);
+  const feeds = { a: { shape: [2, 2, 2], data: [1, 2, 3, 4, 5, 6, 7, 8] }, b: { shape: [2, 1, 2], data: [9, 10, 11, 12] } };
+  const [c, s, p] = g.interpret([g.concat([a, b], 1), g.slice(a, 1, 1, 2), g.pad(b, 1, 1, 0)], feeds);
+  assert.deepEqual(c.shape, [2, 3, 2]);
+  assert.deepEqual(Array.from(c.data), [1, 2, 3, 4, 9, 10, 5, 6, 7, 8, 11, 12]);
+  assert.deepEqual(Array.from(s.data), [3, 4, 7, 8]);
+  assert.deepEqual(Array.from(p.data), [0, 0, 9, 10, 0, 0, 11, 12]);
+});
