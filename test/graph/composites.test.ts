@@ -93,3 +93,14 @@ test('concat, slice and pad on a middle axis move whole blocks: known answers', 
   assert.deepEqual(Array.from(s.data), [3, 4, 7, 8]);
   assert.deepEqual(Array.from(p.data), [0, 0, 9, 10, 0, 0, 11, 12]);
 });
+
+test("a weight shared over a batch gets its gradient from one [k, rows] @ [rows, n] product, with no sum", () => {
+  const a = g.input('a', [5, 3, 4]);
+  const w = g.input('w', [4, 6]);
+  const [gw] = g.grad(g.sum(g.matmul(a, w), [0, 1, 2]), [w]);
+  const nodes = g.topoSort([gw]);
+  const products = nodes.filter((t) => t.op === 'matmul');
+  assert.deepEqual(products.map((t) => t.shape), [[4, 6]]);
+  assert.ok(!nodes.some((t) => t.op === 'sum' && t.inputs.includes(products[0])), 'no batch of products summed');
+  assert.equal(g.matmulFlops([gw]), 2 * 4 * 15 * 6);
+});
