@@ -20,6 +20,7 @@ test('constants of up to 64 values are identified by content', () => {
     graphHash({ y: g.constant(Float32Array.of(1, 2), [2]) }, {}),
     'the same numbers in two dtypes',
   );
+  assert.notEqual(hashOver(Float32Array.of(1, 23)), hashOver(Float32Array.of(12, 3)), 'values run together');
 });
 
 test('constants of more than 64 values are identified by their array object', () => {

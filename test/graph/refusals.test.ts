@@ -54,6 +54,7 @@ test('layout ops refuse what does not fit and return their input unchanged when 
   assert.equal(g.concat([x], 0), x);
   assert.throws(() => g.concat([x, g.input('y', [3, 6])], 1), isGraphError(/^concat on axis 1: \[2, 6\], \[3, 6\] do not fit$/));
   assert.throws(() => g.concat([x, g.input('y', [2, 6, 1])], 0), isGraphError(/^concat on axis 0/));
+  assert.throws(() => g.concat([g.input('y', [2, 6, 1]), x], 0), isGraphError(/^concat on axis 0: \[2, 6, 1\], \[2, 6\] do not fit$/));
   assert.throws(() => g.concat([x, g.input('i', [2, 6], 'int32')], 0), isGraphError(/^concat on axis 0/));
   assert.deepEqual(g.concat([x, g.input('y', [2, 1])], -1).shape, [2, 7]);
   assert.throws(() => g.concat([x, x], 2), isGraphError(/^concat: axis 2 out of range for rank 2$/));
@@ -69,6 +70,7 @@ test('layout ops refuse what does not fit and return their input unchanged when 
   assert.throws(() => g.pad(x, 2, 1, 1), isGraphError(/^pad: axis 2 out of range for rank 2$/));
   assert.throws(() => g.expand(x, [6]), isGraphError(/^expand \[2, 6\] -> \[6\]: not a broadcast$/));
   assert.throws(() => g.expand(x, [2]), isGraphError(/^expand \[2, 6\] -> \[2\]: not a broadcast$/));
+  assert.throws(() => g.expand(g.input('o', [1, 6]), [6]), isGraphError(/^expand \[1, 6\] -> \[6\]: not a broadcast$/));
   assert.throws(() => g.expand(x, [3, 6]), isGraphError(/^expand \[2, 6\] -> \[3, 6\]: not a broadcast$/));
   assert.equal(g.expand(x, [2, 6]), x);
   assert.deepEqual(g.expand(g.input('o', [1, 6]), [3, 2, 6]).shape, [3, 2, 6]);
