@@ -31,3 +31,11 @@ test('constants of more than 64 values are identified by their array object', ()
   assert.equal(hashOver(v), hashOver(v));
   assert.notEqual(hashOver(v), hashOver(filled(100)));
 });
+
+test('a reduction is the same graph whatever the order or repetition of its axes', () => {
+  const x = g.input('x', [2, 3, 4]);
+  const h = (axes: number[]) => graphHash({ y: g.sum(x, axes, true) }, {});
+  assert.equal(h([2, 0]), h([0, 2]));
+  assert.equal(h([-1, 0, 2]), h([0, 2]));
+  assert.notEqual(h([0, 1]), h([0, 2]));
+});

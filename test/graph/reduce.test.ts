@@ -65,4 +65,7 @@ test('qdense: weights on 63 levels per column, activations rounded half to even,
   assert.deepEqual(Array.from(g.interpret([z], { x: { shape: [1, 3], data: [0, 0, 0] } })[0].data), [0.5]);
   assert.throws(() => g.qdense(g.input('x4', [1, 4]), w, b), isGraphError(/^qdense: \[1, 4\] @ \[3, 1\] with scales \[1\] and bias \[1\] do not fit$/));
   assert.throws(() => g.qdense(x, w, g.constant(Float32Array.of(1, 2), [2])), isGraphError(/^qdense: .* and bias \[2\] do not fit$/));
+  assert.throws(() => g.qdense(g.input('xi', [1, 3], 'int32'), w, b), isGraphError(/^qdense: .* expected float32$/));
+  // The cost model counts its int8 products as a dense layer's: 2 · rows · k · n.
+  assert.equal(g.matmulFlops([g.qdense(g.input('x5', [5, 3]), g.constant(new Float32Array(6), [3, 2]), g.constant(new Float32Array(2), [2]))]), 2 * 5 * 3 * 2);
 });
