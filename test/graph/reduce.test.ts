@@ -39,6 +39,7 @@ test('sumTo sums broadcast axes back, leaves a fitting shape alone, refuses one 
   assert.throws(() => g.sumTo(t, [2]), isGraphError(/^sumTo: \[2, 3\] cannot sum to \[2\]$/));
   assert.throws(() => g.sumTo(t, [1, 2, 3]), isGraphError(/^sumTo: \[2, 3\] cannot sum to \[1, 2, 3\]$/));
   assert.throws(() => g.sumTo(t, [4, 3]), isGraphError(/cannot sum to \[4, 3\]/));
+  assert.throws(() => g.sumTo(g.input('v', [2]), [2, 1]), isGraphError(/^sumTo: \[2\] cannot sum to \[2, 1\]$/));
 });
 
 test('qdense: weights on 63 levels per column, activations rounded half to even, refusals', () => {
@@ -50,10 +51,13 @@ test('qdense: weights on 63 levels per column, activations rounded half to even,
   const q = g.qdense(x, w, b);
   assert.deepEqual(Array.from(q.inputs[1].value as Int8Array), [63, -32, 10]);
   assert.equal((q.inputs[2].value as Float32Array)[0], 1 / 64);
-  // Activations over [0, 255/64]: lo 0, scale 1/64, zero point 0; 0.5 steps round to 0, 2.5 steps to 2.
+  // Activations over [0, 255/64]: lo 0, scale 1/64, zero point 0; 0.5 steps round to 0, 2.5 steps to 2,
+  // 1.5 steps to 2.
   const [y] = g.interpret([q], { x: { shape: [1, 3], data: [255 / 64, 0.5 / 64, 2.5 / 64] } });
-  const want = (255 * 63 + 0 * -32 + 2 * 10) / 64 / 64 + 0.5;
-  assert.equal(y.data[0], want);
+  assert.equal(y.data[0], (255 * 63 + 0 * -32 + 2 * 10) / 64 / 64 + 0.5);
+  const [y15] = g.interpret([q], { x: { shape: [1, 3], data: [255 / 64, 1.5 / 64, 0] } });
+  assert.equal(y15.data[0], (255 * 63 + 2 * -32) / 64 / 64 + 0.5);
+  assert.deepEqual(g.qdense(g.input('x3', [2, 5, 3]), w, b).shape, [2, 5, 1]);
   // Activations over [-1, 3]: lo -1, scale 4/255, zero point round(63.75) = 64; 3 steps up from -1 stays 3 steps.
   const [y2] = g.interpret([q], { x: { shape: [1, 3], data: [-1, 3, -1 + 3 * (4 / 255)] } });
   const xs = [-64, 191, -61].map((v) => v * (4 / 255));
