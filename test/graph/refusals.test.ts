@@ -89,6 +89,8 @@ test('fused ops refuse integer inputs and a layerNorm scale or bias that does no
   assert.throws(() => g.layerNorm(x, v4, g.input('b', [5])), isGraphError(/^layerNorm: scale \[4\] and bias \[5\] must be \[4\]/));
   assert.throws(() => g.layerNorm(x, g.input('s2', [1, 4]), v4), isGraphError(/^layerNorm: scale \[1, 4\]/));
   assert.throws(() => g.layerNorm(x, v4, g.input('b2', [1, 4])), isGraphError(/^layerNorm: scale \[4\] and bias \[1, 4\]/));
+  assert.throws(() => g.layerNorm(x, g.input('s3', [4, 1]), v4), isGraphError(/^layerNorm: scale \[4, 1\]/));
+  assert.throws(() => g.layerNorm(x, v4, g.input('b3', [4, 1])), isGraphError(/^layerNorm: scale \[4\] and bias \[4, 1\]/));
 });
 
 test('indexing ops refuse float indices, misfit updates, k out of range and rows out of range', () => {
@@ -100,9 +102,12 @@ test('indexing ops refuse float indices, misfit updates, k out of range and rows
   assert.throws(() => g.scatterAdd(idx, g.input('u', [3, 2]), 4), isGraphError(/^scatterAdd: updates \[3, 2\] do not start with indices \[2\]$/));
   assert.throws(() => g.scatterAdd(g.input('i2', [2, 2], 'int32'), g.input('u2', [2]), 4), isGraphError(/^scatterAdd: updates \[2\] do not start/));
   assert.deepEqual(g.scatterAdd(idx, g.input('u3', [2]), 4).shape, [4]);
+  assert.throws(() => g.scatterAdd(g.input('i3', [2, 2], 'int32'), g.input('u4', [2, 3]), 4), isGraphError(/^scatterAdd: updates \[2, 3\] do not start/));
   assert.throws(() => g.topk(t, 0), isGraphError(/^topk: k=0 for last axis of \[3, 2\]$/));
   assert.throws(() => g.topk(t, 3), isGraphError(/^topk: k=3 for last axis of \[3, 2\]$/));
   assert.deepEqual(g.topk(t, 2).shape, [3, 2]);
+  assert.deepEqual(g.topk(t, 1).shape, [3, 1]);
+  assert.deepEqual(g.topk(g.input('t3', [2, 3, 4]), 2).shape, [2, 3, 2]);
   assert.throws(() => g.topk(g.input('ti', [3], 'int32'), 1), isGraphError(/^topk: .* expected float32$/));
   // The interpreter counts a negative index from the end, as ONNX Gather does, and refuses one past either end.
   const feeds = (i: number[]) => ({ t: { shape: [3, 2], data: [1, 2, 3, 4, 5, 6] }, idx: { shape: [2], data: i } });
