@@ -27,7 +27,8 @@ export default {
   tempDirName: 'tmp/stryker',
   ignorePatterns: ['/tmp', '/runs', '/dist', '/.cache', '/l2p-demo*', '/bench/gpu/*.tar.xz', '*.onnx', '/reports'],
   incremental: true,
-  incrementalFile: `tmp/mutation/${name}/incremental.json`,
+  // Committed, so each session's mutant results carry over to the next (a rerun retests only what changed).
+  incrementalFile: `stryker/incremental/${name}.json`,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: `tmp/mutation/${name}/mutation.json` },
   htmlReporter: { fileName: `tmp/mutation/${name}/mutation.html` },

@@ -8,14 +8,11 @@ import { scalar } from './source.ts';
 
 export type Operand = Tensor | number;
 
-function lift(x: Operand, like: Tensor): Tensor {
-  return typeof x === 'number' ? scalar(x, like.dtype) : x;
-}
-
+/** A number operand becomes a scalar constant of the other operand's dtype. */
 function pair(a: Operand, b: Operand): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') throw new GraphError('elementwise op on two numbers');
-  const ta = typeof a === 'number' ? lift(a, b as Tensor) : a;
-  const tb = typeof b === 'number' ? lift(b, ta) : b;
+  const ta = typeof a === 'number' ? scalar(a, (b as Tensor).dtype) : a;
+  const tb = typeof b === 'number' ? scalar(b, ta.dtype) : b;
   return [ta, tb];
 }
 
@@ -135,7 +132,8 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 const castOp = defineOp<{ to: DType }>({
   name: 'cast',
   infer: (xs, a) => ({ shape: xs[0].shape, dtype: a.to }),
-  vjp: (g, out) => [out.inputs[0].dtype === 'float32' && out.dtype === 'float32' ? g : null],
+  // No gradient rule: a cast always changes the dtype (cast() returns a float32 input as it is), so
+  // one side is not float32, and autodiff passes gradients only between float32 tensors.
   lower: (ctx, out, a) => ctx.node('Cast', [ctx.name(out.inputs[0])], { to: onnxTypeCode(a.to) })[0],
   evaluate: (xs, a, out) =>
     map(xs, out.shape, (x) => (a.to === 'bool' ? (x !== 0 ? 1 : 0) : a.to === 'float32' ? x : Math.trunc(x))),
