@@ -62,6 +62,19 @@ export interface TrainWindow {
 
 export const emptyWindow = (): TrainWindow => ({ loss: [], correct: 0, count: 0, grad: 0, lr: 0 });
 
+/** A training step's results into the metrics window and TensorBoard's (made on first use), and the run's counters. */
+export function addStep(state: Pick<LoopState, 'window' | 'tbWindow' | 'globalStep' | 'images'>, r: { loss: number; correct: number; count: number; gradNorm: number }, lr: number): void {
+  for (const w of [state.window, (state.tbWindow ??= emptyWindow())]) {
+    w.loss.push(r.loss);
+    w.correct += r.correct;
+    w.count += r.count;
+    w.grad += r.gradNorm;
+    w.lr = lr;
+  }
+  state.globalStep++;
+  state.images += r.count;
+}
+
 export function checkpointDir(workdir: string): string {
   return runFiles(workdir).checkpoints;
 }

@@ -8,7 +8,7 @@ import { faultPoint } from '../fault.ts';
 import { Pipeline, type PipelineState } from '../data/index.ts';
 import { idHistogram, tags } from '../report/index.ts';
 import { requireFloat16 } from '../runtime/ort.ts';
-import { emptyWindow, hasCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { addStep, emptyWindow, hasCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { evalClassMask } from './eval-classes.ts';
 import { evaluateSource, type TaskEval } from './evaluate.ts';
 import { evaluatesAt, evaluatesTask, periodicCheckpoints, summaryStep, trainSummaryStep } from './official-schedule.ts';
@@ -233,15 +233,7 @@ async function fitTask(run: Run, t: number): Promise<void> {
 function recordStep(run: Run, t: number, step: number, r: StepResult, lr: number): void {
   const { c, state } = run;
   const plan = run.plan.plans[t];
-  for (const w of [state.window, (state.tbWindow ??= emptyWindow())]) {
-    w.loss.push(r.loss);
-    w.correct += r.correct;
-    w.count += r.count;
-    w.grad += r.gradNorm;
-    w.lr = lr;
-  }
-  state.globalStep++;
-  state.images += r.count;
+  addStep(state, r, lr);
   const window = state.window;
   const doneSteps = run.plan.stepsBefore[t] + step + 1;
   run.progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${run.eta(doneSteps)}`);

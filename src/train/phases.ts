@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import { faultPoint } from '../fault.ts';
 import type { GradientPhase, StatisticsPhase } from '../methods/index.ts';
 import { appendMetrics } from '../rundir/records.ts';
-import { emptyWindow } from './checkpoint.ts';
+import { addStep, emptyWindow } from './checkpoint.ts';
 import { writeTrainScalars } from './describe.ts';
 import type { TaskEval } from './evaluate.ts';
 import type { StepResult } from './learner.ts';
@@ -113,15 +113,7 @@ async function statisticsPhase(run: Run, t: number, ph: StatisticsPhase, f: Loop
 /** A step's results into the metrics windows; TensorBoard's training scalars at each epoch's end and the phase's last step, on the run's step axis. */
 function record(run: Run, t: number, doneSteps: number, step: number, r: StepResult, lr: number, epochEnd: boolean): void {
   const { state } = run;
-  for (const w of [state.window, (state.tbWindow ??= emptyWindow())]) {
-    w.loss.push(r.loss);
-    w.correct += r.correct;
-    w.count += r.count;
-    w.grad += r.gradNorm;
-    w.lr = lr;
-  }
-  state.globalStep++;
-  state.images += r.count;
+  addStep(state, r, lr);
   const window = state.window;
   run.progress.update(step + 1, (step + 1 - state.stepInTask) * globalBatchSize(run.c), `loss ${r.loss.toFixed(4)} | acc ${((100 * window.correct) / window.count).toFixed(1)}% | ${run.eta(doneSteps)}`);
   if (epochEnd) {

@@ -1,6 +1,9 @@
 // RanPAC.py's closed-form step in NumPy, for the RanPAC tests (with and without the first session).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import type { MethodState } from '../../src/methods/index.ts';
+import { loaderOrder } from '../../src/methods/ranpac/ridge-pass.ts';
+import type { Learner } from '../../src/train/learner.ts';
 
 /**
  * RanPAC.py with use_RP and M > 0, in NumPy float64, line by line: per task Features_h =
@@ -50,3 +53,37 @@ export const close = (got: ArrayLike<number>, want: number[], rel: number, what:
   const scale = Math.max(...want.map(Math.abs), 1e-30);
   for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= rel * scale, `${what}[${i}]: ${got[i]} vs ${want[i]} (scale ${scale})`);
 };
+
+/** What a learner gave after each task's pass: its state, the ridge head and the logits of 4 test images. */
+export interface Got { state: MethodState; wo: Float32Array; logits: Float32Array }
+
+/** The same deterministic images for a test and its reference, [n, size, size, 3]. */
+export const testImage = (size: number) => (n: number, seed: number) => Float32Array.from({ length: n * size * size * 3 }, (_, i) => Math.sin(i * 0.37 + seed * 1.3) * 0.5 + 0.5);
+
+/**
+ * Two tasks of 30 examples (classes 0-2, then 3-5) through `learner`'s statistics passes, in batches of
+ * 8, and 4 test images evaluated after each; `plain` gives the features the reference projects itself.
+ */
+export async function twoTasks(learner: Learner, plain: Learner, seed: number, size: number): Promise<{ got: Got[]; tasks: object[] }> {
+  const model = learner.model;
+  const image = testImage(size);
+  const tasks: object[] = [];
+  const got: Got[] = [];
+  for (const [t, base] of [[0, 0], [1, 3]]) {
+    const n = 30; // 24 fit rows ≥ M: the λ choice's primal form, as the official
+    const labels = Int32Array.from({ length: n }, (_, i) => base + (i % 3));
+    const images = image(n, 10 * t + 1);
+    const pass = model.statistics!(t);
+    for (let s = 0; s < n; s += 8) {
+      const e = Math.min(n, s + 8);
+      pass.add(await learner.features(images.subarray(s * size * size * 3, e * size * size * 3), labels.subarray(s, e)), labels.subarray(s, e));
+    }
+    await pass.finish(learner.params, learner.graphs);
+    const testImages = image(4, 99 + t);
+    const ev = await learner.evalBatch(testImages, new Int32Array(4), null);
+    const state = structuredClone(model.saveState!()); // G and Q go on accumulating
+    got.push({ state, wo: learner.params.get('head/kernel')!.data.slice(), logits: ev.logits.slice() });
+    tasks.push({ features: [...(await plain.features(images, labels))], labels: [...labels], order: [...loaderOrder(n, seed, t)], test: [...(await plain.features(testImages, new Int32Array(4)))] });
+  }
+  return { got, tasks };
+}

@@ -12,8 +12,6 @@ import { baseLearningRate } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz } from '../../src/io/npz.ts';
-import type { MethodState } from '../../src/methods/index.ts';
-import { loaderOrder } from '../../src/methods/ranpac/ridge-pass.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
@@ -21,7 +19,7 @@ import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
 import { checkpoints, referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
-import { close, numpy } from './ranpac-ref.ts';
+import { close, numpy, testImage, twoTasks } from './ranpac-ref.ts';
 
 after(disposeAll);
 
@@ -49,24 +47,8 @@ test('after the first session: G, Q, λ, Wo and the logits on the adapted featur
   }
   const M = c.M!;
   const D = vit.hidden;
-  const image = (n: number, seed: number) => Float32Array.from({ length: n * size * size * 3 }, (_, i) => Math.sin(i * 0.37 + seed * 1.3) * 0.5 + 0.5);
-  const tasks: object[] = [];
-  const got: { state: MethodState; wo: Float32Array; logits: Float32Array }[] = [];
-  for (const [t, base] of [[0, 0], [1, 3]]) {
-    const n = 30; // 24 fit rows ≥ M: the λ choice's primal form, as the official
-    const labels = Int32Array.from({ length: n }, (_, i) => base + (i % 3));
-    const images = image(n, 10 * t + 1);
-    const pass = model.statistics!(t);
-    for (let s = 0; s < n; s += 8) {
-      const e = Math.min(n, s + 8);
-      pass.add(await learner.features(images.subarray(s * size * size * 3, e * size * size * 3), labels.subarray(s, e)), labels.subarray(s, e));
-    }
-    await pass.finish(learner.params, learner.graphs);
-    const testImages = image(4, 99 + t);
-    const ev = await learner.evalBatch(testImages, new Int32Array(4), null);
-    got.push({ state: structuredClone(model.saveState!()), wo: learner.params.get('head/kernel')!.data.slice(), logits: ev.logits.slice() });
-    tasks.push({ features: [...(await plain.features(images, labels))], labels: [...labels], order: [...loaderOrder(n, c.seed, t)], test: [...(await plain.features(testImages, new Int32Array(4)))] });
-  }
+  const { got, tasks } = await twoTasks(learner, plain, c.seed, size);
+  const image = testImage(size);
   // The features fed to the reference are VPT's adapted pre_logits (petl/vpt.py's forward in NumPy).
   const backboneParams = Object.fromEntries([...learner.params].filter(([k]) => !/^(vpt|tune_head|head|rp)\//.test(k)).map(([k, v]) => [k, { shape: v.shape, data: [...v.data] }]));
   const first = (tasks[0] as { test: number[] }).test;

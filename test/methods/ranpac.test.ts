@@ -10,7 +10,6 @@ import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { hostProducts, RIDGE_GRID, RidgeStats } from '../../src/linalg/index.ts';
-import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder, ridgePass } from '../../src/methods/ranpac/ridge-pass.ts';
 import { loadRun } from '../../src/report/run-data.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
@@ -18,7 +17,7 @@ import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 import { tempDir } from '../fixtures/data/write.ts';
-import { close, numpy } from './ranpac-ref.ts';
+import { close, numpy, twoTasks } from './ranpac-ref.ts';
 import { writePresetData } from '../helpers/tfds-fixtures.ts';
 import { checkpoints, referenceRun, stopAndResume, trainArgv } from './closed-form-helpers.ts';
 
@@ -40,25 +39,7 @@ test('the closed-form step over two tasks: G, Q, λ and its losses, Wo and the l
   assert.equal(learner.trainedTensors.size, 0, 'nothing trains');
   const M = c.M!;
   const D = vit.hidden;
-  const image = (n: number, seed: number) => Float32Array.from({ length: n * size * size * 3 }, (_, i) => Math.sin(i * 0.37 + seed * 1.3) * 0.5 + 0.5);
-  const tasks: object[] = [];
-  const got: { state: MethodState; wo: Float32Array; logits: Float32Array }[] = [];
-  for (const [t, base] of [[0, 0], [1, 3]]) {
-    const n = 30; // 24 fit rows ≥ M: the λ choice's primal form, as the official
-    const labels = Int32Array.from({ length: n }, (_, i) => base + (i % 3));
-    const images = image(n, 10 * t + 1);
-    const pass = model.statistics!(t);
-    for (let s = 0; s < n; s += 8) {
-      const e = Math.min(n, s + 8);
-      pass.add(await learner.features(images.subarray(s * size * size * 3, e * size * size * 3), labels.subarray(s, e)), labels.subarray(s, e));
-    }
-    await pass.finish(learner.params, learner.graphs);
-    const testImages = image(4, 99 + t);
-    const ev = await learner.evalBatch(testImages, new Int32Array(4), null);
-    const state = structuredClone(model.saveState!()); // G and Q go on accumulating
-    got.push({ state, wo: learner.params.get('head/kernel')!.data.slice(), logits: ev.logits.slice() });
-    tasks.push({ features: [...(await plain.features(images, labels))], labels: [...labels], order: [...loaderOrder(n, c.seed, t)], test: [...(await plain.features(testImages, new Int32Array(4)))] });
-  }
+  const { got, tasks } = await twoTasks(learner, plain, c.seed, size);
   const want = numpy({ hidden: D, M, classes, w_rand: [...learner.params.get('rp/w_rand')!.data], tasks });
   want.forEach((w, t) => {
     const s = got[t].state;
