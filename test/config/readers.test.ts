@@ -52,8 +52,10 @@ test("what an official L2P file says in DualPrompt's keys is accepted under L2P;
     const parsed = parseL2PConfig(m === 'l2p' ? { ...c, ...official } : { ...applyOverrides(c, [`method=${m}`]), ...official });
     assert.equal(parsed.use_e_prompt, true, m);
   }
+  // HiDe-Prompt's e-prompts are DualPrompt's, on the layers e_prompt_layer_idx names
+  const readers = { use_g_prompt: 'method=dualprompt reads it', use_e_prompt: 'method=dualprompt reads it', e_prompt_layer_idx: 'method=dualprompt, hide_prompt read it', use_prefix_tune_for_e_prompt: 'method=dualprompt reads it' };
   for (const [key, value] of [['use_g_prompt', true], ['use_e_prompt', false], ['e_prompt_layer_idx', [0, 1]], ['use_prefix_tune_for_e_prompt', true]] as const) {
-    assert.throws(() => parseL2PConfig({ ...c, ...official, [key]: value }), new RegExp(`^UserError: config key '${key}' = ${JSON.stringify(value).replace(/[[\]]/g, '\\$&')} is not read by method 'l2p' \\(method=dualprompt reads it\\): leave it unset or at `));
+    assert.throws(() => parseL2PConfig({ ...c, ...official, [key]: value }), new RegExp(`^UserError: config key '${key}' = ${JSON.stringify(value).replace(/[[\]]/g, '\\$&')} is not read by method 'l2p' \\(${readers[key]}\\): leave it unset or at `));
   }
   // head_only has no prompts at all: an e-prompt is not what it means.
   assert.throws(() => parseL2PConfig({ ...applyOverrides(c, ['method=head_only']), use_e_prompt: true }), /'use_e_prompt' = true is not read by method 'head_only'/);
@@ -65,7 +67,7 @@ test('--set method= moves a preset to another method; keys set beside it are sti
   assert.equal(head.method, 'head_only');
   assert.equal(head.prompt_pool, false);
   assert.deepEqual([head.learning_rate, head.continual, head.temperature], [c.learning_rate, c.continual, c.temperature], 'what head_only reads is kept');
-  assert.throws(() => applyOverrides(c, ['method=head_only', 'prompt_pool_param.pool_size=20']), /^UserError: config key 'prompt_pool_param.pool_size' = 20 is not read by method 'head_only' \(method=l2p, dualprompt, joint read it\): leave it at 10$/);
+  assert.throws(() => applyOverrides(c, ['method=head_only', 'prompt_pool_param.pool_size=20']), /^UserError: config key 'prompt_pool_param.pool_size' = 20 is not read by method 'head_only' \(method=l2p, dualprompt, joint, hide_prompt read it\): leave it at 10$/);
   assert.equal(applyOverrides(c, ['method=shared_prompt', 'prompt_pool_param.length=3']).prompt_pool_param.length, 3);
   // A method that needs keys of its own still asks for them.
   assert.throws(() => applyOverrides(c, ['method=dualprompt']), /is required by method 'dualprompt'/);
