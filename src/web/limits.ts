@@ -37,7 +37,8 @@ export function methodFloatsBound(c: L2PConfig): number {
   const coda = c.coda_prompt_param;
   const components = coda ? coda.layer_idx.length * coda.pool_size * (coda.length + 2) : 0;
   const vpt = c.prompt_token_num === undefined ? 0 : vit.depth * c.prompt_token_num + 2 * numTotalClasses(c);
-  const ranpac = c.M ? c.M * (d + numTotalClasses(c)) : 0;
+  // RanPAC with a projection: W_rand [D, M] and the ridge head [M, C] in place of the [D, C] head
+  const ranpac = c.M ? c.M * (d + numTotalClasses(c)) - d * (numTotalClasses(c) + 1) : 0;
   const r = c.original_model_mlp_structure?.[0] ?? 0;
   const tii = c.original_model_mlp_structure ? (r > 0 ? d * (2 * r * d + r + 3) : 0) + (d + 1) * numTotalClasses(c) : 0;
   return d * (numTotalClasses(c) + 1 + pool + g + components + vpt) + ranpac + tii;
