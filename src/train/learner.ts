@@ -196,7 +196,7 @@ export class Learner {
       taskId,
       batch,
       imageSize: [this.imageSize, this.imageSize],
-      isTrained: this.phase ? this.isStepped : this.isTrained,
+      isTrained: this.isStepped, // the current phase's paths; outside a phase, every trained one
       isFitted: this.isFitted,
       frozenGrads,
       weightDecay: l2Coefficient(this.config),

@@ -15,7 +15,6 @@ import { evaluatesAt, evaluatesTask, periodicCheckpoints, summaryStep, trainSumm
 import type { StepResult } from './learner.ts';
 import { WorkerLost } from './parallel.ts';
 import { stepMetrics } from '../rundir/metrics.ts';
-import { appendMetrics } from '../rundir/records.ts';
 import { CONFIG_FILE } from '../rundir/layout.ts';
 import { lockRun, type RunLock } from '../rundir/lock.ts';
 import type { RunSummary } from '../rundir/summary.ts';
@@ -23,8 +22,7 @@ import { Progress } from './progress.ts';
 import { learningRate } from './schedule.ts';
 import { trainSeed } from './seeds.ts';
 import { writeSummary } from './results.ts';
-import { runStatistics } from './statistics.ts';
-import { trainPhases } from './phases.ts';
+import { appendEval, evaluateFitted, statisticsPass, trainPhases } from './phases.ts';
 import { phaseObjects } from '../methods/index.ts';
 import { describeSaved, guardSignals, StopRequested, stopState, type StopState } from './stop.ts';
 import { undoFreshRun } from './workdir.ts';
@@ -204,29 +202,10 @@ async function trainTask(run: Run, t: number): Promise<void> {
   if (fits) await fitTask(run, t);
 }
 
-/**
- * Task t's statistics pass and closed-form fit, then its evaluation. A stop during them saves nothing
- * new: the last checkpoint (the gradient phase's end, or the task before) stands and --resume redoes
- * the pass, so that statistics are never counted twice.
- */
+/** Task t's statistics pass and closed-form fit, then its evaluation (src/train/phases.ts). */
 async function fitTask(run: Run, t: number): Promise<void> {
-  const { c, learner, progress } = run;
-  const source = run.trainTasks[t].train;
-  run.stop.phase = `during the statistics pass of task ${t}`;
-  progress.begin(`  statistics task ${t}`, source.length);
-  const pass = learner.model.statistics!(t);
-  const onBatch = (n: number) => {
-    progress.update(n, n);
-    if (run.stop.signal) throw stopped(run);
-  };
-  await runStatistics(learner, source, pass, { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, workers: run.o.workers, onBatch });
-  await pass.finish(learner.params, learner.graphs);
-  if (!evaluatesTask(c, t)) return;
-  const res = await evaluateSeen(run, t, summaryStep(run.plan.plans, run.state.globalStep));
-  if (res === null) throw stopped(run);
-  const w = run.state.window;
-  appendMetrics(run.o.workdir, { task: t, step: run.plan.plans[t].steps, global_step: run.state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
-  Object.assign(w, emptyWindow());
+  await statisticsPass(run, t, stopped);
+  if (evaluatesTask(run.c, t)) await evaluateFitted(run, t, { evaluateSeen, stopped });
 }
 
 /** Adds a step's results to the metrics window and TensorBoard's, writing the training scalars when due. */
@@ -276,7 +255,7 @@ async function evaluateAndCheckpoint(run: Run, t: number, step: number, last: bo
   }
   run.stop.phase = `during training of task ${t}`;
   const w = state.window;
-  appendMetrics(run.o.workdir, { task: t, step: step + 1, global_step: state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
+  appendEval(run, t, step + 1, res);
   faultPoint('metrics');
   Object.assign(w, emptyWindow());
   // The task's last checkpoint is written by finishTask, with the task marked done.
@@ -317,4 +296,3 @@ function finishTask(run: Run, t: number): void {
 export { StopRequested };
 export type { RunOptions };
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

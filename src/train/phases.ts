@@ -38,7 +38,7 @@ export async function trainPhases(run: Run, t: number, phases: readonly (Gradien
   for (let p = first; p < phases.length; p++) {
     const ph = phases[p];
     if (ph.kind === 'gradient') await gradientPhase(run, t, p, ph, f);
-    else await statisticsPhase(run, t, ph, f);
+    else await statisticsPass(run, t, f.stopped, ph.name);
     run.state = { ...run.state, phase: p + 1, stepInTask: 0, pipeline: null, elapsed: run.elapsed() };
     f.save(run);
     if (run.stop.signal) throw f.stopped(run);
@@ -46,11 +46,21 @@ export async function trainPhases(run: Run, t: number, phases: readonly (Gradien
   learner.beginPhase(null, false);
   if (!evaluatesTask(c, t)) return;
   run.stop.phase = `during the evaluation of task ${t}`;
+  await evaluateFitted(run, t, f);
+}
+
+/** Task t's evaluation once it is fitted (after its last step or phase): its metrics record at the task's last step. */
+export async function evaluateFitted(run: Run, t: number, f: Pick<LoopFns, 'evaluateSeen' | 'stopped'>): Promise<void> {
   const res = await f.evaluateSeen(run, t, summaryStep(run.plan.plans, run.state.globalStep));
   if (res === null) throw f.stopped(run);
+  appendEval(run, t, run.plan.plans[t].steps, res);
+  Object.assign(run.state.window, emptyWindow());
+}
+
+/** An evaluation's metrics record after step `step` of task t, with the training window's loss and accuracy. */
+export function appendEval(run: Run, t: number, step: number, res: readonly TaskEval[]): void {
   const w = run.state.window;
-  appendMetrics(run.o.workdir, { task: t, step: run.plan.plans[t].steps, global_step: run.state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
-  Object.assign(w, emptyWindow());
+  appendMetrics(run.o.workdir, { task: t, step, global_step: run.state.globalStep, loss: mean(w.loss), train_accuracy: w.correct / w.count, accuracy: res.map((r) => r.accuracy), elapsed_s: run.elapsed() });
 }
 
 async function gradientPhase(run: Run, t: number, p: number, ph: GradientPhase, f: LoopFns): Promise<void> {
@@ -95,18 +105,22 @@ async function gradientPhase(run: Run, t: number, p: number, ph: GradientPhase, 
   ph.finish?.(learner.params);
 }
 
-/** A stop during the pass saves nothing: the phase before it stands, and --resume runs the pass again. */
-async function statisticsPhase(run: Run, t: number, ph: StatisticsPhase, f: LoopFns): Promise<void> {
+/**
+ * Task t's statistics pass over its training data and the method's fit (`name`: a StatisticsPhase;
+ * unset, the task's one pass). A stop during it saves nothing: the checkpoint before it stands, and
+ * --resume runs the pass again, so that statistics are never counted twice.
+ */
+export async function statisticsPass(run: Run, t: number, stopped: LoopFns['stopped'], name?: string): Promise<void> {
   const { c, learner, progress } = run;
   const source = run.trainTasks[t].train;
-  run.stop.phase = `during the statistics pass '${ph.name}' of task ${t}`;
-  progress.begin(`  ${ph.name} task ${t}`, source.length);
-  const pass = learner.model.statistics!(t, ph.name);
+  run.stop.phase = name === undefined ? `during the statistics pass of task ${t}` : `during the statistics pass '${name}' of task ${t}`;
+  progress.begin(`  ${name ?? 'statistics'} task ${t}`, source.length);
+  const pass = learner.model.statistics!(t, name);
   const onBatch = (n: number) => {
     progress.update(n, n);
-    if (run.stop.signal) throw f.stopped(run);
+    if (run.stop.signal) throw stopped(run);
   };
-  await runStatistics(learner, source, pass, { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, workers: run.o.workers, onBatch, phase: ph.name });
+  await runStatistics(learner, source, pass, { batchSize: c.per_device_batch_size, resizeSize: c.resize_size, inputSize: c.input_size, workers: run.o.workers, onBatch, phase: name });
   await pass.finish(learner.params, learner.graphs);
 }
 
