@@ -36,7 +36,13 @@ export function storesOf(stage: Stage, s: MethodState | undefined, kind: ClassSt
   const counts = s![`${stage}_counts`] as number[][];
   const mean = s![`${stage}_mean`];
   const spread = s![`${stage}_spread`];
-  if (!isStateArray(mean) || !isStateArray(spread) || mean.shape[1] !== dim) throw new UserError(`the checkpoint's HiDe-Prompt ${stage} statistics ('method/${stage}_mean', 'method/${stage}_spread') are missing or not ${dim} wide`);
+  const bad = (why: string) => new UserError(`the checkpoint's HiDe-Prompt ${stage} statistics ('method/${stage}_mean', 'method/${stage}_spread', '${stage}_counts') ${why}`);
+  if (!isStateArray(mean) || !isStateArray(spread) || mean.shape[1] !== dim) throw bad(`are missing or not ${dim} wide`);
+  const perClass = kind === 'multi-centroid' ? (i: number) => counts[i]?.length ?? 0 : () => 1;
+  if (!Array.isArray(counts) || counts.length !== classes.length || !counts.every((r) => Array.isArray(r) && r.length > 0 && r.every(Number.isFinite))) throw bad(`have no finite counts for each of their ${classes.length} classes`);
+  const rows = classes.reduce((a, _, i) => a + perClass(i), 0);
+  const spreadWidth = kind === 'covariance' ? dim * dim : dim;
+  if (mean.shape[0] !== rows || spread.shape[0] !== rows || spread.shape[1] !== spreadWidth) throw bad(`hold [${mean.shape}] and [${spread.shape}] where ${rows} rows of ${dim} and ${spreadWidth} belong`);
   const row = (a: StateArray, i: number) => Float64Array.from(a.data.subarray(i * a.shape[1], (i + 1) * a.shape[1]));
   let at = 0;
   classes.forEach((cls, i) => {

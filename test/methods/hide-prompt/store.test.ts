@@ -10,6 +10,7 @@ import { clusterMoments } from '../../../src/methods/hide-prompt/kmeans.ts';
 import { taskPromptIds } from '../../../src/methods/hide-prompt/task-inference.ts';
 import { prototypeContrast } from '../../../src/methods/hide-prompt/prototype-contrast.ts';
 import { prototypeMatrix, storeCentroids, storeMoments } from '../../../src/methods/hide-prompt/store.ts';
+import { storesOf, storesState } from '../../../src/methods/hide-prompt/state.ts';
 import { compile, disposeAll, type HostTensor } from '../../../src/runtime/ort.ts';
 import { rng, uniform } from '../../helpers/rng.ts';
 import { throwsUser } from '../../helpers/errors.ts';
@@ -87,4 +88,18 @@ test('ONNX Runtime runs the head step, the contrast term and the TII prompt ids 
   const got = await session.run(host);
   names.forEach((n, i) => close(got[n].data as Float32Array, want[i].data, 1e-4, n));
   await session.dispose();
+});
+
+test("checkpoint state round-trips, and a crafted one is one line naming the stage's arrays, not a TypeError", () => {
+  const f = new ClassFeatures(D);
+  f.add(feats, labels);
+  const stored = storeCentroids(f, 4, 1);
+  const state = storesState('tii', stored, D);
+  const back = storesOf('tii', state, 'multi-centroid', D);
+  assert.deepEqual([...back.keys()], [...stored.keys()]);
+  for (const [cls, s] of stored) assert.deepEqual(back.get(cls), s);
+  const crafted = (patch: Record<string, unknown>) => () => storesOf('tii', { ...state, ...patch } as typeof state, 'multi-centroid', D);
+  throwsUser(crafted({ tii_counts: [[1, 2, 3, 4]] }), /^the checkpoint's HiDe-Prompt tii statistics .* have no finite counts for each of their 2 classes$/);
+  throwsUser(crafted({ tii_counts: [[1, 2, 3, 4], [1, 2, 3, 4, 5]] }), /^the checkpoint's HiDe-Prompt tii statistics .* hold \[8,3\] and \[8,3\] where 9 rows of 3 and 3 belong$/);
+  throwsUser(crafted({ tii_mean: [[0]] }), /are missing or not 3 wide$/);
 });
