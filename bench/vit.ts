@@ -46,7 +46,7 @@ const prompts = g.input('prompts', [b, np, cfg.hidden]);
 const tokens = encode(p, cfg, g.concat([prompts, embed(p, cfg, images)], 1)); // [B, Np+1+N, D]
 const pooled = g.mean(g.slice(tokens, 1, 0, np), 1); // [B, D]
 const head = g.constant(Float32Array.from({ length: cfg.hidden * 10 }, () => r() - 0.5), [cfg.hidden, 10]);
-const loss = g.mean(g.logSoftmax(g.matmul(pooled, head)), [0, 1]);
+const loss = g.mean(g.logSoftmax(g.matmul(pooled, head), -1), [0, 1]);
 const [gPrompts] = g.grad(loss, [prompts]);
 
 async function time(name: string, outputs: Record<string, g.Tensor>, feeds: Parameters<Awaited<ReturnType<typeof compile>>['run']>[0]) {

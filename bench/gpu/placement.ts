@@ -131,17 +131,20 @@ async function child(device: Device, model: string, image: number, batch: number
 
 /**
  * Runs one child per graph (one session each) and returns the placement of every hot graph. A child
- * whose log lacks the placement section (seen now and then on a loaded machine) is run again.
+ * whose log lacks the placement section or its node counts (seen now and then on a loaded machine)
+ * is run again, up to three times.
  */
 export function placement(device: Device, model = 'mu/8', image = 32, batch = 4, precision: 'fp32' | 'fp16' = 'fp32'): Placement {
   const names = Object.keys(hotGraphs(model, image, batch));
   const res: Placement = {};
   names.forEach((name, i) => {
     const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(i), '--device', device, '--model', model, '--image', String(image), '--batch', String(batch), '--precision', precision];
-    for (let attempt = 0; attempt < 3 && !res[name]; attempt++) {
+    // A log with the section's heading but no node counts (its lines cut or interleaved) counts as none.
+    for (let attempt = 0; attempt < 3 && !(res[name]?.total > 0); attempt++) {
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
       if (r.status !== 0) throw new Error(`placement of '${name}' failed (status ${r.status}): ${r.stderr.split('\n').filter((l) => !l.includes('[V:') && !l.includes('[I:')).slice(-5).join('\n')}`);
-      Object.assign(res, parsePlacements(r.stderr, names));
+      const got = parsePlacements(r.stderr, names)[name];
+      if (got) res[name] = got;
     }
   });
   return res;

@@ -27,13 +27,15 @@ export function grad(loss: Tensor, targets: readonly Tensor[]): Tensor[] {
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i];
     const g = grads.get(node.id);
-    if (!g || node.inputs.length === 0 || !onPath.has(node.id)) continue;
-    const needed = node.inputs.map((x) => onPath.has(x.id) && x.dtype === 'float32');
-    if (!needed.some(Boolean)) continue;
+    if (!g || !onPath.has(node.id)) continue;
+    // Rules give integer and boolean inputs (indices, conditions) no gradient, and a gradient for
+    // every input marked needed (null for the others).
+    const needed = node.inputs.map((x) => onPath.has(x.id));
+    if (!needed.some(Boolean)) continue; // a leaf (no inputs), or none of its inputs on the path
     const gs = node.rules.vjp!(g, node, needed);
     node.inputs.forEach((x, k) => {
       const gk = gs[k];
-      if (!needed[k] || !gk) return;
+      if (!gk) return;
       const reduced = sumTo(gk, x.shape);
       const prev = grads.get(x.id);
       grads.set(x.id, prev ? add(prev, reduced) : reduced);

@@ -12,7 +12,7 @@ import type { Tensor } from './tensor.ts';
 export function maskedCrossEntropy(logits: Tensor, labels: Tensor, classMask: Tensor | null): Tensor {
   const [b, c] = logits.shape;
   const masked = classMask ? where(classMask, logits, -Infinity) : logits; // [B, C]
-  const logp = logSoftmax(masked, -1);
+  const logp = logSoftmax(masked, 1); // over C
   const isLabel = greater(oneHot(labels, c), 0.5); // [B, C] bool
   // `where`, not a product with the one-hot: 0 × -inf at masked classes would be NaN.
   const picked = sum(where(isLabel, logp, 0), [0, 1]);

@@ -3,9 +3,8 @@
 import type { NdArray, Shape } from './tensor.ts';
 import { numel } from './tensor.ts';
 
-export class ShapeError extends Error {
-  override name = 'ShapeError';
-}
+/** A shape the kernels cannot take; the ops catch it and throw a GraphError with its message. */
+export class ShapeError extends Error {}
 
 export function strides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);

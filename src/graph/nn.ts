@@ -13,17 +13,19 @@ export function rsqrt(x: Tensor): Tensor {
   return div(1, sqrt(x));
 }
 
-/** Softmax along `axis` (the fused kernel works on the last axis; others are moved there and back). */
+/**
+ * Softmax along `axis`: the fused kernel works on the last axis, so another axis is swapped there and
+ * back (for the last axis itself the permutation is the identity, whose transpose is its input).
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
-  if (ax === x.rank - 1) return softmaxLast(x);
   const perm = x.shape.map((_, i) => i);
   perm[ax] = x.rank - 1;
   perm[x.rank - 1] = ax;
   return transpose(softmaxLast(transpose(x, perm)), perm);
 }
 
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function logSoftmax(x: Tensor, axis: number): Tensor {
   const shifted = sub(x, stopGradient(max(x, axis, true)));
   return sub(shifted, log(sum(exp(shifted), axis, true)));
 }

@@ -51,7 +51,7 @@ export function defineOp<A>(def: OpDef<A>): (inputs: readonly Tensor[], attrs: A
         evaluate: (xs, out, ctx) => def.evaluate(xs, attrs, out, ctx),
         flops: flops ? (out) => flops(out, attrs) : undefined,
       },
-      JSON.stringify(attrs, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      JSON.stringify(attrs),
       extras?.label,
       extras?.value,
     );

@@ -66,6 +66,8 @@ export const cases: Case[] = [
     build: ([u, i]) => g.scatterAdd(i, u, 4),
   },
   { name: 'softmax', inputs: [f('a', 2, 5)], build: ([a]) => g.softmax(a) },
+  // Rank 3: the last axis is not axis 1, as it is for every rank-2 case.
+  { name: 'softmax rank 3', inputs: [f('a', 2, 3, 4)], build: ([a]) => g.softmax(a) },
   { name: 'logSoftmax', inputs: [f('a', 3, 4)], build: ([a]) => g.logSoftmax(a, 0) },
   { name: 'layerNorm', inputs: [f('x', 2, 3, 6), f('s', 6), f('b', 6)], build: ([x, s, b]) => g.layerNorm(x, s, b) },
   { name: 'gelu', inputs: [{ name: 'a', shape: [3, 4], range: [-3, 3] }], build: ([a]) => g.gelu(a) },

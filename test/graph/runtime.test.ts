@@ -59,6 +59,18 @@ test('ort: top-k order, ties to the lower index', async () => {
   assert.deepEqual(Array.from(ref.data), [1, 2, 4, 2, 0, 1]);
 });
 
+test('ort: top-k over the last axis of a rank-3 tensor', async () => {
+  const x = g.input('x', [2, 2, 3]);
+  const data = [3, 1, 2, 0, 5, 4, 7, 9, 8, 6, 6, 1];
+  const s = await compile({ idx: g.topk(x, 2) });
+  const r = await s.run({ x: { shape: [2, 2, 3], data: Float32Array.from(data) } });
+  await s.dispose();
+  // per row of 3: [3,1,2] -> 0,2; [0,5,4] -> 1,2; [7,9,8] -> 1,2; [6,6,1] -> 0,1 (a tie to the lower index)
+  assert.deepEqual(Array.from(r.idx.data as Int32Array), [0, 2, 1, 2, 1, 2, 0, 1]);
+  const [ref] = g.interpret([g.topk(x, 2)], { x: { shape: [2, 2, 3], data } });
+  assert.deepEqual(Array.from(ref.data), [0, 2, 1, 2, 1, 2, 0, 1]);
+});
+
 // Random graphs: a pool of [3, 4] tensors grown by random ops, then a weighted sum as the loss.
 type Grow = (pool: Tensor[], r: () => number) => Tensor;
 const pick = (pool: Tensor[], r: () => number) => pool[Math.floor(r() * pool.length)];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as g from '../../src/graph/index.ts';
+import { toOnnx } from '../../src/runtime/onnx.ts';
 import { compile, disposeAll } from '../../src/runtime/ort.ts';
 
 before(() => {
@@ -33,4 +34,15 @@ test('webgpu: scatterAdd adds repeated rows, gather picks them, top-k orders wit
   assert.deepEqual(Array.from(r.sc.data as Float32Array), [3, 4, 0, 0, 6, 8, 0, 0]);
   assert.deepEqual(Array.from(r.ga.data as Float32Array), [5, 6, 1, 2, 5, 6]);
   assert.deepEqual(Array.from(r.tk.data as Int32Array), [1, 2, 4, 2, 0, 1]);
+});
+
+test('scatterAdd lowers for WebGPU to ScatterElements on int32 indices, for the CPU to ScatterND', () => {
+  // WebGPU has no Cast from int64 (ScatterND's index type), so the CPU's lowering would leave the cast
+  // and the scatter on the CPU provider: the placement test of test/runtime/webgpu.test.ts checks
+  // the training graphs, whose gradients scatter, run wholly on WebGPU.
+  const idx = g.input('idx', [3], 'int32');
+  const u = g.input('u', [3, 2]);
+  const ops = (target: 'cpu' | 'webgpu') => Buffer.from(toOnnx({ sc: g.scatterAdd(idx, u, 4) }, { target }).bytes);
+  assert.ok(ops('webgpu').includes('ScatterElements') && !ops('webgpu').includes('ScatterND') && !ops('webgpu').includes('Cast'));
+  assert.ok(ops('cpu').includes('ScatterND') && !ops('cpu').includes('ScatterElements'));
 });
