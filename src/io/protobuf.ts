@@ -15,16 +15,13 @@ export class ProtoWriter {
   private scratch = new Uint8Array(16);
   private length = 0;
 
-  get byteLength(): number {
-    return this.length;
-  }
-
   private push(bytes: Uint8Array): void {
     this.chunks.push(bytes);
     this.length += bytes.length;
   }
 
-  private varintRaw(value: bigint | number): void {
+  /** `BigInt` turns a boolean into 1n or 0n, as protobuf encodes true and false. */
+  private varintRaw(value: bigint | number | boolean): void {
     let v = BigInt.asUintN(64, BigInt(value));
     let n = 0;
     while (v >= 0x80n) {
@@ -42,7 +39,7 @@ export class ProtoWriter {
   /** int32/int64/uint64/bool/enum: negative numbers take ten bytes, as protobuf encodes them. */
   varint(field: number, value: number | bigint | boolean): this {
     this.tag(field, WIRE_VARINT);
-    this.varintRaw(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+    this.varintRaw(value);
     return this;
   }
 
