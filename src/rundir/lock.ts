@@ -28,7 +28,8 @@ export interface RunLock {
 /** A file-system failure (any with an errno code) as one line naming the path; anything else as it is. */
 function fsError(what: string, path: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException).code;
-  if (e instanceof UserError || !code || !/^E[A-Z]+$/.test(code)) return e;
+  // A UserError, or any error without an errno name, has no code matching this ('undefined' does not).
+  if (!/^E[A-Z]+$/.test(String(code))) return e;
   return new UserError(`cannot ${what} '${path}': ${code === 'EEXIST' ? 'it exists and is not a directory' : fsReason(e)}`);
 }
 

@@ -28,7 +28,7 @@ export interface StepMetrics {
 
 function at(m: AccMatrix, i: number, t: number): number {
   const v = m[i]?.[t];
-  if (v === undefined || !Number.isFinite(v)) {
+  if (!Number.isFinite(v)) {
     throw new Error(`accuracy matrix has no finite entry acc[${i}][${t}] (got ${v})`);
   }
   return v;

@@ -43,7 +43,7 @@ function parseLines(file: string): { lines: Line[]; cut: number | null } {
     } catch {
       return null;
     }
-    const ok = r !== null && typeof r === 'object' && Number.isInteger(r.task) && Number.isInteger(r.global_step) && Array.isArray(r.accuracy) && r.accuracy.every((a) => typeof a === 'number');
+    const ok = r !== null && Number.isInteger(r.task) && Number.isInteger(r.global_step) && Array.isArray(r.accuracy) && r.accuracy.every((a) => typeof a === 'number');
     if (!ok) throw new UserError(`'${file}' line ${n}: not a metrics record (it needs integer task and global_step and an accuracy list)`);
     return r as EvalRecord;
   };

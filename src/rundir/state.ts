@@ -28,12 +28,12 @@ export function readState<S>(workdir: string): StateFile<S> {
   } catch (e) {
     throw new UserError(`'${file}' cannot be read: ${(e as Error).message}`);
   }
-  const ok = state !== null && typeof state === 'object' && state.version === 1 && isPosition(state) && (state.previous === undefined || isPosition(state.previous));
+  const ok = state !== null && state.version === 1 && isPosition(state) && (state.previous === undefined || isPosition(state.previous));
   if (!ok) throw new UserError(`'${file}' is not a checkpoint state written by this version`);
   return state as StateFile<S>;
 }
 
 function isPosition(p: Partial<StateFile<unknown>>): boolean {
-  return typeof p === 'object' && p !== null && typeof p.npz === 'string' && CHECKPOINT_NAME.test(p.npz) && typeof p.loop === 'object' && p.loop !== null &&
+  return p !== null && typeof p.npz === 'string' && CHECKPOINT_NAME.test(p.npz) && typeof p.loop === 'object' && p.loop !== null &&
     typeof p.optimizer?.kind === 'string' && Number.isInteger(p.optimizer.step);
 }
