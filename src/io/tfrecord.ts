@@ -35,7 +35,8 @@ function checkHeader(path: string, offset: number, header: Uint8Array): number {
 }
 
 function checkData(path: string, offset: number, data: Uint8Array, footer: Uint8Array): void {
-  const crc = new DataView(footer.buffer, footer.byteOffset, FOOTER).getUint32(0, true);
+  // Over the footer view's own bytes, so a view cut short throws instead of reading past its end.
+  const crc = new DataView(footer.buffer, footer.byteOffset, footer.byteLength).getUint32(0, true);
   if (crc !== maskedCrc32c(data)) {
     throw new UserError(`${where(path)}: corrupt TFRecord at byte ${offset}: the data checksum does not match`);
   }
@@ -77,10 +78,11 @@ export async function* readTFRecords(path: string): AsyncGenerator<RecordLocatio
     let buf = new Uint8Array(CHUNK);
     let bufStart = 0; // file offset of buf[0]
     let bufEnd = 0; // file offset one past the last valid byte in buf
-    // Makes [pos, pos + n) resident in buf; false when the file is shorter.
+    // Makes [pos, pos + n) resident in buf; false when the file is shorter. `pos` never goes back
+    // (it is this record's start, and buf was filled from this record's or an earlier one's).
     const ensure = async (pos: number, n: number): Promise<boolean> => {
       if (pos + n > size) return false;
-      if (pos >= bufStart && pos + n <= bufEnd) return true;
+      if (pos + n <= bufEnd) return true;
       if (n > buf.length) buf = new Uint8Array(Math.max(n, buf.length * 2));
       const want = Math.min(buf.length, size - pos);
       let got = 0;
