@@ -21,7 +21,7 @@ export function encodeTFRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Checks one framed record whose header starts at `bytes[0]`; returns the data length. */
+/** Checks one framed record whose header starts at `header[0]` (the view may run on past it); returns the data length. */
 function checkHeader(path: string, offset: number, header: Uint8Array): number {
   const dv = new DataView(header.buffer, header.byteOffset, HEADER);
   const length = dv.getBigUint64(0, true);
@@ -98,7 +98,7 @@ export async function* readTFRecords(path: string): AsyncGenerator<RecordLocatio
     let pos = 0;
     while (pos < size) {
       if (!(await ensure(pos, HEADER))) throw truncated(path, pos, size);
-      const length = checkHeader(path, pos, buf.subarray(pos - bufStart, pos - bufStart + HEADER));
+      const length = checkHeader(path, pos, buf.subarray(pos - bufStart));
       if (!(await ensure(pos, HEADER + length + FOOTER))) throw truncated(path, pos, size);
       const start = pos - bufStart + HEADER;
       const data = buf.subarray(start, start + length);
