@@ -17,7 +17,8 @@ export interface IdxFile {
   all(): Promise<Uint8Array>;
 }
 
-function parseHeader(path: string, head: Uint8Array, total: number): { dims: number[]; headerSize: number } {
+/** The dimensions from the header at `head[0]`, which may hold more bytes than the header. */
+function parseDims(path: string, head: Uint8Array): { dims: number[]; headerSize: number } {
   if (head.length < 4 || head[0] !== 0 || head[1] !== 0) throw new UserError(`${where(path)}: not an IDX file (bad magic number)`);
   if (head[2] !== 0x08) throw new UserError(`${where(path)}: IDX element type 0x${head[2].toString(16)} is not unsigned byte`);
   const ndims = head[3];
@@ -25,6 +26,12 @@ function parseHeader(path: string, head: Uint8Array, total: number): { dims: num
   if (ndims === 0 || head.length < headerSize) throw new UserError(`${where(path)}: truncated IDX header`);
   const dv = new DataView(head.buffer, head.byteOffset, headerSize);
   const dims = Array.from({ length: ndims }, (_, k) => dv.getUint32(4 + 4 * k, false));
+  return { dims, headerSize };
+}
+
+/** As parseDims, and the file's `total` bytes must be what the dimensions promise. */
+function parseHeader(path: string, head: Uint8Array, total: number): { dims: number[]; headerSize: number } {
+  const { dims, headerSize } = parseDims(path, head);
   const expected = headerSize + dims.reduce((a, b) => a * b, 1);
   if (total !== expected) {
     throw new UserError(`${where(path)}: IDX header promises ${expected} bytes (${dims.join('×')}) but the data holds ${total}`);
@@ -101,9 +108,5 @@ export async function readIdxDims(path: string): Promise<number[]> {
   } catch (e) {
     throw new UserError(`${where(path)}: cannot read IDX file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) throw new UserError(`${where(path)}: not an IDX file (bad magic number)`);
-  const ndims = head[3];
-  if (head.length < 4 + 4 * ndims) throw new UserError(`${where(path)}: truncated IDX header`);
-  const dv = new DataView(head.buffer, head.byteOffset, 4 + 4 * ndims);
-  return Array.from({ length: ndims }, (_, k) => dv.getUint32(4 + 4 * k, false));
+  return parseDims(path, head).dims;
 }

@@ -21,7 +21,7 @@ export function encodeTFRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Checks one framed record whose header starts at `bytes[0]`; returns the data length. */
+/** Checks one framed record whose header starts at `header[0]` (the view may run on past it); returns the data length. */
 function checkHeader(path: string, offset: number, header: Uint8Array): number {
   const dv = new DataView(header.buffer, header.byteOffset, HEADER);
   const length = dv.getBigUint64(0, true);
@@ -35,7 +35,8 @@ function checkHeader(path: string, offset: number, header: Uint8Array): number {
 }
 
 function checkData(path: string, offset: number, data: Uint8Array, footer: Uint8Array): void {
-  const crc = new DataView(footer.buffer, footer.byteOffset, FOOTER).getUint32(0, true);
+  // Over the footer view's own bytes, so a view cut short throws instead of reading past its end.
+  const crc = new DataView(footer.buffer, footer.byteOffset, footer.byteLength).getUint32(0, true);
   if (crc !== maskedCrc32c(data)) {
     throw new UserError(`${where(path)}: corrupt TFRecord at byte ${offset}: the data checksum does not match`);
   }
@@ -77,10 +78,11 @@ export async function* readTFRecords(path: string): AsyncGenerator<RecordLocatio
     let buf = new Uint8Array(CHUNK);
     let bufStart = 0; // file offset of buf[0]
     let bufEnd = 0; // file offset one past the last valid byte in buf
-    // Makes [pos, pos + n) resident in buf; false when the file is shorter.
+    // Makes [pos, pos + n) resident in buf; false when the file is shorter. `pos` never goes back
+    // (it is this record's start, and buf was filled from this record's or an earlier one's).
     const ensure = async (pos: number, n: number): Promise<boolean> => {
       if (pos + n > size) return false;
-      if (pos >= bufStart && pos + n <= bufEnd) return true;
+      if (pos + n <= bufEnd) return true;
       if (n > buf.length) buf = new Uint8Array(Math.max(n, buf.length * 2));
       const want = Math.min(buf.length, size - pos);
       let got = 0;
@@ -96,7 +98,7 @@ export async function* readTFRecords(path: string): AsyncGenerator<RecordLocatio
     let pos = 0;
     while (pos < size) {
       if (!(await ensure(pos, HEADER))) throw truncated(path, pos, size);
-      const length = checkHeader(path, pos, buf.subarray(pos - bufStart, pos - bufStart + HEADER));
+      const length = checkHeader(path, pos, buf.subarray(pos - bufStart));
       if (!(await ensure(pos, HEADER + length + FOOTER))) throw truncated(path, pos, size);
       const start = pos - bufStart + HEADER;
       const data = buf.subarray(start, start + length);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTFRecord, readTFRecords, readTFRecordAt } from '../../src/io/tfrecord.ts';
@@ -71,4 +71,107 @@ test('a truncated file names the offset of the cut record', async () => {
 
 test('a missing file is a UserError', async () => {
   await expectError(join(dir, 'nope.tfrecord'), /nope\.tfrecord.*cannot open/);
+});
+
+async function refused(promise: Promise<unknown>, message: string) {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof UserError, `not a UserError: ${String(e)}`);
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+// Python: struct.pack('<Q', 5) + masked crc32c of it, b'hello', masked crc32c of b'hello' (crc32c
+// written out bit by bit, checked against crc32c(b'123456789') = 0xe3069283).
+const HELLO = '0500000000000000eab2043e68656c6c6fbb1f1c19';
+
+test('a frame holds the bytes the format specifies', async () => {
+  assert.equal(Buffer.from(encodeTFRecord(new TextEncoder().encode('hello'))).toString('hex'), HELLO);
+  const p = join(dir, 'python.tfrecord');
+  writeFileSync(p, Buffer.from(HELLO, 'hex'));
+  assert.deepEqual(await collect(p), [{ offset: 0, data: new TextEncoder().encode('hello') }]);
+});
+
+test('a length above 2^53 − 1 is impossible; 2^53 − 1 itself runs past the end', async () => {
+  // Headers from Python: struct.pack('<Q', n) and its masked crc32c, then four bytes of nothing.
+  const cases: [string, string][] = [
+    ['00000000000020001ed29445', 'corrupt TFRecord at byte 21: length 9007199254740992 is impossible'],
+    ['ffffffffffff1f0063275631', 'truncated TFRecord at byte 21: the file ends at byte 37'],
+  ];
+  for (const [i, [header, why]] of cases.entries()) {
+    const p = join(dir, `huge-${i}.tfrecord`);
+    writeFileSync(p, Buffer.from(`${HELLO}${header}00000000`, 'hex'));
+    await refused(collect(p), `'${p}': ${why}`);
+    await refused(readTFRecordAt(p, 21), `'${p}': ${why}`);
+  }
+});
+
+test('a missing file is refused with its error code', async () => {
+  const p = join(dir, 'missing.tfrecord');
+  await refused(collect(p), `'${p}': cannot open TFRecord file (ENOENT)`);
+  await refused(readTFRecordAt(p, 0), `'${p}': cannot open TFRecord file (ENOENT)`);
+});
+
+const MiB = 1 << 20;
+function pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = i * 7 + seed + (i >>> 12);
+  return out;
+}
+
+test('records across the 4 MiB read chunks, and one larger than two chunks, read back whole', async () => {
+  // The 2 MiB record straddles the first chunk's end; the last is larger than twice the chunk and
+  // ends the file.
+  const recs = [pattern(100, 1), pattern(3 * MiB, 2), pattern(2 * MiB, 3), pattern(10, 4), pattern(9 * MiB, 5)];
+  const p = writeFile('big.tfrecord', recs);
+  const offsets = [0, 116, 116 + 3 * MiB + 16, 132 + 5 * MiB + 16, 132 + 5 * MiB + 42];
+  const got: { offset: number; length: number; same: boolean }[] = [];
+  for await (const r of readTFRecords(p)) {
+    const want = recs[got.length];
+    got.push({ offset: r.offset, length: r.length, same: Buffer.compare(r.data, want) === 0 });
+  }
+  assert.deepEqual(got, offsets.map((offset, k) => ({ offset, length: recs[k].length, same: true })));
+  for (const k of [2, 4]) assert.equal(Buffer.compare(await readTFRecordAt(p, offsets[k]), recs[k]), 0);
+});
+
+const linux = existsSync('/proc/self/io') && existsSync('/proc/self/fd');
+
+test('a file is read once: each record is not read again from the disk', { skip: !linux && 'needs /proc' }, async () => {
+  // rchar: the bytes this process's read calls returned (reading /proc/self/io itself adds ~100).
+  const rchar = () => Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1]);
+  const recs = [...Array.from({ length: 200 }, (_, i) => pattern(50, i)), pattern(3 * MiB, 0)];
+  const p = writeFile('once.tfrecord', recs);
+  const size = statSync(p).size;
+  await collect(p);
+  const before = rchar();
+  assert.equal((await collect(p)).length, recs.length);
+  const read = rchar() - before;
+  assert.ok(read >= size && read < size + 64 * 1024, `read ${read} bytes of a ${size}-byte file`);
+});
+
+/** How many of this process's descriptors are open on `path` (other files' leaks do not count). */
+function openOn(path: string): number {
+  const real = realpathSync(path);
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === real;
+    } catch {
+      return false; // the descriptor readdirSync itself held
+    }
+  }).length;
+}
+
+test('no file descriptor stays open after reads, an early stop and refusals', { skip: !linux && 'needs /proc' }, async () => {
+  const p = writeFile('fds.tfrecord', records());
+  const bad = join(dir, 'fds-bad.tfrecord');
+  writeFileSync(bad, readFileSync(p).subarray(0, 30));
+  await collect(p);
+  assert.equal(openOn(p), 0);
+  for await (const r of readTFRecords(p)) if (r.offset === 16) break;
+  assert.equal(openOn(p), 0);
+  await readTFRecordAt(p, 16);
+  assert.equal(openOn(p), 0);
+  await assert.rejects(collect(bad));
+  await assert.rejects(readTFRecordAt(bad, 16));
+  assert.equal(openOn(bad), 0);
 });
