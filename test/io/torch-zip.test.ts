@@ -205,6 +205,8 @@ test('torch zip: the archive folder is the one <name>/data.pkl, and a big-endian
   const pkl = viewPickle({ size: [4], stride: [1] });
   const big = zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'big', 'a/data/0': FOUR });
   exactly(() => TorchZipFile.open(big), `'${big}': big-endian PyTorch checkpoints are not supported`);
+  const odd = zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little\n', 'a/data/0': FOUR });
+  exactly(() => TorchZipFile.open(odd), `'${odd}': big-endian PyTorch checkpoints are not supported`);
   assert.deepEqual(openAndRead(zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little', 'a/data/0': FOUR })), [1, 2, 3, 4]);
 });
 
