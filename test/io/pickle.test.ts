@@ -67,7 +67,8 @@ test('unpickler: tuples, lists and dicts of every size, with shared values from 
     assert.deepEqual(m[300], [299]);
     assert.ok(m[300] === m[299], 'memo slots past 255 (LONG_BINPUT / MEMOIZE) are read back');
   }
-  // DICT (protocol 0/1) from a MARK; DUP, POP and POP_MARK.
+  // LIST and DICT (protocols 0 and 1) from a MARK; DUP, POP and POP_MARK.
+  assert.deepEqual(load(p2(0x28, 0x4b, 1, 0x4e, 0x6c, 0x2e)), [1, null]);
   assert.deepEqual(load(p2(0x28, 0x8c, 1, 'a', 0x4b, 1, 0x64, 0x2e)), dict(['a', 1]));
   assert.deepEqual(load(p2(0x4b, 5, 0x32, 0x86, 0x2e)), tuple(5, 5));
   assert.equal(load(p2(0x4b, 1, 0x4b, 2, 0x30, 0x2e)), 1);
@@ -113,6 +114,7 @@ test('unpickler: _rebuild_tensor_v2 and _rebuild_parameter give the strided view
   bad(p2(...rebuild(0x4b, 0, 0x29, 0x4e), 0x2e), takes, 55, storagePid);
   bad(p2(...rebuild(0x4b, 0, 0x4e, 0x85, 0x29), 0x2e), takes, 56, storagePid);
   bad(p2(...rebuild(0x4b, 0, 0x29, 0x4e, 0x85), 0x2e), takes, 56, storagePid);
+  bad(p2(...rebuild(0x4b, 0, 0x4b, 2, 0x4e, 0x86, 0x4b, 1, 0x4b, 1, 0x86), 0x2e), takes, 62, storagePid);
   // A scalar's stride () with a size (2,).
   bad(p2(...rebuild(0x4b, 1, 0x4b, 2, 0x85, 0x29), 0x2e), '_rebuild_tensor_v2: size and stride differ in length', 57, storagePid);
   // Storages that are None, a string, a dict, a tensor.
@@ -122,6 +124,7 @@ test('unpickler: _rebuild_tensor_v2 and _rebuild_parameter give the strided view
   const scalar = { kind: 'tensor', storage: STORAGE, offset: 0, shape: [], stride: [] } as PyValue;
   assert.deepEqual(load(p2(...rebuild(0x4b, 0, 0x29, 0x29), 0x2e), storagePid), scalar);
   bad(p2(...rebuild(0x4b, 0, 0x29, 0x29), 0x2e), takes, 55, () => scalar);
+  bad(p2(G('torch._utils', '_rebuild_parameter'), 0x8c, 1, 'x', 0x88, 0x7d, 0x87, 0x52, 0x2e), 'torch._utils._rebuild_parameter takes a tensor first', 41);
   // A parameter whose data is a storage, not a tensor.
   bad(p2(G('torch._utils', '_rebuild_parameter'), 0x8c, 1, 'x', 0x51, 0x88, 0x7d, 0x87, 0x52, 0x2e), 'torch._utils._rebuild_parameter takes a tensor first', 42, () => STORAGE);
 });
@@ -143,6 +146,11 @@ test('unpickler: calls that are not a state dict\'s are refused naming what was 
   bad(p2('cos'), 'truncated (a GLOBAL name has no newline)', 3);
   bad(p2('ctorch\nFloatStorage'), 'truncated (a GLOBAL name has no newline)', 9);
   assert.deepEqual(load(p2(G('torch', 'HalfStorage'), 0x2e)), new PyGlobal('torch', 'HalfStorage'));
+  const allowed = 'collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch._utils._rebuild_parameter_with_state';
+  bad(p2(G('os', 'system'), 0x2e), `refused: the pickle names the global 'os.system', which a state dict never needs (only ${allowed} and torch storage types are read; nothing was run)`, 2);
+  for (const storage of ['FloatStorage', 'HalfStorage', 'BFloat16Storage', 'DoubleStorage', 'LongStorage', 'IntStorage', 'ShortStorage', 'CharStorage', 'ByteStorage', 'BoolStorage']) {
+    assert.deepEqual(load(p2(G('torch', storage), 0x2e)), new PyGlobal('torch', storage));
+  }
 });
 
 test('unpickler: stack, mark and container misuse is one line with the byte it stopped at', () => {

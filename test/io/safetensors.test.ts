@@ -168,3 +168,14 @@ test('safetensors: a file cut short after it was opened, a closed file and a mis
   const missing = join(dir, 'missing.safetensors');
   assert.equal(throwsUserError(() => SafetensorsFile.open(missing), `'${missing}' does not exist`), `'${missing}' does not exist`);
 });
+
+test('safetensors: a refused file leaves no descriptor open, and close() releases an opened one', () => {
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const before = fds();
+  for (let i = 0; i < 3; i++) refused(raw('[]'), 'the header is not a JSON object');
+  assert.equal(fds(), before);
+  const f = SafetensorsFile.open(write('ok.safetensors', safetensorsBytes(SAMPLE)));
+  assert.equal(fds(), before + 1);
+  f.close();
+  assert.equal(fds(), before);
+});

@@ -283,3 +283,15 @@ print(json.dumps({k: v.float().contiguous().flatten().tolist() for k, v in views
     f.close();
   }
 });
+
+test('torch zip: a refused archive leaves no descriptor open, and close() releases an opened one', () => {
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const big = zipOf({ 'a/data.pkl': viewPickle({ size: [4], stride: [1] }), 'a/byteorder': 'big', 'a/data/0': FOUR });
+  const before = fds();
+  for (let i = 0; i < 3; i++) throwsUserError(() => TorchZipFile.open(big), 'big-endian');
+  assert.equal(fds(), before);
+  const f = TorchZipFile.open(TINY);
+  assert.equal(fds(), before + 1);
+  f.close();
+  assert.equal(fds(), before);
+});
