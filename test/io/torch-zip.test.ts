@@ -231,6 +231,13 @@ test('torch zip: persistent ids that are not a storage are one line naming the d
     const p = zipOf({ 'a/data.pkl': viewPickle({ pid, size: [4], stride: [1] }), 'a/data/0': FOUR });
     exactly(() => TorchZipFile.open(p), `'${p}' entry 'a/data.pkl': ${problem}`);
   }
+  // Each storage class by the safetensors dtype name of its items.
+  const dtypes = { FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64', LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL' };
+  for (const [storage, dtype] of Object.entries(dtypes)) {
+    const f = TorchZipFile.open(zipOf({ 'a/data.pkl': viewPickle({ pid: pidOf(storage, '0', 4), size: [4], stride: [1] }), 'a/data/0': FOUR }));
+    assert.deepEqual(f.tensors.get('w'), { dtype, shape: [4] });
+    f.close();
+  }
   // Zero items and a key of letters, digits and '_' are fine.
   const ok = zipOf({ 'a/data.pkl': viewPickle({ pid: pidOf('FloatStorage', 'k_9Z', 0), size: [0], stride: [1] }), 'a/data/k_9Z': new Uint8Array(0) });
   assert.deepEqual(openAndRead(ok), []);
