@@ -84,7 +84,7 @@ function parseHeader(header: unknown, dataBytes: number, bad: (p: string) => Use
     const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof t !== 'object' || t === null) throw bad(`tensor '${name}' is not an object`);
     const { dtype, shape, data_offsets: offsets } = t;
-    if (typeof dtype !== 'string' || !(dtype in ITEMSIZE)) throw bad(`tensor '${name}' has an unknown dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEMSIZE, dtype)) throw bad(`tensor '${name}' has an unknown dtype ${JSON.stringify(dtype)}`);
     const count = Array.isArray(shape) ? numel(shape) : -1;
     if (count < 0) throw bad(`tensor '${name}' has shape ${JSON.stringify(shape)}, not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || numel(offsets) < 0 || offsets[0] > offsets[1]) {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { unpickle } from '../../src/io/pickle.ts';
-import { TorchZipFile } from '../../src/io/torch-zip.ts';
+import { TorchZipFile, torchArchiveFolder } from '../../src/io/torch-zip.ts';
+import type { ZipEntry } from '../../src/io/zip-reader.ts';
 import { zipChunks } from '../../src/io/zip-writer.ts';
 import { loadViT } from '../../src/vit/params.ts';
 import { tempDir, throwsUserError } from './npz-helpers.ts';
@@ -160,4 +161,144 @@ test('torch zip: storages and views that disagree are one line naming file and t
   fails({ storage: 'LongStorage', numel: 2, offset: 0, size: 2, bytes: four }, 'dtype I64 is not a float dtype a backbone is stored in (F32, F16, BF16)');
   handMade(p, { storage: 'UntypedStorage', numel: 4, offset: 0, size: 4, bytes: four });
   throwsUserError(() => TorchZipFile.open(p), "refused: the pickle names the global 'torch.UntypedStorage'");
+});
+
+const enc = new TextEncoder();
+const str = (s: string) => [0x58, ...new Uint8Array(new Uint32Array([s.length]).buffer), ...enc.encode(s)];
+const int = (n: number) => [0x4a, ...new Uint8Array(new Int32Array([n]).buffer)];
+const ints = (xs: number[]) => [0x28, ...xs.flatMap(int), 0x74];
+/** The persistent id ('storage', torch.<storage>, key, 'cpu', numel), opcode by opcode. */
+const pidOf = (storage: string, key: string, numel: number) => [0x28, ...str('storage'), 0x63, ...enc.encode(`torch\n${storage}\n`), ...str(key), ...str('cpu'), ...int(numel), 0x74];
+/** {'w': _rebuild_tensor_v2(persistent_load(pid), offset, size, stride)} as a protocol 2 pickle. */
+function viewPickle(o: { pid?: number[]; offset?: number; size: number[]; stride: number[] }): Uint8Array {
+  return Uint8Array.from([
+    0x80, 2, 0x7d, ...str('w'), 0x63, ...enc.encode('torch._utils\n_rebuild_tensor_v2\n'),
+    0x28, ...(o.pid ?? pidOf('FloatStorage', '0', 4)), 0x51, ...int(o.offset ?? 0), ...ints(o.size), ...ints(o.stride), 0x74, 0x52, 0x73, 0x2e,
+  ]);
+}
+const FOUR = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+/** A zip of `entries` (name -> bytes) at a fresh path. */
+function zipOf(entries: Record<string, Uint8Array | string>, name = 'hand.pth'): string {
+  const p = join(dir, name);
+  const parts = Object.entries(entries).map(([n, b]) => ({ name: n, parts: [typeof b === 'string' ? enc.encode(b) : b] }));
+  fs.writeFileSync(p, Buffer.concat([...zipChunks(parts, { compress: false })]));
+  return p;
+}
+function openAndRead(p: string, name = 'w'): number[] {
+  const f = TorchZipFile.open(p);
+  try {
+    return [...f.read(name)];
+  } finally {
+    f.close();
+  }
+}
+const exactly = (fn: () => unknown, line: string) => assert.equal(throwsUserError(fn, line), line);
+
+test('torch zip: the archive folder is the one <name>/data.pkl, and a big-endian archive is refused', () => {
+  const entries = (...names: string[]) => names.map((name) => ({ name }) as ZipEntry);
+  assert.equal(torchArchiveFolder(entries('x/data.pkl', 'x/data/0', 'x/version')), 'x/');
+  for (const names of [['x/data/0'], ['data.pkl'], ['a/b/data.pkl'], ['a/data.pkl', 'b/data.pkl'], ['a/data.pkl2'], ['a/xdata.pkl']]) {
+    assert.equal(torchArchiveFolder(entries(...names)), undefined, names.join(' '));
+  }
+  const none = zipOf({ 'a/data/0': FOUR, 'b/data.pkl': viewPickle({ size: [4], stride: [1] }), 'c/data.pkl': viewPickle({ size: [4], stride: [1] }) });
+  exactly(() => TorchZipFile.open(none), `'${none}' is not a PyTorch checkpoint: the zip holds no single '<archive>/data.pkl'`);
+  const pkl = viewPickle({ size: [4], stride: [1] });
+  const big = zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'big', 'a/data/0': FOUR });
+  exactly(() => TorchZipFile.open(big), `'${big}': big-endian PyTorch checkpoints are not supported`);
+  const odd = zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little\n', 'a/data/0': FOUR });
+  exactly(() => TorchZipFile.open(odd), `'${odd}': big-endian PyTorch checkpoints are not supported`);
+  assert.deepEqual(openAndRead(zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little', 'a/data/0': FOUR })), [1, 2, 3, 4]);
+});
+
+test('torch zip: persistent ids that are not a storage are one line naming the data.pkl entry', () => {
+  const cases: [number[], string][] = [
+    [str('storage'), "a persistent id is not ('storage', type, key, location, numel)"],
+    [[0x28, ...str('storage'), 0x63, ...enc.encode('torch\nFloatStorage\n'), ...str('0'), ...str('cpu'), 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[...pidOf('FloatStorage', '0', 4).slice(0, -1), 0x4e, 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[0x28, ...str('Storage'), ...pidOf('FloatStorage', '0', 4).slice(13)], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[0x28, ...str('storage'), ...str('FloatStorage'), ...str('0'), ...str('cpu'), ...int(4), 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[0x28, ...str('storage'), 0x63, ...enc.encode('torch\nFloatStorage\n'), ...int(0), ...str('cpu'), ...int(4), 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [pidOf('FloatStorage', '0', -1), "a persistent id is not ('storage', type, key, location, numel)"],
+    [[...pidOf('FloatStorage', '0', 4).slice(0, -6), 0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[...pidOf('FloatStorage', '0', 4).slice(0, -6), 0x4e, 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[...pidOf('FloatStorage', '0', 4).slice(0, -6), 0x8a, 7, 0, 0, 0, 0, 0, 0, 0x20, 0x74], "a persistent id is not ('storage', type, key, location, numel)"],
+    [[0x28, ...str('storage'), 0x63, ...enc.encode('collections\nOrderedDict\n'), ...str('0'), ...str('cpu'), ...int(4), 0x74], "'collections.OrderedDict' is not a storage type"],
+    [pidOf('FloatStorage', '../0', 4), "storage key '../0' is not a plain name"],
+    [pidOf('FloatStorage', '', 4), "storage key '' is not a plain name"],
+    [pidOf('FloatStorage', 'a-b', 4), "storage key 'a-b' is not a plain name"],
+  ];
+  for (const [pid, problem] of cases) {
+    const p = zipOf({ 'a/data.pkl': viewPickle({ pid, size: [4], stride: [1] }), 'a/data/0': FOUR });
+    exactly(() => TorchZipFile.open(p), `'${p}' entry 'a/data.pkl': ${problem}`);
+  }
+  // Each storage class by the safetensors dtype name of its items.
+  const dtypes = { FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64', LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL' };
+  for (const [storage, dtype] of Object.entries(dtypes)) {
+    const f = TorchZipFile.open(zipOf({ 'a/data.pkl': viewPickle({ pid: pidOf(storage, '0', 4), size: [4], stride: [1] }), 'a/data/0': FOUR }));
+    assert.deepEqual(f.tensors.get('w'), { dtype, shape: [4] });
+    f.close();
+  }
+  // Zero items and a key of letters, digits and '_' are fine.
+  const ok = zipOf({ 'a/data.pkl': viewPickle({ pid: pidOf('FloatStorage', 'k_9Z', 0), size: [0], stride: [1] }), 'a/data/k_9Z': new Uint8Array(0) });
+  assert.deepEqual(openAndRead(ok), []);
+});
+
+test('torch zip: views read by their strides; negative offsets or strides and missing storages are refused', () => {
+  const read = (o: Parameters<typeof viewPickle>[0], data = FOUR) => openAndRead(zipOf({ 'a/data.pkl': viewPickle(o), 'a/data/0': data }));
+  assert.deepEqual(read({ offset: 2, size: [3], stride: [0] }), [3, 3, 3]);
+  assert.deepEqual(read({ offset: 1, size: [2, 2], stride: [0, 2] }), [2, 4, 2, 4]);
+  assert.deepEqual(read({ offset: 3, size: [0, 9], stride: [1, 1] }), []);
+  assert.deepEqual(read({ offset: 1, size: [1, 3], stride: [7, 1] }), [2, 3, 4]);
+  assert.deepEqual(read({ offset: 0, size: [2, 1, 2], stride: [2, 5, 1] }), [1, 2, 3, 4]);
+  assert.deepEqual(read({ offset: 0, size: [2, 2], stride: [1, 2] }), [1, 3, 2, 4]);
+  const fails = (o: Parameters<typeof viewPickle>[0], problem: string, entries: Record<string, Uint8Array> = { 'a/data/0': FOUR }) => {
+    const p = zipOf({ 'a/data.pkl': viewPickle(o), ...entries });
+    const f = TorchZipFile.open(p);
+    try {
+      exactly(() => f.read('w'), `'${p}' tensor 'w': ${problem}`);
+      exactly(() => f.read('x'), `'${p}' has no tensor 'x'`);
+    } finally {
+      f.close();
+    }
+  };
+  fails({ offset: -1, size: [2], stride: [1] }, 'shape [2] with strides [1] at offset -1 runs past its storage of 4 items');
+  fails({ offset: 3, size: [2], stride: [-1] }, 'shape [2] with strides [-1] at offset 3 runs past its storage of 4 items');
+  fails({ offset: 0, size: [2, 2], stride: [3, 1] }, 'shape [2, 2] with strides [3, 1] at offset 0 runs past its storage of 4 items');
+  fails({ offset: 0, size: [4], stride: [1] }, "its storage 'a/data/0' is missing from the archive", { 'a/data/1': FOUR });
+});
+
+test('torch zip: permuted, sliced and expanded views written by torch read as torch reads them; nesting to 12 dicts, cycles walked once', () => {
+  const p = join(dir, 'views.pth');
+  const want = JSON.parse(execFileSync(PYTHON, ['-c', `
+import json, sys, torch
+base = torch.arange(48.).reshape(2, 3, 8)
+views = {'perm': base[:, :, 1:5].permute(2, 0, 1), 'col': base[1, :, 3], 'exp': torch.tensor([2.5]).expand(3), 'half': base.half()[1].t()}
+def nest(n):
+    return {'w': torch.ones(1)} if n == 1 else {'a': nest(n - 1)}
+s = {'w': torch.full((2,), 3.)}
+s['self'] = s
+torch.save({'views': views, 'd12': nest(11), 'd13': nest(12), 's': s, 'again': s, 'l': [torch.zeros(1)], 'n': 3}, sys.argv[1])
+print(json.dumps({k: v.float().contiguous().flatten().tolist() for k, v in views.items()}))
+`, p], { encoding: 'utf8' })) as Record<string, number[]>;
+  const f = TorchZipFile.open(p);
+  try {
+    assert.deepEqual([...f.tensors.keys()], ['views.perm', 'views.col', 'views.exp', 'views.half', `d12.${'a.'.repeat(10)}w`, 's.w']);
+    assert.deepEqual(f.tensors.get('views.perm'), { dtype: 'F32', shape: [4, 2, 3] });
+    for (const k of Object.keys(want)) assert.deepEqual([...f.read(`views.${k}`)], want[k], k);
+    assert.deepEqual([...f.read('s.w')], [3, 3]);
+  } finally {
+    f.close();
+  }
+});
+
+test('torch zip: a refused archive leaves no descriptor open, and close() releases an opened one', () => {
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const big = zipOf({ 'a/data.pkl': viewPickle({ size: [4], stride: [1] }), 'a/byteorder': 'big', 'a/data/0': FOUR });
+  const before = fds();
+  for (let i = 0; i < 3; i++) throwsUserError(() => TorchZipFile.open(big), 'big-endian');
+  assert.equal(fds(), before);
+  const f = TorchZipFile.open(TINY);
+  assert.equal(fds(), before + 1);
+  f.close();
+  assert.equal(fds(), before);
 });
