@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openIdx, readIdxDims } from '../../src/io/idx.ts';
 import { UserError } from '../../src/errors.ts';
+import { openOn } from '../helpers/fds.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l2p-idx-'));
 
@@ -115,18 +116,6 @@ test('a missing file, and a .gz that is not gzip, are refused with the reason', 
   await refused(openIdx(p), `'${p}': cannot read IDX file (Z_DATA_ERROR)`);
   await refused(readIdxDims(p), `'${p}': cannot read IDX file (Z_DATA_ERROR)`);
 });
-
-/** How many of this process's descriptors are open on `path` (other files' leaks do not count). */
-function openOn(path: string): number {
-  const real = realpathSync(path);
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === real;
-    } catch {
-      return false; // the descriptor readdirSync itself held
-    }
-  }).length;
-}
 
 test('no file descriptor stays open after reads and refusals', { skip: !existsSync('/proc/self/fd') && 'needs /proc' }, async () => {
   const [plain, gz] = both('fds', idx([2, 2], [1, 2, 3, 4]));

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTFRecord, readTFRecords, readTFRecordAt } from '../../src/io/tfrecord.ts';
 import { UserError } from '../../src/errors.ts';
+import { openOn } from '../helpers/fds.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l2p-tfrecord-'));
 
@@ -148,18 +149,6 @@ test('a file is read once: each record is not read again from the disk', { skip:
   const read = rchar() - before;
   assert.ok(read >= size && read < size + 64 * 1024, `read ${read} bytes of a ${size}-byte file`);
 });
-
-/** How many of this process's descriptors are open on `path` (other files' leaks do not count). */
-function openOn(path: string): number {
-  const real = realpathSync(path);
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === real;
-    } catch {
-      return false; // the descriptor readdirSync itself held
-    }
-  }).length;
-}
 
 test('no file descriptor stays open after reads, an early stop and refusals', { skip: !linux && 'needs /proc' }, async () => {
   const p = writeFile('fds.tfrecord', records());
