@@ -70,7 +70,7 @@ export interface Descr {
 
 /** Parses a descr string; returns undefined for anything we do not support. */
 export function parseDescr(descr: string): Descr | undefined {
-  if (descr.length !== 3) return undefined;
+  // Every code is two characters, so only a three-character descr finds a dtype.
   const order = descr[0];
   const dtype = BY_CODE.get(descr.slice(1));
   if (dtype === undefined || !'<>|='.includes(order)) return undefined;

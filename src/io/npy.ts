@@ -29,7 +29,8 @@ export interface NpyHeader {
  * `source` names the bytes in errors, e.g. `'/x/a.npy'` or `'/x/vit.npz' entry 'cls.npy'`.
  */
 export function npyHeaderLength(prefix: Uint8Array, source: string): number {
-  if (prefix.length < MAGIC.length || MAGIC.some((b, i) => prefix[i] !== b)) {
+  // A prefix shorter than the magic fails here too: its missing bytes read as undefined.
+  if (MAGIC.some((b, i) => prefix[i] !== b)) {
     throw new UserError(`${source} is not a .npy array: the magic string '\\x93NUMPY' is missing`);
   }
   if (prefix.length < 10) throw new UserError(`${source}: the .npy header is truncated`);
@@ -127,10 +128,12 @@ export function npyParts(arr: NpyArray): [header: Uint8Array, data: Uint8Array] 
   if (count !== data.length) throw new Error(`encodeNpy: shape [${shape.join(',')}] needs ${count} items, data has ${data.length}`);
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descrOf(dtype)}', 'fortran_order': False, 'shape': (${dims}), }`;
-  // numpy pads with spaces and a final newline so that the items start on a 64-byte boundary.
-  const v1 = dict.length + 1 + 10 <= 0xffff;
+  // numpy pads with spaces and a final newline so that the items start on a 64-byte boundary,
+  // and uses version 1.0 unless the padded header's length does not fit its 2-byte field.
+  const padded = (prefix: number) => Math.ceil((prefix + dict.length + 1) / 64) * 64;
+  const v1 = padded(10) - 10 <= 0xffff;
   const prefix = v1 ? 10 : 12;
-  const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
+  const total = padded(prefix);
   const header = new Uint8Array(total);
   header.set(MAGIC);
   header[6] = v1 ? 1 : 2;

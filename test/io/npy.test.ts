@@ -1,14 +1,36 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { UserError } from '../../src/errors.ts';
-import { encodeNpy, float16ToFloat32, parseNpy, toFloat32 } from '../../src/io/npy.ts';
+import { encodeNpy, float16ToFloat32, npyHeaderLength, parseNpy, parseNpyHeader, toFloat32 } from '../../src/io/npy.ts';
 import type { NpyArray } from '../../src/io/npy.ts';
 import { readNpy, writeNpy } from '../../src/io/npz.ts';
 import { parsePyLiteral } from '../../src/io/py-literal.ts';
 import { EVERY_DTYPE, bytesOf, npyWithHeader, tempDir, throwsUserError } from './npz-helpers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'npz');
+const PYTHON = '/usr/bin/python3';
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+/** Magic, version `major`.`minor`, then a length field (2 bytes in 1.0, 4 after) holding `length`, cut to `size` bytes. */
+function prefixOf(major: number, minor: number, length: number, size: number): Uint8Array {
+  const out = new Uint8Array(12);
+  out.set([...MAGIC, major, minor]);
+  if (major === 1) new DataView(out.buffer).setUint16(8, length, true);
+  else new DataView(out.buffer).setUint32(8, length, true);
+  return out.slice(0, size);
+}
+
+/** A .npy of version `major`.0 whose header is exactly `text` (unpadded), with no items. */
+function rawNpy(major: number, text: Uint8Array): Uint8Array {
+  const prefix = prefixOf(major, 0, text.length, major === 1 ? 10 : 12);
+  const out = new Uint8Array(prefix.length + text.length);
+  out.set(prefix);
+  out.set(text, prefix.length);
+  return out;
+}
 
 describe('npy', () => {
   test('encode → parse round-trips every dtype', () => {
@@ -176,5 +198,117 @@ describe('python literal parser', () => {
     for (const bad of bads) {
       assert.throws(() => parsePyLiteral(bad), (e: unknown) => e instanceof Error && !(e instanceof UserError) && e.name === 'PyLiteralError', bad);
     }
+  });
+});
+
+describe('npy prefixes, versions and header text', () => {
+  const truncated = (bytes: Uint8Array) => assert.equal(throwsUserError(() => npyHeaderLength(bytes, 's'), 'truncated'), 's: the .npy header is truncated');
+
+  test('a prefix is long enough exactly when it holds its length field', () => {
+    truncated(Uint8Array.from(MAGIC));
+    truncated(prefixOf(1, 0, 118, 8));
+    truncated(prefixOf(1, 0, 118, 9));
+    assert.equal(npyHeaderLength(prefixOf(1, 0, 118, 10), 's'), 128);
+    truncated(prefixOf(2, 0, 65536, 10));
+    truncated(prefixOf(3, 0, 65536, 11));
+    assert.equal(npyHeaderLength(prefixOf(2, 0, 65536, 12), 's'), 12 + 65536);
+    assert.equal(npyHeaderLength(prefixOf(3, 0, 52, 12), 's'), 64);
+    const cut = (size: number) => throwsUserError(() => parseNpy(encodeNpy(EVERY_DTYPE.u8).subarray(0, size), 's'), 'truncated');
+    assert.equal(cut(8), 's: the .npy header is truncated');
+    assert.equal(cut(10), 's: the .npy header is truncated (10 bytes, the header needs 128)');
+  });
+
+  test('only minor version 0 of 1, 2 and 3 is read', () => {
+    for (const [major, minor] of [[1, 1], [2, 1], [3, 2], [0, 0]]) {
+      const message = `s: unsupported .npy format version ${major}.${minor}`;
+      assert.equal(throwsUserError(() => npyHeaderLength(prefixOf(major, minor, 52, 12), 's'), message), message);
+    }
+  });
+
+  test('header text is latin-1 in versions 1.0 and 2.0, UTF-8 in 3.0 (as numpy writes it)', () => {
+    const dict = "{'descr': 'é', 'fortran_order': False, 'shape': (0,), }";
+    const message = "s: unsupported dtype 'é' (supported:";
+    for (const [major, encoding] of [[1, 'latin1'], [2, 'latin1'], [3, 'utf8']] as const) {
+      const bytes = rawNpy(major, Buffer.from(dict, encoding));
+      assert.ok(throwsUserError(() => parseNpy(bytes, 's'), message).startsWith(message), `version ${major}.0`);
+    }
+  });
+
+  test('a shape item that is not an integer is refused, not read as 0', () => {
+    for (const item of ["'a'", 'None', '(1,)']) {
+      const bytes = npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (${item},), }`);
+      throwsUserError(() => parseNpy(bytes, 's'), 's: shape in the .npy header is not a tuple of non-negative integers');
+    }
+  });
+
+  test('one-byte dtypes have no byte order to swap, whatever the descr says', () => {
+    for (const [descr, dtype] of [['>u1', 'uint8'], ['>i1', 'int8'], ['>b1', 'bool'], ['|u1', 'uint8']]) {
+      const header = parseNpyHeader(npyWithHeader(`{'descr': '${descr}', 'fortran_order': False, 'shape': (2,), }`), 's');
+      assert.deepEqual(header, { dtype, bigEndian: false, shape: [2], dataOffset: 128 }, descr);
+    }
+    assert.equal(parseNpyHeader(npyWithHeader("{'descr': '>i2', 'fortran_order': False, 'shape': (), }"), 's').bigEndian, true);
+  });
+
+  test('encodeNpy names the bug exactly', () => {
+    const bad = (arr: NpyArray, message: string) => assert.throws(() => encodeNpy(arr), (e: unknown) => e instanceof Error && !(e instanceof UserError) && e.message === message);
+    bad({ dtype: 'complex64' as NpyArray['dtype'], shape: [1], data: new Float32Array(2) }, "encodeNpy: unknown dtype 'complex64'");
+    bad({ dtype: 'float32', shape: [2, -1], data: new Float32Array(0) }, 'encodeNpy: bad shape [2,-1]');
+    bad({ dtype: 'float32', shape: [2, 1.5], data: new Float32Array(3) }, 'encodeNpy: bad shape [2,1.5]');
+    bad({ dtype: 'float32', shape: [2, 3], data: new Float32Array(5) }, 'encodeNpy: shape [2,3] needs 6 items, data has 5');
+  });
+
+  test('toFloat32 refuses 32- and 64-bit integers past 2^24, not floats or narrower integers', () => {
+    // 2^24 + 1 = 16777217 is the first integer float32 cannot hold (np.float32(16777217) == 16777216).
+    for (const [dtype, data] of [['int32', new Int32Array([3, -16777217])], ['uint32', new Uint32Array([3, 16777217])], ['int64', new BigInt64Array([3n, 16777217n])]] as const) {
+      const message = `s: ${dtype} value ${data[1]} at index 1 is not exactly representable as float32`;
+      assert.equal(throwsUserError(() => toFloat32({ dtype, shape: [2], data }, 's'), message), message);
+      const edge = dtype === 'int64' ? new BigInt64Array([16777216n]) : dtype === 'int32' ? new Int32Array([-16777216]) : new Uint32Array([16777216]);
+      assert.deepEqual([...toFloat32({ dtype, shape: [1], data: edge }, 's')], [Number(edge[0])]);
+    }
+    assert.deepEqual(toFloat32({ dtype: 'float64', shape: [2], data: new Float64Array([1e30, 16777217]) }, 's'), new Float32Array([1e30, 16777216]));
+    assert.deepEqual(toFloat32({ dtype: 'uint16', shape: [1], data: new Uint16Array([65535]) }, 's'), new Float32Array([65535]));
+  });
+});
+
+describe('npy header version, against numpy', () => {
+  /** A shape (first dimension 0, so no items) whose header dict is exactly `length` characters. */
+  function shapeForDict(length: number): number[] {
+    const base = "{'descr': '<f4', 'fortran_order': False, 'shape': (), }".length;
+    // n one-digit dimensions take 3n - 2 characters; each 10 in place of a 1 adds one more.
+    const n = Math.floor((length - base + 2) / 3);
+    const tens = length - base - (3 * n - 2);
+    return Array.from({ length: n }, (_, i) => (i === 0 ? 0 : i <= tens ? 10 : 1));
+  }
+
+  test('version 1.0 while the padded header length fits in 2 bytes, then 2.0; numpy reads both', () => {
+    const dir = tempDir();
+    // The padded header is ceil((10 + length + 1) / 64) * 64 - 10 bytes: 65526 for lengths 65462..65525, 65590 at 65526.
+    const cases = [[100, 1, 118], [65524, 1, 65526], [65525, 1, 65526], [65526, 2, 65588], [70000, 2, 70004]] as const;
+    const paths = cases.map(([length, version, field]) => {
+      const arr: NpyArray = { dtype: 'float32', shape: shapeForDict(length), data: new Float32Array(0) };
+      const bytes = encodeNpy(arr);
+      const prefix = version === 1 ? 10 : 12;
+      assert.equal(new TextDecoder().decode(bytes.subarray(prefix)).trimEnd().length, length, `dict of ${length}`);
+      assert.deepEqual([bytes[6], bytes[7]], [version, 0], `dict of ${length}`);
+      assert.equal(npyHeaderLength(bytes, 's'), prefix + field, `dict of ${length}`);
+      assert.equal(bytes.length, prefix + field);
+      assert.deepEqual(parseNpy(bytes, 's'), arr);
+      const path = join(dir, `h${length}.npy`);
+      fs.writeFileSync(path, bytes);
+      return path;
+    });
+    const code = `import sys, json, numpy.lib.format as f
+out = []
+for p in sys.argv[1:]:
+    with open(p, 'rb') as fp:
+        v = f.read_magic(fp)
+        shape, fortran, dtype = f._read_array_header(fp, v, max_header_size=2**20)
+        out.append([list(v), len(shape), dtype.str, fortran, fp.tell()])
+print(json.dumps(out))`;
+    const read = JSON.parse(execFileSync(PYTHON, ['-c', code, ...paths], { encoding: 'utf8' })) as unknown[];
+    assert.deepEqual(
+      read,
+      cases.map(([length, version, field]) => [[version, 0], shapeForDict(length).length, '<f4', false, (version === 1 ? 10 : 12) + field]),
+    );
   });
 });
