@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,6 +8,7 @@ import { encodeNpy, toFloat32 } from '../../src/io/npy.ts';
 import type { NpyArray } from '../../src/io/npy.ts';
 import { NpzReader, readNpz, writeNpz } from '../../src/io/npz.ts';
 import { zipChunks } from '../../src/io/zip-writer.ts';
+import { openOn } from '../helpers/fds.ts';
 import { EVERY_DTYPE, npyWithHeader, tempDir, throwsUserError } from './npz-helpers.ts';
 
 const GOLDEN = join(import.meta.dirname, '..', 'fixtures', 'golden', 'a');
@@ -196,5 +198,84 @@ describe('npz errors name the file, the entry and the problem', () => {
     const r = NpzReader.open(valid);
     throwsUserError(() => r.read('head/kernel'), `'${valid}' has no entry 'head/kernel' (it has 2: 'w', 'b')`);
     r.close();
+  });
+});
+
+describe('npz entries, listings, descriptors and compression', () => {
+  const PYTHON = '/usr/bin/python3';
+  const python = (code: string, ...args: string[]) => execFileSync(PYTHON, ['-c', code, ...args], { encoding: 'utf8' });
+
+  test('folder entries written by Python zipfile are skipped; other entries are not', () => {
+    const folders = join(dir, 'folders.npz');
+    python(
+      `import io, sys, zipfile, numpy as np
+b = io.BytesIO(); np.save(b, np.arange(3, dtype='<i2'))
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('block/', b''); z.writestr('block/inner/', b''); z.writestr('block/w.npy', b.getvalue())`,
+      folders,
+    );
+    const r = NpzReader.open(folders);
+    assert.deepEqual(r.keys(), ['block/w']);
+    assert.deepEqual(r.read('block/w'), { dtype: 'int16', shape: [3], data: new Int16Array([0, 1, 2]) });
+    r.close();
+    const emptyNpy = rawZip('empty-entry.npz', { 'e.npy': new Uint8Array(0), 'w.npy': encodeNpy(EVERY_DTYPE.u8) });
+    const e = NpzReader.open(emptyNpy);
+    assert.deepEqual(e.keys(), ['e', 'w']);
+    throwsUserError(() => e.read('e'), `'${emptyNpy}' entry 'e.npy' is not a .npy array: the magic string '\\x93NUMPY' is missing`);
+    e.close();
+    const fullFolder = rawZip('full-folder.npz', { 'x/': new Uint8Array(3) });
+    throwsUserError(() => NpzReader.open(fullFolder), `'${fullFolder}' is not a valid npz file: entry 'x/' is not a .npy array`);
+  });
+
+  test('a missing key lists the first five keys, then an ellipsis', () => {
+    const arrays = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, EVERY_DTYPE.u8]));
+    for (const [n, shown] of [[5, "'k0', 'k1', 'k2', 'k3', 'k4'"], [6, "'k0', 'k1', 'k2', 'k3', 'k4', ..."]] as const) {
+      const path = join(dir, `keys${n}.npz`);
+      writeNpz(path, arrays(n));
+      const r = NpzReader.open(path);
+      const message = `'${path}' has no entry 'k9' (it has ${n}: ${shown})`;
+      assert.equal(throwsUserError(() => r.info('k9'), message), message);
+      r.close();
+    }
+  });
+
+  test('close and readNpz release the file', () => {
+    const path = join(dir, 'fd.npz');
+    writeNpz(path, { w: EVERY_DTYPE.f32 });
+    const r = NpzReader.open(path);
+    assert.equal(openOn(path), 1);
+    r.close();
+    assert.equal(openOn(path), 0);
+    readNpz(path);
+    assert.equal(openOn(path), 0);
+  });
+
+  test('an empty key is refused as a bug', () => {
+    const path = join(dir, 'empty-key.npz');
+    assert.throws(() => writeNpz(path, { '': EVERY_DTYPE.u8 }), (e: unknown) => e instanceof Error && e.message === 'writeNpz: an array key is empty');
+    assert.equal(fs.existsSync(path), false);
+  });
+
+  test('entries are stored by default and deflated with compress; numpy reads both', () => {
+    const ramp = { dtype: 'float32', shape: [64, 4], data: new Float32Array(256).map((_, i) => i % 7) } satisfies NpyArray;
+    const methods: Record<string, unknown> = {};
+    for (const [name, opts] of [['default', undefined], ['stored', { compress: false }], ['deflated', { compress: true }]] as const) {
+      const path = join(dir, `${name}.npz`);
+      writeNpz(path, { ramp, flags: EVERY_DTYPE.bool }, opts);
+      methods[name] = JSON.parse(
+        python(
+          `import sys, json, zipfile, numpy as np
+z = zipfile.ZipFile(sys.argv[1]); m = np.load(sys.argv[1])
+print(json.dumps([[i.filename, i.compress_type] for i in z.infolist()] + [m['ramp'].ravel().tolist(), m['flags'].tolist()]))`,
+          path,
+        ),
+      );
+    }
+    const values = [[...ramp.data], [true, false, true]];
+    assert.deepEqual(methods, {
+      default: [['ramp.npy', 0], ['flags.npy', 0], ...values],
+      stored: [['ramp.npy', 0], ['flags.npy', 0], ...values],
+      deflated: [['ramp.npy', 8], ['flags.npy', 8], ...values],
+    });
   });
 });
