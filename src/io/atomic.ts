@@ -18,9 +18,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | Iterab
   const dir = dirname(resolve(path));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
+  let created = false;
   try {
     fd = fs.openSync(tmp, 'wx');
-    const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+    created = true;
+    const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
     for (const chunk of chunks) writeAll(fd, chunk);
     faultPoint('write');
     fs.fsyncSync(fd);
@@ -29,7 +31,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | Iterab
     fs.renameSync(tmp, path);
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    // Only a created file is removed: rmSync would fail on a parent that is not a directory.
+    if (created) fs.rmSync(tmp, { force: true });
     throw writeError(path, e);
   }
   syncDirectory(dir);
