@@ -179,3 +179,84 @@ describe('broken entries are refused when read', () => {
     refusesToRead('local-extra-past-directory', 'data runs past the start of the central directory');
   });
 });
+
+describe('reading a prefix of a deflated entry', () => {
+  // 'stored-blocks' holds 4000 bytes as 1019-byte stored deflate blocks: each 1024 bytes of the
+  // compressed stream hold one whole block, so how much of it a prefix needs is known exactly.
+  /** readPrefix(wanted) of the entry, and the lengths of the reads of 1 KiB or more it made. */
+  function prefix(wanted: number): { bytes: string; reads: number[] } {
+    const z = ZipFile.open(file('stored-blocks'));
+    const reads: number[] = [];
+    try {
+      const bytes = withReadSync((real, fd, buffer, offset, length, position) => {
+        if (length >= 1024) reads.push(length);
+        return real(fd, buffer, offset, length, position);
+      }, () => z.readPrefix(z.entries[0], wanted));
+      return { bytes: hex(bytes), reads };
+    } finally {
+      z.close();
+    }
+  }
+  const data = python['stored-blocks'].data![0];
+
+  test('a prefix the first kilobyte yields exactly: one read', () => {
+    assert.deepEqual(prefix(1019), { bytes: data.slice(0, 2 * 1019), reads: [1024] });
+  });
+
+  test('a longer prefix: the read doubles until the blocks cover it, and no more is returned', () => {
+    assert.deepEqual(prefix(1500), { bytes: data.slice(0, 2 * 1500), reads: [1024, 2048] });
+  });
+
+  test('more than the entry holds: the whole entry, after reading the whole stream', () => {
+    assert.deepEqual(prefix(10_000), { bytes: data, reads: [1024, 2048, 4020] });
+  });
+});
+
+describe('the descriptor', () => {
+  test('close releases it, a second close is harmless, and a read after close is a bug', () => {
+    const path = file('plain');
+    const z = ZipFile.open(path);
+    assert.equal(openOn(path), 1);
+    z.close();
+    assert.equal(openOn(path), 0);
+    z.close();
+    assert.throws(() => z.read(z.entries[0]), (e: unknown) => e instanceof Error && !(e instanceof UserError) && e.message === `'${path}' is closed`);
+  });
+
+  test('reads that return fewer bytes than asked are continued where they stopped', () => {
+    const z = ZipFile.open(file('plain'));
+    // POSIX lets read() return less than asked; a real readSync refuses a length past the buffer.
+    const bytes = withReadSync((real, fd, buffer, offset, length, position) => {
+      assert.ok(offset + length <= buffer.length, `asked for ${length} bytes at ${offset} of a ${buffer.length}-byte buffer`);
+      return real(fd, buffer, offset, Math.min(length, 100), position);
+    }, () => z.entries.map((e) => hex(z.read(e))));
+    z.close();
+    assert.deepEqual(bytes, python.plain.data);
+  });
+
+  test('a file cut short after it was opened', () => {
+    const path = join(dir, 'cut.zip');
+    fsModule.copyFileSync(file('plain'), path);
+    const z = ZipFile.open(path);
+    fsModule.truncateSync(path, 40);
+    let calls = 0;
+    const read = () => withReadSync((real, ...a) => {
+      assert.ok(++calls < 100, 'readSync was called again and again after it returned 0');
+      return real(...a);
+    }, () => z.read(z.entries[1]));
+    throwsUserError(read, `'${path}' is not a valid npz file: truncated while reading (did the file change?)`);
+    z.close();
+  });
+});
+
+test('fileError: what opening a file can fail with, in words', () => {
+  const error = (code: string) => Object.assign(new Error(`${code}: open 'f'`), { code });
+  const says = (code: string) => (fileError('f', error(code)) as Error).message;
+  assert.equal(says('ENOENT'), "'f' does not exist");
+  assert.equal(says('EISDIR'), "'f' is a directory, not a file");
+  assert.equal(says('EACCES'), "'f' cannot be read (permission denied)");
+  assert.equal(says('EPERM'), "'f' cannot be read (permission denied)");
+  for (const code of ['ENOENT', 'EISDIR', 'EACCES', 'EPERM']) assert.ok(fileError('f', error(code)) instanceof UserError, code);
+  const other = error('EIO');
+  assert.equal(fileError('f', other), other);
+});
