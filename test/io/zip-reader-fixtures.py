@@ -51,7 +51,8 @@ Z = deflate(ZEROS)
 # 4000 bytes that do not compress, as 1019-byte stored blocks: 1024 stream bytes per whole block.
 NOISE = bytes((i * 7919 + (i >> 8) * 31) & 0xff for i in range(4000))
 fixtures = {
-    'fake-end-in-comment': None,
+    # The archive comment ends with a well-formed end record of an empty archive.
+    'fake-end-in-comment': archive([{'name': b'a', 'data': b'abc'}], comment=struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 0, 0, 0, 0, 0)),
     'empty-name': archive([{'name': b'', 'data': b'abc'}]),
     'bad-central-signature': archive([{'name': b'a', 'data': b'abc', 'cd_sig': 0x02014b51}]),
     'name-past-directory': archive([{'name': b'a', 'data': b'abc', 'name_len': 0x100}]),
@@ -74,8 +75,6 @@ fixtures = {
     'max-length': archive([{'name': b'm', 'data': b'', 'payload': bytes(4161790), 'method': 8, 'size': 0xffffffff, 'extra': zip64_extra(BIG)}]),
     'max-length-over': archive([{'name': b'm', 'data': b'', 'payload': bytes(4161790), 'method': 8, 'size': 0xffffffff, 'extra': zip64_extra(BIG + 1)}]),
 }
-# The archive comment ends with a well-formed end record of an empty archive.
-fixtures['fake-end-in-comment'] = archive([{'name': b'a', 'data': b'abc'}], comment=struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 0, 0, 0, 0, 0))
 for name, data in fixtures.items():
     with open(os.path.join(out_dir, name + '.zip'), 'wb') as f:
         f.write(data)
