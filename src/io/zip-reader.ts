@@ -38,7 +38,6 @@ export class ZipFile {
   private constructor(
     readonly path: string,
     fd: number,
-    private readonly fileSize: number,
     /** Entry data must end before the central directory starts. */
     private readonly dataLimit: number,
     readonly entries: ZipEntry[],
@@ -63,7 +62,7 @@ export class ZipFile {
       // Linux opens a directory for reading without complaint; only reading it fails.
       if (stat.isDirectory()) throw new UserError(`${where(path)} is a directory, not a file`);
       const { entries, cdOffset } = readDirectory(path, fd, stat.size, kind);
-      return new ZipFile(path, fd, stat.size, cdOffset, entries, kind);
+      return new ZipFile(path, fd, cdOffset, entries, kind);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -80,9 +79,9 @@ export class ZipFile {
     const start = this.dataStart(entry);
     let data: Uint8Array;
     if (entry.method === 0) {
-      data = readAt(this.path, this.kind, this.handle(), this.fileSize, start, entry.size);
+      data = readAt(this.path, this.kind, this.handle(), start, entry.size);
     } else {
-      const compressed = readAt(this.path, this.kind, this.handle(), this.fileSize, start, entry.compressedSize);
+      const compressed = readAt(this.path, this.kind, this.handle(), start, entry.compressedSize);
       data = this.inflate(entry, compressed, zlib.constants.Z_FINISH);
       if (data.length !== entry.size) {
         throw entryError(this.path, entry, `inflates to ${data.length} bytes, the directory says ${entry.size}`);
@@ -98,10 +97,10 @@ export class ZipFile {
    */
   readPrefix(entry: ZipEntry, wanted: number): Uint8Array {
     const start = this.dataStart(entry);
-    if (entry.method === 0) return readAt(this.path, this.kind, this.handle(), this.fileSize, start, Math.min(wanted, entry.size));
+    if (entry.method === 0) return readAt(this.path, this.kind, this.handle(), start, Math.min(wanted, entry.size));
     // Inflate a growing prefix of the compressed stream until it yields enough bytes.
     for (let n = Math.min(1024, entry.compressedSize); ; n = Math.min(2 * n, entry.compressedSize)) {
-      const compressed = readAt(this.path, this.kind, this.handle(), this.fileSize, start, n);
+      const compressed = readAt(this.path, this.kind, this.handle(), start, n);
       const out = this.inflate(entry, compressed, zlib.constants.Z_SYNC_FLUSH);
       if (out.length >= wanted || n === entry.compressedSize) return out.subarray(0, Math.min(wanted, out.length));
     }
@@ -124,7 +123,7 @@ export class ZipFile {
 
   /** Reads the entry's local header and returns where its data starts. */
   private dataStart(entry: ZipEntry): number {
-    const header = readAt(this.path, this.kind, this.handle(), this.fileSize, entry.localHeaderOffset, LOCAL_BYTES);
+    const header = readAt(this.path, this.kind, this.handle(), entry.localHeaderOffset, LOCAL_BYTES);
     const v = view(header);
     if (v.getUint32(0, true) !== SIG_LOCAL) throw entryError(this.path, entry, 'local header signature not found');
     const nameLength = v.getUint16(26, true);
@@ -132,7 +131,7 @@ export class ZipFile {
     if (start + entry.compressedSize > this.dataLimit) {
       throw entryError(this.path, entry, 'data runs past the start of the central directory');
     }
-    const name = readAt(this.path, this.kind, this.handle(), this.fileSize, entry.localHeaderOffset + LOCAL_BYTES, nameLength);
+    const name = readAt(this.path, this.kind, this.handle(), entry.localHeaderOffset + LOCAL_BYTES, nameLength);
     if (decodeName(name) !== entry.name) throw entryError(this.path, entry, 'local header names a different entry');
     return start;
   }
@@ -163,11 +162,12 @@ function decodeName(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
-/** Reads exactly `length` bytes at `position`, after checking they lie inside the file. */
-function readAt(path: string, kind: string, fd: number, fileSize: number, position: number, length: number): Uint8Array {
-  if (position < 0 || position + length > fileSize) {
-    throw invalid(path, kind, `truncated (needs bytes up to ${position + length}, the file has ${fileSize})`);
-  }
+/**
+ * Reads exactly `length` bytes at `position`. Callers have already checked the range: the end
+ * records lie in the file, the directory before them, and every entry's header and data before
+ * the directory (checkEntry, dataStart), so only a file that shrank since it was opened reads short.
+ */
+function readAt(path: string, kind: string, fd: number, position: number, length: number): Uint8Array {
   // An unpooled buffer starts at byte offset 0, so typed-array views of its contents are aligned.
   const out = Buffer.allocUnsafeSlow(length);
   for (let done = 0; done < length; ) {
@@ -181,7 +181,7 @@ function readAt(path: string, kind: string, fd: number, fileSize: number, positi
 function readDirectory(path: string, fd: number, fileSize: number, kind: string): { entries: ZipEntry[]; cdOffset: number } {
   if (fileSize === 0) throw invalid(path, kind, 'the file is empty');
   const tailStart = Math.max(0, fileSize - (EOCD_BYTES + 0xffff));
-  const tail = readAt(path, kind, fd, fileSize, tailStart, fileSize - tailStart);
+  const tail = readAt(path, kind, fd, tailStart, fileSize - tailStart);
   const tv = view(tail);
   // The record ends the file, followed only by its comment; scan back for the signature whose
   // comment length reaches exactly the end, so a signature inside the comment is not taken.
@@ -200,7 +200,7 @@ function readDirectory(path: string, fd: number, fileSize: number, kind: string)
   if (eocd >= 20 && tv.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
     const recordOffset = safe(path, kind, tv.getBigUint64(eocd - 12, true));
     if (recordOffset + 56 > tailStart + eocd - 20) throw invalid(path, kind, 'the Zip64 end record lies past its locator');
-    const record = view(readAt(path, kind, fd, fileSize, recordOffset, 56));
+    const record = view(readAt(path, kind, fd, recordOffset, 56));
     if (record.getUint32(0, true) !== SIG_ZIP64_EOCD) throw invalid(path, kind, 'the Zip64 end record is missing');
     count = safe(path, kind, record.getBigUint64(32, true));
     cdSize = safe(path, kind, record.getBigUint64(40, true));
@@ -209,7 +209,7 @@ function readDirectory(path: string, fd: number, fileSize: number, kind: string)
   }
   if (cdOffset + cdSize > cdLimit) throw invalid(path, kind, 'the central directory lies past its end record');
   if (count * CENTRAL_BYTES > cdSize) throw invalid(path, kind, `the directory is too small for ${count} entries`);
-  const cd = readAt(path, kind, fd, fileSize, cdOffset, cdSize);
+  const cd = readAt(path, kind, fd, cdOffset, cdSize);
   const entries = parseCentralDirectory(path, kind, cd, count, cdOffset);
   return { entries, cdOffset };
 }
