@@ -206,33 +206,46 @@ test('zip writer: 65535 entries overflow the 16-bit counts, so the Zip64 end rec
   assert.deepEqual(d.eocd, [SIG.eocd, 0, 0, 0xffff, 0xffff, cdSize, cdOffset, 0]);
 });
 
-test('zip writer: an entry at offset 0xFFFFFFFF gets a Zip64 offset, and the directory after it a Zip64 end record', () => {
-  // 'a' holds 2^32 - 32 zero bytes, passed as one 16 MiB buffer repeated, so that its local header
-  // (31 bytes) and data end exactly at 0xFFFFFFFF, where 'b' starts. Nothing that large is stored:
-  // Python reads the archive from 'b' on (zipfile locates it from the end records) and unpacks
-  // the local header of 'a' on its own.
+// 'a' holds 2^32 - 32 zero bytes, passed as one 16 MiB buffer repeated, so that its local header (31
+// bytes) and data end exactly at 0xFFFFFFFF. Nothing that large is stored: Python reads the archive
+// from 0xFFFFFFFF on (zipfile locates it from the end records) and unpacks the local header of 'a' alone.
+const A_SIZE = U32_MAX - 31;
+const A_CRC = 0x34502a03; // zlib.crc32 of 2^32 - 32 zero bytes, in Python
+
+function describeAfterA(more: ZipWriteEntry[]): Described {
   const z = new Uint8Array(1 << 24);
   const aParts = [...Array<Uint8Array>(255).fill(z), z.subarray(32)];
-  const aSize = U32_MAX - 31;
-  assert.equal(aParts.reduce((n, p) => n + p.length, 0), aSize);
+  assert.equal(aParts.reduce((n, p) => n + p.length, 0), A_SIZE);
   const before: Uint8Array[] = [];
   const after: Uint8Array[] = [];
   let at = 0;
-  for (const chunk of zipChunks([{ name: 'a', parts: aParts }, { name: 'b', parts: [enc('xyz')] }], { compress: false })) {
+  for (const chunk of zipChunks([{ name: 'a', parts: aParts }, ...more], { compress: false })) {
     if (!aParts.includes(chunk)) (at < U32_MAX ? before : after).push(chunk);
     at += chunk.length;
   }
   assert.equal(before.length, 1);
   const d = describe(Buffer.concat(after), U32_MAX, before);
-  const aCrc = 0x34502a03; // zlib.crc32 of 2^32 - 32 zero bytes, in Python
-  const [a, b] = d.entries;
-  assert.deepEqual(d.locals, [{ sig: SIG.local, version: 20, flags: 0, method: 0, time: 0, date: DOS_1980, crc: aCrc, csize: aSize, size: aSize, name: 'a', extra: '' }]);
-  assert.deepEqual([a.name, a.crc, a.size, a.csize, a.offset, a.extra, a.madeBy, a.extract], ['a', aCrc, aSize, aSize, 0, '', [3, 20], 20]);
+  assert.deepEqual(d.locals, [{ sig: SIG.local, version: 20, flags: 0, method: 0, time: 0, date: DOS_1980, crc: A_CRC, csize: A_SIZE, size: A_SIZE, name: 'a', extra: '' }]);
+  const a = d.entries[0];
+  assert.deepEqual([a.name, a.crc, a.size, a.csize, a.offset, a.extra, a.madeBy, a.extract], ['a', A_CRC, A_SIZE, A_SIZE, 0, '', [3, 20], 20]);
+  return d;
+}
+
+test('zip writer: a directory that starts at 0xFFFFFFFF is placed by a Zip64 end record', () => {
+  const d = describeAfterA([]);
+  assert.deepEqual(d.zip64, [SIG.zip64, 44, MADE_BY_45, 45, 0, 0, 1, 1, 47, U32_MAX]);
+  assert.deepEqual(d.locator, [SIG.locator, 0, U32_MAX + 47, 1]);
+  assert.deepEqual(d.eocd, [SIG.eocd, 0, 0, 1, 1, 47, U32_MAX, 0]);
+});
+
+test('zip writer: an entry at offset 0xFFFFFFFF gets a Zip64 offset, and only that', () => {
+  const d = describeAfterA([{ name: 'b', parts: [enc('xyz')] }]);
   // 'b' is small, so only its offset is wide: the extra holds that one value (id 1, 8 bytes).
+  const b = d.entries[1];
   assert.deepEqual([b.name, b.crc, b.size, b.csize, b.offset, b.madeBy, b.extract, b.data], ['b', 0xeb8eba67, 3, 3, U32_MAX, [3, 45], 45, '78797a']);
   assert.equal(b.extra, `01000800${u64(U32_MAX)}`);
   assert.deepEqual([b.local?.version, b.local?.size, b.local?.csize, b.local?.extra], [20, 3, 3, '']);
-  // The directory starts at 0xFFFFFFFF + 30+1+3 and holds 47 + 59 bytes; only the Zip64 record can say where.
+  // The directory starts at 0xFFFFFFFF + 30+1+3 and holds 47 + 59 bytes.
   const cdOffset = U32_MAX + 34;
   assert.deepEqual(d.zip64, [SIG.zip64, 44, MADE_BY_45, 45, 0, 0, 2, 2, 106, cdOffset]);
   assert.deepEqual(d.locator, [SIG.locator, 0, cdOffset + 106, 1]);
