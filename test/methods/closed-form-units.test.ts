@@ -64,11 +64,11 @@ const kernelOf = (d: number, c: number, fill = 0): Params => new Map([['head/ker
 test("prototypes: each task's class means over its batches, written as columns; a class not in the task keeps its column", async () => {
   const pass = prototypePass(1, 2, 3);
   pass.add(Float32Array.of(1, 2, 3, 4), Int32Array.of(0, 0)); // class 0: (1, 2), (3, 4)
-  pass.add(Float32Array.of(5, -6, 7, 8), Int32Array.of(2, 0)); // class 2: (5, -6); class 0: (7, 8)
+  pass.add(Float32Array.of(5, -6, 7, 8), Int32Array.of(1, 0)); // class 1: (5, -6); class 0: (7, 8)
   const params = kernelOf(2, 3, 9); // an earlier prototype 9 in every column
   await pass.finish(params, { run: () => Promise.reject(new Error('no graph')) });
-  // [D, C] row-major: row k holds feature k of each class. Class 0: (11/3, 14/3); class 1 not seen here.
-  assert.deepEqual(Array.from(params.get('head/kernel')!.data), [11 / 3, 9, 5, 14 / 3, 9, -6].map(Math.fround));
+  // [D, C] row-major: row k holds feature k of each class. Class 0: (11/3, 14/3); class 2 not seen here.
+  assert.deepEqual(Array.from(params.get('head/kernel')!.data), [11 / 3, 5, 9, 14 / 3, -6, 9].map(Math.fround));
 });
 
 test('a prototype head keeps the classes with a non-zero column, each once, and says its size', () => {
@@ -91,11 +91,15 @@ test("RanPAC's loader order: the Fisher–Yates permutation of mulberry32 on (se
   assert.notDeepEqual(want[0], want[1], 'the task changes the order');
 });
 
-/** A RanPAC pass over rows h [n, 3] (labels in 0…1) for task t, fitted into a head [2, 3]; the notices it gave. */
-async function ridgeFit(h: Float32Array, labels: Int32Array, t: number, mutateAfterAdd = false) {
+/** A RanPAC pass over rows h [20, 3] (labels in 0…1) for task t, fitted into a head [2, 3]; the notices it gave. */
+async function ridgeFit(h: Float32Array, labels: Int32Array, t: number, batches: number[] = [20], mutateAfterAdd = false) {
   const notices: (string | null)[] = [];
   const pass = ridgePass(t, { stats: new RidgeStats(3, 2, hostProducts), products: hostProducts, seed: 5, fitted: (_t, f) => notices.push(f.notice) });
-  pass.add(h, labels);
+  let at = 0;
+  for (const n of batches) {
+    pass.add(h.subarray(3 * at, 3 * (at + n)), labels.subarray(at, at + n));
+    at += n;
+  }
   if (mutateAfterAdd) {
     h.fill(1);
     labels.fill(0);
@@ -115,12 +119,13 @@ const noisy = () => {
   return { h, labels };
 };
 
-test('a RanPAC pass keeps copies of its batches: a caller reusing its buffers after add changes nothing', async () => {
+test('a RanPAC pass keeps copies of its batches in order: three batches whose buffers the caller reuses fit as one batch', async () => {
   const a = noisy();
   const want = await ridgeFit(a.h.slice(), a.labels.slice(), 2);
-  const got = await ridgeFit(a.h, a.labels, 2, true);
+  const got = await ridgeFit(a.h, a.labels, 2, [12, 5, 3], true);
   assert.deepEqual(got.wo, want.wo);
-  assert.ok(want.wo.some((v) => v !== 0));
+  // Both classes' labels reached the fit: each has a non-zero row of Wo [2, 3].
+  for (const row of [want.wo.slice(0, 3), want.wo.slice(3)]) assert.ok(row.some((v) => v !== 0), `${row}`);
 });
 
 test('a task whose λ falls inside the grid with both classes on both sides gives no notice', async () => {
