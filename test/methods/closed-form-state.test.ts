@@ -79,11 +79,12 @@ test('RanPAC state: loaded and saved again unchanged, kept as loaded; no state i
   const kept = m.kept!([], m.params);
   assert.deepEqual(kept.values, { M: 3, G_shape: [3, 3], Q_shape: [3, 2], examples: 7, ridge_lambda: [1e-8, 100], ridge_losses: [[0.5, 0.25], [0.125, 0.0625]] });
   assert.equal(kept.text, 'RanPAC keeps G 3×3 and Q 3×2 (float64, 0.0 MiB) over 7 examples; ridge λ per task: 1e-8, 1e+2');
-  // A state saved is a snapshot: loading another afterwards leaves it as it was.
+  // A state saved, and what is kept, are snapshots: loading another afterwards leaves them as they were.
   const saved = m.saveState!();
   m.loadState!({ ...STATE(), ridge_lambda: [[3]], ridge_losses: [[1]] });
   assert.deepEqual(saved.ridge_lambda, [[1e-8, 100]]);
   assert.deepEqual(saved.ridge_losses, [[0.5, 0.25], [0.125, 0.0625]]);
+  assert.deepEqual([kept.values.ridge_lambda, kept.values.ridge_losses], [[1e-8, 100], [[0.5, 0.25], [0.125, 0.0625]]]);
   assert.deepEqual(m.kept!([], m.params).values.ridge_lambda, [3]);
   // A state without λ or losses (none chosen yet) loads as none.
   const { ridge_lambda: _l, ridge_losses: _s, ...bare } = STATE();
