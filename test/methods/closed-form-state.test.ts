@@ -8,10 +8,13 @@ import type { L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { aper } from '../../src/methods/aper/index.ts';
+import { methodOf } from '../../src/methods/index.ts';
 import type { MethodModel, MethodState } from '../../src/methods/method.ts';
 import { ranpac } from '../../src/methods/ranpac/index.ts';
 import { simplecil } from '../../src/methods/simplecil/index.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import { evalClassMask } from '../../src/train/eval-classes.ts';
+import { createLearner } from '../../src/train/experiment.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
 
@@ -136,4 +139,35 @@ test("a λ at the grid's edge is a notice on stderr naming the task, and the hea
   assert.deepEqual([values.ridge_lambda.length, values.ridge_lambda[4], values.ridge_losses[4].length], [5, 1e-8, 17], 'kept as task 4');
   const wo = m.params.get('head/kernel')!.data; // [2, 48]
   assert.ok(Math.abs(wo[0] - 1) < 1e-6 && Math.abs(wo[48 + 1] - 1) < 1e-6, `${wo[0]}, ${wo[49]}`);
+});
+
+test("the closed-form methods through the learner's interface: seen classes ranked, no prompt selection, tasks in turn, any batch size", async () => {
+  const widths = { cifar100_simplecil_smoke: 48, cifar100_aper_smoke: 96, cifar100_ranpac_smoke: 16 } as const;
+  const image = (n: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.cos(i * 0.13) * 0.5 + 0.5);
+  for (const [name, width] of Object.entries(widths)) {
+    const c = getPreset(name);
+    const method = methodOf(c);
+    const learner = createLearner(c, loaded, 4);
+    // summary.json: test-time selection 'none' and no selection accuracy (null, not absent).
+    assert.equal(learner.evalSelection(), 'none', name);
+    assert.equal(learner.model.selectionAccuracy([[1, 2]]), null, name);
+    // Evaluation may feed the frozen query it cached instead of a second backbone pass.
+    assert.equal(learner.usesQuery, true, name);
+    // Each task trained in turn and evaluated after it, on the classes seen so far.
+    const tasks = [{ classMask: [0, 1], train: 'a', test: 'a' }, { classMask: [2, 3], train: 'b', test: 'b' }];
+    assert.deepEqual(method.trainTasks(tasks, () => 'joint'), tasks, name);
+    assert.equal(method.sequential, true, name);
+    assert.deepEqual(evalClassMask(c, tasks[0], tasks), [0, 1, 2, 3], name);
+    // Graphs per batch size: features of 2, then logits of 3.
+    assert.equal((await learner.features(image(2), Int32Array.of(0, 1))).length, 2 * width, name);
+    assert.equal((await learner.evalBatch(image(3), Int32Array.of(0, 1, 2), null)).logits.length, 3 * 4, name);
+  }
+  assert.match(simplecil.summary, /^SimpleCIL: .*prototypes/);
+  assert.match(aper.summary, /^APER: VPT tuned on task 0, prototypes of \[frozen, adapted\] features/);
+  assert.match(ranpac.summary, /^RanPAC: ridge head on random-projected/);
+  // What the prototype heads keep, before any class is seen: the width is APER's 2D.
+  const simple = simplecil.create(getPreset('cifar100_simplecil_smoke'), loaded, 4);
+  assert.match(simple.kept!([], simple.params).text, /^SimpleCIL keeps 0 class prototypes of width 48 /);
+  const ap = aper.create(getPreset('cifar100_aper_smoke'), loaded, 4);
+  assert.match(ap.kept!([], ap.params).text, /^APER keeps 0 class prototypes of width 96 /);
 });
