@@ -170,4 +170,11 @@ test("the closed-form methods through the learner's interface: seen classes rank
   assert.match(simple.kept!([], simple.params).text, /^SimpleCIL keeps 0 class prototypes of width 48 /);
   const ap = aper.create(getPreset('cifar100_aper_smoke'), loaded, 4);
   assert.match(ap.kept!([], ap.params).text, /^APER keeps 0 class prototypes of width 96 /);
+  // APER tunes in task 0 only; every task's pass averages the 2D-wide [frozen, adapted] features.
+  assert.deepEqual([ap.phases!(0), ap.phases!(1), ap.phases!(2)], [['gradient', 'statistics'], ['statistics'], ['statistics']]);
+  const pass = ap.statistics!(1);
+  pass.add(Float32Array.from({ length: 2 * 96 }, (_, i) => (i < 96 ? i : 1)), Int32Array.of(3, 3)); // rows (0, 1, …, 95) and ones
+  await pass.finish(ap.params, { run: () => Promise.reject(new Error('no graph')) });
+  const kernel = ap.params.get('head/kernel')!; // [2D, C]
+  assert.deepEqual(Array.from({ length: 96 }, (_, k) => kernel.data[k * 4 + 3]), Array.from({ length: 96 }, (_, k) => (k + 1) / 2));
 });
