@@ -178,3 +178,28 @@ test("the closed-form methods through the learner's interface: seen classes rank
   const kernel = ap.params.get('head/kernel')!; // [2D, C]
   assert.deepEqual(Array.from({ length: 96 }, (_, k) => kernel.data[k * 4 + 3]), Array.from({ length: 96 }, (_, k) => (k + 1) / 2));
 });
+
+test('the fitted head is fed to the evaluation graph, not built into it: a fit after the first evaluation changes the logits', async () => {
+  const image = (n: number, s: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37 + s) * 0.5 + 0.5);
+  for (const name of ['cifar100_simplecil_smoke', 'cifar100_aper_smoke', 'cifar100_ranpac_smoke']) {
+    const learner = createLearner(getPreset(name), loaded, 4);
+    if (name !== 'cifar100_aper_smoke') assert.deepEqual(learner.model.phases!(0), ['statistics'], name);
+    const before = await learner.evalBatch(image(3, 9), Int32Array.of(0, 1, 2), null);
+    assert.ok(before.logits.every((v) => v === 0), `${name}: no class fitted yet`);
+    const labels = Int32Array.from({ length: 10 }, (_, i) => i % 2);
+    const pass = learner.model.statistics!(0);
+    pass.add(await learner.features(image(10, 1), labels), labels);
+    const warn = console.warn;
+    console.warn = () => {}; // RanPAC's notices on 10 rows
+    try {
+      await pass.finish(learner.params, learner.graphs);
+    } finally {
+      console.warn = warn;
+    }
+    const after = (await learner.evalBatch(image(3, 9), Int32Array.of(0, 1, 2), null)).logits; // [3, 4]
+    for (let i = 0; i < 3; i++) {
+      assert.ok(after[i * 4] !== 0 && after[i * 4 + 1] !== 0, `${name}: classes 0 and 1 fitted (${after.subarray(i * 4, i * 4 + 4)})`);
+      assert.deepEqual([after[i * 4 + 2], after[i * 4 + 3]], [0, 0], `${name}: classes 2 and 3 not seen`);
+    }
+  }
+});
