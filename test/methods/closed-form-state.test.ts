@@ -62,6 +62,19 @@ test("RanPAC's settings it has no graph for: each refusal is its one line", () =
   assert.deepEqual(vpt.params.get('vpt/prompts')!.shape, [1, 3, 48]);
 });
 
+test('the keys the closed-form methods read and hold: refused elsewhere with the reader named, the held value kept', () => {
+  const refused = (name: string, set: string, message: string) => assert.throws(() => applyOverrides(getPreset(name), [set]), exactly(message), `${name} ${set}`);
+  // APER's and RanPAC's first session clips nothing: the norm is over the trained tensors, 'trained' held.
+  const held = (m: string) => `config key 'grad_clip_scope' = "all" is not read by method '${m}' (method=l2p, dualprompt, shared_prompt, head_only, joint read it): leave it at "trained"`;
+  refused('cifar100_aper_smoke', 'grad_clip_scope=all', held('aper'));
+  refused('cifar100_ranpac_smoke', 'grad_clip_scope=all', held('ranpac'));
+  refused('cifar100_ranpac_vpt_smoke', 'grad_clip_scope=all', held('ranpac'));
+  refused('cifar100_aper_smoke', 'M=8', "config key 'M' = 8 is not read by method 'aper' (method=ranpac reads it): leave it unset");
+  refused('cifar100_l2p_smoke', 'use_RP=true', "config key 'use_RP' = true is not read by method 'l2p' (method=ranpac reads it): leave it unset");
+  refused('cifar100_simplecil_smoke', 'M=8', "config key 'M' = 8 is not read by method 'simplecil' (method=ranpac reads it): leave it unset");
+  assert.equal(applyOverrides(getPreset('cifar100_ranpac_smoke'), ['petl=ncm', 'M=4']).M, 4);
+});
+
 /** A state for M 3 and 2 classes, as a checkpoint holds it. */
 const STATE = (): MethodState => ({
   ridge_G: { shape: [3, 3], data: Float64Array.of(4, 1, 2, 0, 5, 3, 0, 0, 6) },
