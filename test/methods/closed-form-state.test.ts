@@ -194,8 +194,10 @@ test("the closed-form methods through the learner's interface: seen classes rank
 
 test('the fitted head is fed to the evaluation graph, not built into it: a fit after the first evaluation changes the logits', async () => {
   const image = (n: number, s: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37 + s) * 0.5 + 0.5);
-  for (const name of ['cifar100_simplecil_smoke', 'cifar100_aper_smoke', 'cifar100_ranpac_smoke']) {
+  for (const name of ['cifar100_simplecil_smoke', 'cifar100_aper_smoke', 'cifar100_ranpac_smoke', 'cifar100_ranpac_m0_smoke']) {
     const learner = createLearner(getPreset(name), loaded, 4);
+    // M = 0: no projection; the ridge head reads the 48 pre_logits.
+    if (name.includes('ranpac')) assert.deepEqual([learner.params.has('rp/w_rand'), learner.params.get('head/kernel')!.shape], name.includes('m0') ? [false, [4, 48]] : [true, [4, 16]], name);
     if (name !== 'cifar100_aper_smoke') assert.deepEqual(learner.model.phases!(0), ['statistics'], name);
     const before = await learner.evalBatch(image(3, 9), Int32Array.of(0, 1, 2), null);
     assert.ok(before.logits.every((v) => v === 0), `${name}: no class fitted yet`);
