@@ -18,7 +18,8 @@ interface Located extends StoredTensor {
 
 /** True when the first bytes look like a safetensors header: a plausible length, then '{'. */
 export function looksLikeSafetensors(head: Uint8Array, fileSize: number): boolean {
-  if (head.length < 9 || head[8] !== 0x7b) return false;
+  // A head shorter than 9 bytes fails here too: its missing byte reads as undefined.
+  if (head[8] !== 0x7b) return false;
   const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
   return n >= 2n && n <= BigInt(fileSize);
 }

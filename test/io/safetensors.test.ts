@@ -139,6 +139,8 @@ test('safetensors: dtypes, shapes and offsets the header gets wrong, by their ex
   refused(one({ ...w, dtype: 5 }), "tensor 'w' has an unknown dtype 5");
   refused(one({ ...w, dtype: undefined }), "tensor 'w' has an unknown dtype undefined");
   refused(one({ ...w, dtype: 'toString' }), `tensor 'w' has an unknown dtype "toString"`);
+  // A list holding a dtype's name is no dtype, though JavaScript would look its name up as a key.
+  refused(one({ ...w, dtype: ['F32'] }), `tensor 'w' has an unknown dtype ["F32"]`);
   refused(one({ ...w, shape: 4 }), "tensor 'w' has shape 4, not a list of non-negative integers");
   refused(one({ ...w, shape: [1.5] }), "tensor 'w' has shape [1.5], not a list of non-negative integers");
   const offsets = (o: string) => `tensor 'w' has data_offsets ${o}, not [begin, end] with begin <= end`;
@@ -150,6 +152,7 @@ test('safetensors: dtypes, shapes and offsets the header gets wrong, by their ex
   refused(one({ ...w, data_offsets: [0.5, 16] }), offsets('[0.5,16]'));
   refused(one({ ...w, data_offsets: [0, 17] }), "tensor 'w' ends at byte 17 of the data, which has 16");
   refused(one({ ...w, data_offsets: [0, 8] }), "tensor 'w' holds 8 bytes, shape [2, 2] F32 needs 16");
+  refused(one({ ...w, data_offsets: [4, 16] }), "tensor 'w' holds 12 bytes, shape [2, 2] F32 needs 16");
   refused(one({ dtype: 'U8', shape: [3], data_offsets: [0, 4] }), "tensor 'w' holds 4 bytes, shape [3] U8 needs 3");
   refused(one({ dtype: 'I16', shape: [3], data_offsets: [0, 4] }), "tensor 'w' holds 4 bytes, shape [3] I16 needs 6");
 });

@@ -207,7 +207,8 @@ test('torch zip: the archive folder is the one <name>/data.pkl, and a big-endian
   exactly(() => TorchZipFile.open(big), `'${big}': big-endian PyTorch checkpoints are not supported`);
   const odd = zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little\n', 'a/data/0': FOUR });
   exactly(() => TorchZipFile.open(odd), `'${odd}': big-endian PyTorch checkpoints are not supported`);
-  assert.deepEqual(openAndRead(zipOf({ 'a/data.pkl': pkl, 'a/byteorder': 'little', 'a/data/0': FOUR })), [1, 2, 3, 4]);
+  // The pickle is found by its name, wherever it lies in the zip.
+  assert.deepEqual(openAndRead(zipOf({ 'a/byteorder': 'little', 'a/data.pkl': pkl, 'a/data/0': FOUR })), [1, 2, 3, 4]);
 });
 
 test('torch zip: persistent ids that are not a storage are one line naming the data.pkl entry', () => {
@@ -251,6 +252,8 @@ test('torch zip: views read by their strides; negative offsets or strides and mi
   assert.deepEqual(read({ offset: 1, size: [1, 3], stride: [7, 1] }), [2, 3, 4]);
   assert.deepEqual(read({ offset: 0, size: [2, 1, 2], stride: [2, 5, 1] }), [1, 2, 3, 4]);
   assert.deepEqual(read({ offset: 0, size: [2, 2], stride: [1, 2] }), [1, 3, 2, 4]);
+  // The last axis alone is laid out row-major; the view is not contiguous.
+  assert.deepEqual(read({ offset: 0, size: [2, 2], stride: [1, 1] }), [1, 2, 2, 3]);
   const fails = (o: Parameters<typeof viewPickle>[0], problem: string, entries: Record<string, Uint8Array> = { 'a/data/0': FOUR }) => {
     const p = zipOf({ 'a/data.pkl': viewPickle(o), ...entries });
     const f = TorchZipFile.open(p);
@@ -263,6 +266,7 @@ test('torch zip: views read by their strides; negative offsets or strides and mi
   };
   fails({ offset: -1, size: [2], stride: [1] }, 'shape [2] with strides [1] at offset -1 runs past its storage of 4 items');
   fails({ offset: 3, size: [2], stride: [-1] }, 'shape [2] with strides [-1] at offset 3 runs past its storage of 4 items');
+  fails({ offset: 1, size: [2, 2], stride: [2, -1] }, 'shape [2, 2] with strides [2, -1] at offset 1 runs past its storage of 4 items');
   fails({ offset: 0, size: [2, 2], stride: [3, 1] }, 'shape [2, 2] with strides [3, 1] at offset 0 runs past its storage of 4 items');
   fails({ offset: 0, size: [4], stride: [1] }, "its storage 'a/data/0' is missing from the archive", { 'a/data/1': FOUR });
 });
@@ -277,7 +281,7 @@ def nest(n):
     return {'w': torch.ones(1)} if n == 1 else {'a': nest(n - 1)}
 s = {'w': torch.full((2,), 3.)}
 s['self'] = s
-torch.save({'views': views, 'd12': nest(11), 'd13': nest(12), 's': s, 'again': s, 'l': [torch.zeros(1)], 'n': 3}, sys.argv[1])
+torch.save({'views': views, 'd12': nest(11), 'd13': nest(12), 's': s, 'again': s, 'l': [torch.zeros(1)], 'n': 3, 'none': None}, sys.argv[1])
 print(json.dumps({k: v.float().contiguous().flatten().tolist() for k, v in views.items()}))
 `, p], { encoding: 'utf8' })) as Record<string, number[]>;
   const f = TorchZipFile.open(p);
