@@ -1,0 +1,115 @@
+// The learner's host side on the smoke backbone: evaluation's masked predictions and losses against a
+// float64 reference written here, phases (their paths, learning-rate factors, fresh optimiser and refusals),
+// and the backbone copies a data-parallel worker builds from.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { getPreset } from '../../src/config/presets.ts';
+import type { GradientPhase } from '../../src/methods/index.ts';
+import { disposeAll } from '../../src/runtime/ort.ts';
+import { createLearner } from '../../src/train/setup.ts';
+import { randomViT } from '../../src/vit/random.ts';
+import { decodeVariant } from '../../src/vit/variants.ts';
+
+after(disposeAll);
+
+const c = getPreset('cifar100_l2p_smoke');
+const cfg = decodeVariant(c.model_name);
+/** A smoke learner whose head is not zero, so that gradients reach the prompts and the backbone. */
+function learnerFor(config = c) {
+  const learner = createLearner(config, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
+  learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 10 - 0.5));
+  return learner;
+}
+const images = (n: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
+
+/** Masked argmax (first of ties) and cross-entropy in float64, from the definitions. */
+function reference(logits: Float32Array, labels: Int32Array, classes: number, allowed: readonly number[]) {
+  const predictions: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const row = Array.from(logits.subarray(i * classes, (i + 1) * classes));
+    const best = allowed.reduce((a, k) => (row[k] > row[a] ? k : a), allowed[0]);
+    const lse = Math.log(allowed.reduce((s, k) => s + Math.exp(row[k]), 0));
+    predictions.push(best);
+    losses.push(allowed.includes(labels[i]) ? lse - row[labels[i]] : Infinity);
+  }
+  return { predictions, losses };
+}
+
+test('evalBatch: every class ranked without a task mask; predictions, losses, their sum and the count of correct ones', async () => {
+  const learner = learnerFor();
+  const labels = Int32Array.of(0, 1, 2, 3, 1, 2, 3, 3);
+  const r = await learner.evalBatch(images(8), labels, null);
+  assert.equal(r.logits.length, 8 * 4);
+  const want = reference(r.logits, labels, 4, [0, 1, 2, 3]);
+  assert.deepEqual(Array.from(r.predictions), want.predictions);
+  r.losses.forEach((l, i) => assert.ok(Math.abs(l - want.losses[i]) < 1e-5, `${l} vs ${want.losses[i]}`));
+  assert.ok(Math.abs(r.lossSum - want.losses.reduce((a, b) => a + b, 0)) < 1e-4);
+  assert.equal(r.correct, want.predictions.filter((p, i) => p === labels[i]).length);
+  assert.equal(r.count, 8);
+  assert.equal(r.promptIds.length, 8 * c.prompt_pool_param.top_k);
+  assert.ok(r.promptIds.every((id) => id >= 0 && id < c.prompt_pool_param.pool_size));
+});
+
+test("evalBatch with a task mask ranks the task's classes only; a label outside it has an infinite loss", async () => {
+  const learner = learnerFor();
+  const labels = Int32Array.of(2, 3, 3, 0);
+  const r = await learner.evalBatch(images(4), labels, [2, 3]);
+  const want = reference(r.logits, labels, 4, [2, 3]);
+  assert.deepEqual(Array.from(r.predictions), want.predictions);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(r.losses[i] - want.losses[i]) < 1e-5);
+  assert.equal(r.losses[3], Infinity);
+  assert.equal(r.correct, want.predictions.filter((p, i) => p === labels[i]).length);
+});
+
+const phase = (trains: string[], lrScale?: { pattern: string; scale: number }[]): GradientPhase => ({ kind: 'gradient', name: 'p1', trains, epochs: 1, lrAt: () => 0.1, ...(lrScale ? { lrScale } : {}) });
+
+test("a phase steps its own paths only, at its lrScale (first match, else 1), with a fresh optimiser when it starts", async () => {
+  const learner = learnerFor();
+  const before = new Map([...learner.params].map(([k, v]) => [k, v.data.slice()] as const));
+  await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+  assert.equal(learner.opt.kind, 'adam');
+  assert.equal(learner.opt.state.step, 1);
+  learner.beginPhase(phase(['head/*'], [{ pattern: 'head/bias', scale: 0 }, { pattern: 'head/*', scale: 3 }]), true);
+  assert.equal(learner.opt.state.step, 0, 'a fresh optimiser');
+  const mid = new Map([...learner.params].map(([k, v]) => [k, v.data.slice()] as const));
+  assert.notDeepEqual(mid.get('prompt_pool/prompt'), before.get('prompt_pool/prompt'));
+  await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+  assert.deepEqual(learner.params.get('prompt_pool/prompt')!.data, mid.get('prompt_pool/prompt'), 'outside the phase');
+  assert.deepEqual(learner.params.get('prompt_pool/key')!.data, mid.get('prompt_pool/key'));
+  assert.deepEqual(learner.params.get('head/bias')!.data, mid.get('head/bias'), 'scale 0');
+  // Adam's first step moves each weight with a nonzero gradient by lr·scale·sign(g): 0.03.
+  const moved = Array.from(learner.params.get('head/kernel')!.data, (v, i) => Math.abs(v - mid.get('head/kernel')![i]));
+  assert.ok(moved.some((d) => Math.abs(d - 0.03) < 1e-5) && moved.every((d) => d < 0.03 + 1e-5), String(moved.slice(0, 8)));
+  learner.beginPhase(phase(['head/*']), false);
+  assert.equal(learner.opt.state.step, 1, 'resuming keeps the state');
+  learner.beginPhase(null, false);
+  await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+  assert.notDeepEqual(learner.params.get('prompt_pool/prompt')!.data, mid.get('prompt_pool/prompt'), 'null: every trained path again');
+});
+
+test('phases are refused data-parallel and when they train nothing, in one line each', () => {
+  const learner = learnerFor();
+  assert.throws(() => learner.beginPhase(phase(['nothing/*', 'cls']), true), { message: "phase 'p1' trains none of the method's parameters (nothing/*, cls)" });
+  learner.devices = { run: async () => [] };
+  assert.throws(() => learner.beginPhase(phase(['head/*']), true), { message: "method 'l2p' trains in phases, which run in this process only (not data-parallel)" });
+  learner.beginPhase(null, true);
+});
+
+test('sgd: the optimiser the config names', () => {
+  assert.equal(learnerFor({ ...c, optim: 'sgd' }).opt.kind, 'sgd');
+  assert.equal(learnerFor({ ...c, optim: 'adamw' }).opt.kind, 'adam');
+});
+
+test('the pretrained backbone: the frozen tensors themselves; copies taken before training where the backbone trains', async () => {
+  const frozen = learnerFor();
+  const pre = frozen.pretrainedBackbone();
+  assert.ok(!pre.has('head/kernel') && !pre.has('prompt_pool/prompt'));
+  assert.equal(pre.get('cls')!.data, frozen.params.get('cls')!.data);
+  const full = learnerFor({ ...c, freeze_part: [] });
+  const cls = full.params.get('cls')!.data.slice();
+  await full.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+  assert.notDeepEqual(full.params.get('cls')!.data, cls, 'the backbone trained');
+  assert.deepEqual(full.pretrainedBackbone().get('cls')!.data, cls);
+  assert.ok(!full.pretrainedBackbone().has('head/kernel'));
+});
