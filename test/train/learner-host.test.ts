@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { getPreset } from '../../src/config/presets.ts';
 import type { GradientPhase } from '../../src/methods/index.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import type { StepTrace } from '../../src/train/learner.ts';
 import { createLearner } from '../../src/train/setup.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { decodeVariant } from '../../src/vit/variants.ts';
@@ -112,4 +113,44 @@ test('the pretrained backbone: the frozen tensors themselves; copies taken befor
   assert.notDeepEqual(full.params.get('cls')!.data, cls, 'the backbone trained');
   assert.deepEqual(full.pretrainedBackbone().get('cls')!.data, cls);
   assert.ok(!full.pretrainedBackbone().has('head/kernel'));
+});
+
+test("a step's result from its micro-batches: mean loss, correct count, prompt ids in order; the trace holds the frozen means only where the norm took them as tensors", async () => {
+  const run = async (n: number) => {
+    const learner = learnerFor({ ...c, grad_clip_scope: 'all' });
+    const traces: StepTrace[] = [];
+    learner.onStep = (t) => traces.push(t);
+    const labels = Int32Array.from({ length: n }, (_, i) => [0, 1, 1, 0, 1, 1, 1, 0][i]);
+    const r = await learner.trainStep(images(n), labels, 0, [0, 1], 0.01);
+    assert.equal(traces.length, 1);
+    return { r, t: traces[0], labels };
+  };
+  const { r, t, labels } = await run(8); // 2 micro-batches of 4
+  assert.equal(t.outputs.length, 2);
+  const losses = t.outputs.map((o) => (o.loss.data as Float32Array)[0]);
+  assert.ok(Math.abs(r.loss - (losses[0] + losses[1]) / 2) < 1e-7, `${r.loss} vs ${losses}`);
+  const logits = new Float32Array([...(t.outputs[0].logits.data as Float32Array), ...(t.outputs[1].logits.data as Float32Array)]);
+  const want = reference(logits, labels, 4, [0, 1]);
+  assert.equal(r.correct, want.predictions.filter((p, i) => p === labels[i]).length);
+  assert.ok(r.correct > 0 && r.correct < 8, String(want.predictions));
+  assert.equal(r.count, 8);
+  assert.deepEqual(Array.from(r.promptIds), [...(t.outputs[0].prompt_idx.data as Int32Array), ...(t.outputs[1].prompt_idx.data as Int32Array)]);
+  assert.equal(r.promptIds.length, 8 * c.prompt_pool_param.top_k);
+  assert.equal(r.gradNorm, t.norm);
+  assert.ok(t.grads.has('cls') && t.grads.has('head/kernel'), 'the frozen means, averaged as tensors');
+  const one = await run(4); // one micro-batch: the graph gives the frozen summed squares
+  assert.ok(!one.t.grads.has('cls') && one.t.grads.has('head/kernel'));
+  assert.equal(one.r.loss, (one.t.outputs[0].loss.data as Float32Array)[0]);
+});
+
+test("the config's weight decay reaches the optimiser: adamw moves each trained weight by a further −lr·wd·p", async () => {
+  const step = async (weight_decay: number) => {
+    const learner = learnerFor({ ...c, optim: 'adamw', weight_decay });
+    const p0 = learner.params.get('head/kernel')!.data.slice();
+    await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+    return { p0, p: learner.params.get('head/kernel')!.data };
+  };
+  const plain = await step(0);
+  const decayed = await step(0.5);
+  decayed.p.forEach((v, i) => assert.ok(Math.abs(v - (plain.p[i] - 0.01 * 0.5 * plain.p0[i])) < 1e-6, `${i}: ${v}`));
 });
