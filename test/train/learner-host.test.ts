@@ -154,3 +154,39 @@ test("the config's weight decay reaches the optimiser: adamw moves each trained 
   const decayed = await step(0.5);
   decayed.p.forEach((v, i) => assert.ok(Math.abs(v - (plain.p[i] - 0.01 * 0.5 * plain.p0[i])) < 1e-6, `${i}: ${v}`));
 });
+
+test("beginTask runs the method's start-of-task hook only when the task starts fresh", () => {
+  const learner = learnerFor();
+  const calls: number[] = [];
+  learner.model.startTask = (_p, t) => calls.push(t);
+  learner.beginTask(2, true);
+  learner.beginTask(3, false);
+  learner.beginTask(4, true);
+  assert.deepEqual(calls, [2, 4]);
+});
+
+test('setTrained writes the trained tensors, and those only, in place', () => {
+  const learner = learnerFor();
+  const trained = learner.trainedTensors;
+  assert.deepEqual([...trained.keys()], ['prompt_pool/prompt', 'prompt_pool/key', 'head/kernel', 'head/bias']);
+  const cls = learner.params.get('cls')!.data;
+  const values = new Map([...trained].map(([k, v]) => [k, v.map((_, i) => i + 0.5)] as const));
+  learner.setTrained(new Map([...values, ['cls', new Float32Array(cls.length).fill(9)]]));
+  for (const [k, v] of values) assert.deepEqual(learner.params.get(k)!.data, v, k);
+  assert.ok(!cls.includes(9));
+  assert.equal(learner.params.get('head/kernel')!.data, trained.get('head/kernel'), 'the same arrays');
+});
+
+test('the query comes from the pretrained backbone even after the backbone has trained', async () => {
+  const untrained = await learnerFor({ ...c, freeze_part: [] }).query(images(4), 4);
+  const full = learnerFor({ ...c, freeze_part: [] });
+  await full.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
+  assert.equal(untrained.length, 4 * cfg.hidden);
+  assert.deepEqual(await full.query(images(4), 4), untrained);
+  // An evaluation that is fed the query gives what one that computes it gives.
+  const q = await full.query(images(4), 4);
+  const fed = await full.evalBatch(images(4), Int32Array.of(0, 1, 2, 3), null, q);
+  const own = await full.evalBatch(images(4), Int32Array.of(0, 1, 2, 3), null);
+  assert.deepEqual(fed.promptIds, own.promptIds);
+  fed.logits.forEach((v, i) => assert.ok(Math.abs(v - own.logits[i]) < 1e-5));
+});
