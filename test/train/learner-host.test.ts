@@ -71,7 +71,10 @@ test("a phase steps its own paths only, at its lrScale (first match, else 1), wi
   await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
   assert.equal(learner.opt.kind, 'adam');
   assert.equal(learner.opt.state.step, 1);
-  learner.beginPhase(phase(['head/*'], [{ pattern: 'head/bias', scale: 0 }, { pattern: 'head/*', scale: 3 }]), true);
+  const planned: (string | undefined)[] = [];
+  const train = learner.model.train.bind(learner.model);
+  learner.model.train = (spec) => (planned.push(spec.phase), train(spec));
+  learner.beginPhase(phase(['head/kernel', 'head/bias'], [{ pattern: 'head/bias', scale: 0 }, { pattern: 'head/*', scale: 3 }]), true);
   assert.equal(learner.opt.state.step, 0, 'a fresh optimiser');
   const mid = new Map([...learner.params].map(([k, v]) => [k, v.data.slice()] as const));
   assert.notDeepEqual(mid.get('prompt_pool/prompt'), before.get('prompt_pool/prompt'));
@@ -82,11 +85,13 @@ test("a phase steps its own paths only, at its lrScale (first match, else 1), wi
   // Adam's first step moves each weight with a nonzero gradient by lr·scale·sign(g): 0.03.
   const moved = Array.from(learner.params.get('head/kernel')!.data, (v, i) => Math.abs(v - mid.get('head/kernel')![i]));
   assert.ok(moved.some((d) => Math.abs(d - 0.03) < 1e-5) && moved.every((d) => d < 0.03 + 1e-5), String(moved.slice(0, 8)));
+  assert.deepEqual([...new Set(planned)], ['p1'], "the method's graph is told the phase");
   learner.beginPhase(phase(['head/*']), false);
   assert.equal(learner.opt.state.step, 1, 'resuming keeps the state');
   learner.beginPhase(null, false);
   await learner.trainStep(images(4), Int32Array.of(0, 1, 1, 1), 0, [0, 1], 0.01);
   assert.notDeepEqual(learner.params.get('prompt_pool/prompt')!.data, mid.get('prompt_pool/prompt'), 'null: every trained path again');
+  assert.equal(planned.at(-1), undefined, 'and no phase named');
 });
 
 test('phases are refused data-parallel and when they train nothing, in one line each', () => {
