@@ -195,3 +195,31 @@ test('the query comes from the pretrained backbone even after the backbone has t
   assert.deepEqual(fed.promptIds, own.promptIds);
   fed.logits.forEach((v, i) => assert.ok(Math.abs(v - own.logits[i]) < 1e-5));
 });
+
+test('queries of different batch sizes each get their own graph; the query is per image', async () => {
+  const learner = learnerFor();
+  const four = await learner.query(images(4), 4);
+  const eight = await learner.query(images(8), 8);
+  assert.equal(eight.length, 8 * cfg.hidden);
+  Array.from(four).forEach((v, i) => assert.ok(Math.abs(v - eight[i]) < 1e-5, `${i}: ${v} vs ${eight[i]}`));
+});
+
+test('query_precision int8 quantises the query backbone: close to the fp32 query, not equal to it', async () => {
+  const q32 = await learnerFor().query(images(4), 4);
+  const q16 = await learnerFor({ ...c, query_precision: 'int8' }).query(images(4), 4);
+  assert.notDeepEqual(q16, q32);
+  q16.forEach((v, i) => assert.ok(Math.abs(v - q32[i]) < 0.05, `${i}: ${v} vs ${q32[i]}`));
+});
+
+test("a fed query is the one selection uses: another batch's query selects that batch's prompts", async () => {
+  const learner = learnerFor({ ...c, test_time_selection: 'per_instance' });
+  const a = images(4);
+  const b = Float32Array.from(a, (v, i) => Math.cos(i * 1.7 + v) * 0.5 + 0.5);
+  // Keys that are batch a's queries: each image of a selects its own key first.
+  learner.params.get('prompt_pool/key')!.data.set(await learner.query(a, 4));
+  const own = await learner.evalBatch(b, Int32Array.of(0, 1, 2, 3), null);
+  const other = await learner.evalBatch(a, Int32Array.of(0, 1, 2, 3), null);
+  assert.notDeepEqual(own.promptIds, other.promptIds, 'the two batches select differently');
+  const fed = await learner.evalBatch(a, Int32Array.of(0, 1, 2, 3), null, await learner.query(b, 4));
+  assert.deepEqual(fed.promptIds, own.promptIds);
+});
