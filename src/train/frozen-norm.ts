@@ -37,7 +37,8 @@ export function shareChunks(bounds: readonly number[], n: number): [number, numb
   for (let k = 0; k < n; k++) {
     const target = (total * (k + 1)) / n;
     const first = c;
-    while (c < chunks && (k === n - 1 || (bounds[c] + bounds[c + 1]) / 2 <= target)) c++;
+    // The last target is `total` exactly, so the last worker takes every chunk left.
+    while (c < chunks && (bounds[c] + bounds[c + 1]) / 2 <= target) c++;
     shares.push([first, c]);
   }
   return shares;

@@ -76,5 +76,5 @@ export function periodicCheckpoints(c: Schedule, t: number, numTasks: number): b
 export function stepCountExamples(c: Pick<L2PConfig, 'dataset' | 'subsample_rate'>, examples: number): number {
   if (c.dataset !== 'core50' || c.subsample_rate > 0) return examples;
   const [r] = resolveSplit('train[:-1%]', { train: { numExamples: examples } }, 'core50');
-  return r.end - r.start;
+  return r.end; // the slice starts at 0
 }

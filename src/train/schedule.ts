@@ -25,7 +25,7 @@ export function learningRate(s: Schedule, step: number): number {
   else if (s.kind === 'linear') lr = s.baseLr * (1 - Math.min(Math.max(t, 0), span) / span);
   else lr = s.baseLr;
   const warmup = s.warmupEpochs > 0 ? Math.min(1, epoch / s.warmupEpochs) : 1;
-  return warmup < 1 ? lr * warmup : Math.max(lr * warmup, s.minLr);
+  return warmup < 1 ? lr * warmup : Math.max(lr, s.minLr);
 }
 
 /**

@@ -55,5 +55,6 @@ test("CORe50's step counts come from train[:-1%]: all but the last 1 % (rounded 
   assert.equal(stepCountExamples(core50, 11990), 11870); // round(119.9) = 120
   assert.equal(stepCountExamples(core50, 250), 248); // round(2.5) = 2
   assert.equal(stepCountExamples({ ...core50, subsample_rate: 10 }, 1000), 1000, 'train[:10%] is what is read');
+  assert.equal(stepCountExamples({ ...core50, subsample_rate: 0 }, 1000), 990, 'a rate of 0 subsamples nothing, as −1');
   assert.equal(stepCountExamples({ dataset: 'cifar100', subsample_rate: -1 }, 1000), 1000);
 });
