@@ -112,6 +112,6 @@ test('selection accuracy: each task’s share of its own mask slots, null withou
 test('the method entry: its name, a summary naming it, every task trained in order, one at a time', () => {
   assert.equal(dualprompt.name, 'dualprompt');
   assert.match(dualprompt.summary, /^DualPrompt: /);
-  assert.deepEqual(dualprompt.trainTasks([0, 1, 2] as never), [0, 1, 2]);
+  assert.deepEqual(dualprompt.trainTasks([0, 1, 2] as never, () => { throw new Error('no concat'); }), [0, 1, 2]);
   assert.equal(dualprompt.sequential, true);
 });
