@@ -97,6 +97,8 @@ test('startTask: task 0 leaves the parameters alone; task t draws its components
   const o = codaOptions(c, cfg, 10);
   // Task 0 from its own seed: the constructor's draw, as initCodaParams with mulberry32(3·7919 + 0).
   assert.deepEqual(m.params, initCodaParams(o, mulberry32(3 * 7919)));
+  // As loaded or trained: task 0 must not redraw what it holds (a redraw from the same seed would hide it).
+  for (const v of m.params.values()) v.data.forEach((x, i, a) => (a[i] = x * 0.5 + (i % 3) * 1e-3));
   const before = new Map([...m.params].map(([k, v]) => [k, v.data.slice()]));
   m.startTask(m.params, 0);
   for (const [k, v] of m.params) assert.deepEqual(v.data, before.get(k), k);

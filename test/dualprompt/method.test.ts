@@ -82,6 +82,8 @@ test('test-time selection: batchwise only when both batchwise_prompt and test_ti
   assert.equal(create(withPool({ ...c, test_time_selection: 'batchwise' }, { batchwise_prompt: true })).evalSelection, 'batchwise');
   assert.equal(create(withPool({ ...c, test_time_selection: 'per_instance' }, { batchwise_prompt: true })).evalSelection, 'per_instance');
   assert.equal(create(withPool({ ...c, test_time_selection: 'per_instance' }, { batchwise_prompt: false })).evalSelection, 'per_instance');
+  // The parser refuses this pair; create() still falls back to per-instance votes without batchwise_prompt.
+  assert.equal(create(withPool({ ...c, test_time_selection: 'batchwise' }, { batchwise_prompt: false })).evalSelection, 'per_instance');
 });
 
 test('startTask copies the previous slots only with shared_prompt_pool, the keys only with shared_prompt_key', () => {
