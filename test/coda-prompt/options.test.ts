@@ -111,3 +111,12 @@ test('startTask: task 0 leaves the parameters alone; task t draws its components
   gramSchmidtRows(want, 6, 2, 4, normal);
   assert.deepEqual(m.params.get('prompt/e_k_1')!.data, want);
 });
+
+test('ortho weight 0 (the official setting) builds no penalty: no ortho output; a positive weight adds it', async () => {
+  const { buildCodaTrainStep } = await import('../../src/methods/coda-prompt/model.ts');
+  const o = codaOptions(coda(), cfg, 10);
+  const params = new Map([...randomViT(cfg, 4), ...initCodaParams(o, mulberry32(1))]);
+  const outputs = (orthoMu: number) => Object.keys(buildCodaTrainStep(params, { model: { ...o, orthoMu }, taskId: 0, batch: 2, imageSize: [16, 16], isTrained: (k) => !k.startsWith('Transformer') && !k.startsWith('embedding') && !k.startsWith('cls') }).outputs);
+  assert.ok(!outputs(0).includes('ortho'), outputs(0).join(' '));
+  assert.ok(outputs(0.1).includes('ortho'));
+});
