@@ -117,3 +117,17 @@ test('the method entry: its name, a summary naming it, every task trained in ord
   assert.deepEqual(dualprompt.trainTasks([0, 1, 2] as never, () => { throw new Error('no concat'); }), [0, 1, 2]);
   assert.equal(dualprompt.sequential, true);
 });
+
+test('the built train step: class_mask fed only with continual.train_mask; no pull term without pull_constraint', () => {
+  const build = (c: L2PConfig) => {
+    const m = create(withPool(c, { use_prompt_mask: false, batchwise_prompt: false }));
+    return m.train({ params: new Map([...vit.params, ...m.params]), taskId: 0, batch: 2, imageSize: [16, 16], isTrained: (k) => !k.startsWith('Transformer') && !k.startsWith('embedding') && k !== 'cls', weightDecay: 0 }).build();
+  };
+  const c = { ...base(), pull_constraint: true, pull_constraint_coeff: 0.5 };
+  assert.ok(build(c).feedsNeeded.includes('class_mask'));
+  assert.ok(!build({ ...c, continual: { ...c.continual, train_mask: false } }).feedsNeeded.includes('class_mask'));
+  const pulled = build(c).outputs;
+  assert.notEqual(pulled.loss, pulled.ce);
+  const plain = build({ ...c, pull_constraint: false }).outputs;
+  assert.equal(plain.loss, plain.ce, 'loss is the cross-entropy alone');
+});
