@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runDualPromptCase } from '../../src/cli/debug-step/dualprompt-case.ts';
-import { initDualPromptParams, sharedPoolCopy } from '../../src/methods/dualprompt/init.ts';
+import { copySlots, initDualPromptParams, sharedPoolCopy } from '../../src/methods/dualprompt/init.ts';
 import { parseL2PConfig } from '../../src/config/l2p.ts';
 import { configNotices } from '../../src/config/keys.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { dualPromptOptions } from '../../src/methods/dualprompt/index.ts';
-import { dualPromptShapes, maskFits, promptMaskIds, validateDualPrompt, type DualPromptOptions } from '../../src/methods/dualprompt/options.ts';
+import { describeShape, dualPromptShapes, eRows, maskFits, promptMaskIds, takeDualPromptParams, validateDualPrompt, type DualPromptOptions } from '../../src/methods/dualprompt/options.ts';
 import { METHODS } from '../../src/methods/index.ts';
 import { randomViT } from '../../src/vit/random.ts';
 import { UserError } from '../../src/errors.ts';
@@ -139,4 +139,99 @@ test('same_key_value_for_shared (official name) stores one g-prefix for keys and
   assert.deepEqual(dualPromptShapes(dualPromptOptions(pool, cfg, 10)), dualPromptShapes(dualPromptOptions(getPreset('split_mnist_dualprompt'), cfg, 10)));
   assert.match(configNotices(pool).join('\n'), /same_key_value_for_pool/);
   assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value: true }), /config key 'same_key_value' is unknown/);
+});
+
+const refusedLine = (o: DualPromptOptions, line: string) => assert.throws(() => validateDualPrompt(o), (e: unknown) => e instanceof UserError && e.message === line);
+
+test('every refusal of validateDualPrompt, line for line; the edge values it accepts', () => {
+  refusedLine({ ...base, g: { ...base.g!, layers: [] } }, 'g_prompt_layer_idx is empty');
+  refusedLine({ ...base, e: { ...base.e!, layers: [] } }, 'e_prompt_layer_idx is empty');
+  refusedLine({ ...base, g: { ...base.g!, layers: [0.5] } }, "g_prompt_layer_idx holds 0.5, outside the backbone's layers [0, 3)");
+  refusedLine({ ...base, e: { ...base.e!, layers: [1, 2, 1] } }, 'e_prompt_layer_idx repeats a layer: [1,2,1]');
+  refusedLine({ ...base, g: { ...base.g!, length: 0 } }, 'g_prompt_length must be at least 1, got 0');
+  refusedLine({ ...base, e: { ...base.e!, length: 0 } }, 'prompt_pool_param.length must be at least 1, got 0');
+  refusedLine({ ...base, e: { ...base.e!, topK: 0 } }, 'prompt_pool_param.top_k 0 must lie in [1, prompt_pool_param.pool_size 10]');
+  refusedLine({ ...base, g: { ...base.g!, prefixTune: false, sameKeyValue: true } }, 'same_key_value_for_shared applies to prefix-tuning only (use_prefix_tune_for_g_prompt is false)');
+  const gTokens = { ...base.g!, layers: [2], prefixTune: false };
+  refusedLine({ ...base, g: gTokens, e: null }, 'use_prefix_tune_for_g_prompt false needs use_prefix_tune_for_e_prompt false: the official encoder prepends g-prompt tokens only beside e-prompt tokens');
+  refusedLine({ ...base, g: { ...gTokens, layers: [0, 2] }, e: { ...base.e!, prefixTune: false } }, 'with prompt-tuning, every g_prompt_layer_idx must also be in e_prompt_layer_idx (official encoder); [0] is not in [2]');
+  refusedLine({ ...base, vit: { ...vit, hidden: 25 } }, 'hidden 25 is not a multiple of heads 2');
+  const names = { gLayers: 'g_layers', gLength: 'g_length', eLayers: 'e_layers', eLength: 'e_length', topK: 'top_k', poolSize: 'pool' };
+  assert.throws(() => validateDualPrompt({ ...base, e: { ...base.e!, topK: 11 } }, names), (e: unknown) => e instanceof UserError && e.message === 'top_k 11 must lie in [1, pool 10]');
+  // Accepted: layer 0 and depth − 1, length 1, top_k equal to the pool, one prompt kind alone.
+  validateDualPrompt({ ...base, g: { ...base.g!, layers: [0, 2], length: 1 }, e: { ...base.e!, layers: [0], length: 1, topK: 10 } });
+  validateDualPrompt({ ...base, g: null });
+  validateDualPrompt({ ...base, e: null });
+});
+
+test('eRows: the pool rows follow ascending layer index, the options untouched', () => {
+  const e = { ...base.e!, layers: [2, 0, 1] };
+  assert.deepEqual(eRows(e), [0, 1, 2]);
+  assert.deepEqual(e.layers, [2, 0, 1]);
+});
+
+test('describeShape names every axis of every parameter', () => {
+  const pt = { ...base, g: { ...base.g!, layers: [2], prefixTune: false }, e: { ...base.e!, layers: [1, 2], prefixTune: false } };
+  const skv = { ...base, g: { ...base.g!, sameKeyValue: true } };
+  assert.equal(describeShape(base, 'prefix'), '[depth 3, 2 (key, value), g_prompt_length 5, heads 2, head_dim 12]');
+  assert.equal(describeShape(skv, 'prefix'), '[depth 3, 1 (same_key_value_for_shared), g_prompt_length 5, heads 2, head_dim 12]');
+  assert.equal(describeShape(pt, 'prefix'), '[depth 3, g_prompt_length 5, hidden 24]');
+  assert.equal(describeShape(base, 'prompt_pool/prompt'), '[len(e_prompt_layer_idx) 1, 2 (key, value), pool_size 10, length 5, heads 2, head_dim 12]');
+  assert.equal(describeShape(pt, 'prompt_pool/prompt'), '[len(e_prompt_layer_idx) 2, pool_size 10, length 5, hidden 24]');
+  assert.equal(describeShape(base, 'prompt_pool/key'), '[pool_size 10, hidden 24]');
+  assert.equal(describeShape(base, 'head/kernel'), '[hidden 24, classes 8]');
+  assert.equal(describeShape(base, 'head/bias'), '[classes 8]');
+});
+
+test('takeDualPromptParams: a missing key, a wrong shape and an extra key, each with its line', () => {
+  const stored = () => new Map([...dualPromptShapes(base)].map(([k, shape]) => [k, { shape }]));
+  assert.deepEqual(takeDualPromptParams(stored(), base, 'f.npz'), dualPromptShapes(base));
+  const missing = stored();
+  missing.delete('prompt_pool/key');
+  assert.throws(() => takeDualPromptParams(missing, base, 'f.npz'), (e: unknown) => e instanceof UserError && e.message === "'f.npz': key 'prompt_pool/key' is missing (expected [pool_size 10, hidden 24])");
+  const wrong = stored();
+  wrong.set('head/bias', { shape: [9] });
+  assert.throws(() => takeDualPromptParams(wrong, base, 'f.npz'), (e: unknown) => e instanceof UserError && e.message === "'f.npz': key 'head/bias' has shape [9], expected [classes 8] for this backbone");
+  const extra = stored();
+  extra.set('pre_logits/kernel', { shape: [24, 24] });
+  assert.throws(() => takeDualPromptParams(extra, base, 'f.npz'), (e: unknown) => e instanceof UserError && e.message === "'f.npz': unexpected key 'pre_logits/kernel' [24,24]");
+});
+
+test('the prompt mask refusal names the ids that run past the pool', () => {
+  assert.throws(() => promptMaskIds({ ...base.e!, poolSize: 5, topK: 2 }, 2), (e: unknown) => e instanceof UserError && e.message === 'prompt mask of task 2: ids 4..5 run past prompt_pool_param.pool_size 5');
+  assert.deepEqual(promptMaskIds({ ...base.e!, poolSize: 5, topK: 2 }, 0), [0, 1]);
+});
+
+test('initialisation: uniform keys in [0, 0.01) when asked; the pool normal also with zero-mean signs; the prefix stays uniform', () => {
+  const p = initDualPromptParams(base, { initializer: 'normal', keyInit: 'uniform', seed: 4 });
+  const k = p.get('prompt_pool/key')!.data;
+  assert.ok(k.every((x) => x >= 0 && x < 0.01) && k.some((x) => x > 0.005));
+  assert.ok(p.get('prefix')!.data.every((x) => x >= 0 && x < 0.01));
+  // Box–Muller pairs: the odd entries (sin) are normal too, not left at zero.
+  const n = p.get('prompt_pool/prompt')!.data;
+  const odd = n.filter((_, i) => i % 2 === 1);
+  const sd = Math.sqrt(odd.reduce((s, x) => s + x * x, 0) / odd.length);
+  assert.ok(Math.abs(sd - 0.01) < 0.0015 && odd.some((x) => x < 0), `odd stddev ${sd}`);
+  assert.deepEqual(initDualPromptParams(base, { initializer: 'normal', keyInit: 'uniform', seed: 4 }).get('prompt_pool/key')!.data, k);
+  assert.notDeepEqual(initDualPromptParams(base, { initializer: 'normal', keyInit: 'uniform', seed: 5 }).get('prompt_pool/key')!.data, k);
+});
+
+test('shared pool with prompt tokens copies along axis 1; task 0 copies nothing', () => {
+  const e = { length: 1, layers: [0, 1], poolSize: 3, topK: 1, prefixTune: false };
+  // [2 layers, M 3, Le 1, D 2]
+  const prompt = { shape: [2, 3, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i) };
+  const key = { shape: [3, 2], data: Float32Array.from([0, 1, 2, 3, 4, 5]) };
+  const params = new Map([['prompt_pool/prompt', prompt], ['prompt_pool/key', key]]);
+  sharedPoolCopy(params, e, 0, true);
+  assert.deepEqual(Array.from(prompt.data), Array.from({ length: 12 }, (_, i) => i));
+  assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 4, 5]);
+  sharedPoolCopy(params, e, 1, true);
+  assert.deepEqual(Array.from(prompt.data), [0, 1, 0, 1, 4, 5, 6, 7, 6, 7, 10, 11]);
+  assert.deepEqual(Array.from(key.data), [0, 1, 0, 1, 4, 5]);
+});
+
+test('copySlots moves n slots at once', () => {
+  const data = Float32Array.from({ length: 8 }, (_, i) => i); // [2, 4, 1]: pool axis 1
+  copySlots(data, [2, 4, 1], 1, 0, 2, 2);
+  assert.deepEqual(Array.from(data), [0, 1, 0, 1, 4, 5, 4, 5]);
 });
