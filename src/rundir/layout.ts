@@ -21,7 +21,6 @@ export const LOCK_FILE = 'lock';
 export const EVENTS_PREFIX = 'events.out.tfevents.';
 export const QUERY_CACHE_DIR = 'query-cache';
 
-/** The checkpoint npz of a global step. */
 /**
  * A checkpoint's npz name, by the global step; `task` (the tasks finished) tells apart the ends of
  * tasks that ran no step (a closed-form method's), which share a step. Names sort in save order.
