@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
-import { UserError } from '../../src/errors.ts';
 import { codaOptions, codaPrompt } from '../../src/methods/coda-prompt/index.ts';
 import { codaShapes, componentsPerTask, gramSchmidtRows, initCodaParams, taskRange, validateCodaPrompt, type CodaPromptOptions } from '../../src/methods/coda-prompt/options.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { randomViT } from '../../src/vit/random.ts';
+import { throwsUser } from '../helpers/errors.ts';
 
 const vitCfg = { hidden: 16, depth: 3, heads: 2, mlp: 32, patch: 8 };
 const opts: CodaPromptOptions = { vit: vitCfg, numClasses: 6, poolSize: 7, length: 4, orthoMu: 0.1, layers: [0, 2], numTasks: 3 };
@@ -28,7 +28,7 @@ test('parameter shapes: P [M, Lp, D], K and A [M, D] per layer as prompt/e_*_<la
   ]);
 });
 
-const refusedLine = (o: CodaPromptOptions, line: string) => assert.throws(() => validateCodaPrompt(o), (e: unknown) => e instanceof UserError && e.message === line);
+const refusedLine = (o: CodaPromptOptions, line: string) => throwsUser(() => validateCodaPrompt(o), line);
 
 test('every refusal of validateCodaPrompt, line for line; the edge values it accepts', () => {
   refusedLine({ ...opts, layers: [] }, 'CODA-Prompt layers is empty');
@@ -50,7 +50,7 @@ const coda = (): L2PConfig => {
   const c = getPreset('split_mnist_coda_prompt');
   return { ...c, continual: { ...c.continual, num_tasks: 3 }, coda_prompt_param: { pool_size: 6, length: 4, ortho_mu: 0.1, layer_idx: [1, 2] } }; // 2 components per task
 };
-const refused = (c: L2PConfig, line: string) => assert.throws(() => codaPrompt.create(c, vit, 10), (e: unknown) => e instanceof UserError && e.message === line);
+const refused = (c: L2PConfig, line: string) => throwsUser(() => codaPrompt.create(c, vit, 10), line);
 
 test('the config read into options: pool, length, ortho weight, layers and the number of tasks', () => {
   const c = coda();

@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { L2PConfig } from '../../src/config/l2p.ts';
 import { getPreset } from '../../src/config/presets.ts';
-import { UserError } from '../../src/errors.ts';
 import { dualprompt } from '../../src/methods/dualprompt/index.ts';
 import { randomViT } from '../../src/vit/random.ts';
+import { throwsUser } from '../helpers/errors.ts';
 
 const cfg = { hidden: 24, heads: 2, mlp: 48, depth: 3, patch: 8 };
 const vit = { config: cfg, numPatches: 4, params: randomViT(cfg, 4) };
 const base = (): L2PConfig => ({ ...getPreset('split_mnist_dualprompt'), g_prompt_layer_idx: [0], e_prompt_layer_idx: [1] });
 const withPool = (c: L2PConfig, pp: Partial<L2PConfig['prompt_pool_param']>): L2PConfig => ({ ...c, prompt_pool_param: { ...c.prompt_pool_param, ...pp } });
 const create = (c: L2PConfig) => dualprompt.create(c, vit, 10);
-const refused = (c: L2PConfig, line: string) => assert.throws(() => create(c), (e: unknown) => e instanceof UserError && e.message === line);
+const refused = (c: L2PConfig, line: string) => throwsUser(() => create(c), line);
 
 test('settings DualPrompt has no graph for are refused with their exact line', () => {
   const c = base();

@@ -17,6 +17,7 @@ import { randomViT } from '../../src/vit/random.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz, writeNpz } from '../../src/io/npz.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import { throwsUser } from '../helpers/errors.ts';
 
 after(disposeAll);
 const vit = { hidden: 24, heads: 2, mlp: 48, depth: 3, patch: 16 };
@@ -141,7 +142,7 @@ test('same_key_value_for_shared (official name) stores one g-prefix for keys and
   assert.throws(() => parseL2PConfig({ ...getPreset('split_mnist_dualprompt'), same_key_value: true }), /config key 'same_key_value' is unknown/);
 });
 
-const refusedLine = (o: DualPromptOptions, line: string) => assert.throws(() => validateDualPrompt(o), (e: unknown) => e instanceof UserError && e.message === line);
+const refusedLine = (o: DualPromptOptions, line: string) => throwsUser(() => validateDualPrompt(o), line);
 
 test('every refusal of validateDualPrompt, line for line; the edge values it accepts', () => {
   refusedLine({ ...base, g: { ...base.g!, layers: [] } }, 'g_prompt_layer_idx is empty');

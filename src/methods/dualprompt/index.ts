@@ -55,9 +55,8 @@ function create(c: L2PConfig, vit: LoadedViT, numClasses: number): MethodModel {
   // Official train_continual.py: the mask while task t's ids fit the pool, selection by similarity after.
   const trainSelection = (t: number): DualPromptSelection => (e && pp.use_prompt_mask && maskFits(e, t) ? 'mask' : bySimilarity);
   const evalSelection: DualPromptSelection = pp.batchwise_prompt && c.test_time_selection === 'batchwise' ? 'batchwise' : 'per_instance';
-  // 'mask' is chosen only with an e-prompt.
   const maskFeeds = (t: number) => (n: number): Record<string, HostTensor> =>
-    trainSelection(t) === 'mask' ? { prompt_ids: { shape: [n, e!.topK], data: tileIds(promptMaskIds(e!, t), n) } } : {};
+    e && trainSelection(t) === 'mask' ? { prompt_ids: { shape: [n, e.topK], data: tileIds(promptMaskIds(e, t), n) } } : {};
   return {
     vit: vit.config,
     numClasses,
