@@ -15,6 +15,6 @@ interface HasClasses {
  */
 export function evalClassMask(c: L2PConfig, task: HasClasses, trained: readonly HasClasses[]): readonly number[] | null {
   if (c.continual.eval_task_inc) return task.classMask;
-  if ((methodOf(c).evalClasses ?? 'all') === 'all') return null;
+  if (methodOf(c).evalClasses !== 'seen') return null;
   return [...new Set(trained.flatMap((t) => t.classMask))].sort((a, b) => a - b);
 }

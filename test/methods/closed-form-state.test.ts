@@ -12,6 +12,7 @@ import { methodOf } from '../../src/methods/index.ts';
 import type { MethodModel, MethodState } from '../../src/methods/method.ts';
 import { ranpac } from '../../src/methods/ranpac/index.ts';
 import { simplecil } from '../../src/methods/simplecil/index.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { evalClassMask } from '../../src/train/eval-classes.ts';
 import { createLearner } from '../../src/train/experiment.ts';
@@ -90,7 +91,7 @@ test('RanPAC state: loaded and saved again unchanged, kept as loaded; no state i
   const fresh = m.saveState!();
   m.loadState!(undefined);
   assert.deepEqual(m.saveState!(), fresh);
-  assert.deepEqual(fresh.ridge_count, [[0]]);
+  assert.deepEqual([fresh.ridge_count, fresh.ridge_lambda, fresh.ridge_losses], [[[0]], [[]], []]);
   m.loadState!(STATE());
   assert.deepEqual(m.saveState!(), STATE());
   const kept = m.kept!([], m.params);
@@ -153,6 +154,27 @@ test("a λ at the grid's edge is a notice on stderr naming the task, and the hea
   assert.deepEqual([values.ridge_lambda.length, values.ridge_lambda[4], values.ridge_losses[4].length], [5, 1e-8, 17], 'kept as task 4');
   const wo = m.params.get('head/kernel')!.data; // [2, 48]
   assert.ok(Math.abs(wo[0] - 1) < 1e-6 && Math.abs(wo[48 + 1] - 1) < 1e-6, `${wo[0]}, ${wo[49]}`);
+});
+
+test('a λ inside the grid with both classes on both sides of the split says nothing on stderr', async () => {
+  const m = ranpacWith(['M=0'], 2);
+  // 100 noisy rows (80 fitted, more than the 48 features): class y near e_y, noise enough that neither edge of the grid scores best.
+  const next = mulberry32(3);
+  const labels = Int32Array.from({ length: 100 }, (_, i) => i % 2);
+  const h = Float32Array.from({ length: 100 * 48 }, (_, k) => (k % 48 === labels[Math.floor(k / 48)] ? 1 : 0) + 0.8 * (next() - 0.5));
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (s: string) => warned.push(s);
+  try {
+    const pass = m.statistics!(0);
+    pass.add(h, labels);
+    await pass.finish(m.params, { run: () => Promise.reject(new Error('no graph')) });
+  } finally {
+    console.warn = warn;
+  }
+  const values = m.kept!([], m.params).values as { ridge_lambda: number[] };
+  assert.deepEqual(warned, [], `λ ${values.ridge_lambda[0]}`);
+  assert.equal(values.ridge_lambda.length, 1);
 });
 
 test("the closed-form methods through the learner's interface: seen classes ranked, no prompt selection, tasks in turn, any batch size", async () => {

@@ -53,7 +53,7 @@ export const ranpac: Method = {
     const products = new EngineProducts({ threads: runtime?.threads });
     const stats = new RidgeStats(width, numClasses, products);
     const lambdas: number[] = [];
-    const losses: number[][] = [];
+    const losses: number[][] = []; // a task's losses are replaced whole by its fit, never changed in place
     return {
       vit: vit.config,
       numClasses,
@@ -90,7 +90,7 @@ export const ranpac: Method = {
       startTask: () => {},
       selectionAccuracy: () => null,
       kept: () => ({
-        values: { M: width, G_shape: [width, width], Q_shape: [width, numClasses], examples: stats.count, ridge_lambda: lambdas.slice(), ridge_losses: losses.map((l) => l.slice()) },
+        values: { M: width, G_shape: [width, width], Q_shape: [width, numClasses], examples: stats.count, ridge_lambda: lambdas.slice(), ridge_losses: losses.slice() },
         text: `RanPAC keeps G ${width}×${width} and Q ${width}×${numClasses} (float64, ${((8 * width * (width + numClasses)) / 2 ** 20).toFixed(1)} MiB) over ${stats.count} examples; ridge λ per task: ${lambdas.map((l) => l.toExponential(0)).join(', ')}`,
       }),
       // G (upper triangle) and Q in float64, flushed by each fit; λ and its 17 losses per task.
@@ -99,7 +99,7 @@ export const ranpac: Method = {
           ridge_Q: { shape: [width, numClasses], data: stats.Q },
           ridge_count: [[stats.count]],
           ridge_lambda: [lambdas.slice()],
-          ridge_losses: losses.map((l) => l.slice()),
+          ridge_losses: losses.slice(),
       }),
       loadState: (s) => {
         if (!s) return;
