@@ -8,16 +8,9 @@ import { getPreset } from '../../src/config/presets.ts';
 import type { GraphPlan, MethodModel } from '../../src/methods/index.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { Learner } from '../../src/train/learner.ts';
-import { createLearner } from '../../src/train/setup.ts';
-import { randomViT } from '../../src/vit/random.ts';
-import { decodeVariant } from '../../src/vit/variants.ts';
+import { smokeConfig as c, smokeImages as images, smokeLearner as learnerFor, smokeViT as cfg } from '../helpers/smoke-learner.ts';
 
 after(disposeAll);
-
-const c = getPreset('cifar100_l2p_smoke');
-const cfg = decodeVariant(c.model_name);
-const learnerFor = (config = c) => createLearner(config, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
-const images = (n: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
 
 test("fitted: the method's own paths that match any of its fitted patterns; none for a method without them", () => {
   assert.deepEqual(learnerFor().fitted, [], 'L2P fits nothing in closed form');

@@ -3,26 +3,16 @@
 // that keeps the frozen gradients where they ran (as the data-parallel workers do).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { getPreset } from '../../src/config/presets.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import { chunkBounds, chunkSquares, meanInPlace } from '../../src/train/frozen-norm.ts';
 import type { Learner, MicroBatchRunner, MicroResult, StepTrace } from '../../src/train/learner.ts';
 import type { Tensors } from '../../src/train/optim.ts';
-import { createLearner } from '../../src/train/setup.ts';
-import { randomViT } from '../../src/vit/random.ts';
-import { decodeVariant } from '../../src/vit/variants.ts';
+import { smokeConfig, smokeImages as images, smokeLearner } from '../helpers/smoke-learner.ts';
 
 after(disposeAll);
 
-const c = { ...getPreset('cifar100_l2p_smoke'), weight_decay: 0 };
-const cfg = decodeVariant(c.model_name);
-/** A smoke learner whose head is not zero, so that gradients reach the prompts and the backbone. */
-function learnerFor(config = c): Learner {
-  const learner = createLearner(config, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
-  learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 10 - 0.5));
-  return learner;
-}
-const images = (n: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
+const c = { ...smokeConfig, weight_decay: 0 };
+const learnerFor = (config = c) => smokeLearner(config);
 const labels = Int32Array.of(0, 1, 1, 0, 1, 0);
 
 /** One traced step; the trained tensors before it. */
