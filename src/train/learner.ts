@@ -315,7 +315,7 @@ export class Learner {
 
   /** The frozen query (pre_logits of the original backbone) of a batch: [n, D]. */
   async query(images: Float32Array, n: number): Promise<Float32Array> {
-    const model = { vit: this.model.vit, queryPrecision: this.config.query_precision ?? 'fp32' };
+    const model = { vit: this.model.vit, queryPrecision: this.config.query_precision };
     const { session } = await this.cached({
       key: `query:${n}`,
       build: () => buildQueryStep(this.original ?? this.params, { model, batch: n, imageSize: [this.imageSize, this.imageSize] }),
@@ -347,7 +347,7 @@ export class Learner {
       losses[i] = crossEntropy(row, labels[i], mask);
       lossSum += losses[i];
     }
-    const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array).slice() : new Int32Array(0);
+    const promptIds = r.prompt_idx ? (r.prompt_idx.data as Int32Array) : new Int32Array(0);
     return { correct, count: n, lossSum, losses, predictions, promptIds, logits };
   }
 

@@ -3,25 +3,12 @@
 // and the backbone copies a data-parallel worker builds from.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { getPreset } from '../../src/config/presets.ts';
 import type { GradientPhase } from '../../src/methods/index.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
 import type { StepTrace } from '../../src/train/learner.ts';
-import { createLearner } from '../../src/train/setup.ts';
-import { randomViT } from '../../src/vit/random.ts';
-import { decodeVariant } from '../../src/vit/variants.ts';
+import { smokeConfig as c, smokeImages as images, smokeLearner as learnerFor, smokeViT as cfg } from '../helpers/smoke-learner.ts';
 
 after(disposeAll);
-
-const c = getPreset('cifar100_l2p_smoke');
-const cfg = decodeVariant(c.model_name);
-/** A smoke learner whose head is not zero, so that gradients reach the prompts and the backbone. */
-function learnerFor(config = c) {
-  const learner = createLearner(config, { config: cfg, numPatches: 16, params: randomViT(cfg, 16, 1) }, 4);
-  learner.params.get('head/kernel')!.data.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 10 - 0.5));
-  return learner;
-}
-const images = (n: number) => Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
 
 /** Masked argmax (first of ties) and cross-entropy in float64, from the definitions. */
 function reference(logits: Float32Array, labels: Int32Array, classes: number, allowed: readonly number[]) {

@@ -35,6 +35,12 @@ test('cross-entropy of a label outside the mask is infinite', () => {
   assert.equal(crossEntropy(Float32Array.of(0, 1, 2), 0, Uint8Array.of(0, 1, 1)), Infinity);
 });
 
+test("a mask longer than the row (a model's classes beyond the logits given) ranks and sums the row's classes only", () => {
+  assert.equal(argmax(Float32Array.of(1, 2), Uint8Array.of(0, 0, 1)), -1, 'no masked class within the row');
+  assert.equal(argmax(Float32Array.of(1, 2), Uint8Array.of(1, 0, 1)), 0);
+  near(crossEntropy(Float32Array.of(0, 0), 1, Uint8Array.of(1, 1, 1)), Math.LN2);
+});
+
 test('countCorrect: rows of c logits, each argmax (masked) compared with its label', () => {
   // 4 rows of 3 classes: argmaxes 2, 0, 1, 2.
   const logits = Float32Array.of(0, 1, 2, 5, 1, 0, 0, 3, 1, 1, 1, 4);

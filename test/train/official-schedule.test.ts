@@ -22,6 +22,12 @@ test('summary_step: a run-wide counter advancing at global multiples of each tas
   assert.deepEqual([5, 10, 15, 20].map((g) => summaryStep(even, g)), [1, 2, 3, 4]);
 });
 
+test('summary_step after tasks of no steps (a statistics pass only, as RanPAC and APER after task 0, evalEvery 0): they add nothing', () => {
+  const plans = [{ steps: 10, evalEvery: 5 }, { steps: 0, evalEvery: 0 }, { steps: 0, evalEvery: 0 }];
+  assert.deepEqual([4, 5, 10].map((g) => summaryStep(plans, g)), [0, 1, 2]);
+  assert.equal(summaryStep([{ steps: 0, evalEvery: 0 }], 0), 0, 'SimpleCIL: no step in any task');
+});
+
 test('training scalars: after the first step of each epoch and after the last step, at relStep // stepsPerEpoch + t · num_epochs', () => {
   // 3 epochs of 4 steps, task 1: writes after relative steps 0, 4, 8 and 11 (the last).
   const writes = Array.from({ length: 12 }, (_, r) => [r, trainSummaryStep(1, 3, r, r === 11, 4)] as const).filter(([, s]) => s !== null);
