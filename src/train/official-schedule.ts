@@ -36,6 +36,7 @@ export function summaryStep(plans: readonly { steps: number; evalEvery: number }
   let n = 0;
   let before = 0;
   for (const p of plans) {
+    if (p.steps === 0) continue; // a task of no steps (a statistics pass) advances nothing, and its evalEvery is 0
     const end = Math.min(before + p.steps, globalStep);
     if (end <= before) break;
     n += Math.floor(end / p.evalEvery) - Math.floor(before / p.evalEvery);

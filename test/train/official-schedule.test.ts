@@ -26,6 +26,9 @@ test('summary_step after tasks of no steps (a statistics pass only, as RanPAC an
   const plans = [{ steps: 10, evalEvery: 5 }, { steps: 0, evalEvery: 0 }, { steps: 0, evalEvery: 0 }];
   assert.deepEqual([4, 5, 10].map((g) => summaryStep(plans, g)), [0, 1, 2]);
   assert.equal(summaryStep([{ steps: 0, evalEvery: 0 }], 0), 0, 'SimpleCIL: no step in any task');
+  // A task of no steps between two that step: the later task's multiples still count (g 10 and 15 of task 2).
+  const between = [{ steps: 5, evalEvery: 5 }, { steps: 0, evalEvery: 0 }, { steps: 10, evalEvery: 5 }];
+  assert.deepEqual([5, 9, 10, 15].map((g) => summaryStep(between, g)), [1, 1, 2, 3]);
 });
 
 test('training scalars: after the first step of each epoch and after the last step, at relStep // stepsPerEpoch + t · num_epochs', () => {
