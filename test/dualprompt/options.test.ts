@@ -105,6 +105,7 @@ test('shared pool: before task t the previous task slots are copied along the po
   assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 2, 3]);
   sharedPoolCopy(params, e, 3, true); // past the pool: nothing
   assert.deepEqual(Array.from(key.data), [0, 1, 2, 3, 2, 3]);
+  assert.deepEqual(Array.from(prompt.data), [0, 1, 0, 1, 0, 1, 6, 7, 6, 7, 6, 7]);
 });
 
 function brokenCopy(edit: (dir: string) => void): string {
@@ -235,4 +236,43 @@ test('copySlots moves n slots at once', () => {
   const data = Float32Array.from({ length: 8 }, (_, i) => i); // [2, 4, 1]: pool axis 1
   copySlots(data, [2, 4, 1], 1, 0, 2, 2);
   assert.deepEqual(Array.from(data), [0, 1, 0, 1, 4, 5, 4, 5]);
+});
+
+test('shared pool with top_k 2: task 2 copies slots [2, 4) onto [4, 6); task 3 would run past the pool of 6 and copies nothing', () => {
+  const e = { length: 1, layers: [0], poolSize: 6, topK: 2, prefixTune: false };
+  const prompt = { shape: [1, 6, 1, 1], data: Float32Array.from([10, 11, 12, 13, 14, 15]) }; // [1 layer, M 6, Le 1, D 1]
+  const key = { shape: [6, 1], data: Float32Array.from([20, 21, 22, 23, 24, 25]) };
+  const params = new Map([['prompt_pool/prompt', prompt], ['prompt_pool/key', key]]);
+  sharedPoolCopy(params, e, 2, true);
+  assert.deepEqual(Array.from(prompt.data), [10, 11, 12, 13, 12, 13]);
+  assert.deepEqual(Array.from(key.data), [20, 21, 22, 23, 22, 23]);
+  sharedPoolCopy(params, e, 3, true);
+  assert.deepEqual(Array.from(prompt.data), [10, 11, 12, 13, 12, 13]);
+  assert.deepEqual(Array.from(key.data), [20, 21, 22, 23, 22, 23]);
+});
+
+test('initialisation draws, value for value: prefix uniform, pool Box–Muller pairs (cos, sin), then uniform keys, from one mulberry32 stream; zero head', () => {
+  // Values from an independent Python mulberry32(7): prefix 0.01·r (8 draws), pool pairs m = 0.01·√(−2 ln(1 − r)),
+  // θ = 2π·r as (m cos θ, m sin θ) (16 draws), keys 0.01·r (8 draws), each rounded to float32.
+  const o: DualPromptOptions = {
+    vit: { hidden: 4, heads: 2, mlp: 8, depth: 1, patch: 16 },
+    numClasses: 2,
+    g: { length: 1, layers: [0], prefixTune: true, sameKeyValue: false },
+    e: { length: 1, layers: [0], poolSize: 2, topK: 1, prefixTune: true },
+    classifier: 'token',
+    temperature: 1,
+    normPreLogits: false,
+  };
+  const p = initDualPromptParams(o, { initializer: 'normal', keyInit: 'uniform', seed: 7 });
+  const want: Record<string, number[]> = {
+    prefix: [0.00011704752978403121, 0.000619582599028945, 0.009769076481461525, 0.006990286987274885, 0.0052144527435302734, 0.004055216908454895, 0.0046623265370726585, 0.0023992517963051796],
+    'prompt_pool/prompt': [-0.001605293364264071, -0.012593970634043217, 0.00430235406383872, 0.006412585265934467, -0.01688242144882679, -0.0019608030561357737, -0.004474014975130558, 0.004888506140559912, -0.008133873343467712, -0.00180416414514184, 0.00830350536853075, -0.0011580274440348148, 0.005425226408988237, -0.00523896049708128, 0.004031356889754534, 0.005107636097818613],
+    'prompt_pool/key': [0.001546440296806395, 0.0029095120262354612, 0.005479014478623867, 0.007618736941367388, 0.0007451808778569102, 0.00912940688431263, 0.005537107586860657, 0.006216248497366905],
+  };
+  for (const [k, w] of Object.entries(want)) {
+    const got = Array.from(p.get(k)!.data);
+    assert.equal(got.length, w.length, k);
+    got.forEach((x, i) => assert.ok(Math.abs(x - w[i]) < 1e-9, `${k}[${i}] = ${x}, want ${w[i]}`));
+  }
+  for (const k of ['head/kernel', 'head/bias']) assert.ok(p.get(k)!.data.every((x) => x === 0), k);
 });
