@@ -120,3 +120,23 @@ test('ortho weight 0 (the official setting) builds no penalty: no ortho output; 
   assert.ok(!outputs(0).includes('ortho'), outputs(0).join(' '));
   assert.ok(outputs(0.1).includes('ortho'));
 });
+
+test('initialisation takes exactly its draws: n normals (two uniforms each) per new row of every P, K, A, then one uniform per head entry', () => {
+  let calls = 0;
+  const base = mulberry32(11);
+  const r = () => (calls++, base());
+  initCodaParams(opts, r);
+  // Task 0 owns rows [0, 2) of each layer's P [7, 4·16], K [7, 16], A [7, 16]; head kernel [16, 6] and bias [6].
+  const perLayer = 2 * (64 + 16 + 16) * 2;
+  assert.equal(calls, 2 * perLayer + 16 * 6 + 6);
+});
+
+test('Gram–Schmidt against a zero earlier row redraws, as the official, and a redraw cannot help: it draws until stopped', () => {
+  const rows = Float32Array.from([0, 0, 0, 0, 0, 0]); // row 0 kept at zero: every projection on it is refused
+  let draws = 0;
+  const normal = () => {
+    if (++draws > 100) throw new Error('stopped after 100 draws');
+    return 1;
+  };
+  assert.throws(() => gramSchmidtRows(rows, 3, 1, 2, normal), /stopped after 100 draws/);
+});
