@@ -98,3 +98,18 @@ test('the query comes from the query backbone (its own embedding too), or is tak
   const viaFed = dualPromptForward(p, base, images, { kind: 'per_instance' }, p, fed);
   assert.equal(viaFed.query, fed);
 });
+
+test('a g-prompt alone: the training step under any selection feeds no prompt ids and outputs no selection; the eval step too', async () => {
+  const { buildDualPromptEvalStep, buildDualPromptTrainStep } = await import('../../src/methods/dualprompt/step.ts');
+  const o = { ...base, e: null };
+  const gOnly = paramsFor(o);
+  const isTrained = (k: string) => k === 'prefix' || k.startsWith('head/');
+  for (const selection of ['mask', 'per_instance', 'batchwise'] as const) {
+    const step = buildDualPromptTrainStep(gOnly, { model: o, batch: b, imageSize: [16, 16], selection, trainMask: false, pull: 0.1, isTrained });
+    assert.deepEqual(step.feedsNeeded, ['images', 'labels'], selection);
+    assert.deepEqual(Object.keys(step.outputs).filter((k) => !k.startsWith('grad/')).sort(), ['ce', 'logits', 'loss', 'pre_logits'], selection);
+    assert.deepEqual(step.gradPaths.sort(), ['head/bias', 'head/kernel', 'prefix'], selection);
+  }
+  const ev = buildDualPromptEvalStep(gOnly, { model: o, batch: b, imageSize: [16, 16], selection: 'mask', isTrained });
+  assert.deepEqual(ev.feedsNeeded, ['images']);
+});
