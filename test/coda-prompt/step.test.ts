@@ -8,11 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCodaCase } from '../../src/cli/debug-step/coda-case.ts';
+import * as g from '../../src/graph/index.ts';
+import { codaForward } from '../../src/methods/coda-prompt/model.ts';
 import { gramSchmidtRows, initCodaParams, startCodaTask, validateCodaPrompt, type CodaPromptOptions } from '../../src/methods/coda-prompt/options.ts';
 import { UserError } from '../../src/errors.ts';
 import { readNpz } from '../../src/io/npz.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { disposeAll } from '../../src/runtime/ort.ts';
+import { bindParams } from '../../src/vit/bind.ts';
+import { embed, encode } from '../../src/vit/model.ts';
+import { randomViT } from '../../src/vit/random.ts';
 import { assertGoldenClose } from '../helpers/golden.ts';
 
 after(disposeAll);
@@ -133,4 +138,19 @@ test('CODA-Prompt evaluation graph: the same components [0, end) give the traini
   const r = await session.run({ images: { shape: images.shape, data: images.data as Float32Array } });
   await session.dispose();
   assertGoldenClose(new Map([['logits', { dtype: 'float32', shape: [4, 6], data: r.logits.data as Float32Array }]]), new Map([['logits', readNpz(join(dir, 'expected.npz')).get('logits')!]]), 'eval coda0');
+});
+
+test('CODA-Prompt query: from the query backbone with its own embedding when it differs from the prompted one', () => {
+  const o: CodaPromptOptions = { ...opts, vit: { hidden: 8, depth: 2, heads: 2, mlp: 16, patch: 8 }, layers: [0] };
+  const r = mulberry32(9);
+  const params = new Map([...randomViT(o.vit, 4, 5), ...initCodaParams(o, r)]);
+  const { p } = bindParams(params, () => false);
+  const { p: pq } = bindParams(randomViT(o.vit, 4, 11), () => false); // other weights, the embedding included
+  const images = g.input('images', [2, 16, 16, 3]);
+  const out = codaForward(p, o, images, 0, pq);
+  const want = g.reshape(g.slice(encode(pq, o.vit, embed(pq, o.vit, images)), 1, 0, 1), [2, 8]); // [B, D]
+  const feeds = { images: { shape: [2, 16, 16, 3], data: Float32Array.from({ length: 2 * 16 * 16 * 3 }, () => r()) } };
+  const [q, w] = g.interpret([out.query, want], feeds);
+  assert.ok(Array.from(w.data).some((x) => Math.abs(x) > 1e-3));
+  Array.from(q.data).forEach((x, i) => assert.ok(Math.abs(x - w.data[i]) < 1e-9, `query ${i}: ${x} vs ${w.data[i]}`));
 });
