@@ -140,3 +140,28 @@ test('Gram–Schmidt against a zero earlier row redraws, as the official, and a 
   };
   assert.throws(() => gramSchmidtRows(rows, 3, 1, 2, normal), /stopped after 100 draws/);
 });
+
+test('Gram–Schmidt threshold, as the official `denominator < 1e-8`: an earlier row of squared norm exactly 1e-8 is projected out, one just below is redrawn against', () => {
+  // Integers a_i < 2^24 with Σ a_i² = 3022314549036573, and 1e-8 is exactly 3022314549036573 · 2^−78 (Python
+  // math.frexp): rows a_i · 2^−39 are float32 and their squares sum exactly, in any order, to the double 1e-8.
+  const a = [...Array(10).fill(16777215), 14407120, 3281, 101]; // then 69, and two zeros: n = 16
+  const kept = (last: number) => Float32Array.from([...a, last, 0, 0].map((x) => x * 2 ** -39));
+  const capped = () => {
+    const r = mulberry32(2);
+    let draws = 0;
+    return () => {
+      if (++draws > 100) throw new Error('stopped after 100 draws');
+      return r() - 0.5;
+    };
+  };
+  const at = kept(69);
+  assert.equal(at.reduce((s, x) => s + x * x, 0), 1e-8);
+  const rows = new Float32Array(2 * 16);
+  rows.set(at);
+  gramSchmidtRows(rows, 2, 1, 2, capped());
+  const dot = (i: number, j: number) => rows.subarray(16 * i, 16 * i + 16).reduce((s, x, t) => s + x * rows[16 * j + t], 0);
+  assert.ok(Math.abs(dot(1, 1) - 1) < 1e-6 && Math.abs(dot(0, 1)) < 1e-9, `${dot(1, 1)} ${dot(0, 1)}`);
+  const below = new Float32Array(2 * 16);
+  below.set(kept(68));
+  assert.throws(() => gramSchmidtRows(below, 2, 1, 2, capped()), /stopped after 100 draws/);
+});
