@@ -107,8 +107,8 @@ test('startTask: task 0 leaves the parameters alone; task t draws its components
   const r = mulberry32(3 * 7919 + 1);
   const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   // startCodaTask visits layers in order, P, K, A each: layer 1's P draws first.
-  gramSchmidtRows(before.get('prompt/e_p_1')!, 6, 2, 4, normal);
-  gramSchmidtRows(want, 6, 2, 4, normal);
+  gramSchmidtRows(before.get('prompt/e_p_1')!, 6, 2, 4, normal, 'prompt/e_p_1');
+  gramSchmidtRows(want, 6, 2, 4, normal, 'prompt/e_k_1');
   assert.deepEqual(m.params.get('prompt/e_k_1')!.data, want);
 });
 
@@ -131,37 +131,32 @@ test('initialisation takes exactly its draws: n normals (two uniforms each) per 
   assert.equal(calls, 2 * perLayer + 16 * 6 + 6);
 });
 
-test('Gram–Schmidt against a zero earlier row redraws, as the official, and a redraw cannot help: it draws until stopped', () => {
-  const rows = Float32Array.from([0, 0, 0, 0, 0, 0]); // row 0 kept at zero: every projection on it is refused
-  let draws = 0;
-  const normal = () => {
-    if (++draws > 100) throw new Error('stopped after 100 draws');
-    return 1;
-  };
-  assert.throws(() => gramSchmidtRows(rows, 3, 1, 2, normal), /stopped after 100 draws/);
+test('Gram–Schmidt against a zero earlier row: the official redraws, but no draw can pass, so it is refused with its line', () => {
+  const rows = new Float32Array(3 * 2); // row 0 kept at zero
+  throwsUser(() => gramSchmidtRows(rows, 3, 1, 2, () => 1, 'prompt/e_k_0'), 'CODA-Prompt prompt/e_k_0: row 0 has squared norm 0, under 1e-8, so row 1 cannot be drawn orthogonal to it (the official Gram–Schmidt redraws forever); a row has 2 entries');
 });
 
-test('Gram–Schmidt threshold, as the official `denominator < 1e-8`: an earlier row of squared norm exactly 1e-8 is projected out, one just below is redrawn against', () => {
+test('more components than a key has entries: refused when the first row past them is drawn, not a loop that never ends', () => {
+  // Hidden 8, 10 components in task 0: K rows 0-7 span the space, row 8 is left ~0, row 9 meets it.
+  const o: CodaPromptOptions = { vit: { hidden: 8, depth: 1, heads: 2, mlp: 16, patch: 8 }, numClasses: 2, poolSize: 20, length: 2, orthoMu: 0, layers: [0], numTasks: 2 };
+  throwsUser(() => initCodaParams(o, mulberry32(1)), /^CODA-Prompt prompt\/e_k_0: row 8 has squared norm \S+, under 1e-8, so row 9 cannot be drawn orthogonal to it \(the official Gram–Schmidt redraws forever\); a row has 8 entries$/);
+});
+
+test('Gram–Schmidt threshold, as the official `denominator < 1e-8`: an earlier row of squared norm exactly 1e-8 is projected out, one just below is refused', () => {
   // Integers a_i < 2^24 with Σ a_i² = 3022314549036573, and 1e-8 is exactly 3022314549036573 · 2^−78 (Python
   // math.frexp): rows a_i · 2^−39 are float32 and their squares sum exactly, in any order, to the double 1e-8.
   const a = [...Array(10).fill(16777215), 14407120, 3281, 101]; // then 69, and two zeros: n = 16
   const kept = (last: number) => Float32Array.from([...a, last, 0, 0].map((x) => x * 2 ** -39));
-  const capped = () => {
-    const r = mulberry32(2);
-    let draws = 0;
-    return () => {
-      if (++draws > 100) throw new Error('stopped after 100 draws');
-      return r() - 0.5;
-    };
-  };
+  const r = mulberry32(2);
+  const normal = () => r() - 0.5;
   const at = kept(69);
   assert.equal(at.reduce((s, x) => s + x * x, 0), 1e-8);
   const rows = new Float32Array(2 * 16);
   rows.set(at);
-  gramSchmidtRows(rows, 2, 1, 2, capped());
+  gramSchmidtRows(rows, 2, 1, 2, normal, 'rows');
   const dot = (i: number, j: number) => rows.subarray(16 * i, 16 * i + 16).reduce((s, x, t) => s + x * rows[16 * j + t], 0);
   assert.ok(Math.abs(dot(1, 1) - 1) < 1e-6 && Math.abs(dot(0, 1)) < 1e-9, `${dot(1, 1)} ${dot(0, 1)}`);
   const below = new Float32Array(2 * 16);
-  below.set(kept(68));
-  assert.throws(() => gramSchmidtRows(below, 2, 1, 2, capped()), /stopped after 100 draws/);
+  below.set(kept(68)); // (3022314549036573 − 69² + 68²) · 2^−78
+  throwsUser(() => gramSchmidtRows(below, 2, 1, 2, normal, 'rows'), 'CODA-Prompt rows: row 0 has squared norm 9.999999999999547e-9, under 1e-8, so row 1 cannot be drawn orthogonal to it (the official Gram–Schmidt redraws forever); a row has 16 entries');
 });

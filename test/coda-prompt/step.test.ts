@@ -75,11 +75,11 @@ test('Gram–Schmidt: new rows are unit vectors orthogonal to the (mutually orth
   const r = mulberry32(5);
   const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const rows = Float32Array.from({ length: m * n }, () => r() - 0.5);
-  gramSchmidtRows(rows, m, 0, 2, normal);
+  gramSchmidtRows(rows, m, 0, 2, normal, 'rows');
   for (let t = 0; t < n; t++) rows[t] *= 3; // an earlier row need not be a unit vector
   const kept = rows.slice(0, 2 * n);
   rows.fill(7, 2 * n); // whatever the later rows hold is replaced
-  gramSchmidtRows(rows, m, 2, 4, normal);
+  gramSchmidtRows(rows, m, 2, 4, normal, 'rows');
   assert.deepEqual(Array.from(rows.subarray(0, 2 * n)), Array.from(kept));
   for (const i of [2, 3]) {
     assert.ok(Math.abs(dot(rows, i, i, n) - 1) < 1e-6, `norm of row ${i}`);
@@ -92,7 +92,7 @@ test('Gram–Schmidt is the classical form, as the official: each earlier row is
   // Earlier rows (1, 0) and (1, 1) are not orthogonal; a draw (a, b) becomes (a, b) − a·(1, 0) − (a+b)/2·(1, 1), normalised.
   const rows = Float32Array.from([1, 0, 1, 1, 0, 0]);
   const draws = [0.3, 0.8];
-  gramSchmidtRows(rows, 3, 2, 3, () => draws.shift()!);
+  gramSchmidtRows(rows, 3, 2, 3, () => draws.shift()!, 'rows');
   const u = [0.3 - 0.3 - 0.55, 0.8 - 0.55];
   const norm = Math.hypot(u[0], u[1]);
   assert.ok(Math.abs(rows[4] - u[0] / norm) < 1e-6 && Math.abs(rows[5] - u[1] / norm) < 1e-6, `${rows[4]}, ${rows[5]}`);

@@ -79,33 +79,28 @@ export function codaShapes(o: CodaPromptOptions): Map<string, number[]> {
  * The official per-task re-initialisation (classical Gram–Schmidt on rows): rows [start, end) of `rows`
  * ([M, n], row-major) become unit vectors drawn from `normal`, each minus its projections on every
  * earlier row (the kept rows [0, start) as they are, and the new rows before it); rows from `end` on
- * become zero. A draw whose projection meets a (near-)zero earlier row is redrawn, as the official.
- * Each projection is taken on its own, so the new rows are orthogonal to the kept ones only as far as
- * those are orthogonal to each other (training moves them), exactly as in the official code.
+ * become zero. Each projection is taken on its own, so the new rows are orthogonal to the kept ones only
+ * as far as those are orthogonal to each other (training moves them), exactly as in the official code.
+ * An earlier row of squared norm under 1e-8 is refused: the official redraws the new row then, but the
+ * test does not depend on the draw, so it redraws forever (as it does with more components than n).
  */
-export function gramSchmidtRows(rows: Float32Array, m: number, start: number, end: number, normal: () => number): void {
+export function gramSchmidtRows(rows: Float32Array, m: number, start: number, end: number, normal: () => number, name: string): void {
   const n = rows.length / m;
   const u = Array.from({ length: end }, (_, i) => Float64Array.from(rows.subarray(i * n, (i + 1) * n)));
   for (let k = start; k < end; k++) {
-    for (;;) {
-      const v = Float64Array.from({ length: n }, normal);
-      const uk = Float64Array.from(v);
-      let redo = false;
-      for (let j = 0; j < k && !redo; j++) {
-        let uu = 0;
-        let vu = 0;
-        for (let i = 0; i < n; i++) {
-          uu += u[j][i] * u[j][i];
-          vu += v[i] * u[j][i];
-        }
-        if (uu < 1e-8) redo = true;
-        else for (let i = 0; i < n; i++) uk[i] -= (vu / uu) * u[j][i];
+    const v = Float64Array.from({ length: n }, normal);
+    const uk = Float64Array.from(v);
+    for (let j = 0; j < k; j++) {
+      let uu = 0;
+      let vu = 0;
+      for (let i = 0; i < n; i++) {
+        uu += u[j][i] * u[j][i];
+        vu += v[i] * u[j][i];
       }
-      if (!redo) {
-        u[k] = uk;
-        break;
-      }
+      if (uu < 1e-8) throw new UserError(`CODA-Prompt ${name}: row ${j} has squared norm ${uu}, under 1e-8, so row ${k} cannot be drawn orthogonal to it (the official Gram–Schmidt redraws forever); a row has ${n} entries`);
+      for (let i = 0; i < n; i++) uk[i] -= (vu / uu) * u[j][i];
     }
+    u[k] = uk;
   }
   for (let k = start; k < end; k++) {
     const norm = Math.sqrt(u[k].reduce((a, x) => a + x * x, 0));
@@ -128,7 +123,7 @@ export function initCodaParams(o: CodaPromptOptions, r: () => number): Params {
   const { end } = taskRange(o, 0);
   for (const [key, shape] of codaShapes(o)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (key.startsWith('prompt/')) gramSchmidtRows(data, o.poolSize, 0, end, normal);
+    if (key.startsWith('prompt/')) gramSchmidtRows(data, o.poolSize, 0, end, normal, key);
     else for (let i = 0; i < data.length; i++) data[i] = (2 * r() - 1) / Math.sqrt(o.vit.hidden);
     params.set(key, { shape, data });
   }
@@ -140,6 +135,6 @@ export function startCodaTask(params: Params, o: CodaPromptOptions, taskId: numb
   const { start, end } = taskRange(o, taskId);
   const normal = gaussian(r);
   for (const l of o.layers) {
-    for (const n of ['e_p', 'e_k', 'e_a']) gramSchmidtRows(params.get(`prompt/${n}_${l}`)!.data, o.poolSize, start, end, normal);
+    for (const n of ['e_p', 'e_k', 'e_a']) gramSchmidtRows(params.get(`prompt/${n}_${l}`)!.data, o.poolSize, start, end, normal, `prompt/${n}_${l}`);
   }
 }
