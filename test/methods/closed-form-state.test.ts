@@ -131,6 +131,21 @@ test('what RanPAC keeps at the official size: 8 bytes × M × (M + C) in MiB', (
   assert.deepEqual(m.params.get('head/kernel')!.shape, [100, 512]);
 });
 
+/** RanPAC's statistics pass of task t over rows h and labels, fitted; what it wrote to stderr (console.warn). */
+async function fitWarned(m: MethodModel, t: number, h: Float32Array, labels: Int32Array): Promise<string[]> {
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (s: string) => warned.push(s);
+  try {
+    const pass = m.statistics!(t);
+    pass.add(h, labels);
+    await pass.finish(m.params, { run: () => Promise.reject(new Error('no graph')) });
+  } finally {
+    console.warn = warn;
+  }
+  return warned;
+}
+
 test("a λ at the grid's edge is a notice on stderr naming the task, and the head is fitted", async () => {
   const m = ranpacWith(['M=0'], 2); // the head reads the 48 features themselves
   // Separable rows: class y is e_y. The least regularisation scores best.
@@ -138,16 +153,7 @@ test("a λ at the grid's edge is a notice on stderr naming the task, and the hea
   const h = new Float32Array(n * 48);
   const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
   labels.forEach((y, i) => (h[i * 48 + y] = 1));
-  const warned: string[] = [];
-  const warn = console.warn;
-  console.warn = (s: string) => warned.push(s);
-  try {
-    const pass = m.statistics!(4);
-    pass.add(h, labels);
-    await pass.finish(m.params, { run: () => Promise.reject(new Error('no graph')) });
-  } finally {
-    console.warn = warn;
-  }
+  const warned = await fitWarned(m, 4, h, labels);
   assert.equal(warned.length, 1);
   assert.match(warned[0], /^notice: task 4: .*ridge λ = 1e-8 is the grid's lower edge/);
   const values = m.kept!([], m.params).values as { ridge_lambda: number[]; ridge_losses: number[][] };
@@ -162,16 +168,7 @@ test('a λ inside the grid with both classes on both sides of the split says not
   const next = mulberry32(3);
   const labels = Int32Array.from({ length: 100 }, (_, i) => i % 2);
   const h = Float32Array.from({ length: 100 * 48 }, (_, k) => (k % 48 === labels[Math.floor(k / 48)] ? 1 : 0) + 0.8 * (next() - 0.5));
-  const warned: string[] = [];
-  const warn = console.warn;
-  console.warn = (s: string) => warned.push(s);
-  try {
-    const pass = m.statistics!(0);
-    pass.add(h, labels);
-    await pass.finish(m.params, { run: () => Promise.reject(new Error('no graph')) });
-  } finally {
-    console.warn = warn;
-  }
+  const warned = await fitWarned(m, 0, h, labels);
   const values = m.kept!([], m.params).values as { ridge_lambda: number[] };
   assert.deepEqual(warned, [], `λ ${values.ridge_lambda[0]}`);
   assert.equal(values.ridge_lambda.length, 1);
