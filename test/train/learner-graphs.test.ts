@@ -23,8 +23,7 @@ test("fitted: the method's own paths that match any of its fitted patterns; none
 
 test("features: what the head sees, [n, D]: the evaluation's logits are features · head/kernel + head/bias", async () => {
   const learner = learnerFor();
-  const kernel = learner.params.get('head/kernel')!.data; // [D, C]
-  kernel.forEach((_, i, a) => (a[i] = ((i * 37) % 11) / 10 - 0.5));
+  const kernel = learner.params.get('head/kernel')!.data; // [D, C], not zero (smokeLearner)
   const bias = learner.params.get('head/bias')!.data; // [C]
   bias.set([0.3, -0.2, 0.1, 0]);
   const labels = Int32Array.of(0, 1, 2);
