@@ -25,6 +25,10 @@ export const L2P_VARIANT: L2PVariant = { prompts: true, single: false, slots: tr
 /** The L2P model options of a config under a variant. */
 export function l2pModelOptions(c: L2PConfig, v: L2PVariant, vit: LoadedViT['config'], numClasses: number): L2PModelOptions {
   const pp = c.prompt_pool_param;
+  // The official 'prompt' classifier averages the prompt tokens' outputs: with no pool it would average none (NaN).
+  if (v.prompts && !c.prompt_pool && c.vit_classifier === 'prompt') {
+    throw new UserError(`config key 'vit_classifier' = "prompt" averages the prompts' outputs, and prompt_pool = false leaves none: use 'token', 'gap' or 'token+prompt'`);
+  }
   return {
     vit,
     numClasses,
@@ -124,13 +128,14 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
     throw new UserError(`config key 'prompt_pool_param.diversify' = true needs method 'l2p' with a prompt pool and use_prompt_mask false (the mask fixes each task's prompts)`);
   }
   let counts: number[][] = [];
-  const diversifies = (t: number) => diversify && t > 0 && trainSelection(t) !== 'fixed';
+  // Task 0 has no earlier selections; the refusal above leaves no fixed ids to a diversified run.
+  const diversifies = (t: number) => diversify && t > 0;
   const trainSelection = (t: number): SelectionKind => {
     if (!withPool) return 'none';
     if (fixedIds(t) !== null) return 'fixed';
     return pp.batchwise_prompt ? 'batchwise' : 'per_instance';
   };
-  const evalSelection: SelectionKind = !withPool ? 'none' : v.single ? 'fixed' : pp.batchwise_prompt && c.test_time_selection === 'batchwise' ? 'batchwise' : 'per_instance';
+  const evalSelection: SelectionKind = !withPool ? 'none' : v.single ? 'fixed' : c.test_time_selection === 'batchwise' ? 'batchwise' : 'per_instance'; // config: 'batchwise' only with batchwise_prompt
   return {
     vit: vit.config,
     numClasses,
@@ -174,7 +179,7 @@ export function l2pFamilyModel(c: L2PConfig, v: L2PVariant, vit: LoadedViT, numC
       };
     },
     evalSelection,
-    usesQuery: evalSelection !== 'none' && evalSelection !== 'fixed' && (model.embeddingKey ?? 'cls') === 'cls',
+    usesQuery: evalSelection !== 'none' && evalSelection !== 'fixed' && pp.embedding_key === 'cls',
     startTask: (all, t) => {
       if (v.slots) sharePromptSlots(c, all, vit.config.hidden, t);
     },

@@ -21,6 +21,7 @@ export interface L2PModelOptions {
    *  'cls_first': the Dec-2021 release / PyTorch port [cls, prompts, patches], prompts given the class
    *  token's position embedding. */
   layout: PromptLayout;
+  /** 'prompt' needs prompts (l2pModelOptions refuses it without a pool). */
   classifier: Classifier;
   temperature: number;
   /** Divide the pooled feature by its L2 norm before the head (official norm_pre_logits). */
@@ -93,7 +94,6 @@ export function l2pForward(p: ParamFn, o: L2PModelOptions, images: Tensor, selec
   let feature: Tensor;
   switch (o.classifier) {
     case 'prompt':
-      if (np === 0) throw new Error("vit_classifier 'prompt' needs prompts");
       feature = g.mean(g.slice(out, 1, promptStart, promptStart + np), 1);
       break;
     case 'token':
