@@ -53,6 +53,9 @@ test('normal: Box–Muller pairs of the stream, stddev 0.01, an odd count filled
     want[i + 1] = radius * Math.sin(2 * Math.PI * u2);
   }
   for (let i = 0; i < 60; i++) assert.ok(Math.abs(p[i] - want[i]) <= 1e-9, `element ${i}: ${p[i]} vs ${want[i]}`);
+  // The keys (uniform) draw from where the prompts' 60 draws left the stream.
+  const keys = initL2PParams({ ...base, initializer: 'normal' }, true).get('prompt_pool/key')!.data;
+  assert.deepEqual(keys, Float32Array.from({ length: 20 }, () => 0.01 * r()));
   const odd = initL2PParams({ ...base, poolSize: 1, length: 1, hidden: 5, initializer: 'normal', promptKey: false }, true).get('prompt_pool/prompt')!.data;
   assert.equal(odd.length, 5);
   assert.ok(odd.every((v) => v !== 0 && Number.isFinite(v)), `${odd}`);

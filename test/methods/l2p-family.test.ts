@@ -9,7 +9,7 @@ import { applyOverrides } from '../../src/config/overrides.ts';
 import { getPreset } from '../../src/config/presets.ts';
 import { UserError } from '../../src/errors.ts';
 import { headOnly, joint, sharedPrompt } from '../../src/methods/l2p/baselines.ts';
-import { sharePromptSlots, slotSelectionAccuracy } from '../../src/methods/l2p/family.ts';
+import { l2pModelOptions, L2P_VARIANT, sharePromptSlots, slotSelectionAccuracy } from '../../src/methods/l2p/family.ts';
 import { l2p } from '../../src/methods/l2p/index.ts';
 import { METHODS, methodOf } from '../../src/methods/index.ts';
 import { phaseObjects, type GradientPhase, type StatisticsPhase } from '../../src/methods/method.ts';
@@ -72,6 +72,12 @@ test("vit_classifier 'prompt' without a prompt pool: one line naming the key, wh
     assert.throws(() => modelFor(c), (e: unknown) => e instanceof UserError && /^config key 'vit_classifier' = "prompt"/.test(e.message) && !e.message.includes('\n'), m);
     assert.doesNotThrow(() => modelFor({ ...c, vit_classifier: 'token+prompt' }), m);
   }
+  assert.equal(withSets(['method=head_only']).vit_classifier, 'token');
+});
+
+test("the model options carry the config's query precision and embedding key", () => {
+  assert.equal(l2pModelOptions(withSets(['query_precision=int8']), L2P_VARIANT, cfg, 4).queryPrecision, 'int8');
+  assert.equal(l2pModelOptions(withSets(['prompt_pool_param.embedding_key=max']), L2P_VARIANT, cfg, 4).embeddingKey, 'max');
 });
 
 test('the selection accuracy by hand: the share of each task’s selections in its own slot', () => {

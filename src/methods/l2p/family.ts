@@ -25,8 +25,9 @@ export const L2P_VARIANT: L2PVariant = { prompts: true, single: false, slots: tr
 /** The L2P model options of a config under a variant. */
 export function l2pModelOptions(c: L2PConfig, v: L2PVariant, vit: LoadedViT['config'], numClasses: number): L2PModelOptions {
   const pp = c.prompt_pool_param;
-  // The official 'prompt' classifier averages the prompt tokens' outputs: with no pool it would average none (NaN).
-  if (v.prompts && !c.prompt_pool && c.vit_classifier === 'prompt') {
+  // The official 'prompt' classifier averages the prompt tokens' outputs: with no pool it would average none
+  // (NaN). head_only holds vit_classifier at 'token'.
+  if (!c.prompt_pool && c.vit_classifier === 'prompt') {
     throw new UserError(`config key 'vit_classifier' = "prompt" averages the prompts' outputs, and prompt_pool = false leaves none: use 'token', 'gap' or 'token+prompt'`);
   }
   return {
@@ -38,7 +39,7 @@ export function l2pModelOptions(c: L2PConfig, v: L2PVariant, vit: LoadedViT['con
     classifier: v.prompts ? c.vit_classifier : 'token',
     temperature: c.temperature,
     normPreLogits: c.norm_pre_logits,
-    queryPrecision: c.query_precision ?? 'fp32',
+    queryPrecision: c.query_precision,
     embeddingKey: pp.embedding_key,
   };
 }
@@ -59,10 +60,7 @@ export function sharePromptSlots(c: L2PConfig, params: Params, hidden: number, t
   if (t === 0) return;
   const n = pp.top_k;
   const [prev, cur, end] = [(t - 1) * n, t * n, (t + 1) * n];
-  const copyRows = (path: string, rowSize: number) => {
-    const p = params.get(path);
-    if (p) p.data.copyWithin(cur * rowSize, prev * rowSize, cur * rowSize);
-  };
+  const copyRows = (path: string, rowSize: number) => params.get(path)!.data.copyWithin(cur * rowSize, prev * rowSize, cur * rowSize);
   if (pp.shared_prompt_pool && end <= pp.pool_size) copyRows('prompt_pool/prompt', pp.length * hidden);
   // The official key copy has no pool-size check; past the pool there is nothing to copy into.
   if (pp.prompt_key && pp.shared_prompt_key && end <= pp.pool_size) copyRows('prompt_pool/key', hidden);
