@@ -13,5 +13,7 @@ if (!name || !(name in folders)) {
   process.exit(1);
 }
 const stryker = join(dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json')), 'bin/stryker.js');
-const r = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.mjs', ...rest], { stdio: 'inherit', env: { ...process.env, L2P_MUTATE: name } });
+// Python references are pure functions of script and input: kept across the mutants' reruns (test/helpers/python-cache.ts).
+const pythonCache = join(process.cwd(), 'tmp', 'python-cache');
+const r = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.mjs', ...rest], { stdio: 'inherit', env: { ...process.env, L2P_MUTATE: name, L2P_PYTHON_CACHE: pythonCache } });
 process.exit(r.status ?? 1);

@@ -3,7 +3,7 @@
 // the classifier alignment of a task's end against a PyTorch transcription of the official
 // train_task_adaptive_prediction fed the same sampled batches.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../../helpers/python-cache.ts';
 import { after, test } from 'node:test';
 import { applyOverrides } from '../../../src/config/index.ts';
 import { getPreset } from '../../../src/config/presets.ts';
@@ -199,7 +199,7 @@ for (const ratio of [2, 0]) {
     assert.equal(batches[0].length, 2);
     assert.ok(cosineAnnealingLr(1, 1, 3) < 1);
     const mask = [1, 1, 1, 1, 0];
-    const r = spawnSync('/usr/bin/python3', ['-c', ALIGN], { input: JSON.stringify({ dim, classes: numClasses, ratio, params: initial, lr: spec.lr, epochs: spec.epochs, batches, mask }), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = runPython(['-c', ALIGN], JSON.stringify({ dim, classes: numClasses, ratio, params: initial, lr: spec.lr, epochs: spec.epochs, batches, mask }), 1 << 26);
     assert.equal(r.status, 0, r.stderr);
     const want: Record<string, number[]> = JSON.parse(r.stdout);
     for (const [k, v] of Object.entries(want)) {

@@ -1,16 +1,15 @@
 // Runs scripts/golden/hide_prompt.py (the official functions, written out in PyTorch/NumPy) on one
 // request, with Debian's PyTorch, and returns its JSON answer.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { PYTHON, runPython } from '../../helpers/python-cache.ts';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../../../scripts/golden/hide_prompt.py');
 
 /** The answers to `requests`, in order, from one run of the script. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function reference(requests: Record<string, unknown>[]): any[] {
-  const r = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify(requests, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPython([SCRIPT], JSON.stringify(requests, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
   assert.ok(!r.error, `${PYTHON} cannot run (${r.error?.message}): install python3-torch and python3-numpy`);
   assert.equal(r.status, 0, `hide_prompt.py ${requests.map((q) => q.op).join(', ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
