@@ -89,10 +89,18 @@ test('the end-of-task momentum mixes slot t toward the mean of the earlier slots
 });
 
 test('refused settings name their key in one line', () => {
+  const refusal = (key: string, value: string) => (e: unknown) => e instanceof UserError && e.message.startsWith(`config key '${key}' = ${value} is not supported with method 'hide_prompt': `) && /: \S[^:]*\S$/.test(e.message.slice(e.message.indexOf("'hide_prompt'")));
   const oneLine = (key: string) => (e: unknown) => e instanceof UserError && e.message.includes(`'${key}'`) && !e.message.includes('\n');
   for (const [set, key] of [['optim=sgd', 'optim'], ['learning_rate_schedule=cosine', 'learning_rate_schedule'], ['e_prompt_layer_idx=[0,5]', 'e_prompt_layer_idx'], ['original_model_mlp_structure=[2,2]', 'original_model_mlp_structure'], ['min_learning_rate=0.001', 'min_learning_rate'], ['reinit_optimizer=false', 'reinit_optimizer'], ['prompt_pool_param.pool_size=1', 'prompt_pool_param.pool_size']]) {
     assert.throws(() => learnerOf([set]), oneLine(key), set);
+    // The value as set, and why the method cannot take it.
+    if (key !== 'e_prompt_layer_idx') {
+      const raw = set.slice(set.indexOf('=') + 1);
+      const value = /^[a-z]/.test(raw) && raw !== 'false' ? JSON.stringify(raw) : JSON.stringify(JSON.parse(raw));
+      assert.throws(() => learnerOf([set]), refusal(key, value), set);
+    }
   }
+  assert.throws(() => learnerOf(['num_epochs=2', 'warmup_epochs=1']), refusal('warmup_epochs', '1'));
   assert.throws(() => applyOverrides(getPreset('cifar100_hideprompt_smoke'), ['ca_storage_efficient_method=median']), oneLine('ca_storage_efficient_method'));
   assert.throws(() => applyOverrides(getPreset('cifar100_dualprompt_smoke'), ['reg=0.5']), oneLine('reg'));
 });
