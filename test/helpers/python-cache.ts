@@ -1,7 +1,8 @@
-// Runs a Python reference (Debian's /usr/bin/python3) on a JSON input. A reference is a pure function
-// of its script and input, so where L2P_PYTHON_CACHE names a folder (set by `npm run mutate`, whose
-// mutants rerun the same test files hundreds of times) each answer is kept there under the hash of
-// script and input, and a mutant that changes what is sent to Python misses the cache and runs it.
+// Runs a Python reference (Debian's /usr/bin/python3) on a JSON input, for every test that checks
+// against one. A reference is a pure function of its script and input, so where L2P_PYTHON_CACHE names
+// a folder (set by `npm run mutate`, whose mutants rerun the same test files hundreds of times) each
+// answer is kept there under the hash of script and input, and a mutant that changes what is sent to
+// Python misses the cache and runs it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

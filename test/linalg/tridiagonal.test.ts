@@ -2,7 +2,7 @@
 // T's eigenvalues those of S, and (S + λI)⁻¹R through Q (T + λI)⁻¹ Qᵀ R as NumPy's solve gives it,
 // for every λ of the grid, on a positive semi-definite S of deficient rank and on a full-rank one.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import { test } from 'node:test';
 import { RIDGE_GRID } from '../../src/linalg/index.ts';
 import { applyQRight, applyQt, solveTridiagonalShifted, tridiagonalize } from '../../src/linalg/tridiagonal.ts';
@@ -53,7 +53,7 @@ for (const [name, rows, n] of [['rank 12 of 30', 12, 30], ['full rank, 40', 90, 
     }); // Q T Qᵀ
     const scale = Math.max(...s.map(Math.abs));
     rebuilt.forEach((v, k) => assert.ok(Math.abs(v - s[k]) <= 1e-12 * scale, `S[${k}]: ${v} vs ${s[k]}`));
-    const r = spawnSync('/usr/bin/python3', ['-c', REFERENCE], { input: JSON.stringify({ n, c, S: [...s], R: [...R], d: [...t.d], e: [...t.e], grid: RIDGE_GRID }), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = runPython(['-c', REFERENCE], JSON.stringify({ n, c, S: [...s], R: [...R], d: [...t.d], e: [...t.e], grid: RIDGE_GRID }), 1 << 26);
     assert.equal(r.status, 0, r.stderr);
     const want = JSON.parse(r.stdout) as { eig_S: number[]; eig_T: number[]; X: number[][]; cond: number[] };
     want.eig_T.forEach((v, k) => assert.ok(Math.abs(v - want.eig_S[k]) <= 1e-12 * scale, `eigenvalue ${k}: T ${v} vs S ${want.eig_S[k]}`));

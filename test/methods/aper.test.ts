@@ -2,7 +2,7 @@
 // NumPy reference written below, its phases and the task-0-only tuning, its config keys, and a run
 // through `l2p train` stopped in task 0's gradient phase and in task 1's statistics pass, resumed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
@@ -40,7 +40,7 @@ json.dump({'protos': protos.ravel().tolist(), 'logits': logits.ravel().tolist()}
 `;
 
 function numpy(input: object): { protos: number[]; logits: number[] } {
-  const r = spawnSync('/usr/bin/python3', ['-c', REFERENCE], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(['-c', REFERENCE], JSON.stringify(input), 1 << 26);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -125,7 +125,7 @@ for (const vptType of ['deep', 'shallow']) {
     const D = vit.hidden;
     const backbone = Object.fromEntries([...learner.params].filter(([k]) => !k.includes('/') || !/^(vpt|tune_head|head)\//.test(k)).map(([k, v]) => [k, { shape: v.shape, data: [...v.data] }]));
     const input = { hidden: D, depth: vit.depth, heads: vit.heads, patch: vit.patch, tokens: c.prompt_token_num, vpt_type: vptType, batch: n, size, params: backbone, prompts: [...prompts.data], images: [...images] };
-    const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'aper_vpt_ref.py')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = runPython([join(import.meta.dirname, 'aper_vpt_ref.py')], JSON.stringify(input), 1 << 26);
     assert.equal(r.status, 0, r.stderr);
     const want: number[] = JSON.parse(r.stdout);
     for (let i = 0; i < n; i++) {

@@ -3,7 +3,7 @@
 // tensors (against mulberry32 written again in Python), and a first-session step that keeps the head
 // to the task's classes. Values are worked out by hand or by the Python below.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import { after, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
 import { getPreset } from '../../src/config/presets.ts';
@@ -54,7 +54,7 @@ json.dump(out, sys.stdout)
 `;
 
 function python(input: object): { orders: number[][]; tune: number[][] } {
-  const r = spawnSync('/usr/bin/python3', ['-c', PY_MULBERRY], { input: JSON.stringify(input), encoding: 'utf8' });
+  const r = runPython(['-c', PY_MULBERRY], JSON.stringify(input));
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }

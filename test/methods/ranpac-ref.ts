@@ -1,6 +1,6 @@
 // RanPAC.py's closed-form step in NumPy, for the RanPAC tests (with and without the first session).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import type { MethodState } from '../../src/methods/index.ts';
 import { loaderOrder } from '../../src/methods/ranpac/ridge-pass.ts';
 import type { Learner } from '../../src/train/learner.ts';
@@ -43,7 +43,7 @@ json.dump(out, sys.stdout)
 export interface Want { G: number[]; Q: number[]; lambda: number; losses: number[]; Wo: number[]; logits: number[] }
 
 export function numpy(input: object): Want[] {
-  const r = spawnSync('/usr/bin/python3', ['-c', REFERENCE], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPython(['-c', REFERENCE], JSON.stringify(input), 1 << 28);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }

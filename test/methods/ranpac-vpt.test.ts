@@ -4,7 +4,7 @@
 // refused by name, the presets, and a run through `l2p train` stopped in task 0's gradient phase and
 // in task 1's statistics pass, resumed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyOverrides } from '../../src/config/index.ts';
@@ -53,7 +53,7 @@ test('after the first session: G, Q, λ, Wo and the logits on the adapted featur
   const backboneParams = Object.fromEntries([...learner.params].filter(([k]) => !/^(vpt|tune_head|head|rp)\//.test(k)).map(([k, v]) => [k, { shape: v.shape, data: [...v.data] }]));
   const first = (tasks[0] as { test: number[] }).test;
   const input = { hidden: D, depth: vit.depth, heads: vit.heads, patch: vit.patch, tokens: c.prompt_token_num, vpt_type: 'deep', batch: 4, size, params: backboneParams, prompts: [...learner.params.get('vpt/prompts')!.data], images: [...image(4, 99)] };
-  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'aper_vpt_ref.py')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython([join(import.meta.dirname, 'aper_vpt_ref.py')], JSON.stringify(input), 1 << 26);
   assert.equal(r.status, 0, r.stderr);
   (JSON.parse(r.stdout) as number[]).forEach((v, i) => assert.ok(Math.abs(first[i] - v) < 1e-4, `adapted test feature ${i}: ${first[i]} vs ${v}`));
   const want = numpy({ hidden: D, M, classes, w_rand: [...learner.params.get('rp/w_rand')!.data], tasks });

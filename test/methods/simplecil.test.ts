@@ -2,7 +2,7 @@
 // against an independent NumPy reference written below, its config keys, its bad input, and a run
 // through `l2p train` stopped in its statistics pass and resumed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-cache.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -40,7 +40,7 @@ json.dump({'protos': protos.ravel().tolist(), 'logits': logits.ravel().tolist()}
 `;
 
 function numpy(input: object): { protos: number[]; logits: number[] } {
-  const r = spawnSync('/usr/bin/python3', ['-c', REFERENCE], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(['-c', REFERENCE], JSON.stringify(input), 1 << 26);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
